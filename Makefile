@@ -1,0 +1,28 @@
+# Everyday commands. `make run` sets everything up and starts DubQL on its built-in demo data;
+# `make test` builds and runs the whole test suite (what CI runs).
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup build run test bench clean
+
+# System packages: libedit for the REPL's line editing, tmux for the terminal tests.
+setup:
+	@if ! dpkg -s libedit-dev tmux >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libedit-dev tmux; \
+	fi
+
+build: setup
+	swift build
+
+run: setup
+	swift run dubql
+
+test: setup
+	swift build
+	swift test
+
+bench: setup
+	swift run -c release dubql-bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// DubQL: a query language for Dub (dub.co) analytics events.
+// The import graph is the architecture (see README "Layout"): each target imports only those above it.
+import PackageDescription
+
+let package = Package(
+    name: "DubQL",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "DubQLSyntax", targets: ["DubQLSyntax"]),
+        .library(name: "DubQL", targets: ["DubQL"]),
+        .library(name: "DubQLEngine", targets: ["DubQLEngine"]),
+        .library(name: "DubQLClient", targets: ["DubQLClient"]),
+        .library(name: "DubQLServer", targets: ["DubQLServer"]),
+        .executable(name: "dubql", targets: ["dubql"]),
+        .executable(name: "dubql-bench", targets: ["dubql-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness. No dependencies at all.
+        .target(name: "DubQLSyntax"),
+        // Catalog, binder, normalizer, planners, EXPLAIN, completion. Foundation only.
+        .target(name: "DubQL", dependencies: ["DubQLSyntax"]),
+        // Event loaders, columnar store, executor, generator, output formats.
+        .target(name: "DubQLEngine", dependencies: ["DubQL"]),
+        // HTTP client for the Dub API (URLSession), paging, retries, merging.
+        .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
+        // Dub-compatible GET /events server over local data.
+        .target(name: "DubQLServer", dependencies: [
+            "DubQL", "DubQLEngine",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // libedit through its readline-compatible API.
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .executableTarget(name: "dubql", dependencies: [
+            "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLServer", "CLibEdit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
+
+        .testTarget(name: "DubQLSyntaxTests", dependencies: ["DubQLSyntax"],
+                    resources: [.copy("Corpus")]),
+        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
+        // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
+        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,328 @@
+// The shared vocabulary of the DubQL library: events, value types, bound queries and plans.
+// The binder produces these; the planners, the local engine, the client and the server consume them.
+
+import DubQLSyntax
+
+// MARK: - Events
+
+/// The three kinds of Dub analytics event.
+public enum EventType: String, CaseIterable, Hashable, Sendable, Codable {
+    case clicks, leads, sales
+
+    /// The value of the event JSON's top-level `event` field: `click`, `lead`, `sale`.
+    public var singular: String {
+        switch self {
+        case .clicks: "click"
+        case .leads: "lead"
+        case .sales: "sale"
+        }
+    }
+
+    /// The JSON path of the id that identifies an event: `click.id` for clicks, `eventId` otherwise.
+    public var idPath: [String] { self == .clicks ? ["click", "id"] : ["eventId"] }
+
+    public init?(singular: String) {
+        guard let e = EventType.allCases.first(where: { $0.singular == singular }) else { return nil }
+        self = e
+    }
+}
+
+// MARK: - JSON values
+
+/// A JSON value, as found in an event (metadata values, projected columns).
+public enum JSONValue: Hashable, Sendable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    /// Keys in document order.
+    case object([JSONMember])
+
+    public struct JSONMember: Hashable, Sendable, Codable {
+        public var key: String
+        public var value: JSONValue
+        public init(_ key: String, _ value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// The member named `key` of an object.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members.first(where: { $0.key == key })?.value }
+        return nil
+    }
+
+    /// Follows a path of object keys.
+    public func value(at path: some Collection<String>) -> JSONValue? {
+        var current: JSONValue = self
+        for key in path {
+            guard let next = current[key] else { return nil }
+            current = next
+        }
+        return current
+    }
+}
+
+// MARK: - Bound values and conditions
+
+/// A typed value after binding: what a condition compares against.
+public enum ScalarValue: Hashable, Sendable, Codable, CustomStringConvertible {
+    case string(String)
+    /// A number; `text` is its canonical decimal form as written (`49.90`), used when it is sent.
+    case number(Double, text: String)
+    case bool(Bool)
+    /// An instant in epoch milliseconds (comparisons on `timestamp` and other date fields).
+    case timestamp(Int64)
+
+    public var description: String {
+        switch self {
+        case .string(let s): s
+        case .number(_, let t): t
+        case .bool(let b): b ? "true" : "false"
+        case .timestamp(let ms): String(ms)
+        }
+    }
+}
+
+/// What a bound condition refers to.
+public enum FieldRef: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// A field of the catalog, by canonical name (`country`, `utm_source`, `saleType`).
+    case catalog(String)
+    /// `metadata.<key>...`: a value inside the event's `metadata` object (leads and sales).
+    case metadata([String])
+    /// Any other JSON path of the event, evaluated locally only (`customer.email`, `sale.amount`).
+    case json([String])
+
+    public var description: String {
+        switch self {
+        case .catalog(let n): n
+        case .metadata(let p): (["metadata"] + p).joined(separator: ".")
+        case .json(let p): p.joined(separator: ".")
+        }
+    }
+}
+
+/// The operator of a bound predicate. Equality is `in` with one value, inequality `notIn`.
+public enum BoundOperator: String, Hashable, Sendable, Codable {
+    case `in`, notIn, less, lessEqual, greater, greaterEqual
+}
+
+/// One comparison after binding: `field op values`.
+public struct BoundPredicate: Hashable, Sendable, Codable {
+    public var field: FieldRef
+    public var op: BoundOperator
+    /// One value for ordering operators; one or more for `in`/`notIn`.
+    public var values: [ScalarValue]
+    /// Where it was written, for diagnostics; `nil` when the normalizer made it up.
+    public var span: Span?
+
+    public init(field: FieldRef, op: BoundOperator, values: [ScalarValue], span: Span? = nil) {
+        self.field = field
+        self.op = op
+        self.values = values
+        self.span = span
+    }
+}
+
+/// A bound condition: typed predicates combined with AND, OR and NOT.
+public indirect enum BoundCondition: Hashable, Sendable, Codable {
+    case constant(Bool)
+    case and([BoundCondition])
+    case or([BoundCondition])
+    case not(BoundCondition)
+    case predicate(BoundPredicate)
+}
+
+// MARK: - Time
+
+/// A resolved time range, in epoch milliseconds, both ends inclusive (as the API compares them).
+public struct TimeRange: Hashable, Sendable, Codable {
+    /// Inclusive lower bound; `nil` means no lower bound (`all`).
+    public var start: Int64?
+    /// Inclusive upper bound; `nil` means up to now and beyond.
+    public var end: Int64?
+    /// The preset or duration as written (`30d`, `ytd`, `all`, `1h`), when the range came from one;
+    /// the API planner uses it to send `interval`.
+    public var preset: String?
+
+    public init(start: Int64?, end: Int64?, preset: String? = nil) {
+        self.start = start
+        self.end = end
+        self.preset = preset
+    }
+
+    public func contains(_ millis: Int64) -> Bool {
+        if let s = start, millis < s { return false }
+        if let e = end, millis > e { return false }
+        return true
+    }
+}
+
+// MARK: - Bound query
+
+/// A projected column: its header and what it reads.
+public struct BoundColumn: Hashable, Sendable, Codable {
+    /// The header, as written (`customer.email`).
+    public var name: String
+    public var field: FieldRef
+    public init(name: String, field: FieldRef) {
+        self.name = name
+        self.field = field
+    }
+}
+
+/// A query after binding: names resolved, values typed, time resolved against the clock.
+public struct BoundQuery: Hashable, Sendable, Codable {
+    public var event: EventType
+    /// Projected columns; empty means the default columns of the event type.
+    public var columns: [BoundColumn]
+    /// The WHERE condition as bound (not yet normalized); `nil` when there is none.
+    public var condition: BoundCondition?
+    public var time: TimeRange
+    /// IANA time zone name that aligns day boundaries (default `UTC`).
+    public var timeZone: String
+    public var order: SortDirection
+    /// Rows to return (default 100).
+    public var limit: Int
+    /// Rows to skip (`OFFSET`, or `(PAGE-1)*LIMIT`).
+    public var offset: Int
+    public var explain: Bool
+    /// The canonical DubQL text of the statement.
+    public var text: String
+
+    public init(event: EventType, columns: [BoundColumn] = [], condition: BoundCondition? = nil,
+                time: TimeRange, timeZone: String = "UTC", order: SortDirection = .descending,
+                limit: Int = 100, offset: Int = 0, explain: Bool = false, text: String = "") {
+        self.event = event
+        self.columns = columns
+        self.condition = condition
+        self.time = time
+        self.timeZone = timeZone
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+        self.explain = explain
+        self.text = text
+    }
+}
+
+// MARK: - Plans
+
+/// Which backend a plan is for.
+public enum Backend: String, Hashable, Sendable, Codable {
+    case api, local
+}
+
+/// One query parameter exactly as sent.
+public struct APIParameter: Hashable, Sendable, Codable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// One `GET /events` request.
+public struct APIRequest: Hashable, Sendable, Codable {
+    public var method: String
+    public var path: String
+    /// Every parameter exactly as sent, in a stable order. `page` and `limit` here describe the
+    /// first page; the client pages as ``APIPlan/paging`` says.
+    public var params: [APIParameter]
+    public init(method: String = "GET", path: String = "/events", params: [APIParameter]) {
+        self.method = method
+        self.path = path
+        self.params = params
+    }
+    public subscript(name: String) -> String? { params.first(where: { $0.name == name })?.value }
+}
+
+/// How the client pages through each request and when it stops.
+public struct Paging: Hashable, Sendable, Codable {
+    /// The `limit` sent with every page (1...1000).
+    public var pageSize: Int
+    /// The first `page` requested (1-based).
+    public var firstPage: Int
+    /// Rows of the merged, residual-filtered stream to drop before returning any (the part of the
+    /// query's OFFSET not covered by skipping pages).
+    public var skipRows: Int
+    /// Rows to return at most, after skipping; the client stops fetching once it has them.
+    public var takeRows: Int
+    public init(pageSize: Int, firstPage: Int, skipRows: Int, takeRows: Int) {
+        self.pageSize = pageSize
+        self.firstPage = firstPage
+        self.skipRows = skipRows
+        self.takeRows = takeRows
+    }
+}
+
+/// A plan for Dub's API: requests, the residual condition evaluated on fetched events, paging.
+public struct APIPlan: Hashable, Sendable, Codable {
+    public var event: EventType
+    /// Zero requests when the condition can never be true; several for a union.
+    public var requests: [APIRequest]
+    /// The part of the condition the API cannot express exactly; evaluated on every fetched event.
+    public var residual: BoundCondition?
+    /// ``residual`` as canonical DubQL text, or `nil`.
+    public var residualText: String?
+    public var order: SortDirection
+    public var limit: Int
+    public var offset: Int
+    public var paging: Paging
+    /// With several requests: merge by timestamp in ``order`` and keep one event per id
+    /// (``EventType/idPath``).
+    public var isUnion: Bool { requests.count > 1 }
+    /// Columns to project from each event.
+    public var columns: [BoundColumn]
+    public var timeZone: String
+    /// Human-readable remarks (why something is residual, what was dropped as always true ...).
+    public var notes: [String]
+
+    public init(event: EventType, requests: [APIRequest], residual: BoundCondition?, residualText: String?,
+                order: SortDirection, limit: Int, offset: Int, paging: Paging,
+                columns: [BoundColumn], timeZone: String, notes: [String]) {
+        self.event = event
+        self.requests = requests
+        self.residual = residual
+        self.residualText = residualText
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+        self.paging = paging
+        self.columns = columns
+        self.timeZone = timeZone
+        self.notes = notes
+    }
+}
+
+/// A plan for the local engine: Scan -> Filter(condition, time) -> Sort -> Offset/Limit -> Project.
+public struct LocalPlan: Hashable, Sendable, Codable {
+    public var event: EventType
+    /// The normalized condition; `nil` means every event of the type (within ``time``).
+    public var filter: BoundCondition?
+    public var time: TimeRange
+    public var timeZone: String
+    public var order: SortDirection
+    public var offset: Int
+    public var limit: Int
+    /// Empty means the default columns of the event type.
+    public var columns: [BoundColumn]
+    /// True when the condition can never be true: nothing needs scanning.
+    public var isEmpty: Bool
+
+    public init(event: EventType, filter: BoundCondition?, time: TimeRange, timeZone: String,
+                order: SortDirection, offset: Int, limit: Int, columns: [BoundColumn], isEmpty: Bool = false) {
+        self.event = event
+        self.filter = filter
+        self.time = time
+        self.timeZone = timeZone
+        self.order = order
+        self.offset = offset
+        self.limit = limit
+        self.columns = columns
+        self.isEmpty = isEmpty
+    }
+}

@@ -1,0 +1,2 @@
+// DubQLClient: see README "Layout". Filled by its own issue.
+import DubQL

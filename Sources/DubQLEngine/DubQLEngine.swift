@@ -1,0 +1,2 @@
+// DubQLEngine: see README "Layout". Filled by its own issue.
+import DubQL

@@ -1,0 +1,2 @@
+// DubQLServer: see README "Layout". Filled by its own issue.
+import DubQL

@@ -1,0 +1,2 @@
+// Benchmarks of DubQL: see README "Benchmarks".
+print("dubql-bench")

@@ -1,0 +1,18 @@
+// Options shared by several subcommands (see README "Command line").
+
+import ArgumentParser
+
+/// `--timezone` and `--now`: what relative times and day boundaries are computed against.
+struct ClockOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("IANA time zone for day boundaries (default UTC, or the query's TIMEZONE).", valueName: "TZ"))
+    var timezone: String?
+
+    @Option(name: .long, help: ArgumentHelp("Fix the clock, for reproducible relative times (ISO 8601 instant).", valueName: "INSTANT"))
+    var now: String?
+}
+
+/// `--api-url`: where Dub's API is (`DUB_API_URL`, default https://api.dub.co).
+struct APIURLOptions: ParsableArguments {
+    @Option(name: .customLong("api-url"), help: ArgumentHelp("Base URL of Dub's API (default $DUB_API_URL, else https://api.dub.co).", valueName: "URL"))
+    var apiURL: String?
+}

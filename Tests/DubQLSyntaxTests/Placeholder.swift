@@ -1,0 +1,2 @@
+// Syntax tests
+import Testing
