@@ -7,8 +7,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages: libedit for the REPL's line editing, tmux for the terminal tests.
 setup:
-	@if ! dpkg -s libedit-dev tmux >/dev/null 2>&1; then \
-		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libedit-dev tmux; \
+	@if ! dpkg -s libedit-dev tmux zlib1g-dev >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libedit-dev tmux zlib1g-dev; \
 	fi
 
 build: setup

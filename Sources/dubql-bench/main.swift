@@ -1,2 +1,7 @@
-// Benchmarks of DubQL: see README "Benchmarks".
-print("dubql-bench")
+// Benchmarks of DubQL (`make bench`, i.e. `swift run -c release dubql-bench [GROUP...]`).
+// Each group lives in its own file; with no argument every group runs. Figures go to the README.
+
+let requested = Set(CommandLine.arguments.dropFirst())
+func wants(_ group: String) -> Bool { requested.isEmpty || requested.contains(group) }
+
+// Groups (one line each): if wants("NAME") { NAMEBench.run() }
