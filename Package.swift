@@ -25,7 +25,7 @@ let package = Package(
         // Catalog, binder, normalizer, planners, EXPLAIN, completion. Foundation only.
         .target(name: "DubQL", dependencies: ["DubQLSyntax"]),
         // Event loaders, columnar store, executor, generator, output formats.
-        .target(name: "DubQLEngine", dependencies: ["DubQL"]),
+        .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
         // HTTP client for the Dub API (URLSession), paging, retries, merging.
         .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
         // Dub-compatible GET /events server over local data.
@@ -35,6 +35,8 @@ let package = Package(
         ]),
         // libedit through its readline-compatible API.
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // zlib, for gzip-compressed event files (`events.ndjson.gz`).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "dubql", dependencies: [
             "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLServer", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
