@@ -1,0 +1,328 @@
+// The lexer: UTF-8 bytes to tokens with half-open byte spans, never failing (bad input becomes an
+// error token plus a diagnostic).
+
+/// A token without its decoded text: what the parser works on, so the hot path allocates nothing.
+public struct RawToken: Hashable, Sendable {
+    public var kind: TokenKind
+    public var start: Int
+    public var end: Int
+    public init(kind: TokenKind, start: Int, end: Int) {
+        self.kind = kind
+        self.start = start
+        self.end = end
+    }
+    public var span: Span { Span(start: start, end: end) }
+}
+
+/// Turns DubQL source into tokens.
+///
+/// Keywords are matched case-insensitively without building strings; only ``tokenize(_:)``
+/// decodes token texts. The token list always ends with one ``TokenKind/endOfInput`` token whose
+/// span is the empty span at the end of the input.
+public enum Lexer {
+    /// Lexer diagnostics kept at most; bad input past this is still lexed into error tokens.
+    public static let maximumDiagnostics = 100
+
+    /// The tokens of `source` with decoded texts, and the lexical diagnostics.
+    public static func tokenize(_ source: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+        let (raw, diagnostics) = scan(source.bytes)
+        let tokens = source.bytes.withUnsafeBufferPointer { buffer in
+            raw.map { Token(kind: $0.kind, span: $0.span, text: decodedText(of: $0, in: buffer)) }
+        }
+        return (tokens, diagnostics)
+    }
+
+    /// The raw tokens of `bytes` (comments and white space dropped) and the lexical diagnostics.
+    public static func scan(_ bytes: [UInt8]) -> (tokens: [RawToken], diagnostics: [Diagnostic]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = Scanner(buffer)
+            var tokens: [RawToken] = []
+            tokens.reserveCapacity(buffer.count / 4 + 1)
+            while true {
+                let t = scanner.next()
+                tokens.append(t)
+                if t.kind == .endOfInput { break }
+            }
+            return (tokens, scanner.diagnostics)
+        }
+    }
+
+    /// The text a ``Token`` carries: quotes removed and doubled quotes resolved for strings and
+    /// quoted identifiers, empty for punctuation and operators, otherwise the source text.
+    static func decodedText(of token: RawToken, in b: UnsafeBufferPointer<UInt8>) -> String {
+        switch token.kind {
+        case .singleQuotedString: unquote(b, token.start, token.end, quote: 39)
+        case .doubleQuotedString: unquote(b, token.start, token.end, quote: 34)
+        case .quotedIdentifier: unquote(b, token.start, token.end, quote: 96)
+        case .keyword, .identifier, .integer, .decimal, .duration, .date, .dateTime, .error:
+            String(decoding: UnsafeBufferPointer(rebasing: b[token.start..<token.end]), as: UTF8.self)
+        default: ""
+        }
+    }
+
+    /// The content of a quoted token between its quotes, with each doubled quote made single.
+    static func unquote(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, quote: UInt8) -> String {
+        guard end - start >= 2 else { return "" }
+        let inner = UnsafeBufferPointer(rebasing: b[(start + 1)..<(end - 1)])
+        guard inner.contains(quote) else { return String(decoding: inner, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count)
+        var i = 0
+        while i < inner.count {
+            out.append(inner[i])
+            if inner[i] == quote, i + 1 < inner.count, inner[i + 1] == quote { i += 2 } else { i += 1 }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+// MARK: - Character classes
+
+@inline(__always) func isIdentifierStart(_ c: UInt8) -> Bool {
+    (c | 0x20) >= 97 && (c | 0x20) <= 122 || c == 95
+}
+
+@inline(__always) func isIdentifierContinue(_ c: UInt8) -> Bool {
+    isIdentifierStart(c) || (c >= 48 && c <= 57)
+}
+
+@inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+
+// MARK: - Scanner
+
+/// The state of one pass over the bytes.
+struct Scanner {
+    let b: UnsafeBufferPointer<UInt8>
+    var i = 0
+    var diagnostics: [Diagnostic] = []
+
+    init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+
+    mutating func report(_ code: DiagnosticCode, _ message: String, _ start: Int, _ end: Int, hints: [String] = []) {
+        guard diagnostics.count < Lexer.maximumDiagnostics else { return }
+        diagnostics.append(.error(code, message, at: Span(start: start, end: end), hints: hints))
+    }
+
+    /// The next token, skipping white space and comments.
+    mutating func next() -> RawToken {
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            let start = i
+            switch c {
+            case 32, 9, 10, 13, 12, 11:
+                i += 1
+                continue
+            case 45 where i + 1 < n && b[i + 1] == 45: // -- comment
+                i += 2
+                while i < n, b[i] != 10 { i += 1 }
+                continue
+            case 47 where i + 1 < n && b[i + 1] == 42: // /* comment */
+                i += 2
+                while i < n, !(b[i] == 42 && i + 1 < n && b[i + 1] == 47) { i += 1 }
+                if i < n {
+                    i += 2
+                } else {
+                    report(.unterminatedComment, "unterminated block comment", start, start + 2,
+                           hints: ["close it with '*/'"])
+                }
+                continue
+            default:
+                break
+            }
+            if isIdentifierStart(c) { return word(start) }
+            if isDigit(c) || (c == 45 && i + 1 < n && isDigit(b[i + 1])) { return number(start) }
+            i += 1
+            switch c {
+            case 40: return RawToken(kind: .leftParen, start: start, end: i)
+            case 41: return RawToken(kind: .rightParen, start: start, end: i)
+            case 44: return RawToken(kind: .comma, start: start, end: i)
+            case 61: return RawToken(kind: .equal, start: start, end: i)
+            case 59: return RawToken(kind: .semicolon, start: start, end: i)
+            case 46: return RawToken(kind: .dot, start: start, end: i)
+            case 42: return RawToken(kind: .star, start: start, end: i)
+            case 91: return RawToken(kind: .leftBracket, start: start, end: i)
+            case 93: return RawToken(kind: .rightBracket, start: start, end: i)
+            case 60:
+                if i < n, b[i] == 61 { i += 1; return RawToken(kind: .lessEqual, start: start, end: i) }
+                if i < n, b[i] == 62 { i += 1; return RawToken(kind: .lessGreater, start: start, end: i) }
+                return RawToken(kind: .less, start: start, end: i)
+            case 62:
+                if i < n, b[i] == 61 { i += 1; return RawToken(kind: .greaterEqual, start: start, end: i) }
+                return RawToken(kind: .greater, start: start, end: i)
+            case 33 where i < n && b[i] == 61:
+                i += 1
+                return RawToken(kind: .notEqual, start: start, end: i)
+            case 39: return quoted(start, quote: 39, kind: .singleQuotedString)
+            case 34: return quoted(start, quote: 34, kind: .doubleQuotedString)
+            case 96: return quoted(start, quote: 96, kind: .quotedIdentifier)
+            default:
+                return stray(start)
+            }
+        }
+        return RawToken(kind: .endOfInput, start: n, end: n)
+    }
+
+    // MARK: Words
+
+    /// An identifier or keyword; a word with non-ASCII letters in it is one error token.
+    mutating func word(_ start: Int) -> RawToken {
+        let n = b.count
+        var key: UInt64 = 0
+        var length = 0
+        while i < n, isIdentifierContinue(b[i]) {
+            if length < 8 { key |= UInt64(b[i] | 0x20) << (8 * UInt64(length)) }
+            length += 1
+            i += 1
+        }
+        if i < n, b[i] >= 0x80 { return stray(start) }
+        if length <= 8, let k = keywordTable(key) {
+            return RawToken(kind: .keyword(k), start: start, end: i)
+        }
+        return RawToken(kind: .identifier, start: start, end: i)
+    }
+
+    /// Keyword lookup on the lower-cased word packed little-endian into a `UInt64`.
+    @inline(__always) func keywordTable(_ key: UInt64) -> Keyword? {
+        switch key {
+        case 0x7463_656c_6573: .select
+        case 0x6d6f_7266: .from
+        case 0x65_7265_6877: .where
+        case 0x64_6e61: .and
+        case 0x726f: .or
+        case 0x74_6f6e: .not
+        case 0x6e69: .in
+        case 0x65_636e_6973: .since
+        case 0x6c_6974_6e75: .until
+        case 0x6e_6565_7774_6562: .between
+        case 0x656e_6f7a_656d_6974: .timezone
+        case 0x72_6564_726f: .order
+        case 0x7962: .by
+        case 0x63_7361: .asc
+        case 0x6373_6564: .desc
+        case 0x74_696d_696c: .limit
+        case 0x7465_7366_666f: .offset
+        case 0x6567_6170: .page
+        case 0x6e_6961_6c70_7865: .explain
+        case 0x6575_7274: .true
+        case 0x65_736c_6166: .false
+        default: nil
+        }
+    }
+
+    // MARK: Numbers, durations, dates
+
+    /// An integer, decimal, duration, date or date-time starting at a digit or `-digit`.
+    mutating func number(_ start: Int) -> RawToken {
+        let n = b.count
+        let negative = b[i] == 45
+        if negative { i += 1 }
+        let digitsStart = i
+        while i < n, isDigit(b[i]) { i += 1 }
+        let digitsEnd = i
+        // A date: consume everything date-like, then validate strictly.
+        if !negative, i + 1 < n, b[i] == 45, isDigit(b[i + 1]) {
+            while i < n, isDateByte(b[i]) { i += 1 }
+            while i < n, isIdentifierContinue(b[i]) || b[i] >= 0x80 { i += 1 }
+            switch DateScanner.parse(b, start, i) {
+            case .success(let date):
+                return RawToken(kind: date.time == nil ? .date : .dateTime, start: start, end: i)
+            case .failure(let error):
+                report(.invalidDate, "invalid date '\(text(start, i))': \(error)", start, i)
+                return RawToken(kind: .error, start: start, end: i)
+            }
+        }
+        var kind = TokenKind.integer
+        if i + 1 < n, b[i] == 46, isDigit(b[i + 1]) {
+            i += 1
+            while i < n, isDigit(b[i]) { i += 1 }
+            kind = .decimal
+        }
+        let suffixStart = i
+        while i < n, isIdentifierContinue(b[i]) || b[i] >= 0x80 { i += 1 }
+        if suffixStart == i { return RawToken(kind: kind, start: start, end: i) }
+        let suffix = text(suffixStart, i)
+        if kind == .integer, !negative, DurationUnit(rawValue: suffix) != nil, digitsEnd > digitsStart {
+            return RawToken(kind: .duration, start: start, end: i)
+        }
+        var hints: [String] = []
+        if kind == .integer, !negative, let unit = DurationUnit(rawValue: suffix.lowercased()) {
+            hints.append("duration units are lower case: did you mean '\(text(start, suffixStart))\(unit.rawValue)'?")
+        } else {
+            hints.append("durations use the units m h d w mo y (e.g. '30d'); quote a text value: '\(text(start, i))'")
+        }
+        report(.invalidNumber, "invalid number '\(text(start, i))'", start, i, hints: hints)
+        return RawToken(kind: .error, start: start, end: i)
+    }
+
+    @inline(__always) func isDateByte(_ c: UInt8) -> Bool {
+        isDigit(c) || c == 45 || c == 58 || c == 43 || c == 46 || c == 84 || c == 116 || c == 90 || c == 122
+    }
+
+    // MARK: Quoted tokens
+
+    /// A string or quoted identifier; a doubled quote stands for one quote character.
+    mutating func quoted(_ start: Int, quote: UInt8, kind: TokenKind) -> RawToken {
+        let n = b.count
+        while i < n {
+            if b[i] == quote {
+                if i + 1 < n, b[i + 1] == quote { i += 2; continue }
+                i += 1
+                return RawToken(kind: kind, start: start, end: i)
+            }
+            i += 1
+        }
+        // Underline the opening quote up to the end of its line, so the caret stays readable.
+        var lineEnd = start + 1
+        while lineEnd < n, b[lineEnd] != 10, b[lineEnd] != 13 { lineEnd += 1 }
+        let q = String(UnicodeScalar(quote))
+        if kind == .quotedIdentifier {
+            report(.unterminatedQuotedIdentifier, "unterminated quoted name: expected a closing \(q), found end of input",
+                   start, lineEnd, hints: ["write a back quote inside a quoted name as ``"])
+        } else {
+            report(.unterminatedString, "unterminated string: expected a closing \(q), found end of input",
+                   start, lineEnd, hints: ["write a quote inside a string by doubling it: \(q)\(q)"])
+        }
+        return RawToken(kind: .error, start: start, end: n)
+    }
+
+    // MARK: Bad input
+
+    /// An error token for a character that starts no token, or a word containing non-ASCII letters.
+    mutating func stray(_ start: Int) -> RawToken {
+        let n = b.count
+        if b[start] < 0x80 && !isIdentifierStart(b[start]) {
+            // One ASCII character (i already points past it).
+            let shown = b[start] >= 32 && b[start] < 127 ? "'\(text(start, start + 1))'"
+                : "U+\(String(b[start], radix: 16, uppercase: true).leftPadded(4))"
+            var hints: [String] = []
+            if b[start] == 33 { hints.append("'not equal' is written '!=' or '<>'") }
+            if b[start] == 47 || b[start] == 58 || b[start] == 64 {
+                hints.append("quote values that contain it: 'America/New_York'")
+            }
+            report(.strayCharacter, "unexpected character \(shown)", start, start + 1, hints: hints)
+            return RawToken(kind: .error, start: start, end: start + 1)
+        }
+        // A run of letters, digits and non-ASCII characters: report the first non-ASCII character.
+        i = start
+        while i < n, isIdentifierContinue(b[i]) || b[i] >= 0x80 { i += 1 }
+        var first = start
+        while first < i, b[first] < 0x80 { first += 1 }
+        var firstEnd = first + 1
+        while firstEnd < i, b[firstEnd] & 0xC0 == 0x80 { firstEnd += 1 }
+        let word = text(start, i)
+        report(.strayCharacter, "unexpected character '\(text(first, firstEnd))' in '\(word)'", first, firstEnd,
+               hints: ["unquoted names and values are ASCII; quote the text: '\(word)'"])
+        return RawToken(kind: .error, start: start, end: i)
+    }
+
+    func text(_ s: Int, _ e: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

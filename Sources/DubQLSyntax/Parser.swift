@@ -1,0 +1,234 @@
+// The parser: recursive descent over the tokens, following `Grammar/DubQL.ebnf` rule by rule.
+// It never throws: it reports, synthesizes what is missing, and resynchronizes.
+
+/// The outcome of parsing: a tree (always) and the diagnostics (lexical and syntactic, in source order).
+public struct ParseResult: Sendable {
+    public var script: Script
+    public var diagnostics: [Diagnostic]
+    public init(script: Script, diagnostics: [Diagnostic]) {
+        self.script = script
+        self.diagnostics = diagnostics
+    }
+    /// True when any diagnostic is an error; the script is then a best effort and should not run.
+    public var hasErrors: Bool { diagnostics.hasErrors }
+}
+
+/// Parses DubQL scripts and statements.
+public struct Parser {
+    /// How deeply parentheses and `NOT`s may nest in one condition.
+    public static let maximumDepth = 256
+    /// The parser stops after this many errors (lexical errors included).
+    public static let maximumErrors = 10
+
+    /// Parses a script of `;`-separated statements.
+    public static func parse(_ source: SourceFile) -> ParseResult {
+        var parser = Parser(source)
+        let script = parser.parseScript()
+        return ParseResult(script: script, diagnostics: parser.finishDiagnostics())
+    }
+
+    /// Parses `text` as a script named `<query>`.
+    public static func parse(_ text: String, name: String = "<query>") -> ParseResult {
+        parse(SourceFile(name: name, text: text))
+    }
+
+    // MARK: - State
+
+    let source: SourceFile
+    let tokens: [RawToken]
+    var index = 0
+    var diagnostics: [Diagnostic] = []
+    var lexicalDiagnostics: [Diagnostic]
+    var errorCount = 0
+    /// Set when the error budget is spent: every parse function then winds down quickly.
+    var stopped = false
+
+    init(_ source: SourceFile) {
+        self.source = source
+        let (tokens, lexical) = Lexer.scan(source.bytes)
+        self.tokens = tokens
+        self.lexicalDiagnostics = lexical
+        self.errorCount = lexical.count(where: { $0.isError })
+        if errorCount >= Parser.maximumErrors { stopped = true }
+    }
+
+    var current: RawToken { tokens[index] }
+    var kind: TokenKind { tokens[index].kind }
+    var atEnd: Bool { tokens[index].kind == .endOfInput }
+
+    func peek(_ offset: Int = 1) -> RawToken { tokens[min(index + offset, tokens.count - 1)] }
+
+    @discardableResult
+    mutating func advance() -> RawToken {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    func at(_ k: Keyword) -> Bool { kind == .keyword(k) }
+
+    mutating func accept(_ k: Keyword) -> RawToken? {
+        at(k) ? advance() : nil
+    }
+
+    mutating func accept(_ k: TokenKind) -> RawToken? {
+        kind == k ? advance() : nil
+    }
+
+    /// The end offset of the last consumed token (where a node that ends "here" ends).
+    var previousEnd: Int { index > 0 ? tokens[index - 1].end : 0 }
+
+    // MARK: - script = { [ statement ] ";" } [ statement ]
+
+    /// `script = { [ statement ] ";" } [ statement ] ;`
+    mutating func parseScript() -> Script {
+        var statements: [Statement] = []
+        while !atEnd && !stopped {
+            let before = index
+            if accept(.semicolon) != nil { continue }
+            if let statement = parseStatement() { statements.append(statement) }
+            if stopped { break }
+            if !atEnd && kind != .semicolon {
+                if at(.select) || at(.explain) {
+                    expected("';' before the next statement")
+                } else {
+                    expected("';' or end of input")
+                    skip(until: { $0.kind == .semicolon || $0.kind == .keyword(.select) || $0.kind == .keyword(.explain) })
+                }
+            }
+            if index == before { advance() } // progress guard
+        }
+        return Script(statements: statements, span: Span(start: 0, end: source.bytes.count))
+    }
+
+    // MARK: - statement = [ "EXPLAIN" ] select
+
+    /// `statement = [ "EXPLAIN" ] select ;` Returns nil when no `SELECT` could be found.
+    mutating func parseStatement() -> Statement? {
+        let start = current.start
+        let explain = accept(.explain)?.span
+        guard let select = parseSelect() else { return nil }
+        return Statement(explain: explain, select: select, span: Span(start: start, end: select.span.end))
+    }
+
+    /// `select = "SELECT" ( event | projection "FROM" event ) { clause } ;`
+    mutating func parseSelect() -> SelectStatement? {
+        guard let selectToken = accept(.select) else {
+            expected("'SELECT'", suggesting: [.select, .explain])
+            skip(until: { $0.kind == .semicolon || $0.kind == .keyword(.select) })
+            if at(.select) { return parseSelect() }
+            return nil
+        }
+        var statement = SelectStatement(event: Name("", span: Span(at: selectToken.end)), span: selectToken.span)
+        parseTarget(into: &statement)
+        parseClauses(into: &statement)
+        statement.span = Span(start: selectToken.start, end: max(selectToken.end, previousEnd))
+        return statement
+    }
+
+    /// `event | projection "FROM" event`, where `projection = "*" | column { "," column } ;`
+    mutating func parseTarget(into statement: inout SelectStatement) {
+        if let star = accept(.star) {
+            statement.projection = .all(star.span)
+            parseFromEvent(into: &statement)
+            return
+        }
+        guard isNameStart else {
+            expected("an event name (clicks, leads, sales) or columns")
+            return
+        }
+        let first = parseField()
+        if kind == .comma || at(.from) {
+            var columns = [first]
+            while accept(.comma) != nil && !stopped {
+                guard isNameStart else { expected("a column"); break }
+                columns.append(parseField())
+            }
+            let span = Span(start: first.span.start, end: columns.last?.span.end ?? first.span.end)
+            statement.projection = .columns(columns, span)
+            parseFromEvent(into: &statement)
+        } else if first.components.count == 1, let name = first.components.first {
+            statement.event = name
+        } else {
+            error(.unexpectedToken, "expected an event name (clicks, leads, sales), found '\(source.slice(first.span))'",
+                  at: first.span, hints: ["a projection needs FROM: SELECT \(source.slice(first.span)) FROM clicks"])
+        }
+    }
+
+    /// `"FROM" event` with `event = name ;`
+    mutating func parseFromEvent(into statement: inout SelectStatement) {
+        guard accept(.from) != nil else {
+            expected("'FROM'", suggesting: [.from])
+            return
+        }
+        guard isNameStart else {
+            expected("an event name (clicks, leads, sales)")
+            return
+        }
+        statement.event = parseName()
+    }
+
+    // MARK: - Names and fields
+
+    var isNameStart: Bool { kind == .identifier || kind == .quotedIdentifier }
+
+    /// `name = identifier | quoted_identifier ;` (call only when ``isNameStart``)
+    mutating func parseName() -> Name {
+        let t = advance()
+        return name(from: t)
+    }
+
+    mutating func name(from t: RawToken) -> Name {
+        if t.kind == .quotedIdentifier {
+            let text = source.bytes.withUnsafeBufferPointer { Lexer.unquote($0, t.start, t.end, quote: 96) }
+            if text.isEmpty { error(.emptyName, "expected a name between the back quotes, found nothing", at: t.span) }
+            return Name(text, span: t.span)
+        }
+        return Name(slice(t), span: t.span)
+    }
+
+    /// `field = name { "." member | "[" string "]" } ;` with `member = name | keyword ;`
+    /// (call only when ``isNameStart``).
+    mutating func parseField() -> FieldPath {
+        var components = [parseName()]
+        let start = components[0].span.start
+        while !stopped {
+            if kind == .dot {
+                advance()
+                if isNameStart || { if case .keyword = kind { true } else { false } }() {
+                    let t = advance()
+                    components.append(t.kind == .quotedIdentifier ? name(from: t) : Name(slice(t), span: t.span))
+                } else {
+                    expected("a name after '.'")
+                    break
+                }
+            } else if kind == .leftBracket {
+                advance()
+                if kind == .singleQuotedString || kind == .doubleQuotedString {
+                    let t = advance()
+                    let text = stringText(t)
+                    if text.isEmpty { error(.emptyName, "expected a name between the quotes, found nothing", at: t.span) }
+                    components.append(Name(text, span: t.span))
+                } else {
+                    expected("a quoted name such as ['plan tier']")
+                }
+                if accept(.rightBracket) == nil { expected("']'") ; break }
+            } else {
+                break
+            }
+        }
+        return FieldPath(components: components, span: Span(start: start, end: previousEnd))
+    }
+
+    // MARK: - Token texts
+
+    func slice(_ t: RawToken) -> String {
+        source.bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[t.start..<t.end]), as: UTF8.self)
+        }
+    }
+
+    func stringText(_ t: RawToken) -> String {
+        source.bytes.withUnsafeBufferPointer { Lexer.decodedText(of: t, in: $0) }
+    }
+}

@@ -1,0 +1,241 @@
+// The clauses of a SELECT (in any order, each at most once), instants, integers and values.
+
+extension Parser {
+    /// The keywords that start a clause, in canonical order (for messages and recovery).
+    static let clauseKeywords: [Keyword] = [.where, .since, .between, .timezone, .order, .limit, .offset, .page]
+
+    static func isClauseStart(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .keyword(.where), .keyword(.since), .keyword(.until), .keyword(.between), .keyword(.timezone),
+             .keyword(.order), .keyword(.limit), .keyword(.offset), .keyword(.page):
+            true
+        default: false
+        }
+    }
+
+    /// A token where clause-level recovery stops.
+    static func isStatementSync(_ kind: TokenKind) -> Bool {
+        isClauseStart(kind) || kind == .semicolon || kind == .keyword(.select) || kind == .keyword(.explain)
+    }
+
+    // MARK: - { clause }
+
+    /// `{ clause }` where
+    /// `clause = where | time | timezone | order_by | limit | offset | page ;`
+    mutating func parseClauses(into s: inout SelectStatement) {
+        while !atEnd && !stopped && kind != .semicolon {
+            let before = index
+            let keywordSpan = current.span
+            switch kind {
+            case .keyword(.where):
+                advance()
+                let condition = parseCondition()
+                let clause = WhereClause(condition: condition, span: keywordSpan.union(Span(at: previousEnd)))
+                if let first = s.whereClause { duplicate("WHERE", at: keywordSpan, first: first.span) } else { s.whereClause = clause }
+            case .keyword(.since), .keyword(.between):
+                let clause = parseTimeClause()
+                if let first = s.time { duplicate("time", at: keywordSpan, first: first.span) } else { s.time = clause }
+            case .keyword(.until):
+                advance()
+                error(.unexpectedToken, "expected 'SINCE' before 'UNTIL', found 'UNTIL'", at: keywordSpan,
+                      hints: ["write SINCE start UNTIL end, or BETWEEN start AND end"])
+                _ = parseInstant()
+            case .keyword(.timezone):
+                let clause = parseTimezone()
+                if let first = s.timezone { duplicate("TIMEZONE", at: keywordSpan, first: first.span) } else { s.timezone = clause }
+            case .keyword(.order):
+                let clause = parseOrderBy()
+                if let first = s.orderBy { duplicate("ORDER BY", at: keywordSpan, first: first.span) } else if let clause { s.orderBy = clause }
+            case .keyword(.limit):
+                let clause = parseIntegerClause()
+                if let first = s.limit { duplicate("LIMIT", at: keywordSpan, first: first.span) } else if let clause { s.limit = clause }
+            case .keyword(.offset):
+                let clause = parseIntegerClause()
+                if let first = s.offset { duplicate("OFFSET", at: keywordSpan, first: first.span) } else if let clause { s.offset = clause }
+            case .keyword(.page):
+                let clause = parseIntegerClause()
+                if let first = s.page { duplicate("PAGE", at: keywordSpan, first: first.span) } else if let clause { s.page = clause }
+            case .keyword(.select), .keyword(.explain):
+                return // the script reports the missing ';'
+            default:
+                expected("a clause (WHERE, SINCE, BETWEEN, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE) or ';'",
+                         suggesting: Parser.clauseKeywords + [.until])
+                skip(until: { Parser.isStatementSync($0.kind) })
+            }
+            if index == before { advance() } // progress guard
+        }
+    }
+
+    mutating func duplicate(_ what: String, at span: Span, first: Span) {
+        let article = what == "time" ? "a" : "one"
+        error(.duplicateClause, "duplicate \(what) clause: a statement has at most \(article) \(what) clause", at: span,
+              notes: [DiagnosticNote("the first \(what) clause is here", span: first)])
+    }
+
+    // MARK: - Time
+
+    /// `time = "SINCE" instant [ "UNTIL" instant ] | "BETWEEN" instant "AND" instant ;`
+    mutating func parseTimeClause() -> TimeClause {
+        let keyword = advance()
+        let first = parseInstant()
+        if keyword.kind == .keyword(.between) {
+            guard accept(.and) != nil else {
+                expected("'AND' between the two instants of BETWEEN", suggesting: [.and])
+                return .between(first, first, span: keyword.span.union(first.span))
+            }
+            let second = parseInstant()
+            return .between(first, second, span: keyword.span.union(second.span))
+        }
+        if accept(.until) != nil {
+            let end = parseInstant()
+            return .since(first, until: end, span: keyword.span.union(end.span))
+        }
+        return .since(first, until: nil, span: keyword.span.union(first.span))
+    }
+
+    /// `instant = duration | preset | date | date_time | string ;` (a string holds a date or date-time)
+    mutating func parseInstant() -> Instant {
+        let t = current
+        switch t.kind {
+        case .duration:
+            advance()
+            return durationInstant(t)
+        case .identifier:
+            advance()
+            let word = slice(t)
+            if let preset = PresetName(rawValue: word.lowercased()) { return Instant(.preset(preset), span: t.span) }
+            let names = PresetName.allCases.map(\.rawValue)
+            let hint = Suggestions.closest(to: word.lowercased(), among: names).map { "did you mean '\($0)'?" }
+            error(.invalidInstant, "expected a duration, a preset or a date, found '\(word)'", at: t.span,
+                  hints: (hint.map { [$0] } ?? []) + ["durations: 90m 24h 7d 2w 3mo 1y; presets: mtd qtd ytd all all_unfiltered"])
+            return Instant(.preset(.all), span: t.span)
+        case .date, .dateTime:
+            advance()
+            if case .success(let date) = source.bytes.withUnsafeBufferPointer({ DateScanner.parse($0, t.start, t.end) }) {
+                return Instant(.date(date), span: t.span)
+            }
+            return Instant(.preset(.all), span: t.span)
+        case .singleQuotedString, .doubleQuotedString:
+            advance()
+            let text = stringText(t)
+            switch DateScanner.parse(text) {
+            case .success(let date):
+                return Instant(.date(date), span: t.span)
+            case .failure(let reason):
+                error(.invalidInstant, "invalid instant '\(text)': \(reason)", at: t.span)
+                return Instant(.preset(.all), span: t.span)
+            }
+        case .integer:
+            advance()
+            error(.invalidInstant, "expected a duration, a preset or a date, found '\(slice(t))'", at: t.span,
+                  hints: ["give the number a unit, e.g. '\(slice(t))d' (units: m h d w mo y)"])
+            return Instant(.preset(.all), span: t.span)
+        case .error:
+            advance()
+            return Instant(.preset(.all), span: t.span)
+        default:
+            expected("a duration, a preset or a date")
+            return Instant(.preset(.all), span: Span(at: t.start))
+        }
+    }
+
+    mutating func durationInstant(_ t: RawToken) -> Instant {
+        let text = slice(t)
+        let digits = text.prefix(while: { $0.isASCII && $0.isNumber })
+        let unit = DurationUnit(rawValue: String(text.dropFirst(digits.count))) ?? .days
+        guard let amount = Int(digits), amount <= 1_000_000 else {
+            error(.invalidInstant, "duration '\(text)' is too long", at: t.span)
+            return Instant(.duration(amount: 1, unit: unit), span: t.span)
+        }
+        return Instant(.duration(amount: amount, unit: unit), span: t.span)
+    }
+
+    // MARK: - TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE
+
+    /// `timezone = "TIMEZONE" ( string | identifier ) ;`
+    mutating func parseTimezone() -> TimezoneClause {
+        let keyword = advance()
+        let t = current
+        switch t.kind {
+        case .singleQuotedString, .doubleQuotedString:
+            advance()
+            return TimezoneClause(name: stringText(t), nameSpan: t.span, span: keyword.span.union(t.span))
+        case .identifier:
+            advance()
+            return TimezoneClause(name: slice(t), nameSpan: t.span, span: keyword.span.union(t.span))
+        default:
+            expected("a time zone such as 'UTC' or 'America/New_York'")
+            if t.kind == .error { advance() }
+            return TimezoneClause(name: "", nameSpan: Span(at: t.start), span: keyword.span)
+        }
+    }
+
+    /// `order_by = "ORDER" "BY" field [ "ASC" | "DESC" ] ;`
+    mutating func parseOrderBy() -> OrderByClause? {
+        let keyword = advance()
+        guard accept(.by) != nil else {
+            expected("'BY' after 'ORDER'", suggesting: [.by])
+            return nil
+        }
+        guard isNameStart else {
+            expected("a field to order by (timestamp)")
+            return nil
+        }
+        let field = parseField()
+        var direction: SortDirection?
+        if accept(.asc) != nil { direction = .ascending } else if accept(.desc) != nil { direction = .descending }
+        return OrderByClause(field: field, direction: direction, span: keyword.span.union(Span(at: previousEnd)))
+    }
+
+    /// `limit = "LIMIT" integer ;` `offset = "OFFSET" integer ;` `page = "PAGE" integer ;`
+    mutating func parseIntegerClause() -> IntegerClause? {
+        let keyword = advance()
+        let t = current
+        guard t.kind == .integer else {
+            if t.kind == .error { advance(); return nil }
+            expected("an integer after '\(slice(keyword).uppercased())'")
+            return nil
+        }
+        advance()
+        let text = slice(t)
+        let value = Int(text)
+        if value == nil {
+            error(.integerOutOfRange, "integer '\(text)' is too large", at: t.span)
+        }
+        return IntegerClause(value: value, text: text, valueSpan: t.span, span: keyword.span.union(t.span))
+    }
+
+    // MARK: - value
+
+    /// `value = identifier | string | number | duration | "TRUE" | "FALSE" | date | date_time ;`
+    /// Returns nil (after reporting) when the current token is no value; nothing is consumed then
+    /// unless it was an error token.
+    mutating func parseValue() -> Value? {
+        let t = current
+        let kind: Value.Kind
+        switch t.kind {
+        case .identifier, .duration: kind = .text(slice(t))
+        case .singleQuotedString, .doubleQuotedString: kind = .text(stringText(t))
+        case .integer, .decimal: kind = .number(slice(t))
+        case .keyword(.true): kind = .boolean(true)
+        case .keyword(.false): kind = .boolean(false)
+        case .date, .dateTime:
+            guard case .success(let date) = source.bytes.withUnsafeBufferPointer({ DateScanner.parse($0, t.start, t.end) })
+            else { advance(); return nil }
+            kind = .date(date)
+        case .error:
+            advance()
+            return nil
+        case .keyword(let k):
+            error(.unexpectedToken, "expected a value, found keyword '\(slice(t))'", at: t.span,
+                  hints: ["quote it to use it as a text value: '\(slice(t))'"])
+            if !Parser.isStatementSync(t.kind) && k != .and && k != .or { advance() }
+            return nil
+        default:
+            expected("a value")
+            return nil
+        }
+        advance()
+        return Value(kind, span: t.span)
+    }
+}

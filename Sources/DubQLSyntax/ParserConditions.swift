@@ -1,0 +1,211 @@
+// Conditions: NOT > AND > OR with parentheses, parsed with an explicit stack instead of recursion,
+// so that deep nesting can never overflow the call stack; predicates and IN lists.
+
+extension Parser {
+    /// One open parenthesis (or the whole condition, at the bottom of the stack).
+    private struct Frame {
+        var orOperands: [Condition] = []
+        var andOperands: [Condition] = []
+        /// Start offsets of the `NOT`s waiting for their operand, outermost first.
+        var nots: [Int] = []
+        /// The `(` that opened this frame; nil for the bottom frame.
+        var open: RawToken?
+    }
+
+    /// The grammar rules
+    ///
+    ///     condition   = conjunction { "OR" conjunction } ;
+    ///     conjunction = negation { "AND" negation } ;
+    ///     negation    = "NOT" negation | "(" condition ")" | predicate ;
+    ///
+    /// as a loop over an explicit stack of open parentheses. Nested operators of the same kind are
+    /// flattened and parentheses leave no node (see ``Condition``). Parentheses and `NOT`s together
+    /// nest at most ``maximumDepth`` deep.
+    mutating func parseCondition() -> Condition {
+        var frames = [Frame()]
+        var depth = 0
+        while true {
+            // Expect an operand: NOTs and open parentheses, then a predicate.
+            var operand: Condition
+            expectOperand: while true {
+                let t = current
+                if stopped {
+                    operand = placeholder(at: t.start)
+                    break
+                }
+                switch t.kind {
+                case .keyword(.not), .leftParen:
+                    if depth >= Parser.maximumDepth {
+                        error(.nestingTooDeep,
+                              "condition nested too deeply: at most \(Parser.maximumDepth) parentheses and NOTs inside each other",
+                              at: t.span)
+                        skip(until: { Parser.isStatementSync($0.kind) })
+                        frames = [frames[0]]
+                        return finish(frames[0], last: placeholder(at: t.start))
+                    }
+                    advance()
+                    depth += 1
+                    if t.kind == .leftParen {
+                        frames.append(Frame(open: t))
+                    } else {
+                        frames[frames.count - 1].nots.append(t.start)
+                    }
+                case .identifier, .quotedIdentifier:
+                    operand = .predicate(parsePredicate())
+                    break expectOperand
+                default:
+                    expected("a condition (a field such as country, NOT, or '(')")
+                    operand = placeholder(at: t.start)
+                    skip(until: { Parser.isStatementSync($0.kind) || $0.kind == .rightParen
+                        || $0.kind == .keyword(.and) || $0.kind == .keyword(.or) })
+                    break expectOperand
+                }
+            }
+            // Have an operand: apply pending NOTs, then an operator, a ')' or the end.
+            haveOperand: while true {
+                let top = frames.count - 1
+                for start in frames[top].nots.reversed() {
+                    operand = .not(operand, Span(start: start, end: operand.span.end))
+                }
+                depth -= frames[top].nots.count
+                frames[top].nots = []
+                switch kind {
+                case .keyword(.and):
+                    advance()
+                    frames[top].andOperands.append(operand)
+                    break haveOperand
+                case .keyword(.or):
+                    advance()
+                    frames[top].orOperands.append(Parser.conjunction(frames[top].andOperands + [operand]))
+                    frames[top].andOperands = []
+                    break haveOperand
+                case .rightParen where frames.count > 1:
+                    advance()
+                    operand = finish(frames.removeLast(), last: operand)
+                    depth -= 1
+                    continue haveOperand
+                default:
+                    if !stopped, case .predicate(let p) = operand, p.kind == .bare, isValueLike(kind) {
+                        // `country US`: the operator is missing.
+                        error(.unexpectedToken,
+                              "expected an operator (=, !=, <, <=, >, >=, IN) after '\(source.slice(p.field.span))', found \(describe(current))",
+                              at: current.span)
+                        advance()
+                        continue haveOperand
+                    }
+                    if frames.count > 1 {
+                        if let open = frames[top].open, !stopped {
+                            expected("')'")
+                            if let last = diagnostics.last, last.code == .unexpectedToken, last.span == current.span {
+                                diagnostics[diagnostics.count - 1].notes.append(
+                                    DiagnosticNote("to close the '(' here", span: open.span))
+                            }
+                        }
+                        while frames.count > 1 {
+                            operand = finish(frames.removeLast(), last: operand)
+                            let t = frames.count - 1
+                            for start in frames[t].nots.reversed() {
+                                operand = .not(operand, Span(start: start, end: operand.span.end))
+                            }
+                            frames[t].nots = []
+                        }
+                    }
+                    return finish(frames[0], last: operand)
+                }
+            }
+        }
+    }
+
+    /// `a AND b AND c` from the operands, flattening operands that are conjunctions themselves.
+    static func conjunction(_ operands: [Condition]) -> Condition {
+        if operands.count == 1 { return operands[0] }
+        var flat: [Condition] = []
+        for c in operands {
+            if case .and(let inner, _) = c { flat += inner } else { flat.append(c) }
+        }
+        return .and(flat, Span(start: flat[0].span.start, end: flat[flat.count - 1].span.end))
+    }
+
+    static func disjunction(_ operands: [Condition]) -> Condition {
+        if operands.count == 1 { return operands[0] }
+        var flat: [Condition] = []
+        for c in operands {
+            if case .or(let inner, _) = c { flat += inner } else { flat.append(c) }
+        }
+        return .or(flat, Span(start: flat[0].span.start, end: flat[flat.count - 1].span.end))
+    }
+
+    private func finish(_ frame: Frame, last: Condition) -> Condition {
+        Parser.disjunction(frame.orOperands + [Parser.conjunction(frame.andOperands + [last])])
+    }
+
+    /// What stands in for a condition that could not be parsed (only in trees with errors).
+    func placeholder(at offset: Int) -> Condition {
+        let span = Span(at: offset)
+        return .predicate(Predicate(field: FieldPath(components: [Name("", span: span)], span: span), kind: .bare, span: span))
+    }
+
+    func isValueLike(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .duration, .date, .dateTime,
+             .keyword(.true), .keyword(.false):
+            true
+        default: false
+        }
+    }
+
+    // MARK: - predicate
+
+    /// `predicate = field comparison value | field [ "NOT" ] "IN" "(" value { "," value } ")" | field ;`
+    /// (call only at a name).
+    mutating func parsePredicate() -> Predicate {
+        let field = parseField()
+        let op: ComparisonOperator
+        switch kind {
+        case .equal: op = .equal
+        case .notEqual, .lessGreater: op = .notEqual
+        case .less: op = .less
+        case .lessEqual: op = .lessEqual
+        case .greater: op = .greater
+        case .greaterEqual: op = .greaterEqual
+        case .keyword(.in):
+            advance()
+            return parseInList(field, negated: false)
+        case .keyword(.not):
+            let notToken = advance()
+            if accept(.in) != nil { return parseInList(field, negated: true) }
+            error(.unexpectedToken, "expected 'IN' after '\(source.slice(field.span)) NOT', found \(describe(current))",
+                  at: current.span, notes: [DiagnosticNote("to negate a comparison, write NOT before the field", span: notToken.span)])
+            return Predicate(field: field, kind: .bare, span: field.span)
+        default:
+            return Predicate(field: field, kind: .bare, span: field.span)
+        }
+        advance()
+        let value = parseValue() ?? Value(.text(""), span: Span(at: current.start))
+        return Predicate(field: field, kind: .comparison(op, value), span: Span(start: field.span.start, end: previousEnd))
+    }
+
+    /// `"(" value { "," value } ")"` after `IN`.
+    mutating func parseInList(_ field: FieldPath, negated: Bool) -> Predicate {
+        var values: [Value] = []
+        if accept(.leftParen) == nil {
+            expected("'(' after 'IN'")
+            if isValueLike(kind), let v = parseValue() { values.append(v) } // `country IN US`
+        } else {
+            while !stopped {
+                if let v = parseValue() {
+                    values.append(v)
+                } else {
+                    skip(until: { $0.kind == .comma || $0.kind == .rightParen || Parser.isStatementSync($0.kind)
+                        || $0.kind == .keyword(.and) || $0.kind == .keyword(.or) })
+                }
+                if accept(.comma) != nil { continue }
+                if accept(.rightParen) != nil { break }
+                expected("',' or ')' in the IN list")
+                break
+            }
+        }
+        return Predicate(field: field, kind: .inList(negated: negated, values),
+                         span: Span(start: field.span.start, end: max(field.span.end, previousEnd)))
+    }
+}

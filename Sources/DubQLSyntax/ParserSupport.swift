@@ -1,0 +1,121 @@
+// Reporting and recovery for the parser: `expected X, found Y`, "did you mean", skipping to a
+// synchronizing token, and the error budget.
+
+extension Parser {
+    // MARK: - Reporting
+
+    /// Records an error unless the budget is spent; spending the last of it stops the parser.
+    mutating func error(_ code: DiagnosticCode, _ message: String, at span: Span,
+                        notes: [DiagnosticNote] = [], hints: [String] = []) {
+        guard !stopped else { return }
+        diagnostics.append(.error(code, message, at: span, notes: notes, hints: hints))
+        errorCount += 1
+        if errorCount >= Parser.maximumErrors { stopped = true }
+    }
+
+    /// Reports `expected <what>, found <current token>` at the current token. An error token was
+    /// already reported by the lexer, so it is not reported again. When the current token is a
+    /// word close to one of `suggesting`, the diagnostic hints at it.
+    mutating func expected(_ what: String, suggesting keywords: [Keyword] = []) {
+        let t = current
+        guard t.kind != .error else { return }
+        var hints: [String] = []
+        if t.kind == .identifier, !keywords.isEmpty {
+            let word = slice(t)
+            if let match = Suggestions.closest(to: word.uppercased(), among: keywords.map(\.rawValue)) {
+                hints.append("did you mean '\(match)'?")
+            }
+        }
+        error(.unexpectedToken, "expected \(what), found \(describe(t))", at: t.span, hints: hints)
+    }
+
+    /// How a token is named in a message: its source text in quotes (shortened), or `end of input`.
+    func describe(_ t: RawToken) -> String {
+        switch t.kind {
+        case .endOfInput: return "end of input"
+        case .keyword: return "keyword '\(slice(t).uppercased())'"
+        default:
+            let text = slice(t)
+            let shown = text.count > 24 ? String(text.prefix(20)) + "..." : text
+            switch t.kind {
+            case .singleQuotedString, .doubleQuotedString: return "string \(shown)"
+            case .integer, .decimal: return "number '\(shown)'"
+            default: return "'\(shown)'"
+            }
+        }
+    }
+
+    // MARK: - Recovery
+
+    /// Skips tokens until `stop` holds for the current token or the input ends.
+    mutating func skip(until stop: (RawToken) -> Bool) {
+        while !atEnd && !stop(current) { advance() }
+    }
+
+    /// The lexer's and the parser's diagnostics in source order, errors capped at the budget, with
+    /// a final error when parsing stopped early.
+    mutating func finishDiagnostics() -> [Diagnostic] {
+        var all = lexicalDiagnostics + diagnostics
+        // Stable sort by position: the lexer saw the whole input, the parser only part of it.
+        all = all.enumerated().sorted { a, b in
+            (a.element.span.start, a.offset) < (b.element.span.start, b.offset)
+        }.map(\.element)
+        var kept: [Diagnostic] = []
+        var errors = 0
+        for d in all {
+            if d.isError {
+                if errors == Parser.maximumErrors { break }
+                errors += 1
+            }
+            kept.append(d)
+        }
+        if errors == Parser.maximumErrors, stopped || all.count(where: { $0.isError }) > errors,
+           let last = kept.last(where: { $0.isError }) {
+            kept.append(Diagnostic(.note, .tooManyErrors, "too many errors (\(Parser.maximumErrors)); stopped here",
+                                   at: Span(at: last.span.end)))
+        }
+        return kept
+    }
+}
+
+// MARK: - Suggestions
+
+/// "Did you mean" by edit distance.
+public enum Suggestions {
+    /// The candidate closest to `word` (case-insensitive) when it is near enough to be a typo:
+    /// at most one edit for short words, two for longer ones. Nil when nothing is close.
+    public static func closest(to word: String, among candidates: [String]) -> String? {
+        let w = Array(word.lowercased().unicodeScalars)
+        guard !w.isEmpty, w.count <= 64 else { return nil }
+        let limit = w.count <= 4 ? 1 : 2
+        var best: (String, Int)?
+        for candidate in candidates {
+            let c = Array(candidate.lowercased().unicodeScalars)
+            guard abs(c.count - w.count) <= limit else { continue }
+            let d = distance(w, c)
+            if d <= limit, d < (best?.1 ?? Int.max) { best = (candidate, d) }
+        }
+        return best?.0
+    }
+
+    /// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions).
+    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev2 = [Int](repeating: 0, count: b.count + 1)
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    cur[j] = min(cur[j], prev2[j - 2] + 1)
+                }
+            }
+            (prev2, prev, cur) = (prev, cur, prev2)
+        }
+        return prev[b.count]
+    }
+}

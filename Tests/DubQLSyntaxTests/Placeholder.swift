@@ -1,2 +1,0 @@
-// Syntax tests
-import Testing
