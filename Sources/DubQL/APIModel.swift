@@ -1,0 +1,397 @@
+// A model of what Dub's server does with the query parameters of `GET /events` (reference
+// dub-api.md §1-§3): validation with Dub's exact 422 messages, the advanced-filter parser and its
+// quirks, link lookups, `region`, `query`, and day-rounded time ranges. The planner's property test,
+// the local server and the client's checks all use it.
+
+import DubQLSyntax
+import Foundation
+
+// MARK: - Errors
+
+/// A request the API rejects: HTTP status, Dub error code and message (`too_big: limit: Max page size is 1000.`).
+public struct APIModelError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var status: Int
+    /// Dub's error code (`unprocessable_entity`, `bad_request`).
+    public var code: String
+    public var message: String
+    public init(status: Int = 422, code: String = "unprocessable_entity", message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "\(status) \(code): \(message)" }
+
+    static func zod(_ issue: String, _ path: String, _ message: String) -> APIModelError {
+        APIModelError(message: "\(issue): \(path): \(message)")
+    }
+}
+
+// MARK: - Parsed parameters
+
+/// One advanced-filter parameter after `parseFilterValue`: an include or an exclude list.
+public struct APIFilter: Hashable, Sendable, Codable {
+    public var negated: Bool
+    public var values: [String]
+    public init(negated: Bool, values: [String]) {
+        self.negated = negated
+        self.values = values
+    }
+
+    /// Dub's `parseFilterValue`: `nil` when the filter is dropped (empty, `-`, `,,`).
+    public static func parse(_ raw: String) -> APIFilter? {
+        guard !raw.isEmpty else { return nil }
+        let negated = raw.hasPrefix("-")
+        let rest = negated ? String(raw.dropFirst()) : raw
+        let values = rest.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+        guard !values.isEmpty else { return nil }
+        return APIFilter(negated: negated, values: values)
+    }
+
+    /// True when `value` passes (`IN` / `NOT IN`).
+    public func admits(_ value: String) -> Bool { values.contains(value) != negated }
+}
+
+/// How the API resolves a single link before querying.
+public enum APILinkLookup: Hashable, Sendable, Codable {
+    /// `externalId=ext_<id>`: the link whose `externalId` is `<id>`.
+    case externalId(String)
+    /// `externalId` without `ext_`: first tried as a raw link id (else 400).
+    case rawLinkId(String)
+    /// `domain` (first value, leading `-` ignored) plus `key` (empty means `_root`).
+    case domainKey(domain: String, key: String)
+}
+
+/// One condition of the `query` parameter after Dub's metadata query parser.
+public struct APIMetadataCondition: Hashable, Sendable, Codable {
+    public enum Operator: String, Hashable, Sendable, Codable {
+        case equals, notEquals, greaterThan, lessThan, greaterThanOrEqual, lessThanOrEqual
+    }
+    /// The top-level metadata key (the only part the pipe uses).
+    public var key: String
+    public var op: Operator
+    public var value: String
+}
+
+/// The parameters of one `GET /events` request as Dub's server understands them.
+public struct APIQuery: Hashable, Sendable {
+    public var event: EventType
+    /// Advanced filters by parameter name, link-level and event-level, as the server applies them
+    /// (suppressed link-level filters already removed).
+    public var filters: [String: APIFilter]
+    public var linkLookup: APILinkLookup?
+    public var customerId: String?
+    /// `region=CC-SUB`: `country` becomes `CC` and the stored subdivision must be `SUB`.
+    public var regionSubdivision: String?
+    public var root: Bool?
+    public var saleType: String?
+    public var metadata: [APIMetadataCondition]
+    /// Inclusive bounds in epoch ms.
+    public var start: Int64
+    public var end: Int64
+    public var timeZone: String
+    public var page: Int
+    public var limit: Int
+    public var order: SortDirection
+
+    /// `(page - 1) * limit`.
+    public var offset: Int { (page - 1) * limit }
+
+    /// Link-level advanced filters, ignored when `linkId` is set or a link was looked up.
+    public static let linkLevelFilters: Set<String> = ["domain", "tagId", "folderId", "partnerId", "groupId", "tenantId", "partnerTagId"]
+    /// Event-level advanced filters (`filters` JSON of the pipe).
+    public static let eventLevelFilters: [String] = [
+        "country", "city", "continent", "device", "browser", "os", "trigger", "referer", "refererUrl", "url",
+        "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+    ]
+}
+
+// MARK: - Parsing
+
+/// Dub's server semantics of `GET /events` parameters.
+public enum APIModel {
+    /// Parses and validates parameters as Dub does; `now` is the server's clock (epoch ms).
+    /// Repeated keys must already be reduced to their last value.
+    public static func parse(_ params: [String: String], now: Int64) throws(APIModelError) -> APIQuery {
+        // Validation in schema key order; zod reports the first issue only.
+        let event: EventType
+        if let e = params["event"] {
+            guard let v = EventType(rawValue: e) else {
+                throw .zod("invalid_value", "event", "Invalid option: expected one of \"clicks\"|\"leads\"|\"sales\"")
+            }
+            event = v
+        } else {
+            event = .clicks
+        }
+        if let i = params["interval"], !Catalog.apiIntervals.contains(i) {
+            let list = Catalog.apiIntervals.map { "\"\($0)\"" }.joined(separator: "|")
+            throw .zod("invalid_value", "interval", "Invalid option: expected one of \(list)")
+        }
+        var startInput: Int64?
+        if let s = params["start"] {
+            guard let v = parseDate(s, now: now) else { throw .zod("custom", "start", "Invalid date") }
+            guard v >= Catalog.earliestInstant else {
+                throw .zod("custom", "start", "The start date cannot be earlier than September 22, 2022.")
+            }
+            startInput = v
+        }
+        var endInput: Int64?
+        if let s = params["end"] {
+            guard let v = parseDate(s, now: now) else { throw .zod("custom", "end", "Invalid date") }
+            endInput = v
+        }
+        let root = try parseBool(params["root"], "root")
+        if let s = params["saleType"], s != "new", s != "recurring" {
+            throw .zod("invalid_value", "saleType", "Invalid option: expected one of \"new\"|\"recurring\"")
+        }
+        if let q = params["query"], q.count > 10000 {
+            throw .zod("too_big", "query", "Too big: expected string to have <=10000 characters")
+        }
+        let qr = try parseBool(params["qr"], "qr")
+        let page = try parsePositiveInt(params["page"], "page", "Page", default: 1)
+        let limit = try parsePositiveInt(params["limit"], "limit", "Limit", default: 100)
+        guard limit <= 1000 else { throw .zod("too_big", "limit", "Max page size is 1000.") }
+        var order = SortDirection.descending
+        for key in ["sortOrder", "order"] {
+            guard let s = params[key] else { continue }
+            guard s == "asc" || s == "desc" else {
+                throw .zod("invalid_value", key, "Invalid option: expected one of \"asc\"|\"desc\"")
+            }
+            // The deprecated `order` overrides `sortOrder` when it is not `desc`.
+            if key == "sortOrder" || s != "desc" { order = s == "asc" ? .ascending : .descending }
+        }
+        if let s = params["sortBy"], s != "timestamp" {
+            throw .zod("invalid_value", "sortBy", "Invalid option: expected one of \"timestamp\"")
+        }
+
+        // Filters.
+        var filters: [String: APIFilter] = [:]
+        for name in APIQuery.linkLevelFilters.union(APIQuery.eventLevelFilters).union(["linkId"]) {
+            if let raw = params[name], let f = APIFilter.parse(raw) { filters[name] = f }
+        }
+        if let d = filters["device"] { filters["device"] = APIFilter(negated: d.negated, values: d.values.map(ValueNormalization.capitalizeWords.apply)) }
+        if let d = filters["browser"] { filters["browser"] = APIFilter(negated: d.negated, values: d.values.map(ValueNormalization.capitalizeWords.apply)) }
+        if let d = filters["os"] { filters["os"] = APIFilter(negated: d.negated, values: d.values.map(ValueNormalization.capitalizeWordsKeepingIOS.apply)) }
+        // qr=true without trigger means trigger IN [qr]; qr=false does nothing.
+        if qr == true, filters["trigger"] == nil { filters["trigger"] = APIFilter(negated: false, values: ["qr"]) }
+
+        // Link lookup: only without linkId; externalId wins over domain+key.
+        var lookup: APILinkLookup?
+        if filters["linkId"] == nil {
+            if let ext = params["externalId"], !ext.isEmpty {
+                lookup = ext.hasPrefix("ext_") ? .externalId(String(ext.dropFirst(4))) : .rawLinkId(ext)
+            } else if let domainRaw = params["domain"], !domainRaw.isEmpty, let key = params["key"] {
+                let first = (domainRaw.hasPrefix("-") ? String(domainRaw.dropFirst()) : domainRaw)
+                    .split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                lookup = .domainKey(domain: first, key: key.isEmpty ? "_root" : key)
+            }
+        }
+        var rootFilter = root
+        if filters["linkId"] != nil || lookup != nil {
+            for name in APIQuery.linkLevelFilters { filters[name] = nil }
+            rootFilter = nil
+        }
+
+        var regionSub: String?
+        if let r = params["region"], !r.isEmpty {
+            let parts = r.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+            filters["country"] = APIFilter(negated: false, values: [parts[0]])
+            regionSub = parts.count > 1 ? parts[1] : nil
+        }
+
+        // Time (getStartEndDates).
+        let tzName = ZonedCalendar(identifier: params["timezone"] ?? "UTC") != nil ? (params["timezone"] ?? "UTC") : "UTC"
+        let cal = ZonedCalendar(identifier: tzName) ?? .utc
+        var start: Int64, end: Int64
+        if let s = startInput {
+            start = cal.startOfDay(s)
+            end = cal.endOfDay(endInput ?? now)
+            if start > end { swap(&start, &end) }
+        } else {
+            (start, end) = intervalRange(params["interval"] ?? "30d", now: now, calendar: cal)
+        }
+
+        return APIQuery(event: event, filters: filters, linkLookup: lookup,
+                        customerId: params["customerId"].flatMap { $0.isEmpty ? nil : $0 },
+                        regionSubdivision: regionSub, root: rootFilter,
+                        saleType: event == .sales ? params["saleType"] : nil,
+                        metadata: event == .clicks ? [] : parseMetadataQuery(params["query"] ?? ""),
+                        start: start, end: end, timeZone: tzName, page: page, limit: limit, order: order)
+    }
+
+    /// The range of an `interval` preset at `now` in a time zone (inclusive bounds).
+    public static func intervalRange(_ interval: String, now: Int64, calendar cal: ZonedCalendar) -> (Int64, Int64) {
+        let endOfToday = cal.endOfDay(now)
+        let day: Int64 = 86_400_000
+        switch interval {
+        case "24h": return (now - day, now)
+        case "7d": return (now - 7 * day, endOfToday)
+        case "90d": return (now - 90 * day, endOfToday)
+        case "1y": return (cal.addingMonths(-12, to: now), endOfToday)
+        case "mtd": return (cal.startOfMonth(now), endOfToday)
+        case "qtd": return (cal.startOfQuarter(now), endOfToday)
+        case "ytd": return (cal.startOfYear(now), endOfToday)
+        case "all": return (Catalog.earliestInstant, endOfToday)
+        default: return (now - 30 * day, endOfToday)
+        }
+    }
+
+    /// What the server accepts as a date: ISO 8601 forms (chrono-node also takes natural language,
+    /// which the model does not need because the planner never sends it).
+    static func parseDate(_ s: String, now: Int64) -> Int64? {
+        ISOInstant.parse(s.trimmingCharacters(in: .whitespaces))
+    }
+
+    private static func parseBool(_ s: String?, _ name: String) throws(APIModelError) -> Bool? {
+        guard let s else { return nil }
+        switch s {
+        case "true": return true
+        case "false": return false
+        default: throw .zod("invalid_value", name, "Invalid option: expected one of \"true\"|\"false\"")
+        }
+    }
+
+    private static func parsePositiveInt(_ s: String?, _ path: String, _ label: String, default d: Int) throws(APIModelError) -> Int {
+        guard let s else { return d }
+        // z.coerce.number(): Number("") is 0, Number(" 7 ") is 7.
+        let t = s.trimmingCharacters(in: .whitespaces)
+        guard let v = t.isEmpty ? 0 : Double(t), v.isFinite || v.isInfinite, !v.isNaN else {
+            throw .zod("invalid_type", path, "\(label) must be a number.")
+        }
+        guard v.rounded() == v, v.magnitude < 1e15 else { throw .zod("invalid_type", path, "\(label) must be an integer.") }
+        guard v > 0 else { throw .zod("too_small", path, "\(label) must be greater than 0.") }
+        return Int(v)
+    }
+
+    // MARK: Metadata query
+
+    /// Dub's `metadata-query-parser`: conditions split on AND/OR (all AND-ed), unparseable ones
+    /// dropped, only `metadata['k']` operands kept (the pipe ignores plain identifiers).
+    public static func parseMetadataQuery(_ query: String) -> [APIMetadataCondition] {
+        guard !query.isEmpty else { return [] }
+        var out: [APIMetadataCondition] = []
+        for part in splitOnConnectives(query) {
+            guard let c = parseMetadataCondition(part) else { continue }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Splits on `\s+(AND|and|OR|or)\s+`.
+    static func splitOnConnectives(_ s: String) -> [String] {
+        let pattern = #"\s+(AND|and|OR|or)\s+"#
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return [s] }
+        let ns = s as NSString
+        var parts: [String] = []
+        var last = 0
+        for m in re.matches(in: s, range: NSRange(location: 0, length: ns.length)) {
+            parts.append(ns.substring(with: NSRange(location: last, length: m.range.location - last)))
+            last = m.range.location + m.range.length
+        }
+        parts.append(ns.substring(from: last))
+        return parts
+    }
+
+    static func parseMetadataCondition(_ text: String) -> APIMetadataCondition? {
+        // ^(ident | metadata['k'](['k2']…))\s*([:><=!]+)\s*(.+)$  — `.` does not match newlines.
+        let pattern = #"^(metadata(?:\[['"][a-zA-Z0-9_.]+['"]\])+|[a-zA-Z0-9_.]+)\s*([:><=!]+)\s*(.+)$"#
+        guard let re = try? NSRegularExpression(pattern: pattern), !text.contains("\n") else { return nil }
+        let ns = text as NSString
+        guard let m = re.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        let operand = ns.substring(with: m.range(at: 1))
+        let opText = ns.substring(with: m.range(at: 2))
+        var value = ns.substring(with: m.range(at: 3)).trimmingCharacters(in: .whitespaces)
+        guard operand.hasPrefix("metadata[") else { return nil }
+        // operand.split('.')[1] after the path became `metadata.k1.k2`: the first key, up to a dot.
+        let firstKey = operand.dropFirst("metadata[".count + 1).prefix { $0 != "'" && $0 != "\"" }
+        let key = firstKey.split(separator: ".", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let op: APIMetadataCondition.Operator
+        switch opText {
+        case "!=": op = .notEquals
+        case ">": op = .greaterThan
+        case "<": op = .lessThan
+        case ">=": op = .greaterThanOrEqual
+        case "<=": op = .lessThanOrEqual
+        default: op = .equals
+        }
+        for q in ["'", "\"", "`"] where value.hasPrefix(q) { value.removeFirst(); break }
+        for q in ["'", "\"", "`"] where value.hasSuffix(q) { value.removeLast(); break }
+        for bad in ["--", "/*", "*/", ";", "\\"] { value = value.replacingOccurrences(of: bad, with: "") }
+        return APIMetadataCondition(key: key, op: op, value: value)
+    }
+}
+
+// MARK: - Matching
+
+extension APIQuery {
+    /// True when the server would return the event (before paging).
+    public func matches(_ e: some EventRecord) -> Bool {
+        guard e.eventType == event else { return false }
+        let t = e.timestampMillis
+        guard t >= start, t <= end else { return false }
+        func str(_ path: [String]) -> String {
+            if case .string(let s)? = e.json(at: path) { return s }
+            return ""
+        }
+        switch linkLookup {
+        case .externalId(let id)?: guard str(["link", "externalId"]) == id else { return false }
+        case .rawLinkId(let id)?: guard str(["link", "id"]) == id else { return false }
+        case .domainKey(let d, let k)?: guard str(["link", "domain"]) == d, str(["link", "key"]) == k else { return false }
+        case nil: break
+        }
+        for (name, f) in filters {
+            let value: String
+            switch name {
+            case "linkId": value = str(["link", "id"])
+            case "domain", "tenantId", "folderId", "partnerId": value = str(["link", name])
+            case "tagId", "groupId", "partnerTagId":
+                // Not in exported events: the model has nothing to compare, so nothing passes an include list.
+                if !f.negated { return false } else { continue }
+            case "refererUrl", "url": value = URLText.withoutQuery(str(["click", name]))
+            case let u where u.hasPrefix("utm_"):
+                let url = str(["click", "url"])
+                let hit = f.values.contains { url.contains("\(u)=\(URLText.formEncode($0))") }
+                guard hit != f.negated else { return false }
+                continue
+            default: value = str(["click", name])
+            }
+            guard f.admits(value) else { return false }
+        }
+        if let sub = regionSubdivision {
+            let region = str(["click", "region"])
+            let stored = region.firstIndex(of: "-").map { String(region[region.index(after: $0)...]) } ?? region
+            guard stored == sub else { return false }
+        }
+        if let r = root, (str(["link", "key"]) == "_root") != r { return false }
+        if let c = customerId, str(["customer", "id"]) != c { return false }
+        if let s = saleType, e.saleType != s { return false }
+        for m in metadata where !m.matches(e.json(at: ["metadata", m.key])) { return false }
+        return true
+    }
+
+    /// The page the server returns from `events`: matching, sorted, `(page-1)*limit` skipped, `limit` kept.
+    public func select<E: EventRecord>(from events: [E]) -> [E] {
+        let kept = Evaluator.sortEvents(events.filter { matches($0) }, order)
+        return Array(kept.dropFirst(offset).prefix(limit))
+    }
+}
+
+extension APIMetadataCondition {
+    /// ClickHouse: `JSONExtractString` is `""` for non-strings; numeric operators compare
+    /// `toFloat64OrNull` of both sides, and a NULL comparison is false.
+    func matches(_ value: JSONValue?) -> Bool {
+        let s: String
+        if case .string(let v)? = value { s = v } else { s = "" }
+        switch op {
+        case .equals: return s == self.value
+        case .notEquals: return s != self.value
+        default:
+            guard let a = Double(s), let b = Double(self.value) else { return false }
+            switch op {
+            case .greaterThan: return a > b
+            case .lessThan: return a < b
+            case .greaterThanOrEqual: return a >= b
+            default: return a <= b
+            }
+        }
+    }
+}
