@@ -1,0 +1,85 @@
+// Renders diagnostics for a terminal: `SOURCE:LINE:COL: error[DQLnnnn]: message`, the source line,
+// and a caret underline, with columns counted in characters.
+
+/// Turns ``Diagnostic`` values into the text the command line and the REPL print:
+///
+///     query.dql:1:29: error[DQL0201]: expected a value, found end of input
+///     1 | SELECT clicks WHERE country =
+///       |                              ^
+///
+/// Hints follow as `  = help: ...`; notes with a span get their own snippet.
+public enum DiagnosticRenderer {
+    /// All diagnostics, each ending with a newline. `color` adds ANSI colours.
+    public static func render(_ diagnostics: [Diagnostic], in source: SourceFile, color: Bool) -> String {
+        var out = ""
+        for d in diagnostics { out += render(d, in: source, color: color) }
+        return out
+    }
+
+    /// One diagnostic with its snippet, hints and notes, ending with a newline.
+    public static func render(_ d: Diagnostic, in source: SourceFile, color: Bool) -> String {
+        let style = Style(color: color)
+        let tint = style.color(for: d.severity)
+        let location = source.location(of: d.span.start)
+        var out = style.bold("\(source.name):\(location.line):\(location.column): ")
+        out += style.paint("\(d.severity.rawValue)[\(d.code)]", tint, bold: true)
+        out += style.bold(": \(d.message)") + "\n"
+        out += snippet(d.span, in: source, style: style, tint: tint)
+        for hint in d.hints {
+            out += style.paint("  = help: ", Style.cyan, bold: true) + hint + "\n"
+        }
+        for note in d.notes {
+            if let span = note.span {
+                let l = source.location(of: span.start)
+                out += style.bold("\(source.name):\(l.line):\(l.column): ") + style.paint("note", Style.cyan, bold: true)
+                    + ": " + note.message + "\n"
+                out += snippet(span, in: source, style: style, tint: Style.cyan)
+            } else {
+                out += style.paint("  = note: ", Style.cyan, bold: true) + note.message + "\n"
+            }
+        }
+        return out
+    }
+
+    /// The line holding the start of `span` and an underline under the span's part on that line
+    /// (one caret for an empty span, e.g. at the end of input).
+    static func snippet(_ span: Span, in source: SourceFile, style: Style, tint: String) -> String {
+        let start = source.location(of: span.start)
+        let line = source.lineText(start.line)
+        let gutter = String(start.line)
+        let pad = String(repeating: " ", count: gutter.count)
+        // Tabs are shown as one space so that one character stays one column.
+        let shown = line.replacingAll("\t", with: " ")
+        let lineCharacters = shown.count
+        let lineEnd = source.lineStarts[start.line - 1] + line.utf8.count
+        let end = source.location(of: min(span.end, lineEnd))
+        let width = max(1, min(end.column, lineCharacters + 1) - start.column)
+        let underline = String(repeating: " ", count: start.column - 1) + String(repeating: "^", count: width)
+        return style.paint("\(gutter) | ", Style.blue, bold: true) + shown + "\n"
+            + style.paint("\(pad) | ", Style.blue, bold: true) + style.paint(underline, tint, bold: true) + "\n"
+    }
+}
+
+/// ANSI styling that disappears when colour is off.
+struct Style {
+    var color: Bool
+    static let red = "31", yellow = "33", blue = "34", cyan = "36"
+
+    func color(for severity: Severity) -> String {
+        switch severity {
+        case .error: Style.red
+        case .warning: Style.yellow
+        case .note: Style.cyan
+        }
+    }
+
+    func paint(_ text: String, _ code: String, bold: Bool = false) -> String {
+        guard color else { return text }
+        return "\u{1B}[\(bold ? "1;" : "")\(code)m\(text)\u{1B}[0m"
+    }
+
+    func bold(_ text: String) -> String {
+        guard color else { return text }
+        return "\u{1B}[1m\(text)\u{1B}[0m"
+    }
+}
