@@ -1,0 +1,153 @@
+// The columns the store keeps for every event, and the byte-keyed dictionary that encodes them.
+
+// MARK: - Columns
+
+/// A dictionary-encoded text column of the store: where its value is in the event JSON.
+public enum StringColumn: Int, CaseIterable, Sendable {
+    case clickID, clickURL, country, city, region, continent, device, browser, os, trigger, referer, refererURL
+    case linkID, domain, key, externalID, tenantID, folderID, partnerID, programID, shortLink, linkURL, linkTitle
+    case customerID, customerEmail, customerName, customerExternalID, customerCountry
+    case eventID, eventName, currency, paymentProcessor, invoiceID
+
+    /// The JSON path of the value (`["click", "country"]`).
+    public var path: [String] {
+        switch self {
+        case .clickID: ["click", "id"]
+        case .clickURL: ["click", "url"]
+        case .country: ["click", "country"]
+        case .city: ["click", "city"]
+        case .region: ["click", "region"]
+        case .continent: ["click", "continent"]
+        case .device: ["click", "device"]
+        case .browser: ["click", "browser"]
+        case .os: ["click", "os"]
+        case .trigger: ["click", "trigger"]
+        case .referer: ["click", "referer"]
+        case .refererURL: ["click", "refererUrl"]
+        case .linkID: ["link", "id"]
+        case .domain: ["link", "domain"]
+        case .key: ["link", "key"]
+        case .externalID: ["link", "externalId"]
+        case .tenantID: ["link", "tenantId"]
+        case .folderID: ["link", "folderId"]
+        case .partnerID: ["link", "partnerId"]
+        case .programID: ["link", "programId"]
+        case .shortLink: ["link", "shortLink"]
+        case .linkURL: ["link", "url"]
+        case .linkTitle: ["link", "title"]
+        case .customerID: ["customer", "id"]
+        case .customerEmail: ["customer", "email"]
+        case .customerName: ["customer", "name"]
+        case .customerExternalID: ["customer", "externalId"]
+        case .customerCountry: ["customer", "country"]
+        case .eventID: ["eventId"]
+        case .eventName: ["eventName"]
+        case .currency: ["sale", "currency"]
+        case .paymentProcessor: ["sale", "paymentProcessor"]
+        case .invoiceID: ["sale", "invoiceId"]
+        }
+    }
+
+    /// The column stored at a JSON path, if any.
+    public static func at(_ path: [String]) -> StringColumn? { byPath[path] }
+
+    private static let byPath: [[String]: StringColumn] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.path, $0) })
+
+    /// Members of the `click`, `link`, `customer` and `sale` objects that the loader keeps, by key.
+    static func members(of object: String) -> [(String, StringColumn)] {
+        allCases.filter { $0.path.count == 2 && $0.path[0] == object }.map { ($0.path[1], $0) }
+    }
+}
+
+// MARK: - Interner
+
+/// Maps byte strings to dense codes. Code 0 is reserved for "no value" (absent or null).
+struct Interner {
+    /// Values' bytes back to back; value `c` is `bytes[starts[c] ..< starts[c + 1]]`.
+    private(set) var bytes: [UInt8] = []
+    private(set) var starts: [Int] = [0, 0]
+    private var hashes: [UInt32] = [0]
+    /// Open addressing: 0 is empty, else a code.
+    private var slots: [UInt32] = Array(repeating: 0, count: 64)
+    private var mask = 63
+
+    var count: Int { starts.count - 1 }
+
+    @inline(__always) private static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) &* 0x100_0000_01b3
+            h ^= h >> 29
+            i += 8
+        }
+        while i < n {
+            h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
+            i += 1
+        }
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
+    }
+
+    /// The code of these bytes, adding them when new.
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        let h = Self.hash(p, n)
+        var slot = Int(h) & mask
+        while true {
+            let code = slots[slot]
+            if code == 0 { break }
+            if hashes[Int(code)] == h {
+                let s = starts[Int(code)], e = starts[Int(code) + 1]
+                if e - s == n && (n == 0 || bytes.withUnsafeBufferPointer({ b in b.baseAddress.map { memcmpEqual($0 + s, p, n) } ?? false })) {
+                    return code
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+        let code = UInt32(count)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        starts.append(bytes.count)
+        hashes.append(h)
+        slots[slot] = code
+        if count * 2 > slots.count { grow() }
+        return code
+    }
+
+    private mutating func grow() {
+        let size = slots.count * 2
+        var fresh = [UInt32](repeating: 0, count: size)
+        let m = size - 1
+        for code in 1..<count {
+            var slot = Int(hashes[code]) & m
+            while fresh[slot] != 0 { slot = (slot + 1) & m }
+            fresh[slot] = UInt32(code)
+        }
+        slots = fresh
+        mask = m
+    }
+
+    /// The values as strings, index 0 being `nil`.
+    func strings() -> [String?] {
+        var out: [String?] = [nil]
+        out.reserveCapacity(count)
+        bytes.withUnsafeBufferPointer { buf in
+            for c in 1..<count {
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[starts[c]..<starts[c + 1]]), as: UTF8.self))
+            }
+        }
+        return out
+    }
+}
+
+@inline(__always) func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+        if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,241 @@
+// Parses one event object in a single pass over its bytes: validates the whole JSON and records
+// where the values the store keeps are, without allocating.
+
+import DubQL
+
+// MARK: - Key lookup
+
+/// A tiny open-addressing table from object keys (bytes) to small integers.
+struct KeyTable {
+    private var keys: [[UInt8]] = []
+    private var values: [Int] = []
+    private var slots = [Int](repeating: -1, count: 128)
+
+    init(_ entries: [(String, Int)]) {
+        for (key, value) in entries {
+            let bytes = Array(key.utf8)
+            var slot = KeyTable.hash(bytes.withUnsafeBufferPointer { $0.baseAddress! }, bytes.count) & 127
+            while slots[slot] >= 0 { slot = (slot + 1) & 127 }
+            slots[slot] = keys.count
+            keys.append(bytes)
+            values.append(value)
+        }
+    }
+
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        guard n > 0 else { return 0 }
+        return (Int(p[0]) &* 31 &+ Int(p[n - 1]) &* 7 &+ n &* 131 &+ Int(p[n / 2]) &* 17)
+    }
+
+    /// The value of the key `p[0..<n]`, or -1.
+    @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var slot = KeyTable.hash(p, n) & 127
+        while true {
+            let k = slots[slot]
+            if k < 0 { return -1 }
+            let key = keys[k]
+            if key.count == n && key.withUnsafeBufferPointer({ memcmpEqual($0.baseAddress!, p, n) }) { return values[k] }
+            slot = (slot + 1) & 127
+        }
+    }
+}
+
+// MARK: - Parser
+
+/// The values of one event that the store keeps, as byte ranges of the input.
+struct EventParser {
+    /// A parse failure: the scanner error, its diagnostic code, and whether the JSON itself is broken
+    /// (as opposed to well-formed JSON of the wrong shape).
+    struct Failure: Error {
+        var error: JSONScanError
+        var code: String
+        var syntax: Bool
+        init(_ error: JSONScanError, syntax: Bool) {
+            self.error = error
+            self.syntax = syntax
+            self.code = error.message.hasPrefix("invalid UTF-8") ? "DQL0502" : "DQL0501"
+        }
+        init(_ error: JSONScanError, code: String) {
+            self.error = error
+            self.code = code
+            self.syntax = false
+        }
+    }
+
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    var type: UInt8?
+    var starts = [Int](repeating: -1, count: StringColumn.allCases.count)
+    var ends = [Int](repeating: 0, count: StringColumn.allCases.count)
+    var escaped = [Bool](repeating: false, count: StringColumn.allCases.count)
+    var amount = Double.nan
+    var qr: UInt8 = 2
+    var metadataStart = -1
+    var metadataEnd = 0
+    /// Top-level `timestamp`, and whether it had only second precision (the JavaScript form).
+    var topTimestamp: Int64?
+    var topIsCoarse = false
+    var clickTimestamp: Int64?
+
+    init(base: UnsafePointer<UInt8>, end: Int) {
+        self.base = base
+        self.end = end
+    }
+
+    // Top-level keys: -1 skip; 0 event, 1 timestamp, 2 metadata, 3 click, 4 link, 5 customer, 6 sale; 100+c a column.
+    private static let topKeys = KeyTable([("event", 0), ("timestamp", 1), ("metadata", 2), ("click", 3), ("link", 4),
+                                           ("customer", 5), ("sale", 6),
+                                           ("eventId", 100 + StringColumn.eventID.rawValue),
+                                           ("eventName", 100 + StringColumn.eventName.rawValue)])
+    // Member keys of nested objects: a column, or -2 for click.timestamp, -3 click.qr, -4 sale.amount.
+    private static let objectKeys: [KeyTable] = ["click", "link", "customer", "sale"].map { object in
+        var entries = StringColumn.members(of: object).map { ($0.0, $0.1.rawValue) }
+        if object == "click" { entries += [("timestamp", -2), ("qr", -3)] }
+        if object == "sale" { entries += [("amount", -4)] }
+        return KeyTable(entries)
+    }
+    private static let objectNames = ["click", "link", "customer", "sale"]
+
+    /// Parses the event object at the cursor (which is at `{`), leaving the cursor after `}`.
+    mutating func parse(_ s: inout JSONScanner) throws(Failure) {
+        type = nil
+        for i in 0..<starts.count { starts[i] = -1 }
+        amount = .nan
+        qr = 2
+        metadataStart = -1
+        topTimestamp = nil
+        topIsCoarse = false
+        clickTimestamp = nil
+        do {
+            s.pos += 1
+            s.skipWhitespace()
+            if s.peek() == UInt8(ascii: "}") { s.pos += 1; return }
+            while true {
+                s.skipWhitespace()
+                let key = try s.scanString()
+                try s.expect(UInt8(ascii: ":"), "':' after an object key")
+                s.skipWhitespace()
+                let action = key.hasEscapes ? -1 : Self.topKeys.lookup(base + key.start, key.end - key.start)
+                switch action {
+                case 0:
+                    let at = s.pos
+                    let v = try stringValue(&s, "event")
+                    guard let v, !v.hasEscapes else { throw Failure(JSONScanError(offset: at, message: "expected \"click\", \"lead\" or \"sale\" for 'event'"), code: "DQL0506") }
+                    switch String(decoding: UnsafeBufferPointer(start: base + v.start, count: v.end - v.start), as: UTF8.self) {
+                    case "click": type = 0
+                    case "lead": type = 1
+                    case "sale": type = 2
+                    case let other:
+                        throw Failure(JSONScanError(offset: at, message: "expected \"click\", \"lead\" or \"sale\" for 'event', found \"\(other)\""), code: "DQL0506")
+                    }
+                case 1:
+                    let at = s.pos
+                    if let v = try stringValue(&s, "timestamp") {
+                        guard let t = TimestampParser.parse(base + v.start, count: v.end - v.start) else {
+                            throw Failure(JSONScanError(offset: at, message: "expected an ISO 8601 or JavaScript date for 'timestamp', found \"\(s.decode(v))\""), code: "DQL0507")
+                        }
+                        topTimestamp = t
+                        topIsCoarse = !isDigit(base[v.start])
+                    }
+                case 2:
+                    if s.peek() == UInt8(ascii: "n") {
+                        _ = try s.scanLiteral()
+                    } else {
+                        metadataStart = s.pos
+                        try s.skipValue()
+                        metadataEnd = s.pos
+                    }
+                case 3, 4, 5, 6:
+                    try parseObject(&s, Self.objectNames[action - 3], Self.objectKeys[action - 3])
+                case 100...:
+                    try column(&s, action - 100, name: StringColumn.allCases[action - 100].path[0])
+                default:
+                    try s.skipValue()
+                }
+                s.skipWhitespace()
+                if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
+                if s.peek() == UInt8(ascii: "}") { s.pos += 1; return }
+                throw s.error("',' or '}' after an object member")
+            }
+        } catch let e as Failure {
+            throw e
+        } catch let e as JSONScanError {
+            throw Failure(e, syntax: true)
+        } catch {
+            throw Failure(JSONScanError(offset: s.pos, message: "\(error)"), syntax: true)
+        }
+    }
+
+    /// The instant of the event: top-level `timestamp`, refined to milliseconds by `click.timestamp`
+    /// when the top-level value is the second-precision JavaScript form of the same second (clicks).
+    func resolvedTimestamp() -> Int64? {
+        guard let top = topTimestamp else { return clickTimestamp }
+        if topIsCoarse, type == 0, let c = clickTimestamp, c >= top, c < top + 1000 { return c }
+        return top
+    }
+
+    private mutating func parseObject(_ s: inout JSONScanner, _ name: String, _ keys: KeyTable) throws {
+        if s.peek() == UInt8(ascii: "n") { _ = try s.scanLiteral(); return }
+        guard s.peek() == UInt8(ascii: "{") else { throw wrongType(s, expected: "an object", for: name) }
+        s.pos += 1
+        s.skipWhitespace()
+        if s.peek() == UInt8(ascii: "}") { s.pos += 1; return }
+        while true {
+            s.skipWhitespace()
+            let key = try s.scanString()
+            try s.expect(UInt8(ascii: ":"), "':' after an object key")
+            s.skipWhitespace()
+            let action = key.hasEscapes ? -1 : keys.lookup(base + key.start, key.end - key.start)
+            switch action {
+            case 0...:
+                try column(&s, action, name: "\(name).\(StringColumn.allCases[action].path[1])")
+            case -2:
+                let at = s.pos
+                if let v = try stringValue(&s, "click.timestamp") {
+                    guard let t = TimestampParser.parse(base + v.start, count: v.end - v.start) else {
+                        throw Failure(JSONScanError(offset: at, message: "expected an ISO 8601 date for 'click.timestamp', found \"\(s.decode(v))\""), code: "DQL0507")
+                    }
+                    clickTimestamp = t
+                }
+            case -3:
+                switch s.kind() {
+                case .bool?, .null?: qr = (try s.scanLiteral()).map { $0 ? 1 : 0 } ?? 2
+                default: throw wrongType(s, expected: "a boolean or null", for: "click.qr")
+                }
+            case -4:
+                switch s.kind() {
+                case .number?: amount = try s.scanNumber()
+                case .null?: _ = try s.scanLiteral()
+                default: throw wrongType(s, expected: "a number", for: "sale.amount")
+                }
+            default:
+                try s.skipValue()
+            }
+            s.skipWhitespace()
+            if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
+            if s.peek() == UInt8(ascii: "}") { s.pos += 1; return }
+            throw s.error("',' or '}' after an object member")
+        }
+    }
+
+    /// A text column's value: a string, or null (no value).
+    private mutating func column(_ s: inout JSONScanner, _ c: Int, name: String) throws {
+        guard let v = try stringValue(&s, name) else { return }
+        starts[c] = v.start
+        ends[c] = v.end
+        escaped[c] = v.hasEscapes
+    }
+
+    private func stringValue(_ s: inout JSONScanner, _ name: String) throws -> StringSpan? {
+        switch s.kind() {
+        case .string?: return try s.scanString()
+        case .null?: _ = try s.scanLiteral(); return nil
+        default: throw wrongType(s, expected: "a string or null", for: name)
+        }
+    }
+
+    private func wrongType(_ s: JSONScanner, expected: String, for name: String) -> Error {
+        guard let kind = s.kind() else { return s.error("a JSON value") }
+        return Failure(JSONScanError(offset: s.pos, message: "expected \(expected) for '\(name)', found \(kind.article)"), code: "DQL0503")
+    }
+}

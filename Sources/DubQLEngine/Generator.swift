@@ -1,0 +1,359 @@
+// Deterministic synthetic Dub events in exactly the API's JSON shape (`dubql generate`, demo data,
+// fixtures and benchmarks): skewed but coherent geography, devices, links and customers.
+
+import DubQL
+
+// MARK: - Options
+
+/// What to generate.
+public struct GeneratorOptions: Sendable {
+    public var event: EventType
+    public var count: Int
+    public var seed: UInt64
+    /// Events are spread over this many days ending at ``end``.
+    public var days: Int
+    /// Epoch milliseconds of the newest event.
+    public var end: Int64
+
+    public init(event: EventType, count: Int, seed: UInt64 = 1, days: Int = 30, end: Int64) {
+        self.event = event
+        self.count = count
+        self.seed = seed
+        self.days = days
+        self.end = end
+    }
+}
+
+// MARK: - Random numbers
+
+/// SplitMix64: tiny, fast and the same on every platform, so a seed always gives the same file.
+struct SplitMix64 {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    /// An index skewed towards 0 (roughly Zipf): popular links, customers, cities.
+    mutating func skewed(_ n: Int) -> Int {
+        let u = Double(next() >> 11) / Double(1 << 53)
+        return min(n - 1, Int(Double(n) * u * u * u))
+    }
+}
+
+/// Picks from (value, weight) pairs with a precomputed cumulative table.
+struct Weighted<T: Sendable>: Sendable {
+    let items: [T]
+    let cumulative: [Int]
+    init(_ pairs: [(T, Int)]) {
+        items = pairs.map(\.0)
+        var sum = 0
+        cumulative = pairs.map { sum += $0.1; return sum }
+    }
+    func pick(_ r: inout SplitMix64) -> T {
+        let x = r.below(cumulative.last ?? 1)
+        var i = 0
+        while cumulative[i] <= x { i += 1 }
+        return items[i]
+    }
+}
+
+// MARK: - World
+
+private struct Place: Sendable {
+    var country: String, continent: String, city: String, region: String
+}
+
+private let places = Weighted<Place>([
+    (Place(country: "US", continent: "NA", city: "San Francisco", region: "US-CA"), 14),
+    (Place(country: "US", continent: "NA", city: "New York", region: "US-NY"), 12),
+    (Place(country: "US", continent: "NA", city: "San Jose", region: "US-CA"), 6),
+    (Place(country: "US", continent: "NA", city: "Austin", region: "US-TX"), 5),
+    (Place(country: "US", continent: "NA", city: "Seattle", region: "US-WA"), 4),
+    (Place(country: "US", continent: "NA", city: "Chicago", region: "US-IL"), 4),
+    (Place(country: "DE", continent: "EU", city: "Berlin", region: "DE-BE"), 6),
+    (Place(country: "DE", continent: "EU", city: "Munich", region: "DE-BY"), 3),
+    (Place(country: "GB", continent: "EU", city: "London", region: "GB-ENG"), 7),
+    (Place(country: "FR", continent: "EU", city: "Paris", region: "FR-IDF"), 4),
+    (Place(country: "NL", continent: "EU", city: "Amsterdam", region: "NL-NH"), 2),
+    (Place(country: "IN", continent: "AS", city: "Bengaluru", region: "IN-KA"), 5),
+    (Place(country: "IN", continent: "AS", city: "Mumbai", region: "IN-MH"), 3),
+    (Place(country: "JP", continent: "AS", city: "Tokyo", region: "JP-13"), 3),
+    (Place(country: "SG", continent: "AS", city: "Singapore", region: "SG-01"), 2),
+    (Place(country: "BR", continent: "SA", city: "São Paulo", region: "BR-SP"), 3),
+    (Place(country: "CA", continent: "NA", city: "Toronto", region: "CA-ON"), 3),
+    (Place(country: "AU", continent: "OC", city: "Sydney", region: "AU-NSW"), 2),
+    (Place(country: "NG", continent: "AF", city: "Lagos", region: "NG-LA"), 1),
+    (Place(country: "ZA", continent: "AF", city: "Cape Town", region: "ZA-WC"), 1),
+])
+
+private struct Platform: Sendable {
+    var device: String, os: String, browsers: Weighted<String>
+}
+
+private let platforms = Weighted<Platform>([
+    (Platform(device: "Desktop", os: "Mac OS", browsers: Weighted([("Chrome", 60), ("Safari", 25), ("Firefox", 8), ("Arc", 7)])), 24),
+    (Platform(device: "Desktop", os: "Windows", browsers: Weighted([("Chrome", 65), ("Edge", 25), ("Firefox", 10)])), 22),
+    (Platform(device: "Desktop", os: "Linux", browsers: Weighted([("Chrome", 55), ("Firefox", 45)])), 4),
+    (Platform(device: "Mobile", os: "iOS", browsers: Weighted([("Mobile Safari", 75), ("Chrome", 20), ("Instagram", 5)])), 26),
+    (Platform(device: "Mobile", os: "Android", browsers: Weighted([("Chrome", 70), ("Samsung Internet", 20), ("Facebook", 10)])), 18),
+    (Platform(device: "Tablet", os: "iOS", browsers: Weighted([("Mobile Safari", 100)])), 4),
+    (Platform(device: "Desktop", os: "Unknown", browsers: Weighted([("Unknown", 100)])), 2),
+])
+
+private let referers = Weighted<(String, String)>([
+    (("(direct)", "(direct)"), 40), (("google.com", "https://www.google.com/"), 20), (("x.com", "https://x.com/"), 10),
+    (("linkedin.com", "https://www.linkedin.com/feed/"), 8), (("news.ycombinator.com", "https://news.ycombinator.com/item"), 5),
+    (("reddit.com", "https://www.reddit.com/r/SaaS/"), 5), (("youtube.com", "https://www.youtube.com/"), 4),
+    (("facebook.com", "https://www.facebook.com/"), 4), (("github.com", "https://github.com/dubinc/dub"), 4),
+])
+
+private let triggers = Weighted<String>([("link", 80), ("qr", 12), ("pageview", 5), ("deeplink", 3)])
+
+private let utmVariants: [String] = [
+    "?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale",
+    "?utm_source=twitter&utm_medium=social&utm_campaign=launch%20week",
+    "?utm_source=google&utm_medium=cpc&utm_campaign=brand&utm_term=link+shortener",
+    "?utm_source=linkedin&utm_medium=social&utm_content=carousel",
+    "?ref=producthunt",
+]
+
+private let firstNames = ["Jane", "John", "Ana", "Luis", "Mei", "Arjun", "Fatima", "Olu", "Sofia", "Liam", "Yuki", "Noah", "Emma", "Kofi", "Lena", "Omar"]
+private let lastNames = ["Smith", "García", "Chen", "Patel", "Müller", "Okafor", "Rossi", "Kim", "Dubois", "Silva", "Tanaka", "Novak"]
+
+private struct LinkInfo {
+    var json: [UInt8]
+    var id: String, domain: String, key: String, url: String
+}
+
+private struct CustomerInfo {
+    var json: [UInt8]
+    var country: String
+}
+
+// MARK: - Generator
+
+/// Writes synthetic events as NDJSON, newest first, as `GET /events` orders them.
+public struct Generator {
+    public let options: GeneratorOptions
+    private let links: [LinkInfo]
+    private let customers: [CustomerInfo]
+
+    public init(_ options: GeneratorOptions) {
+        self.options = options
+        var r = SplitMix64(state: options.seed &* 0x2545_F491_4F6C_DD1D &+ 7)
+        links = Generator.makeLinks(&r)
+        customers = Generator.makeCustomers(&r, count: max(50, min(options.count / 4, 200_000)))
+    }
+
+    /// Generates everything into memory.
+    public func bytes() -> [UInt8] {
+        var all: [UInt8] = []
+        all.reserveCapacity(options.count * 2200)
+        write { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Generates events, handing chunks of about 1 MiB of NDJSON to `sink`.
+    public func write(_ sink: ([UInt8]) throws -> Void) rethrows {
+        var r = SplitMix64(state: options.seed ^ 0xD1B5_4A32_D192_ED03 ^ UInt64(options.event.index))
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 21)
+        let span = Int64(max(options.days, 1)) * 86_400_000
+        let step = max(span / Int64(max(options.count, 1)), 1)
+        for i in 0..<options.count {
+            let ts = options.end - Int64(i) * step - Int64(r.below(Int(step)))
+            event(&r, ts, &out)
+            out.append(0x0A)
+            if out.count >= 1 << 20 {
+                try sink(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        if !out.isEmpty { try sink(out) }
+    }
+
+    private func event(_ r: inout SplitMix64, _ ts: Int64, _ o: inout [UInt8]) {
+        let link = links[r.skewed(links.count)]
+        let place = places.pick(&r)
+        let platform = platforms.pick(&r)
+        let browser = platform.browsers.pick(&r)
+        let (referer, refererURL) = referers.pick(&r)
+        let trigger = triggers.pick(&r)
+        let clickID = Generator.id(&r, 16)
+        var url = link.url
+        if r.chance(30) { url += utmVariants[r.below(utmVariants.count)] }
+        let ip = place.continent == "EU" ? "" : "\(r.below(223) + 1).\(r.below(256)).\(r.below(256)).\(r.below(254) + 1)"
+        let clickTime = options.event == .clicks ? ts : ts - Int64(r.below(3 * 86_400_000))
+
+        o += #"{"event":""#.utf8; o += options.event.singular.utf8; o += #"","timestamp":""#.utf8
+        TimestampFormatter.appendJavaScript(ts, to: &o)
+        o += "\"".utf8
+        var eventName = ""
+        if options.event != .clicks {
+            eventName = options.event == .leads ? (r.chance(80) ? "Sign up" : "Demo request")
+                : (r.chance(70) ? "Invoice paid" : "Subscription created")
+            o += #","eventId":""#.utf8; o += Generator.id(&r, 16).utf8
+            o += #"","eventName":""#.utf8; o += eventName.utf8; o += "\"".utf8
+        }
+        var amount = 0
+        var invoice = ""
+        var processor = "stripe"
+        if options.event == .sales {
+            amount = [900, 1900, 4900, 4900, 9900, 9900, 29900, 120_000][r.skewed(8)]
+            processor = ["stripe", "stripe", "stripe", "shopify", "paddle", "polar"][r.below(6)]
+            invoice = r.chance(85) ? "in_" + Generator.id(&r, 14) : ""
+            o += #","sale":{"amount":"#.utf8; o += String(amount).utf8
+            o += #","currency":"usd","paymentProcessor":""#.utf8; o += processor.utf8
+            o += #"","invoiceId":""#.utf8; o += invoice.utf8; o += #""}"#.utf8
+        }
+        if options.event != .clicks {
+            let plans = ["free", "pro", "business", "enterprise"]
+            if options.event == .sales && r.chance(15) {
+                o += #","metadata":null"#.utf8
+            } else if !(options.event == .leads && r.chance(20)) {
+                let plan = plans[options.event == .leads ? r.skewed(2) : 1 + r.skewed(3)]
+                o += #","metadata":{"plan":""#.utf8; o += plan.utf8
+                o += #"","seats":"#.utf8; o += String(1 + r.skewed(40)).utf8
+                o += #","trial":"#.utf8; o += (r.chance(30) ? "true" : "false").utf8; o += "}".utf8
+            }
+        }
+        o += #","click":{"id":""#.utf8; o += clickID.utf8
+        o += #"","timestamp":""#.utf8; TimestampFormatter.appendISO(clickTime, to: &o)
+        o += #"","url":""#.utf8; o += url.utf8
+        o += #"","country":""#.utf8; o += place.country.utf8
+        o += #"","city":""#.utf8; o += place.city.utf8
+        o += #"","region":""#.utf8; o += place.region.utf8
+        o += #"","continent":""#.utf8; o += place.continent.utf8
+        o += #"","device":""#.utf8; o += platform.device.utf8
+        o += #"","browser":""#.utf8; o += browser.utf8
+        o += #"","os":""#.utf8; o += platform.os.utf8
+        o += #"","ua":"Mozilla/5.0 ("#.utf8; o += platform.os.utf8; o += #") "#.utf8; o += browser.utf8
+        o += #"","trigger":""#.utf8; o += trigger.utf8
+        o += #"","referer":""#.utf8; o += referer.utf8
+        o += #"","refererUrl":""#.utf8; o += refererURL.utf8
+        o += #"","qr":"#.utf8; o += (trigger == "qr" ? "true" : "false").utf8
+        o += #","ip":""#.utf8; o += ip.utf8; o += #""},"link":"#.utf8
+        o += link.json
+        if options.event != .clicks {
+            o += #","customer":"#.utf8
+            o += customers[r.skewed(customers.count)].json
+        }
+        if options.event == .sales {
+            o += #","saleAmount":"#.utf8; o += String(amount).utf8
+            o += #","invoice_id":""#.utf8; o += invoice.utf8
+            o += #"","payment_processor":""#.utf8; o += processor.utf8; o += "\"".utf8
+        }
+        o += #","click_id":""#.utf8; o += clickID.utf8
+        o += #"","link_id":""#.utf8; o += link.id.utf8
+        o += #"","domain":""#.utf8; o += link.domain.utf8
+        o += #"","key":""#.utf8; o += link.key.utf8
+        o += #"","url":""#.utf8; o += url.utf8
+        o += #"","continent":""#.utf8; o += place.continent.utf8
+        o += #"","country":""#.utf8; o += place.country.utf8
+        o += #"","city":""#.utf8; o += place.city.utf8
+        o += #"","device":""#.utf8; o += platform.device.utf8
+        o += #"","browser":""#.utf8; o += browser.utf8
+        o += #"","os":""#.utf8; o += platform.os.utf8
+        o += #"","qr":"#.utf8; o += (trigger == "qr" ? "1" : "0").utf8
+        o += #","ip":""#.utf8; o += ip.utf8; o += #""}"#.utf8
+    }
+
+    // MARK: World building
+
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    static func id(_ r: inout SplitMix64, _ n: Int) -> String {
+        var bytes = [UInt8](repeating: 0, count: n)
+        var x = r.next()
+        for i in 0..<n {
+            if i % 10 == 9 { x = r.next() }
+            bytes[i] = alphabet[Int(x % 62)]
+            x /= 62
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func makeLinks(_ r: inout SplitMix64) -> [LinkInfo] {
+        let domains = ["dub.sh", "acme.link", "go.acme.com", "getacme.co"]
+        let destinations = ["https://acme.com", "https://acme.com/pricing", "https://acme.com/blog/launch-week",
+                            "https://acme.com/docs/getting-started", "https://shop.acme.com/products/widget",
+                            "https://acme.com/careers", "https://app.acme.com/signup", "https://acme.com/changelog"]
+        let words = ["try", "pricing", "launch", "docs", "shop", "jobs", "signup", "news", "promo", "demo", "hn", "ph", "x", "yt"]
+        let tenants = ["tenant_alpha", "tenant_beta", "tenant_gamma", "tenant_delta"]
+        let folders = ["fold_marketing", "fold_sales", "fold_partners", "fold_product", "fold_events"]
+        var links: [LinkInfo] = []
+        for n in 0..<320 {
+            let domain = domains[n < 4 ? n : r.skewed(domains.count)]
+            let key = n < 4 ? "_root" : words[r.below(words.count)] + String(n)
+            let url = n < 4 ? "https://acme.com" : destinations[r.below(destinations.count)]
+            let id = "link_" + Generator.id(&r, 24)
+            let tenant = r.chance(30) ? "\"" + tenants[r.below(tenants.count)] + "\"" : "null"
+            let folder = r.chance(60) ? "\"" + folders[r.skewed(folders.count)] + "\"" : "null"
+            let partner = r.chance(20) ? "\"pn_" + Generator.id(&r, 20) + "\"" : "null"
+            let program = partner == "null" ? "null" : "\"prog_" + Generator.id(&r, 20) + "\""
+            let external = r.chance(25) ? "\"ext_" + String(1000 + n) + "\"" : "null"
+            let title = r.chance(50) ? "\"Acme " + key.replacingUnderscores() + "\"" : "null"
+            let created = 1_700_000_000_000 + Int64(r.below(40_000_000)) * 1000
+            var createdISO: [UInt8] = []
+            TimestampFormatter.appendISO(created, to: &createdISO)
+            let c = String(decoding: createdISO, as: UTF8.self)
+            let shortLink = "https://\(domain)/\(key == "_root" ? "" : key)"
+            let json = """
+                {"id":"\(id)","domain":"\(domain)","key":"\(key)","url":"\(url)","trackConversion":\(r.chance(50)),\
+                "externalId":\(external),"tenantId":\(tenant),"programId":\(program),"partnerId":\(partner),"archived":false,\
+                "expiresAt":null,"expiredUrl":null,"disabledAt":null,"password":null,"proxy":false,"title":\(title),\
+                "description":null,"image":null,"video":null,"rewrite":false,"doIndex":false,"ios":null,"android":null,\
+                "geo":null,"publicStats":false,"tags":[],"folderId":\(folder),"webhookIds":[],"comments":null,\
+                "shortLink":"\(shortLink)","qrCode":"https://api.dub.co/qr?url=\(shortLink)?qr=1",\
+                "utm_source":null,"utm_medium":null,"utm_campaign":null,"utm_term":null,"utm_content":null,\
+                "testVariants":null,"testStartedAt":null,"testCompletedAt":null,"userId":"cl\(Generator.id(&r, 22))",\
+                "workspaceId":"ws_cl\(Generator.id(&r, 22))","clicks":\(r.below(50_000)),"leads":\(r.below(900)),\
+                "conversions":\(r.below(300)),"sales":\(r.below(200)),"saleAmount":\(r.below(2_000_000)),\
+                "lastClicked":"\(c)","createdAt":"\(c)","updatedAt":"\(c)","tagId":null,"projectId":"cl\(Generator.id(&r, 22))"}
+                """
+            links.append(LinkInfo(json: Array(json.utf8), id: id, domain: domain, key: key, url: url))
+        }
+        return links
+    }
+
+    private static func makeCustomers(_ r: inout SplitMix64, count: Int) -> [CustomerInfo] {
+        (0..<count).map { n in
+            let first = firstNames[r.below(firstNames.count)], last = lastNames[r.below(lastNames.count)]
+            let email = "\(first.lowercased()).\(n)@example.com"
+            let country = places.pick(&r).country
+            var created: [UInt8] = []
+            TimestampFormatter.appendISO(1_720_000_000_000 + Int64(r.below(30_000_000)) * 1000, to: &created)
+            let external = r.chance(70) ? "user_\(n)" : ""
+            let json = #"{"id":"cus_\#(Generator.id(&r, 20))","externalId":"\#(external)","name":"\#(first) \#(last)","email":"\#(email)","avatar":null,"country":"\#(country)","createdAt":"\#(String(decoding: created, as: UTF8.self))"}"#
+            return CustomerInfo(json: Array(json.utf8), country: country)
+        }
+    }
+}
+
+private extension String {
+    func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
+}
+
+// MARK: - Demo data
+
+/// The built-in demo dataset: clicks, leads and sales of the last 30 days, generated at start-up.
+public enum DemoData {
+    /// Event counts of the demo dataset.
+    public static let counts: [(EventType, Int)] = [(.clicks, 20_000), (.leads, 3_000), (.sales, 1_500)]
+
+    /// A store of demo events whose newest is at `now` (epoch ms).
+    public static func store(now: Int64) -> EventStore {
+        var loader = EventLoader()
+        for (event, count) in counts {
+            let bytes = Generator(GeneratorOptions(event: event, count: count, seed: 42, days: 30, end: now)).bytes()
+            // Generated bytes are well-formed by construction; a failure here is a bug worth seeing in tests.
+            _ = try? loader.load(bytes: bytes, name: "<demo \(event.rawValue)>")
+        }
+        return loader.finish()
+    }
+}

@@ -1,0 +1,152 @@
+// Immutable byte buffers that hold event input: memory-mapped files, decompressed gzip, stdin,
+// or bytes handed over in memory. The store keeps them alive and points into them by offset.
+
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func posixOpen(_ path: String) -> Int32 { open(path, O_RDONLY) }
+
+/// Why input could not be read (as opposed to being malformed).
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+/// An immutable run of bytes with a name for diagnostics. Owns its memory (mapped or allocated).
+public final class InputBuffer: @unchecked Sendable {
+    /// The name used in diagnostics: the path, or `<stdin>`.
+    public let name: String
+    public let base: UnsafePointer<UInt8>
+    public let count: Int
+    private let release: @Sendable (UnsafeMutableRawPointer, Int) -> Void
+    private let rawBase: UnsafeMutableRawPointer
+
+    private init(name: String, raw: UnsafeMutableRawPointer, count: Int, release: @escaping @Sendable (UnsafeMutableRawPointer, Int) -> Void) {
+        self.name = name
+        self.rawBase = raw
+        self.base = UnsafePointer(raw.assumingMemoryBound(to: UInt8.self))
+        self.count = count
+        self.release = release
+    }
+
+    deinit { release(rawBase, count) }
+
+    /// Copies bytes into a new buffer (used for API pages, tests and generated demo data).
+    public convenience init(name: String, bytes: [UInt8]) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { src in
+            if let s = src.baseAddress { raw.copyMemory(from: s, byteCount: bytes.count) }
+        }
+        self.init(name: name, raw: raw, count: bytes.count, release: { p, _ in p.deallocate() })
+    }
+
+    /// The bytes as a buffer pointer.
+    public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    // MARK: Opening
+
+    /// Opens a path: `-` reads stdin; `.gz` files are decompressed; other files are memory-mapped.
+    public static func open(path: String) throws(InputError) -> InputBuffer {
+        if path == "-" { return try readAll(fd: 0, name: "<stdin>") }
+        let fd = posixOpen(path)
+        guard fd >= 0 else { throw InputError(path: path, message: String(cString: strerror(errno)).lowercased()) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw InputError(path: path, message: String(cString: strerror(errno)).lowercased()) }
+        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw InputError(path: path, message: "is a directory") }
+        let size = Int(st.st_size)
+        let buffer: InputBuffer
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            buffer = try readAll(fd: fd, name: path)
+        } else if size == 0 {
+            buffer = InputBuffer(name: path, bytes: [])
+        } else {
+            guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+                throw InputError(path: path, message: "cannot map the file: \(String(cString: strerror(errno)).lowercased())")
+            }
+            madvise(mapped, size, MADV_SEQUENTIAL)
+            buffer = InputBuffer(name: path, raw: mapped, count: size, release: { p, n in munmap(p, n) })
+        }
+        if isGzip(buffer) { return try gunzip(buffer) }
+        return buffer
+    }
+
+    static func isGzip(_ b: InputBuffer) -> Bool { b.count >= 2 && b.base[0] == 0x1F && b.base[1] == 0x8B }
+
+    /// Reads a file descriptor to its end (stdin, pipes); gzip input is decompressed.
+    static func readAll(fd: Int32, name: String) throws(InputError) -> InputBuffer {
+        var capacity = 1 << 20
+        var raw = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        var used = 0
+        while true {
+            if used == capacity {
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                bigger.copyMemory(from: raw, byteCount: used)
+                raw.deallocate()
+                raw = bigger
+                capacity *= 2
+            }
+            let n = read(fd, raw + used, capacity - used)
+            if n < 0 {
+                if errno == EINTR { continue }
+                raw.deallocate()
+                throw InputError(path: name, message: String(cString: strerror(errno)).lowercased())
+            }
+            if n == 0 { break }
+            used += n
+        }
+        let buffer = InputBuffer(name: name, raw: raw, count: used, release: { p, _ in p.deallocate() })
+        if isGzip(buffer) { return try gunzip(buffer) }
+        return buffer
+    }
+
+    /// Decompresses gzip (several members are concatenated, as `cat a.gz b.gz` makes them).
+    static func gunzip(_ input: InputBuffer) throws(InputError) -> InputBuffer {
+        var capacity = max(input.count * 4, 1 << 16)
+        var raw = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        var used = 0
+        var stream = z_stream()
+        var offset = 0
+        while offset < input.count {
+            stream = z_stream()
+            guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                raw.deallocate()
+                throw InputError(path: input.name, message: "cannot start gzip decompression")
+            }
+            stream.next_in = UnsafeMutablePointer(mutating: input.base + offset)
+            stream.avail_in = UInt32(min(input.count - offset, Int(UInt32.max)))
+            var status: Int32 = Z_OK
+            while status != Z_STREAM_END {
+                if used == capacity {
+                    let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                    bigger.copyMemory(from: raw, byteCount: used)
+                    raw.deallocate()
+                    raw = bigger
+                    capacity *= 2
+                }
+                stream.next_out = (raw + used).assumingMemoryBound(to: UInt8.self)
+                stream.avail_out = UInt32(min(capacity - used, Int(UInt32.max)))
+                let before = stream.avail_out
+                status = inflate(&stream, Z_NO_FLUSH)
+                used += Int(before - stream.avail_out)
+                if status == Z_BUF_ERROR && stream.avail_in == 0 { status = Z_DATA_ERROR }
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    inflateEnd(&stream)
+                    raw.deallocate()
+                    let what = status == Z_DATA_ERROR && stream.avail_in == 0 ? "truncated gzip data" : "corrupt gzip data"
+                    throw InputError(path: input.name, message: what)
+                }
+            }
+            offset = input.count - Int(stream.avail_in)
+            inflateEnd(&stream)
+            // Trailing zero padding after the last member is allowed.
+            while offset < input.count && input.base[offset] == 0 { offset += 1 }
+        }
+        return InputBuffer(name: input.name, raw: raw, count: used, release: { p, _ in p.deallocate() })
+    }
+}

@@ -1,0 +1,198 @@
+// Instants as epoch milliseconds: parsing the two forms Dub writes (ISO 8601 and JavaScript's
+// `Date#toString`) straight from bytes, and formatting them back as ISO 8601 UTC.
+
+// MARK: - Civil calendar
+
+/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's `days_from_civil`).
+public enum CivilTime {
+    /// Days since 1970-01-01 of a calendar date.
+    public static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The calendar date of a day number since 1970-01-01.
+    public static func date(days z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}
+
+// MARK: - Parsing
+
+/// Parses instants from bytes without allocating.
+public enum TimestampParser {
+    /// Parses an ISO 8601 instant (`2026-08-18T14:03:12.345Z`, `2026-08-18T14:03:12+02:00`,
+    /// `2026-08-18 14:03:12`, no zone meaning UTC) or the JavaScript long form
+    /// (`Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)`).
+    public static func parse(_ p: UnsafePointer<UInt8>, count n: Int) -> Int64? {
+        guard n >= 10 else { return nil }
+        if isDigit(p[0]) { return parseISO(p, n) }
+        return parseJavaScript(p, n)
+    }
+
+    public static func parse(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return nil }
+            return parse(base, count: buf.count)
+        }
+    }
+
+    private static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ count: Int, _ n: Int) -> Int? {
+        guard at + count <= n else { return nil }
+        var v = 0
+        for k in 0..<count {
+            let b = p[at + k]
+            guard isDigit(b) else { return nil }
+            v = v * 10 + Int(b - 48)
+        }
+        return v
+    }
+
+    private static func instant(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ ms: Int, offsetMinutes: Int) -> Int64? {
+        guard (1...12).contains(mo), d >= 1, d <= CivilTime.daysInMonth(y, mo), h < 24, mi < 60, s < 61 else { return nil }
+        let days = CivilTime.days(year: y, month: mo, day: d)
+        let secs = ((days * 24 + h) * 60 + mi) * 60 + s - offsetMinutes * 60
+        return Int64(secs) * 1000 + Int64(ms)
+    }
+
+    private static func parseISO(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard let y = digits(p, 0, 4, n), p[4] == UInt8(ascii: "-"), let mo = digits(p, 5, 2, n),
+              p[7] == UInt8(ascii: "-"), let d = digits(p, 8, 2, n) else { return nil }
+        if n == 10 { return instant(y, mo, d, 0, 0, 0, 0, offsetMinutes: 0) }
+        guard n >= 16, p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " ") || p[10] == UInt8(ascii: "t"),
+              let h = digits(p, 11, 2, n), p[13] == UInt8(ascii: ":"), let mi = digits(p, 14, 2, n) else { return nil }
+        var i = 16
+        var s = 0, ms = 0
+        if i < n, p[i] == UInt8(ascii: ":") {
+            guard let sec = digits(p, i + 1, 2, n) else { return nil }
+            s = sec
+            i += 3
+            if i < n, p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: ",") {
+                i += 1
+                var scale = 100, any = false
+                while i < n, isDigit(p[i]) {
+                    ms += Int(p[i] - 48) * scale
+                    scale /= 10
+                    any = true
+                    i += 1
+                }
+                guard any else { return nil }
+            }
+        }
+        var offset = 0
+        if i < n {
+            switch p[i] {
+            case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+                i += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                let sign = p[i] == UInt8(ascii: "-") ? -1 : 1
+                guard let oh = digits(p, i + 1, 2, n) else { return nil }
+                i += 3
+                var om = 0
+                if i < n, p[i] == UInt8(ascii: ":") { i += 1 }
+                if i < n { guard let m = digits(p, i, 2, n) else { return nil }; om = m; i += 2 }
+                offset = sign * (oh * 60 + om)
+            default: return nil
+            }
+        }
+        guard i == n else { return nil }
+        return instant(y, mo, d, h, mi, s, ms, offsetMinutes: offset)
+    }
+
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)`; the zone name is ignored.
+    private static func parseJavaScript(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard n >= 33, p[3] == UInt8(ascii: " "), p[7] == UInt8(ascii: " ") else { return nil }
+        var month = 0
+        for (k, name) in months.enumerated() {
+            let u = Array(name.utf8)
+            if p[4] == u[0] && p[5] == u[1] && p[6] == u[2] { month = k + 1; break }
+        }
+        guard month > 0, let d = digits(p, 8, 2, n), p[10] == UInt8(ascii: " "), let y = digits(p, 11, 4, n),
+              p[15] == UInt8(ascii: " "), let h = digits(p, 16, 2, n), p[18] == UInt8(ascii: ":"),
+              let mi = digits(p, 19, 2, n), p[21] == UInt8(ascii: ":"), let s = digits(p, 22, 2, n),
+              p[24] == UInt8(ascii: " "), p[25] == UInt8(ascii: "G"), p[26] == UInt8(ascii: "M"), p[27] == UInt8(ascii: "T"),
+              p[28] == UInt8(ascii: "+") || p[28] == UInt8(ascii: "-"), let oh = digits(p, 29, 2, n), let om = digits(p, 31, 2, n)
+        else { return nil }
+        guard n == 33 || p[33] == UInt8(ascii: " ") else { return nil }
+        let offset = (p[28] == UInt8(ascii: "-") ? -1 : 1) * (oh * 60 + om)
+        return instant(y, month, d, h, mi, s, 0, offsetMinutes: offset)
+    }
+}
+
+// MARK: - Formatting
+
+/// Formats instants as Dub does (`Date#toJSON`): `2026-08-18T14:03:12.345Z`.
+public enum TimestampFormatter {
+    public static func iso(_ millis: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendISO(millis, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the ISO form to a byte buffer (the generator's hot path).
+    public static func appendISO(_ millis: Int64, to out: inout [UInt8]) {
+        let ms = Int(((millis % 1000) + 1000) % 1000)
+        let secs = Int((millis - Int64(ms)) / 1000)
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let rem = secs - days * 86_400
+        let (y, m, d) = CivilTime.date(days: days)
+        append4(y, &out); out.append(UInt8(ascii: "-")); append2(m, &out); out.append(UInt8(ascii: "-")); append2(d, &out)
+        out.append(UInt8(ascii: "T"))
+        append2(rem / 3600, &out); out.append(UInt8(ascii: ":")); append2(rem / 60 % 60, &out)
+        out.append(UInt8(ascii: ":")); append2(rem % 60, &out); out.append(UInt8(ascii: "."))
+        out.append(UInt8(48 + ms / 100)); out.append(UInt8(48 + ms / 10 % 10)); out.append(UInt8(48 + ms % 10))
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Appends JavaScript's `Date#toString` form in UTC, as Dub's top-level `timestamp` has it.
+    public static func appendJavaScript(_ millis: Int64, to out: inout [UInt8]) {
+        let secs = Int(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let rem = secs - days * 86_400
+        let (y, m, d) = CivilTime.date(days: days)
+        out.append(contentsOf: weekdays[((days % 7) + 7) % 7].utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: months[m - 1].utf8)
+        out.append(UInt8(ascii: " ")); append2(d, &out); out.append(UInt8(ascii: " ")); append4(y, &out)
+        out.append(UInt8(ascii: " ")); append2(rem / 3600, &out); out.append(UInt8(ascii: ":")); append2(rem / 60 % 60, &out)
+        out.append(UInt8(ascii: ":")); append2(rem % 60, &out)
+        out.append(contentsOf: " GMT+0000 (Coordinated Universal Time)".utf8)
+    }
+
+    @inline(__always) static func append2(_ v: Int, _ out: inout [UInt8]) {
+        out.append(UInt8(48 + v / 10 % 10)); out.append(UInt8(48 + v % 10))
+    }
+
+    @inline(__always) static func append4(_ v: Int, _ out: inout [UInt8]) {
+        out.append(UInt8(48 + v / 1000 % 10)); out.append(UInt8(48 + v / 100 % 10))
+        out.append(UInt8(48 + v / 10 % 10)); out.append(UInt8(48 + v % 10))
+    }
+}
