@@ -1,2 +1,3 @@
-// DubQLServer: see README "Layout". Filled by its own issue.
+// DubQLServer: a Dub-compatible `GET /events` server over local data (`dubql serve`).
+// `DubServer` does HTTP, auth, rate limits and errors; `LocalEventsSource` answers from a store.
 import DubQL

@@ -1,0 +1,274 @@
+// The HTTP client for Dub's API: one `GET /events` page at a time, with auth, timeouts,
+// retries and readable errors, on URLSession.
+
+import DubQL
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+// MARK: - Configuration
+
+/// Where the API is, which key to send, and how patient to be.
+public struct DubClientConfiguration: Sendable {
+    /// Dub's API.
+    public static let defaultBaseURL = "https://api.dub.co"
+
+    /// The base URL; request paths (`/events`) are appended to its path.
+    public var baseURL: URL
+    /// The API key, sent as `Authorization: Bearer KEY`; never printed.
+    public var apiKey: String
+    /// Seconds to wait for an answer to one request.
+    public var timeout: Double
+    public var retry: RetryPolicy
+    /// Log every request and response (with the key masked) through the client's log.
+    public var verbose: Bool
+    /// The `User-Agent` header.
+    public var userAgent: String
+
+    /// A configuration from explicit values, checking the URL and the key.
+    ///
+    /// - Parameters:
+    ///   - baseURL: `--api-url` or `DUB_API_URL`; `nil` or empty means ``defaultBaseURL``.
+    ///   - apiKey: `DUB_API_KEY`; `nil` or empty is ``DubClientError/missingKey``.
+    public init(baseURL: String?, apiKey: String?, timeout: Double = 30, retry: RetryPolicy = .standard,
+                verbose: Bool = false, userAgent: String = "dubql") throws(DubClientError) {
+        let text = (baseURL?.isEmpty == false ? baseURL : nil) ?? Self.defaultBaseURL
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host != nil else {
+            throw .invalidBaseURL(text)
+        }
+        guard let apiKey, !apiKey.isEmpty else { throw .missingKey }
+        self.baseURL = url
+        self.apiKey = apiKey
+        self.timeout = timeout
+        self.retry = retry
+        self.verbose = verbose
+        self.userAgent = userAgent
+    }
+
+    /// A configuration from the environment: `DUB_API_KEY`, `DUB_API_URL` (overridden by
+    /// `apiURL`), and `DUBQL_API_TIMEOUT` (seconds, default 30).
+    public static func fromEnvironment(_ environment: [String: String], apiURL: String? = nil,
+                                       verbose: Bool = false, userAgent: String = "dubql") throws(DubClientError) -> Self {
+        let timeout = environment["DUBQL_API_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 30
+        return try DubClientConfiguration(baseURL: apiURL ?? environment["DUB_API_URL"],
+                                          apiKey: environment["DUB_API_KEY"], timeout: timeout,
+                                          verbose: verbose, userAgent: userAgent)
+    }
+
+    /// The full URL of `path` with `params`, as sent.
+    public func url(path: String, params: [(name: String, value: String)]) -> URL? {
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        let query = QueryEncoding.query(params)
+        return URL(string: base + path + (query.isEmpty ? "" : "?" + query))
+    }
+}
+
+// MARK: - Client
+
+/// Fetches pages of `GET /events`, retrying what can be retried.
+public final class DubClient: Sendable {
+    public let configuration: DubClientConfiguration
+    /// Where progress and verbose lines go (stderr in the command line).
+    private let log: @Sendable (String) -> Void
+    private let session: URLSession
+
+    public init(configuration: DubClientConfiguration, log: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.log = log
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
+        sessionConfiguration.timeoutIntervalForResource = configuration.timeout * 4
+        sessionConfiguration.httpShouldSetCookies = false
+        sessionConfiguration.urlCache = nil
+        self.session = URLSession(configuration: sessionConfiguration)
+    }
+
+    deinit { session.invalidateAndCancel() }
+
+    /// One page of `request`: its parameters with `page` and `limit` replaced.
+    ///
+    /// Returns the body, checked to be a JSON array (its elements are checked by the decoder).
+    public func fetchPage(_ request: APIRequest, page: Int, limit: Int) async throws(DubClientError) -> Data {
+        var params = request.params.filter { $0.name != "page" && $0.name != "limit" }.map { ($0.name, $0.value) }
+        params.append(("limit", String(limit)))
+        params.append(("page", String(page)))
+        guard let url = configuration.url(path: request.path, params: params.map { (name: $0.0, value: $0.1) }) else {
+            throw .invalidBaseURL(configuration.baseURL.absoluteString)
+        }
+        return try await fetch(url, method: request.method)
+    }
+
+    /// GET `url` with retries; the body of a 2xx answer that looks like a JSON array.
+    public func fetch(_ url: URL, method: String = "GET") async throws(DubClientError) -> Data {
+        let policy = configuration.retry
+        var attempt = 1
+        while true {
+            if Task.isCancelled { throw .cancelled }
+            let started = Date()
+            if configuration.verbose {
+                log("> \(method) \(url.absoluteString)")
+                log("> Authorization: Bearer \(Secrets.mask(configuration.apiKey))")
+            }
+            let outcome = await perform(url, method: method)
+            let millis = Int(Date().timeIntervalSince(started) * 1000)
+            let failure: DubClientError
+            var wait: Double
+            switch outcome {
+            case .failure(let error):
+                if configuration.verbose { log("< failed after \(millis) ms: \(error.description)") }
+                guard error != .cancelled else { throw .cancelled }
+                failure = error
+                wait = policy.backoff(afterAttempt: attempt)
+            case .success(let (status, headers, body)):
+                if configuration.verbose { log("< HTTP \(status), \(body.count) bytes, \(millis) ms") }
+                if (200..<300).contains(status) { return try checkArray(body, headers: headers) }
+                let error = errorFor(status: status, body: body)
+                guard status == 429 || status >= 500 else { throw error }
+                failure = error
+                wait = status == 429
+                    ? policy.wait(retryAfter: headers["retry-after"], afterAttempt: attempt,
+                                  nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    : policy.backoff(afterAttempt: attempt)
+            }
+            guard attempt < policy.maxAttempts else {
+                throw attempt == 1 ? failure : .retriesExhausted(attempts: attempt, last: failure)
+            }
+            wait = max(0, wait)
+            log("dubql: \(Self.shortReason(failure)); retrying in \(DubClientError.format((wait * 10).rounded() / 10)) s "
+                + "(attempt \(attempt + 1) of \(policy.maxAttempts))")
+            do {
+                try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+            } catch {
+                throw .cancelled
+            }
+            attempt += 1
+        }
+    }
+
+    // MARK: - One attempt
+
+    private func perform(_ url: URL, method: String) async -> Result<(Int, [String: String], Data), DubClientError> {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData,
+                                 timeoutInterval: configuration.timeout)
+        request.httpMethod = method
+        request.setValue("Bearer \(configuration.apiKey)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
+        let host = url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } ?? url.absoluteString
+        let timeout = configuration.timeout
+        let box = TaskBox()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Int, [String: String], Data), DubClientError>, Never>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        continuation.resume(returning: .failure(Self.classify(error, host: host, timeout: timeout)))
+                        return
+                    }
+                    guard let http = response as? HTTPURLResponse else {
+                        continuation.resume(returning: .failure(.invalidResponse("not an HTTP response")))
+                        return
+                    }
+                    var headers: [String: String] = [:]
+                    for (name, value) in http.allHeaderFields {
+                        if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+                    }
+                    continuation.resume(returning: .success((http.statusCode, headers, data ?? Data())))
+                }
+                box.set(task)
+                task.resume()
+            }
+        } onCancel: {
+            box.cancel()
+        }
+    }
+
+    private static func classify(_ error: any Error, host: String, timeout: Double) -> DubClientError {
+        if let urlError = error as? URLError {
+            switch urlError.code {
+            case .cancelled: return .cancelled
+            case .timedOut: return .timeout(seconds: timeout)
+            case .cannotConnectToHost: return .unreachable(host: host, reason: "connection refused")
+            case .networkConnectionLost: return .unreachable(host: host, reason: "the connection was closed before an answer")
+            case .cannotFindHost, .dnsLookupFailed: return .unreachable(host: host, reason: "unknown host")
+            case .notConnectedToInternet: return .unreachable(host: host, reason: "no network")
+            case .badServerResponse, .zeroByteResource:
+                return .unreachable(host: host, reason: "the server closed the connection without a valid answer")
+            default: break
+            }
+        }
+        let nsError = error as NSError
+        return .unreachable(host: host, reason: nsError.localizedDescription)
+    }
+
+    // MARK: - Answers
+
+    private func errorFor(status: Int, body: Data) -> DubClientError {
+        let key = configuration.apiKey
+        if let dub = DubErrorBody.parse(body) {
+            return .api(status: status, code: Secrets.redact(dub.code, key: key),
+                        message: Secrets.redact(dub.message, key: key),
+                        docURL: dub.doc_url.map { Secrets.redact($0, key: key) })
+        }
+        return .httpStatus(status: status, body: Secrets.redact(Self.snippet(body), key: key))
+    }
+
+    private func checkArray(_ body: Data, headers: [String: String]) throws(DubClientError) -> Data {
+        guard let first = body.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
+            throw .invalidResponse("an empty body, expected a JSON array of events")
+        }
+        switch first {
+        case UInt8(ascii: "["):
+            return body
+        case UInt8(ascii: "{"):
+            throw .invalidResponse("a JSON object, expected a JSON array of events: \(Secrets.redact(Self.snippet(body), key: configuration.apiKey))")
+        default:
+            let type = headers["content-type"].map { " (\($0))" } ?? ""
+            throw .invalidResponse("the body is not JSON\(type): \(Secrets.redact(Self.snippet(body), key: configuration.apiKey))")
+        }
+    }
+
+    /// The start of a body, on one line, for messages.
+    static func snippet(_ body: Data) -> String {
+        var text = String(decoding: body.prefix(160), as: UTF8.self)
+            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: "")
+            .trimmingCharacters(in: .whitespaces)
+        if body.count > 160 { text += "…" }
+        return text
+    }
+
+    private static func shortReason(_ error: DubClientError) -> String {
+        switch error {
+        case .api(429, _, _, _), .httpStatus(429, _): "rate limited by the API (HTTP 429)"
+        case .api(let status, _, _, _), .httpStatus(let status, _): "the API answered HTTP \(status)"
+        default: error.description
+        }
+    }
+}
+
+// MARK: - Cancellation
+
+/// Holds the running data task so that a cancelled Swift task can cancel it.
+private final class TaskBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func set(_ task: URLSessionDataTask) {
+        lock.lock()
+        self.task = task
+        let cancelNow = cancelled
+        lock.unlock()
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let task = self.task
+        lock.unlock()
+        task?.cancel()
+    }
+}

@@ -1,0 +1,128 @@
+// Executes an API plan: pages through each request, applies the residual condition, merges a
+// union by timestamp with one event per id, and hands rows to the output as they arrive.
+
+import DubQL
+import DubQLSyntax
+import Foundation
+
+// MARK: - Runner
+
+/// Runs an ``APIPlan`` against Dub's API with a ``DubClient``.
+///
+/// `Event` is whatever the caller decodes a page into (the engine's store rows in the command
+/// line); the runner only reads it through ``EventRecord``.
+public struct PlanRunner<Event: EventRecord>: Sendable {
+    /// Turns the body of one page (a JSON array) into its events, in order.
+    public typealias Decoder = @Sendable (Data) throws -> [Event]
+
+    public let client: DubClient
+    private let decode: Decoder
+    private let matches: @Sendable (BoundCondition, Event) -> Bool
+
+    /// - Parameters:
+    ///   - decode: page body to events; a thrown error becomes ``DubClientError/invalidResponse(_:)``.
+    ///   - matches: the meaning of the residual condition (the planner's `Evaluator`).
+    ///
+    /// Streams are merged in the order of `Evaluator.precedes` (timestamp, ties by event id), the
+    /// order of the local engine and of `dubql serve`.
+    public init(client: DubClient, decode: @escaping Decoder,
+                matches: @escaping @Sendable (BoundCondition, Event) -> Bool) {
+        self.client = client
+        self.decode = decode
+        self.matches = matches
+    }
+
+    /// What a run did, for `--verbose` and `.timer`.
+    public struct Statistics: Sendable, Hashable {
+        public var requests = 0
+        public var eventsFetched = 0
+        public var rowsReturned = 0
+    }
+
+    /// Runs `plan`, calling `emit` for each row of the answer in order, as soon as it is known.
+    ///
+    /// Stops fetching as soon as the plan's rows are taken. `emit` may throw to stop early (a
+    /// closed pipe); that error is rethrown unchanged.
+    @discardableResult
+    public func run(_ plan: APIPlan, emit: (Event) throws -> Void) async throws -> Statistics {
+        var stats = Statistics()
+        let paging = plan.paging
+        guard paging.takeRows > 0, !plan.requests.isEmpty else { return stats }
+        let pageSize = min(1000, max(1, paging.pageSize))
+        var streams = plan.requests.map { Stream(request: $0, nextPage: max(1, paging.firstPage)) }
+        var seen = Set<String>()
+        var toSkip = max(0, paging.skipRows)
+
+        while true {
+            for index in streams.indices where streams[index].buffer.isEmpty && !streams[index].exhausted {
+                try await fill(&streams[index], plan: plan, pageSize: pageSize, seen: seen, stats: &stats)
+            }
+            var best: Int?
+            for index in streams.indices {
+                guard let head = streams[index].buffer.first else { continue }
+                if let b = best, let current = streams[b].buffer.first, !Evaluator.precedes(head, current, plan.order) { continue }
+                best = index
+            }
+            guard let chosen = best else { return stats }
+            let event = streams[chosen].buffer.removeFirst()
+            guard seen.insert(event.eventID).inserted else { continue }
+            if toSkip > 0 {
+                toSkip -= 1
+                continue
+            }
+            try emit(event)
+            stats.rowsReturned += 1
+            if stats.rowsReturned >= paging.takeRows { return stats }
+        }
+    }
+
+    // MARK: - Paging
+
+    private struct Stream {
+        var request: APIRequest
+        var nextPage: Int
+        var buffer: [Event] = []
+        var exhausted = false
+    }
+
+    /// Fetches pages of `stream` until it has a row that passes the residual or it ends.
+    ///
+    /// A short page is not the end (Dub drops events of deleted links after paging): only an
+    /// empty page is. A page whose events were all seen before also ends the stream, so that a
+    /// server that ignores `page` cannot keep the client busy forever.
+    private func fill(_ stream: inout Stream, plan: APIPlan, pageSize: Int, seen: Set<String>,
+                      stats: inout Statistics) async throws {
+        while stream.buffer.isEmpty && !stream.exhausted {
+            if Task.isCancelled { throw DubClientError.cancelled }
+            let body: Data
+            do {
+                body = try await client.fetchPage(stream.request, page: stream.nextPage, limit: pageSize)
+            } catch {
+                // The link named by key/domain or externalId does not exist: no event can match.
+                if case .api(404, "not_found", "Link not found.", _) = error {
+                    stream.exhausted = true
+                    return
+                }
+                throw error
+            }
+            stats.requests += 1
+            stream.nextPage += 1
+            let events: [Event]
+            do {
+                events = try decode(body)
+            } catch {
+                throw DubClientError.invalidResponse("\(error)")
+            }
+            stats.eventsFetched += events.count
+            if events.isEmpty || events.allSatisfy({ seen.contains($0.eventID) }) {
+                stream.exhausted = true
+                return
+            }
+            if let residual = plan.residual {
+                stream.buffer = events.filter { matches(residual, $0) }
+            } else {
+                stream.buffer = events
+            }
+        }
+    }
+}

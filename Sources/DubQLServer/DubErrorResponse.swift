@@ -1,0 +1,113 @@
+// Dub's error responses: the codes, their HTTP statuses and the body `{"error":{...}}` with its
+// documentation URL, exactly as Dub's `handleApiError` writes them.
+
+// MARK: - Error response
+
+/// One error answer of Dub's API.
+public struct DubErrorResponse: Error, Sendable, Hashable {
+    /// Dub's error codes (`apps/web/lib/api/error-codes.ts`) and their statuses.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case badRequest = "bad_request"
+        case unauthorized
+        case forbidden
+        case exceededLimit = "exceeded_limit"
+        case notFound = "not_found"
+        case conflict
+        case unprocessableEntity = "unprocessable_entity"
+        case rateLimitExceeded = "rate_limit_exceeded"
+        case internalServerError = "internal_server_error"
+
+        /// The HTTP status of the code.
+        public var status: Int {
+            switch self {
+            case .badRequest: 400
+            case .unauthorized: 401
+            case .forbidden, .exceededLimit: 403
+            case .notFound: 404
+            case .conflict: 409
+            case .unprocessableEntity: 422
+            case .rateLimitExceeded: 429
+            case .internalServerError: 500
+            }
+        }
+
+        /// The anchor of the documentation URL: Dub replaces only the **first** `_` with `-`, so
+        /// `rate_limit_exceeded` becomes `rate-limit_exceeded`.
+        public var anchor: String {
+            guard let underscore = rawValue.firstIndex(of: "_") else { return rawValue }
+            var text = rawValue
+            text.replaceSubrange(underscore...underscore, with: "-")
+            return text
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    /// Extra headers (`Retry-After` and the rate-limit headers of a 429).
+    public var headers: [(name: String, value: String)]
+
+    public init(_ code: Code, _ message: String, headers: [(name: String, value: String)] = []) {
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public var status: Int { code.status }
+
+    /// `https://dub.co/docs/api-reference/errors#<anchor>`.
+    public var docURL: String { "https://dub.co/docs/api-reference/errors#\(code.anchor)" }
+
+    /// The JSON body.
+    public var body: String {
+        "{\"error\":{\"code\":\(Self.quote(code.rawValue)),\"message\":\(Self.quote(message)),\"doc_url\":\(Self.quote(docURL))}}"
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.code == b.code && a.message == b.message
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+    }
+
+    /// A JSON string literal.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+// MARK: - Messages
+
+extension DubErrorResponse {
+    /// 400 for an `Authorization` header that does not start with `Bearer `.
+    public static let misconfiguredAuthorization = DubErrorResponse(
+        .badRequest, "Misconfigured authorization header. Did you forget to add 'Bearer '? Learn more: https://d.to/auth")
+    /// 401 without an `Authorization` header.
+    public static let missingAuthorization = DubErrorResponse(.unauthorized, "Missing Authorization header.")
+    /// 401 for a key the server does not know.
+    public static let invalidKey = DubErrorResponse(.unauthorized, "Unauthorized: Invalid API key.")
+    /// 404 for a path other than `/events`.
+    public static let notFound = DubErrorResponse(.notFound, "Not found.")
+    /// 500, as Dub words it.
+    public static let internalError = DubErrorResponse(
+        .internalServerError, "An internal server error occurred. Please contact our support if the problem persists.")
+}

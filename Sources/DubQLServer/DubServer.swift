@@ -1,0 +1,238 @@
+// The Dub-compatible HTTP server behind `dubql serve`: routing, auth, rate limit, error bodies,
+// one log line per request, and test-only fault injection, on Hummingbird.
+
+import DubQL
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+// MARK: - What answers /events
+
+/// The body of a successful `GET /events`: a JSON array, and how many events it holds.
+public struct EventsBody: Sendable {
+    public var bytes: [UInt8]
+    public var count: Int
+    public init(bytes: [UInt8], count: Int) {
+        self.bytes = bytes
+        self.count = count
+    }
+}
+
+/// Answers `GET /events` for decoded query parameters (see ``LocalEventsSource``).
+public protocol EventsSource: Sendable {
+    /// The answer for `params` at the server's clock `nowMillis`, or Dub's error.
+    func events(_ params: [String: String], nowMillis: Int64) -> Result<EventsBody, DubErrorResponse>
+}
+
+// MARK: - Configuration
+
+/// How `dubql serve` runs.
+public struct DubServerConfiguration: Sendable {
+    /// The default port.
+    public static let defaultPort = 8787
+
+    /// Address to bind; loopback by default.
+    public var host: String
+    /// Port to bind; 0 picks a free one.
+    public var port: Int
+    /// The only key accepted; `nil` accepts any Bearer key (the header is still required).
+    public var apiKey: String?
+    /// Requests per second per key; `nil` for no limit.
+    public var rateLimit: Int?
+    /// The server's fixed clock in epoch milliseconds (`--now`); `nil` for the real clock.
+    public var now: Int64?
+    /// Test-only misbehaviour (`--fault`).
+    public var fault: Fault?
+
+    public init(host: String = "127.0.0.1", port: Int = DubServerConfiguration.defaultPort, apiKey: String? = nil,
+                rateLimit: Int? = nil, now: Int64? = nil, fault: Fault? = nil) {
+        self.host = host
+        self.port = port
+        self.apiKey = apiKey
+        self.rateLimit = rateLimit
+        self.now = now
+        self.fault = fault
+    }
+}
+
+/// A way of misbehaving, for testing clients: `KIND` or `KINDxN` (only the first N requests).
+///
+/// Kinds: an HTTP status (`500`, `503` ...) answered with Dub's error body, `html` (a 200 that is
+/// not JSON), `object` (a 200 JSON object), `close` (the connection closes before a body),
+/// `hang` (no answer for 30 seconds).
+public struct Fault: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case status(Int), html, object, close, hang
+    }
+    public var kind: Kind
+    /// How many requests misbehave; `nil` for all of them.
+    public var count: Int?
+
+    /// Parses `--fault`; `nil` when the text is not one.
+    public init?(_ text: String) {
+        let parts = text.lowercased().split(separator: "x", maxSplits: 1)
+        guard let name = parts.first else { return nil }
+        if parts.count == 2 {
+            guard let n = Int(parts[1]), n > 0 else { return nil }
+            count = n
+        } else {
+            count = nil
+        }
+        switch name {
+        case "html": kind = .html
+        case "object": kind = .object
+        case "close": kind = .close
+        case "hang": kind = .hang
+        default:
+            guard let status = Int(name), (400...599).contains(status) else { return nil }
+            kind = .status(status)
+        }
+    }
+}
+
+// MARK: - Server
+
+/// Serves `GET /events` from an ``EventsSource`` with Dub's auth, rate limit and errors.
+public struct DubServer: Sendable {
+    public let configuration: DubServerConfiguration
+    private let source: any EventsSource
+    private let log: @Sendable (String) -> Void
+    private let limiter: RateLimiter?
+    private let requestCounter = Counter()
+
+    public init(configuration: DubServerConfiguration, source: any EventsSource, log: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.source = source
+        self.log = log
+        self.limiter = configuration.rateLimit.map { RateLimiter(limit: $0) }
+    }
+
+    /// An answer before it becomes an HTTP response.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+        /// Events in the body, for the log line.
+        public var events: Int?
+        /// Test-only: close the connection instead of sending the body.
+        var closeConnection = false
+        /// Test-only: wait this long before answering.
+        var delaySeconds: Double = 0
+    }
+
+    /// The answer to one request, everything but the transport: routing, auth, rate limit, the
+    /// events themselves, and any configured fault.
+    public func answer(method: String, path: String, query: String?, authorization: String?) -> Answer {
+        let serial = requestCounter.next()
+        guard path == "/events" || path == "/events/" else { return error(.notFound) }
+        guard method == "GET" || method == "HEAD" else {
+            var answer = error(DubErrorResponse(.badRequest, "Method \(method) is not allowed on /events."))
+            answer.status = 405
+            answer.headers.append(("Allow", "GET"))
+            return answer
+        }
+        // Dub's order of checks: auth, then the rate limit, then the parameters.
+        guard let authorization else { return error(.missingAuthorization) }
+        guard authorization.hasPrefix("Bearer ") else { return error(.misconfiguredAuthorization) }
+        let key = String(authorization.dropFirst("Bearer ".count))
+        if let expected = configuration.apiKey, key != expected { return error(.invalidKey) }
+        if key.isEmpty { return error(.invalidKey) }
+        let realNow = Int64(Date().timeIntervalSince1970 * 1000)
+        if let limiter, let tooMany = limiter.check(key: key, nowMillis: realNow) { return error(tooMany) }
+        if let fault = configuration.fault, fault.count.map({ serial <= $0 }) ?? true {
+            return answer(for: fault)
+        }
+        switch source.events(SearchParams.parse(query), nowMillis: configuration.now ?? realNow) {
+        case .success(let body):
+            return Answer(status: 200, headers: [("Content-Type", "application/json")], body: body.bytes, events: body.count)
+        case .failure(let failure):
+            return error(failure)
+        }
+    }
+
+    private func error(_ failure: DubErrorResponse) -> Answer {
+        Answer(status: failure.status, headers: [("Content-Type", "application/json")] + failure.headers,
+               body: Array(failure.body.utf8))
+    }
+
+    private func answer(for fault: Fault) -> Answer {
+        switch fault.kind {
+        case .status(let status):
+            var answer = error(status >= 500 ? .internalError : DubErrorResponse(.badRequest, "Injected fault."))
+            answer.status = status
+            return answer
+        case .html:
+            return Answer(status: 200, headers: [("Content-Type", "text/html")],
+                          body: Array("<html><body>Bad gateway</body></html>".utf8))
+        case .object:
+            return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"events\":[]}".utf8))
+        case .close:
+            return Answer(status: 200, headers: [("Content-Type", "application/json")], body: [], closeConnection: true)
+        case .hang:
+            return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("[]".utf8), delaySeconds: 30)
+        }
+    }
+
+    // MARK: - Running
+
+    /// Binds, calls `onListening` with the base URL (`http://127.0.0.1:PORT`), and serves until
+    /// SIGINT or SIGTERM, then shuts down gracefully.
+    public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            await self.respond(to: request)
+        }
+        let host = configuration.host
+        let app = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "dubql"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let shownHost = host.contains(":") ? "[\(host)]" : host
+                onListening("http://\(shownHost):\(port)")
+            }
+        )
+        try await app.runService()
+    }
+
+    private func respond(to request: Request) async -> Response {
+        let started = Date()
+        let method = request.method.rawValue
+        let uriPath = request.uri.path
+        let query = request.uri.query
+        var answer = answer(method: method, path: uriPath, query: query,
+                            authorization: request.headers[.authorization])
+        if answer.delaySeconds > 0 {
+            try? await Task.sleep(nanoseconds: UInt64(answer.delaySeconds * 1_000_000_000))
+        }
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        let millis = String(format: "%.1f", Date().timeIntervalSince(started) * 1000)
+        let shown = uriPath + (query.map { "?" + $0 } ?? "")
+        let count = answer.events.map { " \($0) events" } ?? ""
+        log("\(method) \(shown) \(answer.status)\(count) \(answer.body.count) bytes \(millis) ms")
+        if answer.closeConnection {
+            return Response(status: .ok, headers: fields, body: ResponseBody { _ in throw ClosedByFault() })
+        }
+        if method == "HEAD" { answer.body = [] }
+        let body = answer.body
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Thrown by a response body to make the server drop the connection (the `close` fault).
+private struct ClosedByFault: Error {}
+
+/// Numbers requests from 1 (for faults that affect only the first N).
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
