@@ -1,0 +1,227 @@
+// The API planner (DESIGN.md §2.1): a bound query to `GET /events` requests, an exact residual,
+// a union when a disjunction splits into exact requests, explicit time, and a paging description.
+
+import DubQLSyntax
+
+// MARK: - APIPlanner
+
+/// Plans queries for Dub's API.
+///
+/// Cost rule for disjunctions: a top-level OR becomes a **union** (one request per branch, merged
+/// by timestamp and de-duplicated by event id) when it has at most ``maximumUnionRequests``
+/// branches and every branch, AND-ed with the rest of the condition, turns into parameters
+/// exactly (no residual). A union then fetches only matching events, whereas the alternative, a
+/// **wider request** with the OR as residual, fetches everything matching the rest and filters
+/// locally. Otherwise (more branches, or a branch that needs a residual anyway) the wider request
+/// is cheaper in requests, which is what Dub's rate limits (2-16 requests per second) count.
+public enum APIPlanner {
+    /// The most requests a union may have.
+    public static let maximumUnionRequests = 4
+    /// Dub's maximum `limit`.
+    public static let maximumPageSize = 1000
+    /// Dub's default `limit` (left out of the parameters when it is the page size).
+    public static let defaultPageSize = 100
+
+    /// Plans a bound query; `nil` with errors when part of the condition can neither be sent nor
+    /// evaluated on returned events.
+    public static func plan(_ query: BoundQuery) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
+        var notes: [String] = []
+        let normalized = Normalizer.normalize(query.condition)
+        let time = planTime(query, notes: &notes)
+
+        if normalized == .constant(false) {
+            notes.append("the condition can never be true: no request is sent")
+            let paging = Paging(pageSize: min(query.limit, maximumPageSize), firstPage: 1, skipRows: 0, takeRows: query.limit)
+            return (APIPlan(event: query.event, requests: [], residual: nil, residualText: nil, order: query.order,
+                            limit: query.limit, offset: query.offset, paging: paging, columns: query.columns,
+                            timeZone: query.timeZone, notes: notes), [])
+        }
+
+        let conjuncts = split(normalized)
+        let leaves = conjuncts.filter { if case .or = $0 { false } else { true } }
+        let ors = conjuncts.filter { if case .or = $0 { true } else { false } }
+        let base = Pushdowns.plan(leaves, event: query.event)
+
+        var branches: [[String: String]] = [base.params]
+        var residualParts: [BoundCondition] = base.residual
+        var unplannable = base.unplannable
+        var planNotes = base.notes
+        if ors.count == 1, case .or(let disjuncts) = ors[0], let union = planUnion(leaves: leaves, disjuncts: disjuncts, event: query.event) {
+            branches = union.branches
+            planNotes = union.notes
+            residualParts = []
+            notes.append("union of \(branches.count) requests: merged by timestamp, one row per \(query.event.idPath.joined(separator: "."))")
+        } else {
+            residualParts += ors
+            for or in ors {
+                for p in predicates(in: or) where Pushdowns.isAPIOnly(p.field, event: query.event) {
+                    unplannable.append((p, "it is inside an OR that does not split into exact requests"))
+                }
+            }
+        }
+        for n in planNotes where !notes.contains(n) { notes.append(n) }
+
+        if !unplannable.isEmpty {
+            let diagnostics = unplannable.map { p, reason in
+                Diagnostic.error(.notPlannable,
+                                 "'\(p.field)' cannot be sent to the API here (\(reason)), and the events the API returns do not carry it",
+                                 at: p.span ?? Span(at: 0),
+                                 hints: ["move the \(p.field) condition to the top level: AND \(p.field) = ..."])
+            }
+            return (nil, diagnostics)
+        }
+
+        let residualList = residualParts + time.residual
+        let residual: BoundCondition? = residualList.isEmpty ? nil : (residualList.count == 1 ? residualList[0] : .and(residualList))
+        let paging = planPaging(query, exact: residual == nil && branches.count == 1)
+        if residual != nil || branches.count > 1 || paging.takeRows > paging.pageSize || paging.skipRows > 0 {
+            notes.append(pagingNote(paging, residual: residual != nil))
+        }
+
+        let requests = branches.map { params in
+            APIRequest(params: orderedParams(params, event: query.event, time: time.params, paging: paging, order: query.order))
+        }
+        let plan = APIPlan(event: query.event, requests: requests, residual: residual,
+                           residualText: residual.map(ResidualPrinter.text), order: query.order, limit: query.limit,
+                           offset: query.offset, paging: paging, columns: query.columns, timeZone: query.timeZone, notes: notes)
+        return (plan, [])
+    }
+
+    // MARK: - Union
+
+    static func planUnion(leaves: [BoundCondition], disjuncts: [BoundCondition], event: EventType) -> (branches: [[String: String]], notes: [String])? {
+        guard disjuncts.count <= maximumUnionRequests else { return nil }
+        var branches: [[String: String]] = []
+        var notes: [String] = []
+        for d in disjuncts {
+            let combined = Normalizer.normalize(.and(leaves + [d]))
+            if combined == .constant(false) { continue }
+            let p = Pushdowns.plan(split(combined), event: event)
+            guard p.isExact else { return nil }
+            if !branches.contains(p.params) { branches.append(p.params) }
+            for n in p.notes where !notes.contains(n) { notes.append(n) }
+        }
+        return branches.count > 1 ? (branches, notes) : nil
+    }
+
+    static func split(_ c: BoundCondition?) -> [BoundCondition] {
+        switch c {
+        case nil, .constant(true)?: []
+        case .and(let parts)?: parts
+        case let other?: [other]
+        }
+    }
+
+    static func predicates(in c: BoundCondition) -> [BoundPredicate] {
+        switch c {
+        case .constant: []
+        case .predicate(let p): [p]
+        case .not(let inner): predicates(in: inner)
+        case .and(let parts), .or(let parts): parts.flatMap(predicates(in:))
+        }
+    }
+
+    // MARK: - Parameters in order
+
+    static func orderedParams(_ params: [String: String], event: EventType, time: [APIParameter], paging: Paging,
+                              order: SortDirection) -> [APIParameter] {
+        var out = [APIParameter("event", event.rawValue)]
+        var seen = Set<String>()
+        for spec in Catalog.fields {
+            guard let name = spec.apiParameter, !seen.contains(name), let v = params[name] else { continue }
+            seen.insert(name)
+            out.append(APIParameter(name, v))
+        }
+        if let q = params["query"] { out.append(APIParameter("query", q)) }
+        out += time
+        if paging.firstPage != 1 { out.append(APIParameter("page", String(paging.firstPage))) }
+        if paging.pageSize != defaultPageSize { out.append(APIParameter("limit", String(paging.pageSize))) }
+        if order == .ascending { out.append(APIParameter("sortOrder", "asc")) }
+        return out
+    }
+
+    // MARK: - Paging
+
+    /// Exact single requests skip whole pages; anything filtered locally reads from the first page.
+    static func planPaging(_ query: BoundQuery, exact: Bool) -> Paging {
+        let limit = query.limit, offset = query.offset
+        if exact {
+            if limit <= maximumPageSize, offset % limit == 0 {
+                return Paging(pageSize: limit, firstPage: offset / limit + 1, skipRows: 0, takeRows: limit)
+            }
+            if offset + limit <= maximumPageSize {
+                return Paging(pageSize: offset + limit, firstPage: 1, skipRows: offset, takeRows: limit)
+            }
+            return Paging(pageSize: maximumPageSize, firstPage: offset / maximumPageSize + 1,
+                          skipRows: offset % maximumPageSize, takeRows: limit)
+        }
+        return Paging(pageSize: maximumPageSize, firstPage: 1, skipRows: offset, takeRows: limit)
+    }
+
+    static func pagingNote(_ p: Paging, residual: Bool) -> String {
+        var s = "pages of \(p.pageSize) from page \(p.firstPage)"
+        if p.skipRows > 0 { s += ", skipping \(p.skipRows) rows" }
+        s += residual ? ", filtered locally," : ","
+        s += " until \(p.takeRows) rows or an empty page"
+        return s
+    }
+
+    // MARK: - Time
+
+    struct TimePlan {
+        var params: [APIParameter] = []
+        var residual: [BoundCondition] = []
+    }
+
+    /// `interval` presets the API accepts for what the language writes.
+    static let intervals: [String: String] = [
+        "24h": "24h", "1d": "24h", "7d": "7d", "1w": "7d", "30d": "30d", "90d": "90d", "1y": "1y", "12mo": "1y",
+        "mtd": "mtd", "qtd": "qtd", "ytd": "ytd", "all": "all", "all_unfiltered": "all",
+    ]
+
+    /// Time is always sent: `interval` for the presets the API accepts, else `start`/`end`, which
+    /// the API widens to whole days in the time zone; the exact bounds then join the residual.
+    /// Open ranges (`SINCE x`) send no `end`: the API ends them at the end of today, and no event
+    /// is later than now.
+    static func planTime(_ query: BoundQuery, notes: inout [String]) -> TimePlan {
+        var plan = TimePlan()
+        let range = query.time
+        let cal = ZonedCalendar(identifier: query.timeZone) ?? .utc
+        let zone = query.timeZone == "UTC" ? [] : [APIParameter("timezone", query.timeZone)]
+        let earliest = Catalog.earliestInstant
+        if range.end == nil, let preset = range.preset, let interval = intervals[preset] {
+            if preset == "all_unfiltered" { notes.append("all_unfiltered is no longer accepted by Dub's API: sent as interval=all") }
+            plan.params = [APIParameter("interval", interval)] + zone
+            return plan
+        }
+        if range.end == nil, range.start.map({ $0 <= earliest }) ?? true {
+            if range.start != nil { notes.append("Dub has no events before 2022-09-22: sent as interval=all") }
+            plan.params = [APIParameter("interval", "all")] + zone
+            return plan
+        }
+        var start = range.start ?? earliest
+        if start < earliest { start = earliest }
+        plan.params.append(APIParameter("start", formatInstant(start)))
+        if start != cal.startOfDay(start) {
+            plan.residual.append(.predicate(BoundPredicate(field: .catalog("timestamp"), op: .greaterEqual, values: [.timestamp(start)])))
+        }
+        if let end = range.end {
+            plan.params.append(APIParameter("end", formatInstant(end)))
+            if end != cal.endOfDay(end) {
+                plan.residual.append(.predicate(BoundPredicate(field: .catalog("timestamp"), op: .lessEqual, values: [.timestamp(end)])))
+            }
+        }
+        if !plan.residual.isEmpty {
+            let what = range.preset.map { "\($0) is not an interval Dub accepts and " } ?? ""
+            notes.append("\(what)the API rounds start/end to whole days in \(query.timeZone): exact bounds checked locally")
+        }
+        plan.params += zone
+        return plan
+    }
+
+    /// `2024-01-01T00:00:00Z`, with milliseconds only when there are some.
+    public static func formatInstant(_ millis: Int64) -> String {
+        let s = ISOInstant.format(millis)
+        return millis % 1000 == 0 ? String(s.dropLast(5)) + "Z" : s
+    }
+}

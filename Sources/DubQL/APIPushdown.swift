@@ -1,0 +1,193 @@
+// Pushdown of one conjunction of leaf conditions to `GET /events` parameters: the strongest set of
+// parameters whose answer is a superset of the conjunction, plus the exact residual, respecting the
+// API's quirks (dub-api.md §1-§2).
+
+import DubQLSyntax
+
+// MARK: - Conjunction plan
+
+/// The parameters one conjunction becomes, and what stays local.
+struct ConjunctionPlan {
+    /// Parameter name to value, exactly as sent.
+    var params: [String: String] = [:]
+    /// Leaves the API cannot express exactly; evaluated on the fetched events.
+    var residual: [BoundCondition] = []
+    /// Leaves that can neither be sent nor evaluated locally, with the reason.
+    var unplannable: [(BoundPredicate, String)] = []
+    var notes: [String] = []
+
+    var isExact: Bool { residual.isEmpty && unplannable.isEmpty }
+}
+
+enum Pushdowns {
+    /// Fields whose values exported events lack: they must be sent or the query cannot run.
+    static func isAPIOnly(_ field: FieldRef, event: EventType) -> Bool {
+        guard case .catalog(let name) = field, let spec = Catalog.field(named: name) else { return false }
+        return !spec.localEvents.contains(event)
+    }
+
+    /// Plans a conjunction of leaves (predicates and NOT-ed ordering predicates).
+    static func plan(_ leaves: [BoundCondition], event: EventType) -> ConjunctionPlan {
+        var plan = ConjunctionPlan()
+        var preds: [String: BoundPredicate] = [:]
+        var metadata: [BoundPredicate] = []
+        for leaf in leaves {
+            guard case .predicate(let p) = leaf, p.op == .in || p.op == .notIn else {
+                plan.residual.append(leaf)
+                continue
+            }
+            switch p.field {
+            case .catalog(let name) where preds[name] == nil: preds[name] = p
+            case .metadata: metadata.append(p)
+            default: plan.residual.append(leaf)
+            }
+        }
+        func keep(_ p: BoundPredicate) { plan.residual.append(.predicate(p)) }
+
+        // Link lookup: which of linkId / externalId / domain+key (if any) the API will act on.
+        let linkId = preds["linkId"].flatMap { encodeList($0) }
+        let externalId = preds["externalId"].flatMap { singleValue($0) }.map { "ext_" + $0 }
+        let key = preds["key"].flatMap { singleValue($0) }
+        let domainSingle = preds["domain"].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
+        let apiOnlyLinkLevel = ["tagId", "groupId"].contains { preds[$0] != nil }
+        enum Mode { case none, linkId, externalId, key }
+        var mode = Mode.none
+        if !apiOnlyLinkLevel {
+            if let l = linkId, !l.hasPrefix("-") { mode = .linkId }
+            else if externalId != nil { mode = .externalId }
+            else if key != nil, domainSingle != nil { mode = .key }
+            else if linkId != nil, !preds.keys.contains(where: { linkLevel($0) }) { mode = .linkId }
+        } else if linkId != nil || externalId != nil || key != nil {
+            plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the tagId/groupId filter")
+        }
+
+        if mode != .none {
+            let suppressed = preds.keys.filter { linkLevel($0) && !(mode == .key && $0 == "domain") }.sorted()
+            if !suppressed.isEmpty {
+                plan.notes.append("\(suppressed.joined(separator: ", ")) checked locally: the API ignores link-level filters once a link is selected by \(mode == .key ? "domain and key" : mode == .linkId ? "linkId" : "externalId")")
+            }
+        }
+
+        let regionValue = preds["region"].flatMap { singleValue($0) }
+        for spec in Catalog.fields {
+            guard let p = preds[spec.name], let param = spec.apiParameter else {
+                if let p = preds[spec.name] { keep(p) }
+                continue
+            }
+            if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
+                keep(p)
+                continue
+            }
+            switch spec.pushdown {
+            case .list:
+                if spec.name == "linkId" {
+                    if mode == .linkId, let v = linkId { plan.params[param] = v } else { keep(p) }
+                    continue
+                }
+                if spec.name == "country", regionValue != nil {
+                    plan.notes.append("country checked locally: the API replaces it with the country of region")
+                    keep(p)
+                    continue
+                }
+                if spec.name == "domain", mode == .key, let d = domainSingle {
+                    plan.params[param] = d
+                    continue
+                }
+                guard let v = encodeList(p) else {
+                    if isAPIOnly(p.field, event: event) {
+                        plan.unplannable.append((p, "its values cannot be sent (a comma, an empty value, or only values starting with '-')"))
+                    } else {
+                        plan.notes.append("\(spec.name) checked locally: Dub's filter syntax cannot express \(describe(p.values))")
+                        keep(p)
+                    }
+                    continue
+                }
+                plan.params[param] = v
+                if p.op == .notIn, v.dropFirst().split(separator: ",").count < p.values.count { keep(p) }
+            case .single:
+                if let v = singleValue(p) { plan.params[param] = v }
+                else if isAPIOnly(p.field, event: event) { plan.unplannable.append((p, "the API takes one \(spec.name) and no exclusion")) }
+                else { keep(p) }
+            case .key:
+                if mode == .key, let k = key { plan.params[param] = k } else { keep(p) }
+            case .externalId:
+                if mode == .externalId, let e = externalId { plan.params[param] = e } else { keep(p) }
+            case .region:
+                if let r = regionValue { plan.params[param] = r } else { keep(p) }
+            case .root:
+                if case .bool(let b)? = p.values.first, p.op == .in, p.values.count == 1 { plan.params[param] = b ? "true" : "false" }
+                else { keep(p) }
+            case .qr:
+                plan.notes.append("qr checked locally: Dub's qr=true filters on trigger, not on click.qr")
+                keep(p)
+            case .utm:
+                if p.op == .in, p.values.allSatisfy({ if case .string(let s) = $0 { URLText.isFormEncodingInvariant(s) && !s.isEmpty } else { false } }),
+                   let v = encodeList(p) {
+                    plan.params[param] = v
+                    plan.notes.append("\(spec.name) also checked locally: the API matches it as a substring of the URL")
+                } else if p.op == .notIn {
+                    plan.notes.append("\(spec.name) checked locally: the API's substring match cannot exclude exactly")
+                }
+                keep(p)
+            case .saleType:
+                if event == .sales, let v = singleValue(p) { plan.params[param] = v } else { keep(p) }
+            case .metadata, .none:
+                keep(p)
+            }
+        }
+
+        // Metadata: AND-ed equality and inequality on top-level keys with text values.
+        var queryParts: [String] = []
+        for p in metadata {
+            if let text = metadataCondition(p) { queryParts.append(text) } else {
+                plan.notes.append("\(p.field) checked locally: the API's metadata query cannot express it exactly")
+                keep(p)
+            }
+        }
+        if !queryParts.isEmpty { plan.params["query"] = queryParts.joined(separator: " AND ") }
+        return plan
+    }
+
+    static func linkLevel(_ name: String) -> Bool { Catalog.field(named: name)?.isLinkLevel ?? false }
+
+    static func describe(_ values: [ScalarValue]) -> String {
+        values.map { "'\($0.description)'" }.joined(separator: ", ")
+    }
+
+    /// The advanced-filter value for an IN or NOT IN predicate, or `nil` when it cannot be expressed.
+    /// NOT IN drops inexpressible values (a superset); IN needs all of them.
+    static func encodeList(_ p: BoundPredicate) -> String? {
+        let texts = p.values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
+        guard texts.count == p.values.count else { return nil }
+        let expressible = texts.filter { !$0.isEmpty && !$0.contains(",") }
+        if p.op == .notIn {
+            guard !expressible.isEmpty else { return nil }
+            return "-" + expressible.joined(separator: ",")
+        }
+        guard p.op == .in, expressible.count == texts.count,
+              let firstIndex = texts.firstIndex(where: { !$0.hasPrefix("-") }) else { return nil }
+        // Only a leading `-` of the whole parameter negates: any value not starting with one goes first.
+        var ordered = texts
+        ordered.insert(ordered.remove(at: firstIndex), at: 0)
+        return ordered.joined(separator: ",")
+    }
+
+    /// The one non-empty text value of an `= v` predicate.
+    static func singleValue(_ p: BoundPredicate) -> String? {
+        guard p.op == .in, p.values.count == 1, case .string(let s) = p.values[0], !s.isEmpty else { return nil }
+        return s
+    }
+
+    /// `metadata['plan']:'pro'` when Dub's parser reads it back exactly, else `nil`.
+    static func metadataCondition(_ p: BoundPredicate) -> String? {
+        guard case .metadata(let path) = p.field, path.count == 1, let key = path.first, !key.isEmpty,
+              key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+              p.values.count == 1, case .string(let value) = p.values[0], !value.isEmpty else { return nil }
+        let op: APIMetadataCondition.Operator = p.op == .in ? .equals : .notEquals
+        guard p.op == .in || p.op == .notIn else { return nil }
+        let text = "metadata['\(key)']\(op == .equals ? ":" : "!=")'\(value)'"
+        let parsed = APIModel.parseMetadataQuery(text)
+        guard parsed == [APIMetadataCondition(key: key, op: op, value: value)] else { return nil }
+        return text
+    }
+}

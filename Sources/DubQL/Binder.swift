@@ -1,0 +1,258 @@
+// The binder: a parsed statement to a typed `BoundQuery` (event, columns, condition, resolved time
+// range, limits), with positioned diagnostics for every name, type and range problem.
+
+import DubQLSyntax
+import Foundation
+
+// MARK: - Binder
+
+/// Resolves names against the ``Catalog``, types values, resolves time against a ``QueryContext``.
+public struct Binder {
+    /// Binds one statement. The query is `nil` when there are errors; warnings come with a query.
+    public static func bind(_ statement: Statement, source: SourceFile, context: QueryContext) -> (query: BoundQuery?, diagnostics: [Diagnostic]) {
+        var binder = Binder(source: source, context: context)
+        let query = binder.bindStatement(statement)
+        let diagnostics = binder.diagnostics.sorted { $0.span.start < $1.span.start }
+        return (diagnostics.hasErrors ? nil : query, diagnostics)
+    }
+
+    /// The largest `LIMIT`.
+    public static let maximumLimit = 1_000_000
+    /// The largest `OFFSET` (and `(PAGE - 1) * LIMIT`).
+    public static let maximumOffset = 10_000_000
+    /// The time range when the query has none: `SINCE 24h`.
+    public static let defaultPreset = "24h"
+    /// Rows when the query has no `LIMIT`.
+    public static let defaultLimit = 100
+
+    let source: SourceFile
+    let context: QueryContext
+    var diagnostics: [Diagnostic] = []
+    var event: EventType = .clicks
+    var calendar: ZonedCalendar = .utc
+
+    init(source: SourceFile, context: QueryContext) {
+        self.source = source
+        self.context = context
+    }
+
+    mutating func error(_ code: DiagnosticCode, _ message: String, _ span: Span, hints: [String] = [], notes: [DiagnosticNote] = []) {
+        diagnostics.append(.error(code, message, at: span, notes: notes, hints: hints))
+    }
+
+    mutating func warning(_ code: DiagnosticCode, _ message: String, _ span: Span, hints: [String] = []) {
+        diagnostics.append(.warning(code, message, at: span, hints: hints))
+    }
+
+    // MARK: - Statement
+
+    mutating func bindStatement(_ statement: Statement) -> BoundQuery? {
+        let select = statement.select
+        guard let event = EventType(rawValue: select.event.text.lowercased()) ?? EventType(singular: select.event.text.lowercased()) else {
+            let near = Suggestions.nearest(to: select.event.text, in: Catalog.eventNames)
+            error(.unknownEvent, "unknown event '\(select.event.text)': expected clicks, leads or sales", select.event.span,
+                  hints: [Suggestions.hint(near)].compactMap { $0 })
+            return nil
+        }
+        self.event = event
+
+        // Time zone first: day boundaries of every date depend on it.
+        var zoneName = "UTC"
+        if let tz = select.timezone {
+            if let cal = ZonedCalendar(identifier: tz.name) {
+                zoneName = tz.name
+                calendar = cal
+            } else {
+                let near = Suggestions.nearest(to: tz.name, in: TimeZone.knownTimeZoneIdentifiers)
+                error(.unknownTimeZone, "unknown time zone '\(tz.name)': expected an IANA name such as 'America/New_York'",
+                      tz.nameSpan, hints: [Suggestions.hint(near)].compactMap { $0 })
+            }
+        } else if let name = context.timeZone {
+            if let cal = ZonedCalendar(identifier: name) {
+                zoneName = name
+                calendar = cal
+            } else {
+                error(.unknownTimeZone, "unknown time zone '\(name)' (from --timezone)", Span(at: select.span.start))
+            }
+        }
+
+        var columns: [BoundColumn] = []
+        if case .columns(let paths, _)? = select.projection {
+            for p in paths {
+                if let ref = bindField(p) { columns.append(BoundColumn(name: p.dotted, field: ref.ref)) }
+            }
+        }
+
+        var condition: BoundCondition?
+        if let w = select.whereClause {
+            condition = bindCondition(w.condition)
+            if let c = condition {
+                checkKeys(c, pinned: false)
+                warnIfNeverTrue(c, w.condition.span)
+            }
+        }
+
+        let time = bindTime(select.time)
+
+        var order = SortDirection.descending
+        if let o = select.orderBy {
+            if o.field.dotted.lowercased() != "timestamp" {
+                error(.unsupportedOrder, "cannot order by '\(o.field.dotted)': events are ordered by timestamp only",
+                      o.field.span, hints: ["write ORDER BY timestamp ASC or ORDER BY timestamp DESC"])
+            }
+            order = o.direction ?? .descending
+        }
+
+        var limit = Binder.defaultLimit
+        if let l = select.limit, let v = l.value {
+            if v < 1 || v > Binder.maximumLimit {
+                error(.limitOutOfRange, "LIMIT must be between 1 and \(Binder.maximumLimit), found \(l.text)", l.valueSpan)
+            } else {
+                limit = v
+            }
+        }
+        var offset = 0
+        if let o = select.offset, let v = o.value {
+            if v < 0 || v > Binder.maximumOffset {
+                error(.offsetOutOfRange, "OFFSET must be between 0 and \(Binder.maximumOffset), found \(o.text)", o.valueSpan)
+            } else {
+                offset = v
+            }
+        }
+        if let p = select.page, let v = p.value {
+            if select.offset != nil {
+                error(.pageOutOfRange, "PAGE and OFFSET cannot both be given", p.span, hints: ["PAGE p means OFFSET (p-1)*LIMIT"])
+            } else if v < 1 || (v - 1) > Binder.maximumOffset / limit {
+                error(.pageOutOfRange, "PAGE must be between 1 and \(Binder.maximumOffset / limit + 1) with LIMIT \(limit), found \(p.text)", p.valueSpan)
+            } else {
+                offset = (v - 1) * limit
+            }
+        }
+
+        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
+                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
+                          text: Printer.print(statement))
+    }
+
+    // MARK: - Time
+
+    /// `SINCE a [UNTIL b]`, `BETWEEN a AND b`, or the default `SINCE 24h`.
+    mutating func bindTime(_ clause: TimeClause?) -> TimeRange {
+        let now = context.now
+        guard let clause else {
+            return TimeRange(start: now - 86_400_000, end: nil, preset: Binder.defaultPreset)
+        }
+        switch clause {
+        case .since(let a, let until, let span):
+            let start = resolve(a, asEnd: false)
+            var range = TimeRange(start: start.millis, end: nil, preset: until == nil ? start.preset : nil)
+            if let until {
+                if case .preset(let p) = until.kind, p == .all || p == .allUnfiltered {
+                    error(.invalidTimeRange, "'\(p.rawValue)' cannot end a time range", until.span)
+                    return range
+                }
+                let end = resolve(until, asEnd: true)
+                range.end = end.millis
+                if let s = range.start, let e = range.end, s > e {
+                    error(.startAfterEnd, "the time range starts after it ends (\(ISOInstant.format(s)) > \(ISOInstant.format(e)))", span)
+                }
+            }
+            return range
+        case .between(let a, let b, let span):
+            for i in [a, b] {
+                if case .preset(let p) = i.kind, p == .all || p == .allUnfiltered {
+                    error(.invalidTimeRange, "'\(p.rawValue)' cannot bound a BETWEEN range", i.span)
+                    return TimeRange(start: nil, end: nil)
+                }
+            }
+            let s = resolve(a, asEnd: false).millis, e = resolve(b, asEnd: true).millis
+            if let s, let e, s > e {
+                error(.startAfterEnd, "BETWEEN starts after it ends (\(ISOInstant.format(s)) > \(ISOInstant.format(e)))", span,
+                      hints: ["swap the two instants"])
+            }
+            return TimeRange(start: s, end: e)
+        }
+    }
+
+    /// An instant in epoch ms (`nil` for `all`), and the preset text when it is one.
+    /// Plain dates start their day, or end it (23:59:59.999) when `asEnd`.
+    mutating func resolve(_ instant: Instant, asEnd: Bool) -> (millis: Int64?, preset: String?) {
+        let now = context.now
+        switch instant.kind {
+        case .duration(let amount, let unit):
+            let text = "\(amount)\(unit.rawValue)"
+            switch unit {
+            case .minutes: return (now - Int64(amount) * 60_000, text)
+            case .hours: return (now - Int64(amount) * 3_600_000, text)
+            case .days: return (now - Int64(amount) * 86_400_000, text)
+            case .weeks: return (now - Int64(amount) * 7 * 86_400_000, text)
+            case .months: return (calendar.addingMonths(-amount, to: now), text)
+            case .years: return (calendar.addingMonths(-12 * amount, to: now), text)
+            }
+        case .preset(let p):
+            switch p {
+            case .mtd: return (calendar.startOfMonth(now), p.rawValue)
+            case .qtd: return (calendar.startOfQuarter(now), p.rawValue)
+            case .ytd: return (calendar.startOfYear(now), p.rawValue)
+            case .all, .allUnfiltered: return (nil, p.rawValue)
+            }
+        case .date(let d):
+            guard let ms = millis(of: d, asEnd: asEnd) else {
+                error(.invalidTimeRange, "'\(d)' is not a valid instant", instant.span)
+                return (nil, nil)
+            }
+            if ms < Catalog.earliestInstant {
+                error(.instantTooEarly, "'\(d)' is before 2022-09-22, the earliest instant Dub's API accepts", instant.span)
+            }
+            return (ms, nil)
+        }
+    }
+
+    /// A date literal as an instant in the query's time zone (plain dates: start or end of the day).
+    func millis(of d: DateLiteral, asEnd: Bool) -> Int64? {
+        guard let t = d.time else {
+            guard let start = calendar.startOfDay(year: d.year, month: d.month, day: d.day) else { return nil }
+            return asEnd ? calendar.endOfDay(start) : start
+        }
+        if let offset = t.utcOffsetSeconds {
+            let utc = ISOInstant.millis(year: d.year, month: d.month, day: d.day, hour: t.hour, minute: t.minute,
+                                        second: t.second, millisecond: t.nanosecond / 1_000_000)
+            return utc - Int64(offset) * 1000
+        }
+        return calendar.instant(year: d.year, month: d.month, day: d.day, hour: t.hour, minute: t.minute,
+                                second: t.second, nanosecond: t.nanosecond)
+    }
+
+    // MARK: - Checks on the whole condition
+
+    /// `key` must sit in a conjunction that pins `domain` to exactly one value.
+    mutating func checkKeys(_ c: BoundCondition, pinned: Bool) {
+        switch c {
+        case .constant: return
+        case .not(let inner): checkKeys(inner, pinned: pinned)
+        case .or(let parts): for p in parts { checkKeys(p, pinned: pinned) }
+        case .and(let parts):
+            var domains = Set<ScalarValue>()
+            for case .predicate(let p) in parts where p.field == .catalog("domain") && p.op == .in {
+                domains.formUnion(p.values)
+            }
+            let pins = pinned || domains.count == 1
+            for p in parts { checkKeys(p, pinned: pins) }
+        case .predicate(let p):
+            guard p.field == .catalog("key"), !pinned else { return }
+            error(.keyWithoutDomain, "'key' needs exactly one 'domain' in the same AND: a slug is unique only within its domain",
+                  p.span ?? Span(at: 0), hints: ["add AND domain = 'dub.sh' (your short link's domain)"])
+        }
+    }
+
+    mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span) {
+        switch Normalizer.normalize(c) {
+        case .constant(false)?:
+            warning(.neverTrue, "this condition can never be true: the query returns no rows", span)
+        case .constant(true)?:
+            warning(.alwaysTrue, "this condition is always true: it filters nothing", span)
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,207 @@
+// Binding of conditions: field paths to catalog fields, metadata or JSON paths; literals to typed
+// values checked against the field's type, with "did you mean" hints.
+
+import DubQLSyntax
+import Foundation
+
+// MARK: - Fields
+
+/// A resolved field: what it reads, and the type its values have.
+struct ResolvedField {
+    var ref: FieldRef
+    var type: FieldType
+    var spec: FieldSpec?
+}
+
+extension Binder {
+    /// Resolves a field path, checking that the event has the field.
+    mutating func bindField(_ path: FieldPath) -> ResolvedField? {
+        let names = path.components.map(\.text)
+        let dotted = names.joined(separator: ".")
+        if let spec = Catalog.field(named: dotted) {
+            guard spec.events.contains(event) else {
+                let which = EventType.allCases.filter { spec.events.contains($0) }.map(\.rawValue).joined(separator: " and ")
+                error(.fieldNotInEvent, "'\(spec.name)' is not a field of \(event.rawValue): only \(which) have it", path.span)
+                return nil
+            }
+            return ResolvedField(ref: .catalog(spec.name), type: spec.type, spec: spec)
+        }
+        guard let first = names.first else { return nil }
+        if first.lowercased() == "metadata" {
+            guard event != .clicks else {
+                error(.fieldNotInEvent, "'metadata' is not a field of clicks: only leads and sales have metadata", path.span)
+                return nil
+            }
+            guard names.count > 1 else {
+                error(.incompleteField, "'metadata' needs a key, such as metadata.plan or metadata['plan tier']", path.span)
+                return nil
+            }
+            return ResolvedField(ref: .metadata(Array(names.dropFirst())), type: .json, spec: nil)
+        }
+        if names.count > 1, let events = Catalog.jsonRoots[first.lowercased()] {
+            guard events.contains(event) else {
+                error(.fieldNotInEvent, "'\(first.lowercased())' is not part of \(event.rawValue) events", path.span)
+                return nil
+            }
+            return ResolvedField(ref: .json([first.lowercased()] + names.dropFirst()), type: .json, spec: nil)
+        }
+        let candidates = Catalog.fields(for: event).flatMap { [$0.name] + $0.aliases } + (event == .clicks ? [] : ["metadata"])
+        let near = Suggestions.nearest(to: dotted, in: candidates)
+        error(.unknownField, "unknown field '\(dotted)'", path.span, hints: [Suggestions.hint(near)].compactMap { $0 })
+        return nil
+    }
+
+    // MARK: - Conditions
+
+    mutating func bindCondition(_ c: Condition) -> BoundCondition? {
+        switch c {
+        case .or(let parts, _):
+            let bound = parts.map { bindCondition($0) }
+            guard bound.allSatisfy({ $0 != nil }) else { return nil }
+            return .or(bound.compactMap { $0 })
+        case .and(let parts, _):
+            let bound = parts.map { bindCondition($0) }
+            guard bound.allSatisfy({ $0 != nil }) else { return nil }
+            return .and(bound.compactMap { $0 })
+        case .not(let inner, _):
+            return bindCondition(inner).map { .not($0) }
+        case .predicate(let p):
+            return bindPredicate(p).map { .predicate($0) }
+        }
+    }
+
+    mutating func bindPredicate(_ p: DubQLSyntax.Predicate) -> BoundPredicate? {
+        guard let field = bindField(p.field) else { return nil }
+        if field.spec?.pushdown == .qr {
+            warning(.deprecatedField, "'qr' is deprecated: Dub now records what made the click in 'trigger'", p.field.span,
+                    hints: ["write trigger = qr"])
+        }
+        switch p.kind {
+        case .bare:
+            guard field.type == .boolean || field.type == .json else {
+                error(.incompleteField, "'\(p.field.dotted)' is not a boolean field: compare it with a value",
+                      p.span, hints: ["write \(p.field.dotted) = <value>"])
+                return nil
+            }
+            return BoundPredicate(field: field.ref, op: .in, values: [.bool(true)], span: p.span)
+        case .comparison(let op, let value):
+            let bop: BoundOperator
+            switch op {
+            case .equal: bop = .in
+            case .notEqual: bop = .notIn
+            case .less: bop = .less
+            case .lessEqual: bop = .lessEqual
+            case .greater: bop = .greater
+            case .greaterEqual: bop = .greaterEqual
+            }
+            if bop != .in, bop != .notIn, !field.type.isOrdered {
+                error(.orderingOnUnorderedField, "'\(op.rawValue)' needs ordered values, but '\(p.field.dotted)' is \(field.type.displayName)",
+                      p.span, hints: ["compare it with = or !=, or use IN (...)"])
+                return nil
+            }
+            guard let v = bindValue(value, for: field, fieldText: p.field.dotted) else { return nil }
+            return BoundPredicate(field: field.ref, op: bop, values: [v], span: p.span)
+        case .inList(let negated, let values):
+            var bound: [ScalarValue] = []
+            var ok = true
+            for value in values {
+                guard let v = bindValue(value, for: field, fieldText: p.field.dotted) else { ok = false; continue }
+                if !bound.contains(v) { bound.append(v) }
+            }
+            guard ok, !bound.isEmpty else { return nil }
+            return BoundPredicate(field: field.ref, op: negated ? .notIn : .in, values: bound, span: p.span)
+        }
+    }
+
+    // MARK: - Values
+
+    /// The literal as written, as text (numbers and dates keep their spelling).
+    static func text(of value: Value) -> String? {
+        switch value.kind {
+        case .text(let s): s
+        case .number(let n): n
+        case .date(let d): d.description
+        case .boolean: nil
+        }
+    }
+
+    mutating func bindValue(_ value: Value, for field: ResolvedField, fieldText: String) -> ScalarValue? {
+        let span = value.span
+        switch field.type {
+        case .boolean:
+            if case .boolean(let b) = value.kind { return .bool(b) }
+            if case .text(let s) = value.kind, ["true", "false"].contains(s.lowercased()) { return .bool(s.lowercased() == "true") }
+            error(.typeMismatch, "'\(fieldText)' is boolean: expected TRUE or FALSE, found \(Printer.print(value))", span)
+            return nil
+        case .number:
+            if case .number(let n) = value.kind, let d = Double(n) { return .number(d, text: n) }
+            error(.typeMismatch, "'\(fieldText)' is a number: expected a number, found \(Printer.print(value))", span)
+            return nil
+        case .timestamp:
+            if case .date(let d) = value.kind, let ms = millis(of: d, asEnd: false) { return .timestamp(ms) }
+            if case .text(let s) = value.kind, let ms = ISOInstant.parse(s) { return .timestamp(ms) }
+            error(.typeMismatch, "'\(fieldText)' is an instant: expected a date such as 2024-01-01 or 2024-01-01T10:00:00Z, found \(Printer.print(value))",
+                  span, hints: ["use SINCE/UNTIL/BETWEEN for time ranges"])
+            return nil
+        case .json:
+            switch value.kind {
+            case .text(let s): return .string(s)
+            case .number(let n): return Double(n).map { .number($0, text: n) }
+            case .boolean(let b): return .bool(b)
+            case .date(let d): return .string(d.description)
+            }
+        case .text, .country, .region, .continent, .trigger, .saleType:
+            guard let raw = Binder.text(of: value) else {
+                error(.typeMismatch, "'\(fieldText)' is \(field.type.displayName): expected a value, found \(Printer.print(value))", span)
+                return nil
+            }
+            return checkText(raw, field: field, fieldText: fieldText, span: span).map { .string($0) }
+        }
+    }
+
+    /// Checks a text value against the field's value set and normalizes it as the API does.
+    mutating func checkText(_ raw: String, field: ResolvedField, fieldText: String, span: Span) -> String? {
+        guard let spec = field.spec else { return raw }
+        switch field.type {
+        case .country:
+            guard Catalog.countryCodes.contains(raw) || raw == Catalog.unknownValue else {
+                error(.invalidValue, "'\(raw)' is not an ISO 3166-1 alpha-2 country code", span,
+                      hints: [Suggestions.hint(Suggestions.countryCodes(for: raw))].compactMap { $0 })
+                return nil
+            }
+        case .region:
+            let parts = raw.split(separator: "-", omittingEmptySubsequences: false)
+            let subOK = parts.count == 2 && (1...3).contains(parts[1].count)
+                && parts[1].allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }
+            guard subOK, Catalog.countryCodes.contains(String(parts[0])) else {
+                let hint = parts.count == 1 && raw.count <= 3
+                    ? "regions are written with their country code, e.g. 'US-\(raw.uppercased())'"
+                    : "write an ISO 3166-2 code such as 'US-CA' or 'DE-BY'"
+                error(.invalidValue, "'\(raw)' is not an ISO 3166-2 region code", span, hints: [hint])
+                return nil
+            }
+        case .continent, .trigger, .saleType:
+            let values = spec.enumeratedValues ?? []
+            guard values.contains(raw) else {
+                var near = values.filter { $0.lowercased() == raw.lowercased() }
+                if field.type == .continent {
+                    near += Catalog.continentNames.filter { $0.value.lowercased() == raw.lowercased() }.map(\.key)
+                }
+                if near.isEmpty { near = Suggestions.nearest(to: raw, in: values) }
+                error(.invalidValue, "'\(raw)' is not a valid \(spec.name): expected one of \(values.joined(separator: ", "))", span,
+                      hints: [Suggestions.hint(near)].compactMap { $0 })
+                return nil
+            }
+        default:
+            break
+        }
+        let normalized = spec.normalization.apply(raw)
+        if normalized != raw, let known = spec.enumeratedValues, !known.contains(normalized),
+           let meant = known.first(where: { $0.lowercased() == raw.lowercased() }) {
+            warning(.suspiciousNormalization,
+                    "'\(raw)' is compared as '\(normalized)' (Dub capitalizes each word of \(spec.name) values), which no recorded \(spec.name) looks like",
+                    span, hints: ["did you mean '\(meant)'?"])
+        }
+        return normalized
+    }
+}

@@ -1,0 +1,188 @@
+// EXPLAIN (DESIGN.md §2.3): plans as a text tree, as the JSON contract scripts rely on, as full
+// percent-encoded URLs, and as runnable curl commands.
+
+import DubQLSyntax
+
+// MARK: - Explain
+
+/// Renders plans for people and scripts.
+public enum Explain {
+    /// Dub's API, when neither `--api-url` nor `DUB_API_URL` says otherwise.
+    public static let defaultBaseURL = "https://api.dub.co"
+
+    /// The base URL: the option, else `DUB_API_URL`, else ``defaultBaseURL``.
+    public static func baseURL(option: String?, environment: [String: String]) -> String {
+        if let o = option, !o.isEmpty { return o }
+        if let e = environment["DUB_API_URL"], !e.isEmpty { return e }
+        return defaultBaseURL
+    }
+
+    // MARK: Text
+
+    /// The plan as a tree, as in DESIGN.md §2.3.
+    public static func text(_ plan: APIPlan) -> String {
+        var node: TreeNode
+        let fetches = plan.requests.map { TreeNode("FETCH \($0.method) \($0.path)?\(readableQuery($0.params))") }
+        let rows = "limit \(plan.limit)" + (plan.offset > 0 ? ", offset \(plan.offset)" : "")
+        if fetches.isEmpty {
+            node = TreeNode("EMPTY (the condition can never be true: no request)")
+        } else if fetches.count > 1 {
+            node = TreeNode("MERGE by timestamp \(plan.order == .ascending ? "asc" : "desc"), distinct \(plan.event.idPath.joined(separator: ".")), \(rows)", fetches)
+            if let r = plan.residualText { node = TreeNode("FILTER \(r)", [node]) }
+        } else if let r = plan.residualText {
+            node = TreeNode("FILTER \(r), \(rows)", fetches)
+        } else if plan.paging.takeRows > plan.paging.pageSize || plan.paging.skipRows > 0 {
+            node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), fetches)
+        } else {
+            node = fetches[0]
+        }
+        if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
+        var out = "QUERY PLAN (api)\n" + node.render(prefix: "", last: true)
+        for n in plan.notes { out += "note: \(n)\n" }
+        return out
+    }
+
+    /// The local plan as a tree: Project, Limit, Sort, Filter, Scan.
+    public static func text(_ plan: LocalPlan) -> String {
+        var node = TreeNode("SCAN \(plan.event.rawValue)")
+        if plan.isEmpty {
+            node = TreeNode("EMPTY (the condition can never be true)")
+        } else {
+            var filters: [String] = []
+            if let f = plan.filter { filters.append(ResidualPrinter.text(f)) }
+            filters.append(describe(plan.time, timeZone: plan.timeZone))
+            node = TreeNode("FILTER " + filters.joined(separator: ", "), [node])
+            node = TreeNode("SORT by timestamp \(plan.order == .ascending ? "asc" : "desc")", [node])
+            node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), [node])
+        }
+        if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
+        return "QUERY PLAN (local)\n" + node.render(prefix: "", last: true)
+    }
+
+    static func describe(_ t: TimeRange, timeZone: String) -> String {
+        let s = t.start.map(APIPlanner.formatInstant) ?? "the beginning"
+        let e = t.end.map(APIPlanner.formatInstant) ?? "now"
+        return "time \(s) .. \(e)" + (timeZone == "UTC" ? "" : " (\(timeZone))")
+    }
+
+    // MARK: JSON
+
+    /// The JSON contract of DESIGN.md §2.3: `source`, `event`, `requests`, `residual`, `limit`, `notes`.
+    public static func json(_ plan: APIPlan) -> String {
+        let requests = plan.requests.map { r in
+            JSONText.object([
+                ("method", JSONText.string(r.method)), ("path", JSONText.string(r.path)),
+                ("params", JSONText.object(r.params.map { ($0.name, JSONText.string($0.value)) }, indent: 6)),
+            ], indent: 4)
+        }
+        return JSONText.object([
+            ("source", JSONText.string("api")), ("event", JSONText.string(plan.event.rawValue)),
+            ("requests", JSONText.array(requests, indent: 2)),
+            ("residual", plan.residualText.map(JSONText.string) ?? "null"),
+            ("limit", String(plan.limit)),
+            ("notes", JSONText.array(plan.notes.map(JSONText.string), indent: 2)),
+        ], indent: 0)
+    }
+
+    /// The same shape for a local plan: no requests, the filter as `residual`.
+    public static func json(_ plan: LocalPlan) -> String {
+        let filter = plan.isEmpty ? nil : plan.filter.map(ResidualPrinter.text)
+        return JSONText.object([
+            ("source", JSONText.string("local")), ("event", JSONText.string(plan.event.rawValue)),
+            ("requests", "[]"), ("residual", filter.map(JSONText.string) ?? "null"),
+            ("limit", String(plan.limit)),
+            ("notes", JSONText.array(plan.isEmpty ? [JSONText.string("the condition can never be true")] : [], indent: 2)),
+        ], indent: 0)
+    }
+
+    // MARK: URLs and curl
+
+    /// One full URL per request (the first page), percent-encoded.
+    public static func urls(_ plan: APIPlan, baseURL: String) -> [String] {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        return plan.requests.map { base + $0.path + "?" + encodedQuery($0.params) }
+    }
+
+    /// One runnable curl command per request; the key is read from `$DUB_API_KEY`, never written.
+    public static func curl(_ plan: APIPlan, baseURL: String) -> [String] {
+        urls(plan, baseURL: baseURL).map { "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" '\($0)'" }
+    }
+
+    /// `name=value&...` with RFC 3986 percent-encoding of everything but unreserved characters.
+    public static func encodedQuery(_ params: [APIParameter]) -> String {
+        params.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
+    }
+
+    static func readableQuery(_ params: [APIParameter]) -> String {
+        params.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
+    }
+
+    /// Percent-encodes all but `A-Z a-z 0-9 - . _ ~` (and `,` and `:`, which query strings allow).
+    public static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ","), UInt8(ascii: ":"):
+                out.append(Character(UnicodeScalar(b)))
+            default:
+                out += "%" + URLText.hex2(b)
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Tree rendering
+
+/// A node of an EXPLAIN tree.
+struct TreeNode {
+    var label: String
+    var children: [TreeNode]
+    init(_ label: String, _ children: [TreeNode] = []) {
+        self.label = label
+        self.children = children
+    }
+
+    func render(prefix: String, last: Bool) -> String {
+        var out = prefix + (last ? "`--" : "|--") + label + "\n"
+        let childPrefix = prefix + (last ? "   " : "|  ")
+        for (i, c) in children.enumerated() { out += c.render(prefix: childPrefix, last: i == children.count - 1) }
+        return out
+    }
+}
+
+// MARK: - JSON text
+
+/// A small writer for JSON with a fixed key order (the contract's order) and two-space indents.
+enum JSONText {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                out += "\\u00" + URLText.hex2(UInt8(c.value)).lowercased()
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    static func object(_ members: [(String, String)], indent: Int) -> String {
+        guard !members.isEmpty else { return "{}" }
+        let pad = String(repeating: " ", count: indent + 2)
+        let body = members.map { "\(pad)\(string($0.0)): \($0.1)" }.joined(separator: ",\n")
+        return "{\n\(body)\n\(String(repeating: " ", count: indent))}"
+    }
+
+    static func array(_ items: [String], indent: Int) -> String {
+        guard !items.isEmpty else { return "[]" }
+        let pad = String(repeating: " ", count: indent + 2)
+        return "[\n" + items.map { pad + $0 }.joined(separator: ",\n") + "\n\(String(repeating: " ", count: indent))]"
+    }
+}

@@ -1,0 +1,31 @@
+// The local planner (DESIGN.md §2.2): a bound query to Scan -> Filter -> Sort -> Offset/Limit ->
+// Project over exported events, refusing fields that exported events do not carry.
+
+import DubQLSyntax
+
+// MARK: - LocalPlanner
+
+/// Plans queries for the local engine.
+public enum LocalPlanner {
+    /// The plan, or errors for fields exported events lack (`tagId`, `groupId`, `customerId` on clicks).
+    public static func plan(_ query: BoundQuery) -> (plan: LocalPlan?, diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        if let c = query.condition {
+            for p in APIPlanner.predicates(in: c) where Pushdowns.isAPIOnly(p.field, event: query.event) {
+                let why = p.field == .catalog("customerId")
+                    ? "exported click events carry no customer"
+                    : "exported events carry no \(p.field == .catalog("tagId") ? "tags" : "partner groups")"
+                diagnostics.append(.error(.notInExportedEvents,
+                                          "'\(p.field)' cannot be evaluated on local data: \(why)",
+                                          at: p.span ?? Span(at: 0), hints: ["run the query against Dub's API (--api)"]))
+            }
+        }
+        guard diagnostics.isEmpty else { return (nil, diagnostics) }
+        let normalized = Normalizer.normalize(query.condition)
+        let filter: BoundCondition? = normalized == .constant(true) ? nil : normalized
+        let plan = LocalPlan(event: query.event, filter: filter == .constant(false) ? nil : filter, time: query.time,
+                             timeZone: query.timeZone, order: query.order, offset: query.offset, limit: query.limit,
+                             columns: query.columns, isEmpty: filter == .constant(false))
+        return (plan, [])
+    }
+}

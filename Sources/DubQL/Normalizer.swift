@@ -1,0 +1,219 @@
+// The normalizer: NOT pushed to the leaves, IN lists merged per field, contradictions and
+// tautologies folded to constants, common factors pulled out of disjunctions. Meaning-preserving
+// under DESIGN.md §1.4 (`f != v` is true for missing values, so `NOT f = v` is `f NOT IN (v)`).
+
+import DubQLSyntax
+
+// MARK: - Normalizer
+
+/// Rewrites bound conditions into a simpler equivalent form the planners work on.
+public enum Normalizer {
+    /// The normalized condition: `.constant(false)` for a contradiction, `.constant(true)` for a
+    /// tautology, `nil` only when there was no condition.
+    public static func normalize(_ condition: BoundCondition?) -> BoundCondition? {
+        guard let condition else { return nil }
+        return simplify(negationNormalForm(condition, negated: false))
+    }
+
+    // MARK: - NOT to the leaves
+
+    static func negationNormalForm(_ c: BoundCondition, negated: Bool) -> BoundCondition {
+        switch c {
+        case .constant(let b):
+            return .constant(b != negated)
+        case .not(let inner):
+            return negationNormalForm(inner, negated: !negated)
+        case .and(let parts):
+            let mapped = parts.map { negationNormalForm($0, negated: negated) }
+            return negated ? .or(mapped) : .and(mapped)
+        case .or(let parts):
+            let mapped = parts.map { negationNormalForm($0, negated: negated) }
+            return negated ? .and(mapped) : .or(mapped)
+        case .predicate(var p):
+            guard negated else { return .predicate(p) }
+            switch p.op {
+            case .in: p.op = .notIn
+            case .notIn: p.op = .in
+            // `NOT x < 5` is true for events without x, which `x >= 5` is not: keep the NOT on the leaf.
+            case .less, .lessEqual, .greater, .greaterEqual: return .not(.predicate(p))
+            }
+            return .predicate(p)
+        }
+    }
+
+    // MARK: - Simplification
+
+    static func simplify(_ c: BoundCondition) -> BoundCondition {
+        switch c {
+        case .constant, .not:
+            return c
+        case .predicate(let p):
+            return mergeGroup([p], conjunctive: true)
+        case .and(let parts):
+            var flat: [BoundCondition] = []
+            for part in parts {
+                switch simplify(part) {
+                case .constant(true): continue
+                case .constant(false): return .constant(false)
+                case .and(let inner): flat += inner
+                case let other: flat.append(other)
+                }
+            }
+            return merge(flat, conjunctive: true)
+        case .or(let parts):
+            var flat: [BoundCondition] = []
+            for part in parts {
+                switch simplify(part) {
+                case .constant(false): continue
+                case .constant(true): return .constant(true)
+                case .or(let inner): flat += inner
+                case let other: flat.append(other)
+                }
+            }
+            let merged = merge(flat, conjunctive: false)
+            if case .or(let disjuncts) = merged { return factor(disjuncts) }
+            return merged
+        }
+    }
+
+    /// Merges the IN/NOT IN predicates of each field among the operands of one AND or OR, keeping
+    /// the first occurrence's position; removes duplicates.
+    static func merge(_ operands: [BoundCondition], conjunctive: Bool) -> BoundCondition {
+        var order: [FieldRef?] = []
+        var groups: [FieldRef: [BoundPredicate]] = [:]
+        var others: [BoundCondition] = []
+        var otherKeys = Set<BoundCondition>()
+        for o in operands {
+            if case .predicate(let p) = o, p.op == .in || p.op == .notIn {
+                if groups[p.field] == nil { order.append(p.field) }
+                groups[p.field, default: []].append(p)
+            } else {
+                let key = erased(o)
+                guard !otherKeys.contains(key) else { continue }
+                otherKeys.insert(key)
+                order.append(nil)
+                others.append(o)
+            }
+        }
+        var result: [BoundCondition] = []
+        var otherIndex = 0
+        for field in order {
+            let item: BoundCondition
+            if let field, let group = groups[field] {
+                item = mergeGroup(group, conjunctive: conjunctive)
+            } else {
+                item = others[otherIndex]
+                otherIndex += 1
+            }
+            switch (item, conjunctive) {
+            case (.constant(false), true): return .constant(false)
+            case (.constant(true), false): return .constant(true)
+            case (.constant, _): continue
+            default: result.append(item)
+            }
+        }
+        if result.isEmpty { return .constant(conjunctive) }
+        if result.count == 1 { return result[0] }
+        return conjunctive ? .and(result) : .or(result)
+    }
+
+    /// One field's IN/NOT IN predicates combined with AND (intersection) or OR (union).
+    static func mergeGroup(_ group: [BoundPredicate], conjunctive: Bool) -> BoundCondition {
+        guard var first = group.first else { return .constant(conjunctive) }
+        // `include == nil` means "no include list": every value not excluded passes.
+        var include: [ScalarValue]?
+        var exclude: [ScalarValue] = []
+        if conjunctive {
+            for p in group {
+                if p.op == .in {
+                    include = include.map { cur in cur.filter { p.values.contains($0) } } ?? p.values
+                } else {
+                    for v in p.values where !exclude.contains(v) { exclude.append(v) }
+                }
+            }
+        } else {
+            // Union: a value passes when some operand admits it.
+            var inc: [ScalarValue] = []
+            var exc: [ScalarValue]?
+            for p in group {
+                if p.op == .in {
+                    for v in p.values where !inc.contains(v) { inc.append(v) }
+                } else {
+                    exc = exc.map { cur in cur.filter { p.values.contains($0) } } ?? p.values
+                }
+            }
+            if let exc {
+                exclude = exc.filter { !inc.contains($0) }
+                include = nil
+                if exclude.isEmpty { return .constant(true) }
+            } else {
+                include = inc
+            }
+        }
+        var values: [ScalarValue]
+        var op: BoundOperator
+        if let inc = include {
+            values = inc.filter { !exclude.contains($0) }
+            op = .in
+            if values.isEmpty { return .constant(false) }
+        } else {
+            values = exclude
+            op = .notIn
+        }
+        if let domain = closedDomain(first.field) {
+            let admitted = domain.filter { values.contains($0) == (op == .in) }
+            if admitted.isEmpty { return .constant(false) }
+            if admitted.count == domain.count { return .constant(true) }
+            values = admitted
+            op = .in
+        }
+        first.op = op
+        first.values = values
+        if group.count > 1 { first.span = group.compactMap(\.span).reduce(nil) { acc, s in acc.map { $0.union(s) } ?? s } }
+        return .predicate(first)
+    }
+
+    /// Fields whose every event has exactly one of a known set of values.
+    static func closedDomain(_ field: FieldRef) -> [ScalarValue]? {
+        switch field {
+        case .catalog("root"): [.bool(true), .bool(false)]
+        case .catalog("saleType"): [.string("new"), .string("recurring")]
+        default: nil
+        }
+    }
+
+    /// `(a AND b) OR (a AND c)` is `a AND (b OR c)`; `a OR (a AND b)` is `a`.
+    static func factor(_ disjuncts: [BoundCondition]) -> BoundCondition {
+        func conjuncts(_ c: BoundCondition) -> [BoundCondition] {
+            if case .and(let parts) = c { return parts }
+            return [c]
+        }
+        let lists = disjuncts.map(conjuncts)
+        guard let firstList = lists.first else { return .constant(false) }
+        let erasedLists = lists.map { Set($0.map(erased)) }
+        let common = firstList.filter { c in erasedLists.allSatisfy { $0.contains(erased(c)) } }
+        guard !common.isEmpty else { return .or(disjuncts) }
+        let commonKeys = Set(common.map(erased))
+        var rests: [BoundCondition] = []
+        for list in lists {
+            let rest = list.filter { !commonKeys.contains(erased($0)) }
+            // One disjunct is exactly the common part: the whole OR is implied by it.
+            if rest.isEmpty { return simplify(.and(common)) }
+            rests.append(rest.count == 1 ? rest[0] : .and(rest))
+        }
+        return simplify(.and(common + [.or(rests)]))
+    }
+
+    /// The condition with every span removed, for comparisons of meaning.
+    public static func erased(_ c: BoundCondition) -> BoundCondition {
+        switch c {
+        case .constant: return c
+        case .not(let inner): return .not(erased(inner))
+        case .and(let parts): return .and(parts.map(erased))
+        case .or(let parts): return .or(parts.map(erased))
+        case .predicate(var p):
+            p.span = nil
+            return .predicate(p)
+        }
+    }
+}
