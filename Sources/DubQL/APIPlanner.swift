@@ -46,7 +46,8 @@ public enum APIPlanner {
         var residualParts: [BoundCondition] = base.residual
         var unplannable = base.unplannable
         var planNotes = base.notes
-        if ors.count == 1, case .or(let disjuncts) = ors[0], let union = planUnion(leaves: leaves, disjuncts: disjuncts, event: query.event) {
+        if let candidate = unionCandidate(leaves: leaves, ors: ors),
+           let union = planUnion(leaves: candidate.leaves, disjuncts: candidate.disjuncts, event: query.event) {
             branches = union.branches
             planNotes = union.notes
             residualParts = []
@@ -73,7 +74,7 @@ public enum APIPlanner {
 
         let residualList = residualParts + time.residual
         let residual: BoundCondition? = residualList.isEmpty ? nil : (residualList.count == 1 ? residualList[0] : .and(residualList))
-        let paging = planPaging(query, exact: residual == nil && branches.count == 1)
+        let paging = planPaging(query, residual: residual != nil, union: branches.count > 1)
         if residual != nil || branches.count > 1 || paging.takeRows > paging.pageSize || paging.skipRows > 0 {
             notes.append(pagingNote(paging, residual: residual != nil))
         }
@@ -88,6 +89,27 @@ public enum APIPlanner {
     }
 
     // MARK: - Union
+
+    /// The OR to split into requests: the only top-level OR, or else an IN list on a parameter
+    /// that takes one value (`customerId IN (a, b)`, `metadata.plan IN (pro, team)`).
+    static func unionCandidate(leaves: [BoundCondition], ors: [BoundCondition]) -> (leaves: [BoundCondition], disjuncts: [BoundCondition])? {
+        if ors.count == 1, case .or(let disjuncts) = ors[0] { return (leaves, disjuncts) }
+        guard ors.isEmpty else { return nil }
+        for (i, leaf) in leaves.enumerated() {
+            guard case .predicate(let p) = leaf, p.op == .in, (2...maximumUnionRequests).contains(p.values.count) else { continue }
+            let singleValued: Bool
+            switch p.field {
+            case .metadata: singleValued = true
+            case .catalog(let name): singleValued = [.single, .region, .externalId, .key].contains(Catalog.field(named: name)?.pushdown)
+            case .json: singleValued = false
+            }
+            guard singleValued else { continue }
+            var rest = leaves
+            rest.remove(at: i)
+            return (rest, p.values.map { .predicate(BoundPredicate(field: p.field, op: .in, values: [$0], span: p.span)) })
+        }
+        return nil
+    }
 
     static func planUnion(leaves: [BoundCondition], disjuncts: [BoundCondition], event: EventType) -> (branches: [[String: String]], notes: [String])? {
         guard disjuncts.count <= maximumUnionRequests else { return nil }
@@ -142,10 +164,15 @@ public enum APIPlanner {
 
     // MARK: - Paging
 
-    /// Exact single requests skip whole pages; anything filtered locally reads from the first page.
-    static func planPaging(_ query: BoundQuery, exact: Bool) -> Paging {
+    /// Exact single requests skip whole pages. Unions read each request from its first page, at most
+    /// OFFSET + LIMIT rows each; anything filtered locally reads pages of 1000 from the first page,
+    /// since how many rows the residual keeps is unknown and requests, not bytes, are rate-limited.
+    static func planPaging(_ query: BoundQuery, residual: Bool, union: Bool) -> Paging {
         let limit = query.limit, offset = query.offset
-        if exact {
+        if union && !residual {
+            return Paging(pageSize: min(maximumPageSize, offset + limit), firstPage: 1, skipRows: offset, takeRows: limit)
+        }
+        if !residual {
             if limit <= maximumPageSize, offset % limit == 0 {
                 return Paging(pageSize: limit, firstPage: offset / limit + 1, skipRows: 0, takeRows: limit)
             }

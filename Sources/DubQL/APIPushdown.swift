@@ -33,6 +33,9 @@ enum Pushdowns {
         var metadata: [BoundPredicate] = []
         for leaf in leaves {
             guard case .predicate(let p) = leaf, p.op == .in || p.op == .notIn else {
+                if case .predicate(let p) = leaf, case .metadata = p.field {
+                    plan.notes.append("\(p.field) checked locally: the API compares metadata only as text, so numbers stored as JSON numbers would be missed")
+                }
                 plan.residual.append(leaf)
                 continue
             }

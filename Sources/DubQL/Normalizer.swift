@@ -48,7 +48,7 @@ public enum Normalizer {
         case .constant, .not:
             return c
         case .predicate(let p):
-            return mergeGroup([p], conjunctive: true)
+            return p.op == .in || p.op == .notIn ? mergeGroup([p], conjunctive: true) : c
         case .and(let parts):
             var flat: [BoundCondition] = []
             for part in parts {

@@ -1,0 +1,82 @@
+// `dubql explain QUERY`: prints the plan of a query (the API requests by default, or the local
+// plan) as a tree, as JSON, as URLs or as curl commands, without running it.
+
+import ArgumentParser
+import DubQL
+import DubQLSyntax
+import Foundation
+
+/// `--format` of `dubql explain`.
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text, json, url, curl
+}
+
+/// Shows how a query is planned.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show the plan of a query: the Dub API requests, or the local plan.",
+        discussion: """
+            Formats: text (a tree), json (the contract scripts rely on: source, event, requests \
+            with every parameter as sent, residual, limit, notes), url (one full URL per request) \
+            and curl (one runnable command per request, reading the key from $DUB_API_KEY).
+            Exit status: 0 planned, 65 the query has errors.
+
+            Example:
+              dubql explain "SELECT sales WHERE country IN (US) AND NOT browser = Chrome SINCE 30d"
+              dubql explain --format json "SELECT clicks WHERE country = US OR browser = Chrome"
+              curl $(dubql explain --format url "SELECT leads SINCE 7d")
+            """)
+
+    @Argument(help: ArgumentHelp("The DubQL query (one statement; a leading EXPLAIN is allowed).", valueName: "QUERY"))
+    var query: String
+
+    @Option(help: "Output: text, json, url or curl.")
+    var format: ExplainFormat = .text
+
+    @Flag(help: "Show the plan of the local engine (for --data files) instead of the API plan (text and json only).")
+    var local = false
+
+    @OptionGroup var clock: ClockOptions
+    @OptionGroup var api: APIURLOptions
+
+    @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
+    var color: DiagnosticColorMode = .auto
+
+    func validate() throws {
+        if local && (format == .url || format == .curl) {
+            throw ValidationError("--format \(format.rawValue) needs the API plan; drop --local")
+        }
+    }
+
+    func run() throws {
+        let useColor = DiagnosticOutput.useColor(color)
+        let context: QueryContext
+        do {
+            context = try QueryContext.make(now: clock.now, timeZone: clock.timezone)
+        } catch {
+            DiagnosticOutput.error(error.description, color: useColor)
+            throw Exit.usage
+        }
+        let source = SourceFile(name: "<query>", text: query)
+        let output: String
+        if local {
+            let (plan, diagnostics) = Compiler.localPlan(query, context: context)
+            DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
+            guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
+            output = format == .json ? Explain.json(plan) + "\n" : Explain.text(plan)
+        } else {
+            let (plan, diagnostics) = Compiler.apiPlan(query, context: context)
+            DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
+            guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
+            let base = Explain.baseURL(option: api.apiURL, environment: ProcessInfo.processInfo.environment)
+            switch format {
+            case .text: output = Explain.text(plan)
+            case .json: output = Explain.json(plan) + "\n"
+            case .url: output = Explain.urls(plan, baseURL: base).map { $0 + "\n" }.joined()
+            case .curl: output = Explain.curl(plan, baseURL: base).map { $0 + "\n" }.joined()
+            }
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
+}
