@@ -16,6 +16,7 @@ struct DubQLCommand: AsyncParsableCommand {
             """,
         version: DubQLVersion.string,
         subcommands: [
+            ExplainCommand.self,
         ]
     )
 }
