@@ -204,7 +204,7 @@ public struct Generator {
         var invoice = ""
         var processor = "stripe"
         if options.event == .sales {
-            amount = [900, 1900, 4900, 4900, 9900, 9900, 29900, 120_000][r.skewed(8)]
+            amount = [4900, 9900, 1900, 29900, 900, 4900, 120_000, 49900][r.skewed(8)]
             processor = ["stripe", "stripe", "stripe", "shopify", "paddle", "polar"][r.below(6)]
             invoice = r.chance(85) ? "in_" + Generator.id(&r, 14) : ""
             o += #","sale":{"amount":"#.utf8; o += String(amount).utf8

@@ -17,6 +17,8 @@ struct DubQLCommand: AsyncParsableCommand {
         version: DubQLVersion.string,
         subcommands: [
             ExplainCommand.self,
+            QueryCommand.self,
+            GenerateCommand.self,
         ]
     )
 }
