@@ -48,12 +48,17 @@ public struct DubClientConfiguration: Sendable {
     }
 
     /// A configuration from the environment: `DUB_API_KEY`, `DUB_API_URL` (overridden by
-    /// `apiURL`), and `DUBQL_API_TIMEOUT` (seconds, default 30).
+    /// `apiURL`), `DUBQL_API_TIMEOUT` (seconds per request, default 30) and `DUBQL_API_RETRIES`
+    /// (attempts per request, default 5).
     public static func fromEnvironment(_ environment: [String: String], apiURL: String? = nil,
                                        verbose: Bool = false, userAgent: String = "dubql") throws(DubClientError) -> Self {
-        let timeout = environment["DUBQL_API_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 30
+        let timeout = environment["DUBQL_API_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 && $0 <= 3600 ? $0 : nil } ?? 30
+        var retry = RetryPolicy.standard
+        if let attempts = environment["DUBQL_API_RETRIES"].flatMap(Int.init), (1...20).contains(attempts) {
+            retry.maxAttempts = attempts
+        }
         return try DubClientConfiguration(baseURL: apiURL ?? environment["DUB_API_URL"],
-                                          apiKey: environment["DUB_API_KEY"], timeout: timeout,
+                                          apiKey: environment["DUB_API_KEY"], timeout: timeout, retry: retry,
                                           verbose: verbose, userAgent: userAgent)
     }
 

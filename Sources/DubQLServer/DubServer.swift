@@ -59,7 +59,7 @@ public struct DubServerConfiguration: Sendable {
 ///
 /// Kinds: an HTTP status (`500`, `503` ...) answered with Dub's error body, `html` (a 200 that is
 /// not JSON), `object` (a 200 JSON object), `close` (the connection closes before a body),
-/// `hang` (no answer for 30 seconds).
+/// `hang` (no answer for 3 seconds).
 public struct Fault: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case status(Int), html, object, close, hang
@@ -158,7 +158,17 @@ public struct DubServer: Sendable {
     private func answer(for fault: Fault) -> Answer {
         switch fault.kind {
         case .status(let status):
-            var answer = error(status >= 500 ? .internalError : DubErrorResponse(.badRequest, "Injected fault."))
+            let failure: DubErrorResponse
+            switch status {
+            case 401: failure = .invalidKey
+            case 403: failure = DubErrorResponse(.forbidden, "Unauthorized: Need higher plan.")
+            case 404: failure = .notFound
+            case 422: failure = DubErrorResponse(.unprocessableEntity, "too_big: limit: Max page size is 1000.")
+            case 429: failure = DubErrorResponse(.rateLimitExceeded, "Too many requests.", headers: [("Retry-After", "0")])
+            case 500...: failure = .internalError
+            default: failure = DubErrorResponse(.badRequest, "Injected fault.")
+            }
+            var answer = error(failure)
             answer.status = status
             return answer
         case .html:
@@ -169,7 +179,7 @@ public struct DubServer: Sendable {
         case .close:
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: [], closeConnection: true)
         case .hang:
-            return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("[]".utf8), delaySeconds: 30)
+            return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("[]".utf8), delaySeconds: 3)
         }
     }
 

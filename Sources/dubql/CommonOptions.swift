@@ -15,4 +15,13 @@ struct ClockOptions: ParsableArguments {
 struct APIURLOptions: ParsableArguments {
     @Option(name: .customLong("api-url"), help: ArgumentHelp("Base URL of Dub's API (default $DUB_API_URL, else https://api.dub.co).", valueName: "URL"))
     var apiURL: String?
+
+    @Flag(name: .long, help: "Log every API request and response on stderr (the key is masked).")
+    var verbose = false
+
+    /// Parsing these options is what makes the API source available (see `APISource.swift`).
+    func validate() throws {
+        APISource.verbose = APISource.verbose || verbose
+        APISource.register()
+    }
 }

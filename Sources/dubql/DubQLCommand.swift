@@ -19,6 +19,7 @@ struct DubQLCommand: AsyncParsableCommand {
             ExplainCommand.self,
             QueryCommand.self,
             GenerateCommand.self,
+            ServeCommand.self,
         ]
     )
 }

@@ -1,0 +1,248 @@
+// The API data source of a session: plans queries for Dub's API, runs them with the client
+// (paging, retries, residual, union merge) and streams the rows to the session's writer.
+
+import ArgumentParser
+import DubQL
+import DubQLClient
+import DubQLEngine
+import DubQLSyntax
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Source
+
+/// Queries Dub's API (or a server that speaks it, such as `dubql serve`).
+final class APISource: QuerySource {
+    let client: DubClient
+    var backend: Backend { .api }
+    var summary: String { "Dub's API at \(client.configuration.baseURL.absoluteString)" }
+
+    /// `--verbose`: log every request (key masked) on stderr. Set while parsing options.
+    nonisolated(unsafe) static var verbose = false
+
+    init(client: DubClient) {
+        self.client = client
+    }
+
+    /// Installs the factory ``SourceChooser`` uses for `--api` and `DUB_API_KEY`.
+    static func register() {
+        guard Session.apiSourceFactory == nil else { return }
+        Session.apiSourceFactory = { key, apiURL in try APISource.make(apiKey: key, apiURL: apiURL) }
+    }
+
+    /// A source for `key` at `apiURL` (else `DUB_API_URL`, else Dub's API).
+    static func make(apiKey: String, apiURL: String?) throws -> APISource {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DUB_API_KEY"] = apiKey
+        do {
+            let configuration = try DubClientConfiguration.fromEnvironment(
+                environment, apiURL: apiURL, verbose: verbose, userAgent: "dubql/\(DubQLVersion.string)")
+            return APISource(client: DubClient(configuration: configuration, log: { Session.writeStderr($0 + "\n") }))
+        } catch {
+            throw SessionFailure(error.description, exit: ExitCode(error.kind.exitCode))
+        }
+    }
+
+    // MARK: Planning
+
+    func plan(_ query: BoundQuery, source: SourceFile, session: Session) throws -> APIPlan {
+        let (plan, diagnostics) = APIPlanner.plan(query)
+        if !diagnostics.isEmpty { session.printDiagnostics(diagnostics, in: source) }
+        guard let plan, !diagnostics.hasErrors else { throw SessionFailure(nil, exit: Exit.dataError) }
+        return plan
+    }
+
+    func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+        let plan = try plan(query, source: source, session: session)
+        session.write(session.format == .json ? Explain.json(plan) : Explain.text(plan))
+    }
+
+    // MARK: Running
+
+    func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+        let plan = try plan(query, source: source, session: session)
+        let output = StreamingOutput(session: session, query: query)
+        let event = plan.event
+        let runner = PlanRunner<StoredEvent>(
+            client: client,
+            decode: { body in try APISource.decode(body, event: event) },
+            matches: { condition, record in Evaluator.matches(condition, record) })
+        let started = Date()
+        let outcome = runBlocking(isCancelled: session.isCancelled) {
+            try await runner.run(plan) { output.write($0) }
+        }
+        switch outcome {
+        case .success(let stats):
+            output.finish()
+            if client.configuration.verbose {
+                let millis = Int(Date().timeIntervalSince(started) * 1000)
+                Session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "
+                                    + "\(stats.rowsReturned) rows, \(millis) ms\n")
+            }
+        case .failure(let error):
+            output.finish()
+            if let clientError = error as? DubClientError {
+                throw SessionFailure(clientError.description, exit: ExitCode(clientError.kind.exitCode))
+            }
+            throw SessionFailure(Secrets.redact("\(error)", key: client.configuration.apiKey), exit: Exit.unavailable)
+        }
+    }
+
+    /// A page body as events of the plan's type, in page order.
+    static func decode(_ body: Data, event: EventType) throws -> [StoredEvent] {
+        let store: EventStore
+        do {
+            store = try EventLoader.load(bytes: Array(body), name: "<response>")
+        } catch {
+            throw PageError("the body is not a JSON array of Dub events (\(error.message))")
+        }
+        let records = (0..<store.count).map { store.record($0) }
+        if let other = records.first(where: { $0.eventType != event }) {
+            throw PageError("asked for \(event.rawValue) but got a \(other.eventType.singular) event")
+        }
+        return records
+    }
+
+    /// Runs `work` to completion on the concurrency pool while this thread waits, cancelling it
+    /// when `isCancelled` says so or, outside the REPL, on Ctrl-C.
+    private func runBlocking<T: Sendable>(isCancelled: (() -> Bool)?,
+                                          _ work: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let task = Task {
+            do { box.set(.success(try await work())) } catch { box.set(.failure(error)) }
+            done.signal()
+        }
+        let interrupt = isCancelled == nil ? Interrupt.install() : nil
+        defer { interrupt?.remove() }
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if isCancelled?() == true || interrupt?.fired == true { task.cancel() }
+        }
+        return box.get() ?? .failure(DubClientError.cancelled)
+    }
+}
+
+/// A page that is not what `GET /events` returns.
+struct PageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: - Streaming output
+
+/// Writes rows from many small page stores as one result, as they arrive.
+///
+/// The engine's writer reads rows from one store, and every API page is its own store, so a
+/// writer is made per run of rows from the same page; the parts of the format that span the whole
+/// result (the JSON brackets and commas, the CSV or Markdown header, the blank line between
+/// `line` records) are written here. Tables must see every row to align, so they are collected.
+private final class StreamingOutput: @unchecked Sendable {
+    private let session: Session
+    private let query: BoundQuery
+    private var writer: ResultWriter?
+    private var store: EventStore?
+    private var rows = 0
+    /// Table format: the raw JSON of every row, loaded into one store at the end.
+    private var collected: [UInt8] = []
+
+    init(session: Session, query: BoundQuery) {
+        self.session = session
+        self.query = query
+    }
+
+    func write(_ event: StoredEvent) {
+        let format = session.format
+        if format == .table {
+            collected.append(contentsOf: event.store.rawJSON(event.row))
+            collected.append(UInt8(ascii: "\n"))
+            rows += 1
+            return
+        }
+        if store !== event.store {
+            let next = session.makeWriter(for: query, store: event.store)
+            if rows == 0 {
+                next.begin()
+            } else {
+                switch format {
+                case .json: session.output.write(",")
+                case .line: session.output.write("\n")
+                default: break
+                }
+            }
+            writer = next
+            store = event.store
+        }
+        writer?.write(row: event.row)
+        rows += 1
+    }
+
+    func finish() {
+        switch session.format {
+        case .table:
+            let store = (try? EventLoader.load(bytes: collected, name: "<api>")) ?? EventStore()
+            let writer = session.makeWriter(for: query, store: store)
+            writer.begin()
+            for row in 0..<store.count { writer.write(row: row) }
+            writer.end()
+        case .json:
+            if rows == 0 {
+                let writer = session.makeWriter(for: query, store: EventStore())
+                writer.begin()
+                writer.end()
+            } else {
+                session.output.write("\n]\n")
+                session.output.flush()
+            }
+        default:
+            if rows == 0 {
+                let writer = session.makeWriter(for: query, store: EventStore())
+                writer.begin()
+                writer.end()
+            } else {
+                writer?.end()
+            }
+        }
+    }
+}
+
+// MARK: - Plumbing
+
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<T, any Error>?
+    func set(_ v: Result<T, any Error>) { lock.lock(); value = v; lock.unlock() }
+    func get() -> Result<T, any Error>? { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// Ctrl-C while a `dubql query` waits on the API: remembered so the request is cancelled and the
+/// command exits with "cancelled" (130) rather than dying mid-write.
+private final class Interrupt: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+    private let lock = NSLock()
+    private var didFire = false
+
+    var fired: Bool { lock.lock(); defer { lock.unlock() }; return didFire }
+
+    private init() {
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    }
+
+    static func install() -> Interrupt {
+        let interrupt = Interrupt()
+        signal(SIGINT, SIG_IGN)
+        interrupt.source.setEventHandler { [interrupt] in
+            interrupt.lock.lock()
+            interrupt.didFire = true
+            interrupt.lock.unlock()
+        }
+        interrupt.source.resume()
+        return interrupt
+    }
+
+    func remove() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

@@ -1,0 +1,108 @@
+// `dubql serve`: a Dub-compatible `GET /events` server over local event files.
+
+import ArgumentParser
+import DubQL
+import DubQLEngine
+import DubQLServer
+import Foundation
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve Dub's GET /events over local event files (for testing clients and Dub's SDKs).",
+        discussion: """
+            Answers GET /events with Dub's parameters, defaults, validation errors, auth and paging.
+            The first line on stdout is the base URL it listens on; one line per request goes to stderr.
+            Stop it with Ctrl-C (SIGINT) or SIGTERM.
+
+            Example:
+              dubql generate --event clicks --count 5000 > clicks.ndjson
+              dubql serve --data clicks.ndjson --port 8787 --api-key dub_test &
+              DUB_API_KEY=dub_test dubql query 'SELECT clicks WHERE country = US' --api --api-url http://127.0.0.1:8787
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("An event file to serve (JSON array or NDJSON, .gz too); repeatable.", valueName: "FILE"))
+    var data: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Address to bind (default 127.0.0.1, loopback only).", valueName: "HOST"))
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: ArgumentHelp("Port to listen on; 0 picks a free port (default \(DubServerConfiguration.defaultPort)).", valueName: "N"))
+    var port: Int = DubServerConfiguration.defaultPort
+
+    @Option(name: .customLong("api-key"), help: ArgumentHelp("The only API key accepted (default: any Bearer key).", valueName: "KEY"))
+    var apiKey: String?
+
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second per key; more get 429 with Retry-After.", valueName: "N"))
+    var rateLimit: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Fix the server's clock (ISO 8601 instant), so relative intervals agree with `dubql --now`.", valueName: "INSTANT"))
+    var now: String?
+
+    @Option(name: .long, help: .hidden)
+    var fault: String?
+
+    /// Test-only: exit after this many seconds whatever happens, so no test can leave a server behind.
+    @Option(name: .customLong("max-lifetime"), help: .hidden)
+    var maxLifetime: Double?
+
+    @Flag(name: .long, help: "Do not log one line per request.")
+    var quiet = false
+
+    func validate() throws {
+        guard !data.isEmpty else { throw ValidationError("give the events to serve with --data FILE") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1 request per second") }
+        if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+        if let fault, Fault(fault) == nil { throw ValidationError("unknown --fault '\(fault)'") }
+        if let now, ISOInstant.parse(now) == nil {
+            throw ValidationError("--now expects an ISO 8601 instant such as 2026-08-18T12:00:00Z, got '\(now)'")
+        }
+    }
+
+    func run() async throws {
+        let store: EventStore
+        do {
+            store = try EventLoader.load(paths: data).store
+        } catch let error as LoadError {
+            standardError("\(error)")
+            throw Exit.dataError
+        } catch {
+            standardError("error: \(error)")
+            throw Exit.noInput
+        }
+        let configuration = DubServerConfiguration(
+            host: host, port: port, apiKey: apiKey, rateLimit: rateLimit,
+            now: now.flatMap(ISOInstant.parse), fault: fault.flatMap(Fault.init))
+        let quiet = self.quiet
+        let server = DubServer(configuration: configuration, source: LocalEventsSource(store: store),
+                               log: { line in if !quiet { standardError(line) } })
+        if let maxLifetime, maxLifetime > 0 {
+            Task.detached {
+                try? await Task.sleep(nanoseconds: UInt64(maxLifetime * 1_000_000_000))
+                standardError("dubql serve: --max-lifetime reached, exiting")
+                Foundation.exit(0)
+            }
+        }
+        let count = store.count
+        let files = data.joined(separator: ", ")
+        let keyNote = apiKey == nil ? "any Bearer key is accepted" : "only the --api-key key is accepted"
+        do {
+            try await server.run { url in
+                // The first stdout line is the URL, so that scripts and tests can find a --port 0 server.
+                FileHandle.standardOutput.write(Data((url + "\n").utf8))
+                standardError("dubql serve: \(count) events from \(files); GET \(url)/events (\(keyNote)); Ctrl-C stops")
+            }
+        } catch {
+            standardError("error: cannot serve on \(host):\(port): \(error)")
+            throw Exit.unavailable
+        }
+        standardError("dubql serve: stopped")
+    }
+}
+
+/// Writes one line to stderr.
+private func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,147 @@
+// `dubql query --api` against `dubql serve` on loopback: rows, key handling, and every fault
+// the client must survive or explain (401, 403, 422, 429, 500, bad JSON, closed connections,
+// timeouts, nothing listening).
+
+import Foundation
+import Testing
+
+@Suite struct ClientTests {
+    static let now = APITestData.now
+    static let key = APITestData.key
+
+    /// Runs `dubql query QUERY --api --api-url URL` with the test key (and `environment`).
+    static func query(_ text: String, url: String, format: String = "ndjson", extra: [String] = [],
+                      environment: [String: String] = [:]) throws -> ProcessResult {
+        var env = ["DUB_API_KEY": key, "DUBQL_API_RETRIES": "3"]
+        for (k, v) in environment { env[k] = v }
+        return try runDubQL(["query", text, "--api", "--api-url", url, "--now", now, "--format", format] + extra,
+                            environment: env)
+    }
+
+    /// The key never shows, in any form but the masked one.
+    static func expectNoKey(_ r: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!r.stdout.contains(key), sourceLocation: sourceLocation)
+        #expect(!r.stderr.contains(key), sourceLocation: sourceLocation)
+        #expect(!r.stderr.contains(String(key.dropFirst(4))), sourceLocation: sourceLocation)
+    }
+
+    @Test func rowsMatchTheLocalEngineAndTheKeyIsMaskedInVerboseLogs() throws {
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--now", Self.now, "--api-key", Self.key])
+        defer { server.stop() }
+        let text = "SELECT sales WHERE country IN (US, DE) AND NOT browser = Chrome SINCE 30d LIMIT 20"
+        let api = try Self.query(text, url: server.url, extra: ["--verbose"])
+        #expect(api.status == 0, "\(api.stderr)")
+        let local = try runDubQL(["query", text, "--now", Self.now, "--format", "ndjson"] + APITestData.dataArguments())
+        #expect(local.status == 0)
+        #expect(api.stdout == local.stdout)
+        #expect(api.stdout.split(separator: "\n").count == 20)
+        #expect(api.stderr.contains("Authorization: Bearer dub_…****"))
+        #expect(api.stderr.contains("> GET \(server.url)/events?event=sales"))
+        Self.expectNoKey(api)
+    }
+
+    @Test(arguments: ["table", "json", "csv", "line", "markdown"])
+    func everyFormatPrintsWhatTheLocalEngineDoes(format: String) throws {
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--now", Self.now])
+        defer { server.stop() }
+        // Several pages and a union, so rows come from several page stores.
+        let text = "SELECT click.id, country, browser FROM clicks WHERE country = US OR browser = Firefox SINCE 30d LIMIT 1200"
+        let api = try Self.query(text, url: server.url, format: format)
+        let local = try runDubQL(["query", text, "--now", Self.now, "--format", format] + APITestData.dataArguments())
+        #expect(api.status == 0, "\(api.stderr)")
+        #expect(api.stdout == local.stdout)
+    }
+
+    @Test func explainNeverShowsTheKey() throws {
+        let r = try runDubQL(["query", "EXPLAIN SELECT clicks WHERE country = US", "--api", "--api-url", "http://127.0.0.1:9",
+                              "--now", Self.now], environment: ["DUB_API_KEY": Self.key])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("FETCH GET /events?event=clicks&country=US"))
+        Self.expectNoKey(r)
+    }
+
+    @Test func missingKeyWithAPISaysHowToSetIt() throws {
+        let r = try runDubQL(["query", "SELECT clicks", "--api"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("DUB_API_KEY"))
+    }
+
+    static let failures: [(id: String, fault: String, status: Int32, message: String)] = [
+        ("401", "401", 77, "error: unauthorized: Unauthorized: Invalid API key.\n  see https://dub.co/docs/api-reference/errors#unauthorized"),
+        ("403", "403", 77, "error: forbidden: Unauthorized: Need higher plan.\n  see https://dub.co/docs/api-reference/errors#forbidden"),
+        ("422", "422", 65, "error: unprocessable_entity: too_big: limit: Max page size is 1000.\n  see https://dub.co/docs/api-reference/errors#unprocessable-entity"),
+        ("500 always", "500", 69, "(gave up after 3 attempts)"),
+        ("429 always", "429", 69, "rate_limit_exceeded: Too many requests."),
+        ("html", "html", 69, "unexpected response from the API: the body is not JSON (text/html)"),
+        ("object", "object", 69, "unexpected response from the API: a JSON object, expected a JSON array of events"),
+        ("closed connection", "close", 69, "cannot reach the API at 127.0.0.1:"),
+    ]
+
+    @Test(arguments: failures.map(\.id))
+    func faultsBecomeReadableErrorsWithExitCodes(id: String) throws {
+        let c = try #require(Self.failures.first { $0.id == id })
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--now", Self.now, "--fault", c.fault])
+        defer { server.stop() }
+        let r = try Self.query("SELECT clicks WHERE country = US LIMIT 5", url: server.url)
+        #expect(r.status == c.status, "\(r.stderr)")
+        #expect(r.stderr.contains(c.message), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        Self.expectNoKey(r)
+    }
+
+    @Test(arguments: ["500x2", "503x1", "429x2", "closex1"])
+    func transientFaultsAreRetried(fault: String) throws {
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--now", Self.now, "--fault", fault])
+        defer { server.stop() }
+        let text = "SELECT clicks WHERE country = US SINCE 30d LIMIT 5"
+        let r = try Self.query(text, url: server.url)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("retrying in"))
+        let local = try runDubQL(["query", text, "--now", Self.now, "--format", "ndjson"] + APITestData.dataArguments())
+        #expect(r.stdout == local.stdout)
+    }
+
+    @Test func rateLimitIsWaitedOutWithRetryAfter() throws {
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--now", Self.now, "--rate-limit", "1"])
+        defer { server.stop() }
+        // Three pages of 1000 at one request per second: the second and third wait for Retry-After.
+        let text = "SELECT clicks SINCE all LIMIT 2600"
+        let r = try Self.query(text, url: server.url)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("rate limited by the API (HTTP 429); retrying in"))
+        let local = try runDubQL(["query", text, "--now", Self.now, "--format", "ndjson"] + APITestData.dataArguments())
+        #expect(r.stdout == local.stdout)
+        #expect(r.stdout.split(separator: "\n").count == 2500)
+    }
+
+    @Test func aServerThatDoesNotAnswerTimesOut() throws {
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--fault", "hang"])
+        defer { server.stop() }
+        let r = try Self.query("SELECT clicks LIMIT 1", url: server.url,
+                               environment: ["DUBQL_API_TIMEOUT": "1", "DUBQL_API_RETRIES": "1"])
+        #expect(r.status == 69)
+        #expect(r.stderr.contains("the API did not answer within 1 s"))
+    }
+
+    @Test func nothingListeningIsUnavailable() throws {
+        let r = try Self.query("SELECT clicks LIMIT 1", url: "http://127.0.0.1:9", environment: ["DUBQL_API_RETRIES": "1"])
+        #expect(r.status == 69)
+        #expect(r.stderr.contains("cannot reach the API at 127.0.0.1:9"))
+    }
+
+    @Test func aBadAPIURLIsAUsageError() throws {
+        let r = try runDubQL(["query", "SELECT clicks", "--api", "--api-url", "ftp://example"],
+                             environment: ["DUB_API_KEY": Self.key])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("invalid API URL 'ftp://example'"))
+    }
+
+    @Test func dubAPIURLFromTheEnvironmentIsUsed() throws {
+        let server = try ServeProcess(try APITestData.dataArguments() + ["--now", Self.now])
+        defer { server.stop() }
+        let r = try runDubQL(["query", "SELECT leads SINCE 30d LIMIT 3", "--now", Self.now, "--format", "ndjson"],
+                             environment: ["DUB_API_KEY": Self.key, "DUB_API_URL": server.url])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 3)
+    }
+}
