@@ -1,0 +1,314 @@
+// The REPL's dot-commands (`.mode json`, `.open events.ndjson`) as data: one table of specs that
+// drives parsing, `.help`, "did you mean" and Tab completion, plus a pure parser from a line.
+
+import DubQLSyntax
+
+// MARK: - Dot-commands
+
+/// One parsed dot-command. A `nil` argument means "show the current setting".
+public enum DotCommand: Hashable, Sendable {
+    /// `.help [CMD]`
+    case help(topic: String?)
+    /// `.quit` and `.exit`
+    case quit
+    /// `.open FILE... | api | demo` (no argument shows the current data source)
+    case open(OpenTarget?)
+    /// `.read FILE`
+    case read(path: String)
+    /// `.mode [MODE]` (the mode name as written, in lower case; the REPL checks it)
+    case mode(String?)
+    /// `.explain [on|off]`
+    case explain(Bool?)
+    /// `.timer [on|off]`
+    case timer(Bool?)
+    /// `.output [FILE|stdout]`
+    case output(OutputDestination?)
+    /// `.fields [EVENT]`
+    case fields(EventType?)
+    /// `.timezone [TZ]` (the REPL checks that the zone exists)
+    case timezone(String?)
+    /// `.history`
+    case history
+}
+
+/// What `.open` switches the data source to.
+public enum OpenTarget: Hashable, Sendable {
+    /// One or more event files (JSON array or NDJSON, optionally `.gz`).
+    case files([String])
+    /// Dub's API (`DUB_API_KEY`).
+    case api
+    /// The built-in demo dataset.
+    case demo
+}
+
+/// Where `.output` sends results.
+public enum OutputDestination: Hashable, Sendable {
+    case stdout
+    case file(String)
+}
+
+/// What kind of argument a dot-command takes, for completion.
+public enum DotCommandArgument: Hashable, Sendable {
+    case none
+    /// A dot-command name (`.help mode`).
+    case command
+    /// A file path.
+    case path
+    /// A file path, or `api` / `demo`.
+    case openTarget
+    /// An output mode name.
+    case mode
+    /// `on` or `off`.
+    case onOff
+    /// A file path or `stdout`.
+    case outputTarget
+    /// An event name.
+    case event
+    /// An IANA time zone.
+    case timeZone
+}
+
+/// The description of one dot-command: name, usage, a one-line summary and its argument.
+public struct DotCommandSpec: Hashable, Sendable {
+    /// The name without the dot (`mode`).
+    public let name: String
+    /// Other names for the same command (`exit` for `quit`).
+    public let aliases: [String]
+    /// How to call it (`.mode [MODE]`).
+    public let usage: String
+    /// One line saying what it does.
+    public let summary: String
+    public let argument: DotCommandArgument
+
+    /// Every dot-command, in the order `.help` lists them.
+    public static let all: [DotCommandSpec] = [
+        DotCommandSpec(name: "help", aliases: [], usage: ".help [CMD]",
+                       summary: "Show the dot-commands, or the help of one.", argument: .command),
+        DotCommandSpec(name: "quit", aliases: ["exit"], usage: ".quit",
+                       summary: "Leave the REPL (also .exit and Ctrl-D).", argument: .none),
+        DotCommandSpec(name: "open", aliases: [], usage: ".open FILE...|api|demo",
+                       summary: "Query event files, Dub's API (DUB_API_KEY) or the demo data.", argument: .openTarget),
+        DotCommandSpec(name: "read", aliases: [], usage: ".read FILE",
+                       summary: "Run the statements and dot-commands of a script file.", argument: .path),
+        DotCommandSpec(name: "mode", aliases: [], usage: ".mode [MODE]",
+                       summary: "Output format: table line json ndjson csv markdown, or the dry runs plan url curl.",
+                       argument: .mode),
+        DotCommandSpec(name: "explain", aliases: [], usage: ".explain [on|off]",
+                       summary: "Print the plan before each result.", argument: .onOff),
+        DotCommandSpec(name: "timer", aliases: [], usage: ".timer [on|off]",
+                       summary: "Print how long each statement took.", argument: .onOff),
+        DotCommandSpec(name: "output", aliases: [], usage: ".output [FILE|stdout]",
+                       summary: "Write results to a file (appending), or back to the terminal.", argument: .outputTarget),
+        DotCommandSpec(name: "fields", aliases: [], usage: ".fields [EVENT]",
+                       summary: "List the fields of the catalog (of one event type).", argument: .event),
+        DotCommandSpec(name: "timezone", aliases: [], usage: ".timezone [TZ]",
+                       summary: "Time zone for day boundaries (IANA name, e.g. Europe/Zurich).", argument: .timeZone),
+        DotCommandSpec(name: "history", aliases: [], usage: ".history",
+                       summary: "List the statements typed so far.", argument: .none),
+    ]
+
+    /// The spec named `name` (or one of its aliases), case-insensitively, without the dot.
+    public static func named(_ name: some StringProtocol) -> DotCommandSpec? {
+        let lower = name.lowercased()
+        return all.first { $0.name == lower || $0.aliases.contains(lower) }
+    }
+
+    /// Every name and alias, without the dot.
+    public static var allNames: [String] { all.flatMap { [$0.name] + $0.aliases } }
+}
+
+/// Output modes of `.mode`: the formats of `dubql query` and the dry runs.
+public enum DotCommandModes {
+    /// The result formats (rows).
+    public static let formats = ["table", "line", "json", "ndjson", "csv", "markdown"]
+    /// The dry runs: what would be sent to Dub's API, without sending it.
+    public static let dryRuns = ["plan", "url", "curl"]
+    public static var all: [String] { formats + dryRuns }
+}
+
+// MARK: - Errors
+
+/// Why a dot-command line could not be parsed: a message and an optional hint ("did you mean ...").
+public struct DotCommandError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+    public var description: String {
+        hint.map { "\(message) (\($0))" } ?? message
+    }
+}
+
+// MARK: - Parsing
+
+extension DotCommand {
+    /// Parses a line that starts with `.` (leading blanks allowed). Arguments are separated by
+    /// blanks and may be quoted with `'` or `"` (`.open 'my events.ndjson'`).
+    public static func parse(_ line: String) -> Result<DotCommand, DotCommandError> {
+        let words: [String]
+        switch DotCommandWords.split(line) {
+        case .success(let w): words = w
+        case .failure(let e): return .failure(e)
+        }
+        guard let first = words.first, first.hasPrefix(".") else {
+            return .failure(DotCommandError("a dot-command starts with '.'", hint: "try .help"))
+        }
+        let name = String(first.dropFirst())
+        guard !name.isEmpty else {
+            return .failure(DotCommandError("expected a command name after '.'", hint: "try .help"))
+        }
+        guard let spec = DotCommandSpec.named(name) else {
+            let hint = DotCommandSuggestion.closest(to: name.lowercased(), among: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
+            return .failure(DotCommandError("unknown command '.\(name)'", hint: hint ?? "try .help"))
+        }
+        let args = Array(words.dropFirst())
+        return parse(spec: spec, args: args)
+    }
+
+    private static func parse(spec: DotCommandSpec, args: [String]) -> Result<DotCommand, DotCommandError> {
+        func atMostOne() -> DotCommandError? {
+            args.count > 1 ? DotCommandError("too many arguments to .\(spec.name)", hint: "usage: \(spec.usage)") : nil
+        }
+        switch spec.name {
+        case "help":
+            if let e = atMostOne() { return .failure(e) }
+            guard let topic = args.first else { return .success(.help(topic: nil)) }
+            let bare = topic.hasPrefix(".") ? String(topic.dropFirst()) : topic
+            guard let found = DotCommandSpec.named(bare) else {
+                let hint = DotCommandSuggestion.closest(to: bare.lowercased(), among: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
+                return .failure(DotCommandError("unknown command '.\(bare)'", hint: hint))
+            }
+            return .success(.help(topic: found.name))
+        case "quit", "history":
+            guard args.isEmpty else {
+                return .failure(DotCommandError(".\(spec.name) takes no arguments", hint: "usage: \(spec.usage)"))
+            }
+            return .success(spec.name == "quit" ? .quit : .history)
+        case "open":
+            guard !args.isEmpty else { return .success(.open(nil)) }
+            if args.count == 1 {
+                switch args[0].lowercased() {
+                case "api": return .success(.open(.api))
+                case "demo": return .success(.open(.demo))
+                default: break
+                }
+            }
+            return .success(.open(.files(args)))
+        case "read":
+            guard let path = args.first else {
+                return .failure(DotCommandError("expected a file name after .read", hint: "usage: \(spec.usage)"))
+            }
+            if let e = atMostOne() { return .failure(e) }
+            return .success(.read(path: path))
+        case "mode":
+            if let e = atMostOne() { return .failure(e) }
+            guard let mode = args.first?.lowercased() else { return .success(.mode(nil)) }
+            guard DotCommandModes.all.contains(mode) else {
+                let hint = DotCommandSuggestion.closest(to: mode, among: DotCommandModes.all).map { "did you mean '\($0)'?" }
+                return .failure(DotCommandError("unknown mode '\(args[0])'; modes: \(DotCommandModes.all.joined(separator: " "))",
+                                                hint: hint))
+            }
+            return .success(.mode(mode))
+        case "explain", "timer":
+            if let e = atMostOne() { return .failure(e) }
+            var flag: Bool?
+            if let word = args.first {
+                switch word.lowercased() {
+                case "on", "true", "yes", "1": flag = true
+                case "off", "false", "no", "0": flag = false
+                default:
+                    return .failure(DotCommandError("expected 'on' or 'off', found '\(word)'", hint: "usage: \(spec.usage)"))
+                }
+            }
+            return .success(spec.name == "explain" ? .explain(flag) : .timer(flag))
+        case "output":
+            if let e = atMostOne() { return .failure(e) }
+            guard let target = args.first else { return .success(.output(nil)) }
+            return .success(.output(target.lowercased() == "stdout" || target == "-" ? .stdout : .file(target)))
+        case "fields":
+            if let e = atMostOne() { return .failure(e) }
+            guard let word = args.first else { return .success(.fields(nil)) }
+            let lower = word.lowercased()
+            if let event = EventType(rawValue: lower) ?? EventType(singular: lower) { return .success(.fields(event)) }
+            let hint = DotCommandSuggestion.closest(to: lower, among: EventType.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
+            return .failure(DotCommandError("unknown event '\(word)'; events: clicks leads sales", hint: hint))
+        case "timezone":
+            if let e = atMostOne() { return .failure(e) }
+            return .success(.timezone(args.first))
+        default:
+            return .failure(DotCommandError("unknown command '.\(spec.name)'", hint: "try .help"))
+        }
+    }
+}
+
+// MARK: - Words
+
+/// Splits a dot-command line into blank-separated words, honouring `'...'` and `"..."` quotes.
+enum DotCommandWords {
+    static func split(_ line: String) -> Result<[String], DotCommandError> {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        for ch in line {
+            if let q = quote {
+                if ch == q { quote = nil } else { current.append(ch) }
+                continue
+            }
+            if ch == "'" || ch == "\"" {
+                quote = ch
+                inWord = true
+            } else if ch.isWhitespace {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else {
+                current.append(ch)
+                inWord = true
+            }
+        }
+        if quote != nil { return .failure(DotCommandError("unterminated quote in dot-command")) }
+        if inWord { words.append(current) }
+        return .success(words)
+    }
+}
+
+// MARK: - Did you mean
+
+/// Finds the nearest candidate to a misspelt word (Levenshtein distance, case-insensitive).
+public enum DotCommandSuggestion {
+    /// The closest candidate within a distance that still reads as a typo (about a third of the
+    /// word), or one that starts with the word; `nil` when none is close.
+    public static func closest(to word: String, among candidates: [String]) -> String? {
+        let w = word.lowercased()
+        guard !w.isEmpty else { return nil }
+        if let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(w) }) { return prefixed }
+        var best: (candidate: String, distance: Int)?
+        for c in candidates {
+            let d = distance(w, c.lowercased())
+            if d < (best?.distance ?? Int.max) { best = (c, d) }
+        }
+        guard let best, best.distance <= max(1, w.count / 3 + 1) else { return nil }
+        return best.candidate
+    }
+
+    /// Levenshtein distance between two strings (characters).
+    public static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,297 @@
+// What may come next after a prefix of a statement: a small state machine over the lexer's
+// tokens that follows the grammar (Grammar/DubQL.ebnf) loosely enough to survive unfinished input.
+
+import DubQLSyntax
+
+/// Walks the tokens of an unfinished statement and says what kinds of word may follow.
+enum CompletionGrammar {
+    /// A kind of word that may come next.
+    enum Expectation: Hashable, Sendable {
+        case keywords([String])
+        case events
+        /// Field names (and aliases) of the event, or of every event when it is not known yet.
+        case fields(EventType?)
+        case operators(FieldSpec?)
+        case values(FieldSpec?)
+        case presets
+        case timeZones
+        case orderField
+        case star
+    }
+
+    /// Everything that may come next.
+    struct State: Hashable, Sendable {
+        var expectations: [Expectation]
+    }
+
+    // MARK: - Modes
+
+    private enum InstantRole { case since, until, betweenStart, betweenEnd }
+
+    private enum Mode {
+        case start, afterExplain, afterSelect
+        case afterEventInSelect
+        case afterProjectionItem, projectionField
+        case afterFrom
+        case clauses
+        case predicateStart
+        case afterField(FieldSpec?)
+        case afterFieldNot(FieldSpec?)
+        case afterIn(FieldSpec?)
+        case value(FieldSpec?)
+        case listValue(FieldSpec?)
+        case afterListValue(FieldSpec?)
+        case afterPredicate
+        case instant(InstantRole)
+        case afterSinceInstant
+        case afterBetweenStart
+        case timezone
+        case afterOrder, orderField, afterOrderField
+        case limitValue, afterLimit, offsetValue
+        case dead
+    }
+
+    /// Which clauses were written already (each may appear once).
+    private struct Used {
+        var whereClause = false, time = false, timezone = false, order = false, limit = false, offset = false
+
+        var clauseKeywords: [String] {
+            var k: [String] = []
+            if !whereClause { k.append("WHERE") }
+            if !time { k += ["SINCE", "BETWEEN"] }
+            if !timezone { k.append("TIMEZONE") }
+            if !order { k.append("ORDER BY") }
+            if !limit { k.append("LIMIT") }
+            if !offset { k += ["OFFSET", "PAGE"] }
+            return k
+        }
+    }
+
+    // MARK: - Walk
+
+    /// The state after `tokens` (the statement so far, without the word under the cursor).
+    static func state(after tokens: [Token]) -> State {
+        var walker = Walker(tokens: tokens)
+        walker.run()
+        return walker.state
+    }
+
+    private struct Walker {
+        let tokens: [Token]
+        var i = 0
+        var mode = Mode.start
+        var event: EventType?
+        var used = Used()
+        var depth = 0
+
+        init(tokens: [Token]) { self.tokens = tokens }
+
+        mutating func run() {
+            while i < tokens.count {
+                if case .dead = mode { return }
+                step()
+            }
+        }
+
+        /// Consumes a field path (`click.country`, `metadata['plan tier']`) and returns it dotted.
+        mutating func fieldPath() -> String {
+            var parts = [tokens[i].text]
+            i += 1
+            while i < tokens.count {
+                if tokens[i].kind == .dot, i + 1 < tokens.count,
+                   [.identifier, .quotedIdentifier].contains(tokens[i + 1].kind) || isKeyword(tokens[i + 1]) {
+                    parts.append(tokens[i + 1].text)
+                    i += 2
+                } else if tokens[i].kind == .leftBracket, i + 2 < tokens.count,
+                          [.singleQuotedString, .doubleQuotedString].contains(tokens[i + 1].kind),
+                          tokens[i + 2].kind == .rightBracket {
+                    parts.append(tokens[i + 1].text)
+                    i += 3
+                } else {
+                    break
+                }
+            }
+            return parts.joined(separator: ".")
+        }
+
+        func isKeyword(_ t: Token) -> Bool {
+            if case .keyword = t.kind { return true }
+            return false
+        }
+
+        func isName(_ t: Token) -> Bool { t.kind == .identifier || t.kind == .quotedIdentifier }
+
+        func isValue(_ t: Token) -> Bool {
+            switch t.kind {
+            case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .duration, .date, .dateTime,
+                 .keyword(.true), .keyword(.false):
+                return true
+            default:
+                return false
+            }
+        }
+
+        /// Handles a clause keyword in any mode that allows clauses; false when `t` is not one.
+        mutating func clauseKeyword(_ t: Token) -> Bool {
+            guard case .keyword(let k) = t.kind else { return false }
+            switch k {
+            case .where: used.whereClause = true; depth = 0; mode = .predicateStart
+            case .since: used.time = true; mode = .instant(.since)
+            case .between: used.time = true; mode = .instant(.betweenStart)
+            case .timezone: used.timezone = true; mode = .timezone
+            case .order: used.order = true; mode = .afterOrder
+            case .limit: used.limit = true; mode = .limitValue
+            case .offset, .page: used.offset = true; mode = .offsetValue
+            default: return false
+            }
+            i += 1
+            return true
+        }
+
+        mutating func step() {
+            let t = tokens[i]
+            switch mode {
+            case .start:
+                if t.kind == .keyword(.explain) { mode = .afterExplain; i += 1 } else if t.kind == .keyword(.select) {
+                    mode = .afterSelect; i += 1
+                } else { mode = .dead }
+            case .afterExplain:
+                if t.kind == .keyword(.select) { mode = .afterSelect; i += 1 } else { mode = .dead }
+            case .afterSelect:
+                if t.kind == .star { mode = .afterProjectionItem; i += 1 } else if isName(t) {
+                    let path = fieldPath()
+                    if let e = EventType(rawValue: path.lowercased()) {
+                        event = e
+                        mode = .afterEventInSelect
+                    } else {
+                        mode = .afterProjectionItem
+                    }
+                } else { mode = .dead }
+            case .afterEventInSelect:
+                if t.kind == .keyword(.from) { event = nil; mode = .afterFrom; i += 1 } else if t.kind == .comma {
+                    event = nil; mode = .projectionField; i += 1
+                } else if !clauseKeyword(t) { mode = .dead }
+            case .afterProjectionItem:
+                if t.kind == .comma { mode = .projectionField; i += 1 } else if t.kind == .keyword(.from) {
+                    mode = .afterFrom; i += 1
+                } else { mode = .dead }
+            case .projectionField:
+                if isName(t) { _ = fieldPath(); mode = .afterProjectionItem } else { mode = .dead }
+            case .afterFrom:
+                if isName(t) { event = EventType(rawValue: t.text.lowercased()); mode = .clauses; i += 1 } else { mode = .dead }
+            case .clauses:
+                if !clauseKeyword(t) { mode = .dead }
+            case .predicateStart:
+                if t.kind == .keyword(.not) { i += 1 } else if t.kind == .leftParen { depth += 1; i += 1 } else if isName(t) {
+                    let path = fieldPath()
+                    mode = .afterField(Catalog.field(named: path))
+                } else { mode = .dead }
+            case .afterField(let f):
+                switch t.kind {
+                case .equal, .notEqual, .lessGreater, .less, .lessEqual, .greater, .greaterEqual:
+                    mode = .value(f); i += 1
+                case .keyword(.not): mode = .afterFieldNot(f); i += 1
+                case .keyword(.in): mode = .afterIn(f); i += 1
+                default: afterPredicate(t)
+                }
+            case .afterFieldNot(let f):
+                if t.kind == .keyword(.in) { mode = .afterIn(f); i += 1 } else { mode = .dead }
+            case .afterIn(let f):
+                if t.kind == .leftParen { mode = .listValue(f); i += 1 } else { mode = .dead }
+            case .value:
+                if isValue(t) { mode = .afterPredicate; i += 1 } else { mode = .dead }
+            case .listValue(let f):
+                if isValue(t) { mode = .afterListValue(f); i += 1 } else if t.kind == .rightParen {
+                    mode = .afterPredicate; i += 1
+                } else { mode = .dead }
+            case .afterListValue(let f):
+                if t.kind == .comma { mode = .listValue(f); i += 1 } else if t.kind == .rightParen {
+                    mode = .afterPredicate; i += 1
+                } else { mode = .dead }
+            case .afterPredicate:
+                afterPredicate(t)
+            case .instant(let role):
+                guard isValue(t) else { mode = .dead; return }
+                i += 1
+                switch role {
+                case .since: mode = .afterSinceInstant
+                case .until, .betweenEnd: mode = .clauses
+                case .betweenStart: mode = .afterBetweenStart
+                }
+            case .afterSinceInstant:
+                if t.kind == .keyword(.until) { mode = .instant(.until); i += 1 } else if !clauseKeyword(t) { mode = .dead }
+            case .afterBetweenStart:
+                if t.kind == .keyword(.and) { mode = .instant(.betweenEnd); i += 1 } else { mode = .dead }
+            case .timezone:
+                if isValue(t) { mode = .clauses; i += 1 } else { mode = .dead }
+            case .afterOrder:
+                if t.kind == .keyword(.by) { mode = .orderField; i += 1 } else { mode = .dead }
+            case .orderField:
+                if isName(t) { _ = fieldPath(); mode = .afterOrderField } else { mode = .dead }
+            case .afterOrderField:
+                if t.kind == .keyword(.asc) || t.kind == .keyword(.desc) { mode = .clauses; i += 1 } else if !clauseKeyword(t) {
+                    mode = .dead
+                }
+            case .limitValue:
+                if t.kind == .integer { mode = .afterLimit; i += 1 } else { mode = .dead }
+            case .afterLimit:
+                if t.kind == .keyword(.offset) { used.offset = true; mode = .offsetValue; i += 1 } else if !clauseKeyword(t) {
+                    mode = .dead
+                }
+            case .offsetValue:
+                if t.kind == .integer { mode = .clauses; i += 1 } else { mode = .dead }
+            case .dead:
+                i = tokens.count
+            }
+        }
+
+        /// After a complete predicate (or a bare boolean field): AND, OR, `)` or a clause.
+        mutating func afterPredicate(_ t: Token) {
+            switch t.kind {
+            case .keyword(.and), .keyword(.or): mode = .predicateStart; i += 1
+            case .rightParen where depth > 0: depth -= 1; mode = .afterPredicate; i += 1
+            default:
+                if depth > 0 || !clauseKeyword(t) { mode = .dead }
+            }
+        }
+
+        // MARK: - Expectations
+
+        var state: State {
+            let clauses = Expectation.keywords(used.clauseKeywords)
+            switch mode {
+            case .start: return State(expectations: [.keywords(["SELECT", "EXPLAIN"])])
+            case .afterExplain: return State(expectations: [.keywords(["SELECT"])])
+            case .afterSelect: return State(expectations: [.events, .star, .fields(nil)])
+            case .afterEventInSelect: return State(expectations: [clauses])
+            case .afterProjectionItem: return State(expectations: [.keywords(["FROM"])])
+            case .projectionField: return State(expectations: [.fields(nil)])
+            case .afterFrom: return State(expectations: [.events])
+            case .clauses: return State(expectations: [clauses])
+            case .predicateStart: return State(expectations: [.fields(event), .keywords(["NOT"])])
+            case .afterField(let f):
+                var e: [Expectation] = [.operators(f)]
+                if f == nil || f?.type == .boolean {
+                    e.append(.keywords(["AND", "OR"]))
+                    if depth == 0 { e.append(clauses) }
+                }
+                return State(expectations: e)
+            case .afterFieldNot: return State(expectations: [.keywords(["IN"])])
+            case .afterIn, .afterListValue, .limitValue, .offsetValue, .dead: return State(expectations: [])
+            case .value(let f), .listValue(let f): return State(expectations: [.values(f)])
+            case .afterPredicate:
+                return State(expectations: depth == 0 ? [.keywords(["AND", "OR"]), clauses] : [.keywords(["AND", "OR"])])
+            case .instant(let role):
+                return State(expectations: role == .since || role == .until ? [.presets] : [])
+            case .afterSinceInstant: return State(expectations: [.keywords(["UNTIL"]), clauses])
+            case .afterBetweenStart: return State(expectations: [.keywords(["AND"])])
+            case .timezone: return State(expectations: [.timeZones])
+            case .afterOrder: return State(expectations: [.keywords(["BY"])])
+            case .orderField: return State(expectations: [.orderField])
+            case .afterOrderField: return State(expectations: [.keywords(["ASC", "DESC"]), clauses])
+            case .afterLimit:
+                return State(expectations: [.keywords(used.offset ? [] : ["OFFSET"]), clauses])
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+// Reading REPL input: libedit (readline-compatible API) on a terminal, plain lines otherwise,
+// with Ctrl-C reported as an interruption rather than as end of input.
+
+@preconcurrency import CLibEdit
+import Foundation
+
+// MARK: - Line sources
+
+/// What one read of a line gave.
+enum LineRead: Equatable {
+    /// A line, without its newline.
+    case line(String)
+    /// Ctrl-C: drop what is pending and prompt again.
+    case interrupted
+    /// Ctrl-D on an empty line, or the end of piped input.
+    case endOfInput
+}
+
+/// Reads lines of REPL input, from a terminal (with editing) or from a pipe.
+protocol LineSource: AnyObject {
+    /// Reads one line, showing `prompt` when interactive.
+    func readLine(prompt: String) -> LineRead
+    /// Records one history entry (interactive sources only).
+    func addHistory(_ entry: String)
+    /// True when input comes from a terminal.
+    var isInteractive: Bool { get }
+}
+
+/// Reads lines from standard input without prompts or history, for pipes and files.
+final class PlainLineSource: LineSource {
+    var isInteractive: Bool { false }
+
+    func readLine(prompt: String) -> LineRead {
+        Interrupts.reset()
+        guard let line = Swift.readLine(strippingNewline: true) else {
+            return Interrupts.pending ? .interrupted : .endOfInput
+        }
+        return .line(line)
+    }
+
+    func addHistory(_ entry: String) {}
+}
+
+// MARK: - State shared with libedit's C callbacks
+
+/// Computes Tab completions from the text before the cursor (pending lines included): returns the
+/// replacement candidates for the word under the cursor.
+nonisolated(unsafe) var lineEditorCompleter: ((String) -> [String])?
+/// Lines of the statement typed so far, prepended to the current line for completion context.
+nonisolated(unsafe) var lineEditorPendingText = ""
+/// The candidates of the current completion, handed to libedit one by one by the generator.
+nonisolated(unsafe) var lineEditorCandidates: [String] = []
+/// Characters that end a word for completion: must match the completer's own notion of a word.
+nonisolated(unsafe) let lineEditorWordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n(),=<>!;") ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+
+/// The application name libedit matches in `~/.editrc`.
+nonisolated(unsafe) let lineEditorName: UnsafeMutablePointer<CChar> = strdup("dubql") ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+
+/// Hands libedit the candidate number `state` (0, 1, 2 ...), as a malloc'd C string.
+private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = { _, state in
+    let index = Int(state)
+    guard index >= 0, index < lineEditorCandidates.count else { return nil }
+    return strdup(lineEditorCandidates[index])
+}
+
+/// libedit's `rl_attempted_completion_function`: asks the completer, never falls back to file names.
+private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, _, _ in
+    rl_attempted_completion_over = 1
+    guard let completer = lineEditorCompleter, let buffer = rl_line_buffer else { return nil }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(max(0, min(rl_point, Int32(strlen(buffer))))))
+    let beforeCursor = String(decoding: bytes, as: UTF8.self)
+    let context = lineEditorPendingText.isEmpty ? beforeCursor : lineEditorPendingText + "\n" + beforeCursor
+    let candidates = completer(context)
+    guard !candidates.isEmpty else { return nil }
+    lineEditorCandidates = candidates
+    // A directory or an unfinished quote wants no blank after it.
+    if candidates.count == 1, let only = candidates.first, only.hasSuffix("/") {
+        rl_completion_append_character = 0
+    } else {
+        rl_completion_append_character = Int32(UInt8(ascii: " "))
+    }
+    guard let text else { return nil }
+    return rl_completion_matches(text, completionGenerator)
+}
+
+// MARK: - libedit
+
+/// A terminal line editor on libedit's readline emulation: editing, history recall, Tab completion.
+final class EditLineSource: LineSource {
+    var isInteractive: Bool { true }
+
+    /// Sets libedit up. Call once, after `setlocale`, before the first read.
+    init(history: [String], completer: @escaping (String) -> [String]) {
+        rl_readline_name = UnsafePointer(lineEditorName)
+        lineEditorCompleter = completer
+        rl_attempted_completion_function = attemptedCompletion
+        rl_basic_word_break_characters = UnsafePointer(lineEditorWordBreaks)
+        rl_completer_word_break_characters = lineEditorWordBreaks
+        rl_initialize()
+        stifle_history(1000)
+        for entry in history { add_history(entry) }
+    }
+
+    /// The pending lines of the statement being typed, so completion sees the whole statement.
+    var pendingText: String {
+        get { lineEditorPendingText }
+        set { lineEditorPendingText = newValue }
+    }
+
+    func readLine(prompt: String) -> LineRead {
+        Interrupts.reset()
+        guard let raw = CLibEdit.readline(prompt) else {
+            if Interrupts.pending {
+                // libedit leaves the cursor after the abandoned input.
+                FileHandle.standardOutput.write(Data("^C\n".utf8))
+                return .interrupted
+            }
+            return .endOfInput
+        }
+        defer { free(raw) }
+        return .line(String(cString: raw))
+    }
+
+    func addHistory(_ entry: String) {
+        add_history(entry)
+    }
+}
+
+// MARK: - Locale
+
+enum TerminalLocale {
+    /// Lets libedit read multibyte input: without a UTF-8 `LC_CTYPE` it drops non-ASCII keys
+    /// (`Zürich`). Falls back to `C.UTF-8` when the environment names no UTF-8 locale.
+    static func setUp() {
+        if let current = setlocale(LC_CTYPE, ""), String(cString: current).uppercased().contains("UTF") { return }
+        if setlocale(LC_CTYPE, "C.UTF-8") == nil { _ = setlocale(LC_CTYPE, "en_US.UTF-8") }
+    }
+}

@@ -1,0 +1,87 @@
+// The dot-command parser: every command with and without arguments, quoting, and the errors
+// (with "did you mean") for what does not parse.
+
+import Testing
+import DubQL
+
+@Suite struct CompletionDotCommandTests {
+    static let valid: [(String, DotCommand)] = [
+        (".help", .help(topic: nil)),
+        (".help mode", .help(topic: "mode")),
+        (".help .MODE", .help(topic: "mode")),
+        (".help exit", .help(topic: "quit")),
+        (".quit", .quit),
+        (".exit", .quit),
+        ("  .QUIT  ", .quit),
+        (".open", .open(nil)),
+        (".open demo", .open(.demo)),
+        (".open API", .open(.api)),
+        (".open events.ndjson", .open(.files(["events.ndjson"]))),
+        (".open a.json b.ndjson.gz", .open(.files(["a.json", "b.ndjson.gz"]))),
+        (".open 'my events.ndjson'", .open(.files(["my events.ndjson"]))),
+        (".open \"Zürich clicks.json\"", .open(.files(["Zürich clicks.json"]))),
+        (".read report.dql", .read(path: "report.dql")),
+        (".mode", .mode(nil)),
+        (".mode json", .mode("json")),
+        (".mode CSV", .mode("csv")),
+        (".mode curl", .mode("curl")),
+        (".explain", .explain(nil)),
+        (".explain on", .explain(true)),
+        (".explain OFF", .explain(false)),
+        (".timer on", .timer(true)),
+        (".timer off", .timer(false)),
+        (".output", .output(nil)),
+        (".output stdout", .output(.stdout)),
+        (".output out.csv", .output(.file("out.csv"))),
+        (".fields", .fields(nil)),
+        (".fields sales", .fields(.sales)),
+        (".fields click", .fields(.clicks)),
+        (".timezone", .timezone(nil)),
+        (".timezone Europe/Zurich", .timezone("Europe/Zurich")),
+        (".history", .history),
+    ]
+
+    @Test(arguments: valid)
+    func parses(_ line: String, _ expected: DotCommand) throws {
+        #expect(try DotCommand.parse(line).get() == expected)
+    }
+
+    static let invalid: [(String, String, String?)] = [
+        (".mdoe json", "unknown command '.mdoe'", "did you mean '.mode'?"),
+        (".hist", "unknown command '.hist'", "did you mean '.history'?"),
+        (".qiut", "unknown command '.qiut'", "did you mean '.quit'?"),
+        (".zzzzzz", "unknown command '.zzzzzz'", "try .help"),
+        (".", "expected a command name after '.'", "try .help"),
+        (".mode jsn", "unknown mode 'jsn'; modes: table line json ndjson csv markdown plan url curl", "did you mean 'json'?"),
+        (".explain maybe", "expected 'on' or 'off', found 'maybe'", "usage: .explain [on|off]"),
+        (".timer on off", "too many arguments to .timer", "usage: .timer [on|off]"),
+        (".fields clikcs", "unknown event 'clikcs'; events: clicks leads sales", "did you mean 'clicks'?"),
+        (".read", "expected a file name after .read", "usage: .read FILE"),
+        (".quit now", ".quit takes no arguments", "usage: .quit"),
+        (".help mdoe", "unknown command '.mdoe'", "did you mean '.mode'?"),
+        (".open 'unterminated", "unterminated quote in dot-command", nil),
+    ]
+
+    @Test(arguments: invalid)
+    func rejects(_ line: String, _ message: String, _ hint: String?) {
+        switch DotCommand.parse(line) {
+        case .success(let command): Issue.record("parsed as \(command)")
+        case .failure(let error):
+            #expect(error.message == message)
+            #expect(error.hint == hint)
+        }
+    }
+
+    @Test func everyCommandHasHelp() {
+        for spec in DotCommandSpec.all {
+            #expect(spec.usage.hasPrefix("." + spec.name))
+            #expect(!spec.summary.isEmpty)
+            #expect(DotCommandSpec.named(spec.name) == spec)
+        }
+    }
+
+    @Test(arguments: [("mode", "mdoe", 2), ("", "abc", 3), ("kitten", "sitting", 3), ("Zürich", "Zurich", 1)])
+    func editDistance(_ a: String, _ b: String, _ d: Int) {
+        #expect(DotCommandSuggestion.distance(a, b) == d)
+    }
+}
