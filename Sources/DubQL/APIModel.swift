@@ -276,34 +276,70 @@ public enum APIModel {
         return out
     }
 
-    /// Splits on `\s+(AND|and|OR|or)\s+`.
+    /// Splits on `\s+(AND|and|OR|or)\s+` (JavaScript `\s`: whitespace including newlines).
     static func splitOnConnectives(_ s: String) -> [String] {
-        let pattern = #"\s+(AND|and|OR|or)\s+"#
-        guard let re = try? NSRegularExpression(pattern: pattern) else { return [s] }
-        let ns = s as NSString
+        let chars = Array(s)
+        let n = chars.count
         var parts: [String] = []
         var last = 0
-        for m in re.matches(in: s, range: NSRange(location: 0, length: ns.length)) {
-            parts.append(ns.substring(with: NSRange(location: last, length: m.range.location - last)))
-            last = m.range.location + m.range.length
+        var i = 0
+        while i < n {
+            guard chars[i].isWhitespace else {
+                i += 1
+                continue
+            }
+            var j = i
+            while j < n, chars[j].isWhitespace { j += 1 }
+            var matched = false
+            for word in ["AND", "and", "OR", "or"].map(Array.init) {
+                guard j + word.count < n, Array(chars[j..<(j + word.count)]) == word,
+                      chars[j + word.count].isWhitespace else { continue }
+                var k = j + word.count
+                while k < n, chars[k].isWhitespace { k += 1 }
+                parts.append(String(chars[last..<i]))
+                last = k
+                i = k
+                matched = true
+                break
+            }
+            if !matched { i = j }
         }
-        parts.append(ns.substring(from: last))
+        parts.append(String(chars[last..<n]))
         return parts
     }
 
+    /// One condition: `^(ident | metadata['k'](['k2']…))\s*([:><=!]+)\s*(.+)$`, where `.` excludes
+    /// line terminators.
     static func parseMetadataCondition(_ text: String) -> APIMetadataCondition? {
-        // ^(ident | metadata['k'](['k2']…))\s*([:><=!]+)\s*(.+)$  — `.` does not match newlines.
-        let pattern = #"^(metadata(?:\[['"][a-zA-Z0-9_.]+['"]\])+|[a-zA-Z0-9_.]+)\s*([:><=!]+)\s*(.+)$"#
-        guard let re = try? NSRegularExpression(pattern: pattern), !text.contains("\n") else { return nil }
-        let ns = text as NSString
-        guard let m = re.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
-        let operand = ns.substring(with: m.range(at: 1))
-        let opText = ns.substring(with: m.range(at: 2))
-        var value = ns.substring(with: m.range(at: 3)).trimmingCharacters(in: .whitespaces)
-        guard operand.hasPrefix("metadata[") else { return nil }
-        // operand.split('.')[1] after the path became `metadata.k1.k2`: the first key, up to a dot.
-        let firstKey = operand.dropFirst("metadata[".count + 1).prefix { $0 != "'" && $0 != "\"" }
-        let key = firstKey.split(separator: ".", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let c = Array(text)
+        guard !c.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\u{2028}" || $0 == "\u{2029}" }) else { return nil }
+        func isKeyChar(_ ch: Character) -> Bool { ch.isASCII && (ch.isLetter || ch.isNumber || ch == "_" || ch == ".") }
+        var i = 0
+        var firstKey: String?
+        if text.hasPrefix("metadata[") {
+            i = 8
+            while i < c.count, c[i] == "[" {
+                guard i + 1 < c.count, c[i + 1] == "'" || c[i + 1] == "\"" else { break }
+                var j = i + 2
+                while j < c.count, isKeyChar(c[j]) { j += 1 }
+                guard j > i + 2, j + 1 < c.count, c[j] == "'" || c[j] == "\"", c[j + 1] == "]" else { break }
+                if firstKey == nil { firstKey = String(c[(i + 2)..<j]) }
+                i = j + 2
+            }
+        }
+        if firstKey == nil {
+            // A plain identifier parses, but the pipe ignores operands that do not start with `metadata.`.
+            return nil
+        }
+        while i < c.count, c[i].isWhitespace { i += 1 }
+        let opStart = i
+        while i < c.count, ":><=!".contains(c[i]) { i += 1 }
+        guard i > opStart else { return nil }
+        let opText = String(c[opStart..<i])
+        while i < c.count, c[i].isWhitespace { i += 1 }
+        guard i < c.count else { return nil }
+        var value = String(c[i...]).trimmingCharacters(in: .whitespaces)
+        let key = firstKey?.split(separator: ".", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let op: APIMetadataCondition.Operator
         switch opText {
         case "!=": op = .notEquals

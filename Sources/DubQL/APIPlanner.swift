@@ -24,7 +24,9 @@ public enum APIPlanner {
 
     /// Plans a bound query; `nil` with errors when part of the condition can neither be sent nor
     /// evaluated on returned events.
-    public static func plan(_ query: BoundQuery) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
+    ///
+    /// `pageSize` caps the page size below Dub's 1000 (tests use it to exercise paging on small data).
+    public static func plan(_ query: BoundQuery, pageSize: Int = maximumPageSize) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
         var notes: [String] = []
         let normalized = Normalizer.normalize(query.condition)
         let time = planTime(query, notes: &notes)
@@ -74,7 +76,7 @@ public enum APIPlanner {
 
         let residualList = residualParts + time.residual
         let residual: BoundCondition? = residualList.isEmpty ? nil : (residualList.count == 1 ? residualList[0] : .and(residualList))
-        let paging = planPaging(query, residual: residual != nil, union: branches.count > 1)
+        let paging = planPaging(query, residual: residual != nil, union: branches.count > 1, cap: max(1, min(pageSize, maximumPageSize)))
         if residual != nil || branches.count > 1 || paging.takeRows > paging.pageSize || paging.skipRows > 0 {
             notes.append(pagingNote(paging, residual: residual != nil))
         }
@@ -167,7 +169,7 @@ public enum APIPlanner {
     /// Exact single requests skip whole pages. Unions read each request from its first page, at most
     /// OFFSET + LIMIT rows each; anything filtered locally reads pages of 1000 from the first page,
     /// since how many rows the residual keeps is unknown and requests, not bytes, are rate-limited.
-    static func planPaging(_ query: BoundQuery, residual: Bool, union: Bool) -> Paging {
+    static func planPaging(_ query: BoundQuery, residual: Bool, union: Bool, cap maximumPageSize: Int) -> Paging {
         let limit = query.limit, offset = query.offset
         if union && !residual {
             return Paging(pageSize: min(maximumPageSize, offset + limit), firstPage: 1, skipRows: offset, takeRows: limit)

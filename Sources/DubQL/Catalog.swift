@@ -146,6 +146,15 @@ public enum Catalog {
         index[name.lowercased()].map { fields[$0] }
     }
 
+    /// Looks a field up by its exact canonical name (what ``FieldRef/catalog(_:)`` holds); faster
+    /// than ``field(named:)`` for evaluators.
+    public static func field(canonical name: String) -> FieldSpec? {
+        canonicalIndex[name].map { fields[$0] }
+    }
+
+    private static let canonicalIndex: [String: Int] = Dictionary(
+        fields.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+
     /// The fields an event type has, in catalog order.
     public static func fields(for event: EventType) -> [FieldSpec] {
         fields.filter { $0.events.contains(event) }

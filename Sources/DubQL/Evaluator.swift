@@ -90,7 +90,7 @@ public enum Evaluator {
         case .json(let path):
             return event.json(at: path)
         case .catalog(let name):
-            guard let spec = Catalog.field(named: name) else { return nil }
+            guard let spec = Catalog.field(canonical: name) else { return nil }
             return value(of: spec, in: event)
         }
     }
