@@ -2,14 +2,27 @@
 // error token plus a diagnostic).
 
 /// A token without its decoded text: what the parser works on, so the hot path allocates nothing.
+///
+/// Offsets are stored in 32 bits (12 bytes a token instead of 24); ``Lexer/scan(_:)`` lexes at
+/// most ``Lexer/maximumInputSize`` bytes.
 public struct RawToken: Hashable, Sendable {
     public var kind: TokenKind
-    public var start: Int
-    public var end: Int
+    private var start32: UInt32
+    private var end32: UInt32
+
     public init(kind: TokenKind, start: Int, end: Int) {
         self.kind = kind
-        self.start = start
-        self.end = end
+        self.start32 = UInt32(clamping: start)
+        self.end32 = UInt32(clamping: end)
+    }
+
+    public var start: Int {
+        get { Int(start32) }
+        set { start32 = UInt32(clamping: newValue) }
+    }
+    public var end: Int {
+        get { Int(end32) }
+        set { end32 = UInt32(clamping: newValue) }
     }
     public var span: Span { Span(start: start, end: end) }
 }
@@ -32,16 +45,24 @@ public enum Lexer {
         return (tokens, diagnostics)
     }
 
+    /// The largest input lexed (4 GiB - 1 bytes); anything beyond is reported and ignored.
+    public static let maximumInputSize = Int(UInt32.max) - 1
+
     /// The raw tokens of `bytes` (comments and white space dropped) and the lexical diagnostics.
     public static func scan(_ bytes: [UInt8]) -> (tokens: [RawToken], diagnostics: [Diagnostic]) {
-        bytes.withUnsafeBufferPointer { buffer in
+        bytes.withUnsafeBufferPointer { whole in
+            let buffer = UnsafeBufferPointer(rebasing: whole.prefix(maximumInputSize))
             var scanner = Scanner(buffer)
             var tokens: [RawToken] = []
-            tokens.reserveCapacity(buffer.count / 4 + 1)
+            tokens.reserveCapacity(buffer.count / 5 + 16)
             while true {
                 let t = scanner.next()
                 tokens.append(t)
-                if t.kind == .endOfInput { break }
+                if case .endOfInput = t.kind { break }
+            }
+            if whole.count > buffer.count {
+                scanner.report(.strayCharacter, "input too large: only the first \(maximumInputSize) bytes are read",
+                               buffer.count, buffer.count)
             }
             return (tokens, scanner.diagnostics)
         }
@@ -88,11 +109,32 @@ public enum Lexer {
 
 @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
+// MARK: - Character classes
+
+/// A 256-entry table of byte classes for the scanner's hot loops.
+enum CharacterClass {
+    static let other: UInt8 = 0, space: UInt8 = 1, identifierStart: UInt8 = 2, digit: UInt8 = 3
+
+    /// Classes by byte, allocated once and never freed, so the scanner reads it without bounds
+    /// checks. An identifier continues while the class is `>= identifierStart` (letters, `_`, digits).
+    nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        t.initialize(repeating: other, count: 256)
+        for c in [32, 9, 10, 11, 12, 13] { t[c] = space }
+        for c in 48...57 { t[c] = digit }
+        for c in 65...90 { t[c] = identifierStart }
+        for c in 97...122 { t[c] = identifierStart }
+        t[95] = identifierStart
+        return UnsafePointer(t)
+    }()
+}
+
 // MARK: - Scanner
 
 /// The state of one pass over the bytes.
 struct Scanner {
     let b: UnsafeBufferPointer<UInt8>
+    let classes = CharacterClass.table
     var i = 0
     var diagnostics: [Diagnostic] = []
 
@@ -107,12 +149,22 @@ struct Scanner {
     mutating func next() -> RawToken {
         let n = b.count
         while i < n {
-            let c = b[i]
-            let start = i
+            // Runs of white space and the common token starts are decided by one table look-up.
+            var j = i
+            var c = b[j]
+            while classes[Int(c)] == CharacterClass.space {
+                j &+= 1
+                if j == n { i = n; return RawToken(kind: .endOfInput, start: n, end: n) }
+                c = b[j]
+            }
+            i = j
+            let start = j
+            switch classes[Int(c)] {
+            case CharacterClass.identifierStart: return word(start)
+            case CharacterClass.digit: return number(start)
+            default: break
+            }
             switch c {
-            case 32, 9, 10, 13, 12, 11:
-                i += 1
-                continue
             case 45 where i + 1 < n && b[i + 1] == 45: // -- comment
                 i += 2
                 while i < n, b[i] != 10 { i += 1 }
@@ -169,17 +221,21 @@ struct Scanner {
     mutating func word(_ start: Int) -> RawToken {
         let n = b.count
         var key: UInt64 = 0
-        var length = 0
-        while i < n, isIdentifierContinue(b[i]) {
-            if length < 8 { key |= UInt64(b[i] | 0x20) << (8 * UInt64(length)) }
-            length += 1
-            i += 1
+        var shift: UInt64 = 0
+        var j = start
+        while j < n {
+            let c = b[j]
+            guard classes[Int(c)] >= CharacterClass.identifierStart else { break }
+            if shift < 64 { key |= UInt64(c | 0x20) &<< shift }
+            shift &+= 8
+            j &+= 1
         }
-        if i < n, b[i] >= 0x80 { return stray(start) }
-        if length <= 8, let k = keywordTable(key) {
-            return RawToken(kind: .keyword(k), start: start, end: i)
+        i = j
+        if j < n, b[j] >= 0x80 { return stray(start) }
+        if shift <= 64, let k = keywordTable(key) {
+            return RawToken(kind: .keyword(k), start: start, end: j)
         }
-        return RawToken(kind: .identifier, start: start, end: i)
+        return RawToken(kind: .identifier, start: start, end: j)
     }
 
     /// Keyword lookup on the lower-cased word packed little-endian into a `UInt64`.
@@ -241,10 +297,10 @@ struct Scanner {
         let suffixStart = i
         while i < n, isIdentifierContinue(b[i]) || b[i] >= 0x80 { i += 1 }
         if suffixStart == i { return RawToken(kind: kind, start: start, end: i) }
-        let suffix = text(suffixStart, i)
-        if kind == .integer, !negative, DurationUnit(rawValue: suffix) != nil, digitsEnd > digitsStart {
+        if kind == .integer, !negative, digitsEnd > digitsStart, isDurationUnit(suffixStart, i) {
             return RawToken(kind: .duration, start: start, end: i)
         }
+        let suffix = text(suffixStart, i)
         var hints: [String] = []
         if kind == .integer, !negative, let unit = DurationUnit(rawValue: suffix.lowercased()) {
             hints.append("duration units are lower case: did you mean '\(text(start, suffixStart))\(unit.rawValue)'?")
@@ -253,6 +309,15 @@ struct Scanner {
         }
         report(.invalidNumber, "invalid number '\(text(start, i))'", start, i, hints: hints)
         return RawToken(kind: .error, start: start, end: i)
+    }
+
+    /// `m h d w y` or `mo`, compared on bytes (the hot path of durations).
+    @inline(__always) func isDurationUnit(_ s: Int, _ e: Int) -> Bool {
+        if e - s == 1 {
+            let c = b[s]
+            return c == 109 || c == 104 || c == 100 || c == 119 || c == 121
+        }
+        return e - s == 2 && b[s] == 109 && b[s + 1] == 111
     }
 
     @inline(__always) func isDateByte(_ c: UInt8) -> Bool {

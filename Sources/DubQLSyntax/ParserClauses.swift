@@ -140,12 +140,23 @@ extension Parser {
     }
 
     mutating func durationInstant(_ t: RawToken) -> Instant {
-        let text = slice(t)
-        let digits = text.prefix(while: { $0.isASCII && $0.isNumber })
-        let unit = DurationUnit(rawValue: String(text.dropFirst(digits.count))) ?? .days
-        guard let amount = Int(digits), amount <= 1_000_000 else {
-            error(.invalidInstant, "duration '\(text)' is too long", at: t.span)
-            return Instant(.duration(amount: 1, unit: unit), span: t.span)
+        // The lexer guarantees digits followed by a unit; read both from the bytes.
+        var amount = 0, i = t.start, tooLong = false
+        let bytes = source.bytes
+        while i < t.end, isDigit(bytes[i]) {
+            amount = amount * 10 + Int(bytes[i] - 48)
+            if amount > 1_000_000 { tooLong = true; amount = 1_000_000 }
+            i += 1
+        }
+        let unit: DurationUnit = switch bytes[min(i, t.end - 1)] {
+        case 109: t.end - i == 2 ? .months : .minutes
+        case 104: .hours
+        case 119: .weeks
+        case 121: .years
+        default: .days
+        }
+        if tooLong {
+            error(.invalidInstant, "duration '\(slice(t))' is too long: at most 1000000 units", at: t.span)
         }
         return Instant(.duration(amount: amount, unit: unit), span: t.span)
     }

@@ -55,6 +55,7 @@ extension Parser {
     /// The lexer's and the parser's diagnostics in source order, errors capped at the budget, with
     /// a final error when parsing stopped early.
     mutating func finishDiagnostics() -> [Diagnostic] {
+        if lexicalDiagnostics.isEmpty && diagnostics.isEmpty { return [] }
         var all = lexicalDiagnostics + diagnostics
         // Stable sort by position: the lexer saw the whole input, the parser only part of it.
         all = all.enumerated().sorted { a, b in
@@ -81,10 +82,10 @@ extension Parser {
 // MARK: - Suggestions
 
 /// "Did you mean" by edit distance.
-public enum Suggestions {
+enum Suggestions {
     /// The candidate closest to `word` (case-insensitive) when it is near enough to be a typo:
     /// at most one edit for short words, two for longer ones. Nil when nothing is close.
-    public static func closest(to word: String, among candidates: [String]) -> String? {
+    static func closest(to word: String, among candidates: [String]) -> String? {
         let w = Array(word.lowercased().unicodeScalars)
         guard !w.isEmpty, w.count <= 64 else { return nil }
         let limit = w.count <= 4 ? 1 : 2

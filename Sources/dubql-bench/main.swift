@@ -5,3 +5,4 @@ let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ group: String) -> Bool { requested.isEmpty || requested.contains(group) }
 
 // Groups (one line each): if wants("NAME") { NAMEBench.run() }
+if wants("syntax") { SyntaxBench.run() }

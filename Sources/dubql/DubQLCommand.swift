@@ -16,6 +16,8 @@ struct DubQLCommand: AsyncParsableCommand {
             """,
         version: DubQLVersion.string,
         subcommands: [
+            CheckCommand.self,
+            FmtCommand.self,
             ExplainCommand.self,
             QueryCommand.self,
             GenerateCommand.self,

@@ -1,0 +1,81 @@
+// `dubql fmt FILE... | -`: prints DubQL scripts in canonical form.
+
+import ArgumentParser
+import DubQLSyntax
+
+/// Parses scripts and prints them canonically: upper-case keywords, clauses in canonical order,
+/// minimal parentheses and quotes, one statement per line.
+struct FmtCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fmt",
+        abstract: "Print DubQL scripts in canonical form.",
+        discussion: """
+            Keywords are upper-cased, clauses put in the order WHERE, SINCE/BETWEEN, TIMEZONE, \
+            ORDER BY, LIMIT, OFFSET, PAGE, parentheses and quotes kept only where needed, and each \
+            statement written on one line ending with ';'. Comments are not kept (a warning says so).
+            A script with syntax errors is not printed: its diagnostics go to stderr (exit 65).
+            With --check nothing is printed; the exit status is 1 when a file is not canonical.
+
+            Example:
+              dubql fmt report.dql
+              echo "select clicks where country='US' limit 5" | dubql fmt -
+            """)
+
+    @Argument(help: ArgumentHelp("DubQL script files, or - for stdin.", valueName: "FILE"))
+    var files: [String]
+
+    @Flag(help: "Print nothing; exit 1 when a file is not in canonical form.")
+    var check = false
+
+    @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
+    var color: DiagnosticColorMode = .auto
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one FILE, or - for stdin") }
+    }
+
+    func run() throws {
+        let useColor = DiagnosticOutput.useColor(color)
+        var missing = false, failed = false, unformatted = false
+        var output = ""
+        for file in files {
+            guard let source = SourceInput.read(file, color: useColor) else {
+                missing = true
+                continue
+            }
+            let parsed = Parser.parse(source)
+            DiagnosticOutput.emit(parsed.diagnostics, source: source, color: useColor)
+            guard !parsed.hasErrors else {
+                failed = true
+                continue
+            }
+            let formatted = parsed.script.statements.isEmpty ? "" : Printer.print(parsed.script) + "\n"
+            if check {
+                if formatted != source.text {
+                    unformatted = true
+                    DiagnosticOutput.writeToStandardError("\(source.name): not in canonical form\n")
+                }
+            } else {
+                if FmtCommand.hasComments(source) {
+                    DiagnosticOutput.warning("\(source.name): comments are not kept by fmt", color: useColor)
+                }
+                output += formatted
+            }
+        }
+        print(output, terminator: "")
+        if missing { throw Exit.noInput }
+        if failed { throw Exit.dataError }
+        if unformatted { throw ExitCode(1) }
+    }
+
+    /// True when anything other than white space lies between the tokens (that is, a comment).
+    static func hasComments(_ source: SourceFile) -> Bool {
+        let tokens = Lexer.scan(source.bytes).tokens
+        var previousEnd = 0
+        for t in tokens {
+            if source.bytes[previousEnd..<t.start].contains(where: { !($0 == 32 || ($0 >= 9 && $0 <= 13)) }) { return true }
+            previousEnd = t.end
+        }
+        return false
+    }
+}
