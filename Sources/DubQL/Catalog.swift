@@ -247,7 +247,7 @@ private func buildFields() -> [FieldSpec] {
                       doc: "The decoded `\(p)` parameter of the destination URL (the API matches a substring)."))
     }
     f += [
-        spec("root", ["link.root"], .boolean, api: "root", .root, linkLevel: true, path: ["link", "key"], .isRoot,
+        spec("root", [], .boolean, api: "root", .root, linkLevel: true, path: ["link", "key"], .isRoot,
              values: Catalog.booleans, strict: true, doc: "True for the root link of a domain (`link.key` is `_root`)."),
         spec("qr", ["click.qr"], .boolean, api: "qr", .qr, path: ["click", "qr"],
              values: Catalog.booleans, strict: true, doc: "Deprecated QR flag; prefer `trigger = qr`."),

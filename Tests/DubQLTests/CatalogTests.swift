@@ -1,0 +1,81 @@
+// The catalog: lookups by name and alias, consistency of the table, and the README's field table
+// (which must be exactly `Catalog.markdownTable()`; re-record with DUBQL_RECORD=1).
+
+import DubQL
+import Foundation
+import Testing
+
+@Suite struct CatalogTests {
+    @Test(arguments: [
+        ("country", "country"), ("Country", "country"), ("CLICK.COUNTRY", "country"), ("link.key", "key"),
+        ("slug", "key"), ("link.id", "linkId"), ("customer.id", "customerId"), ("saleAmount", "sale.amount"),
+        ("utm_source", "utm_source"), ("link.domain", "domain"),
+    ])
+    func lookupIsCaseInsensitiveWithAliases(name: String, canonical: String) {
+        #expect(Catalog.field(named: name)?.name == canonical)
+    }
+
+    @Test func unknownNamesAreNil() {
+        #expect(Catalog.field(named: "contry") == nil)
+        #expect(Catalog.field(named: "metadata") == nil)
+    }
+
+    @Test func namesAndAliasesAreUnique() {
+        let all = Catalog.allNames.map { $0.lowercased() }
+        #expect(Set(all).count == all.count)
+    }
+
+    @Test func pushableFieldsHaveAParameterAndLocalFieldsAPath() {
+        for f in Catalog.fields {
+            if f.pushdown != .none { #expect(f.apiParameter != nil, "\(f.name)") }
+            if !f.localEvents.isEmpty && f.derivation == .path { #expect(!f.jsonPath.isEmpty, "\(f.name)") }
+            #expect(f.localEvents.isSubset(of: f.events), "\(f.name)")
+        }
+    }
+
+    @Test func everySeedParameterOfEventsIsInTheCatalog() {
+        let params = Set(Catalog.fields.compactMap(\.apiParameter))
+        for p in ["domain", "key", "linkId", "externalId", "tenantId", "tagId", "folderId", "groupId", "partnerId",
+                  "customerId", "country", "city", "region", "continent", "device", "browser", "os", "trigger", "referer",
+                  "refererUrl", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "url", "root",
+                  "saleType", "qr"] {
+            #expect(params.contains(p), "\(p)")
+        }
+    }
+
+    @Test func countryTableIsISO() {
+        #expect(Catalog.countries.count >= 249)
+        #expect(Catalog.countryCodes.contains("US") && Catalog.countryCodes.contains("DE"))
+        #expect(Catalog.countries.allSatisfy { $0.alpha2.count == 2 && $0.alpha3.count == 3 })
+        #expect(Catalog.field(named: "country")?.enumeratedValues?.contains("Unknown") == true)
+    }
+
+    @Test func enumeratedFieldsExposeTheirValues() {
+        #expect(Catalog.field(named: "continent")?.enumeratedValues == ["AF", "AN", "AS", "EU", "NA", "OC", "SA"])
+        #expect(Catalog.field(named: "trigger")?.enumeratedValues == ["qr", "link", "pageview", "deeplink"])
+        #expect(Catalog.field(named: "saleType")?.enumeratedValues == ["new", "recurring"])
+        #expect(Catalog.field(named: "device")?.enumeratedValues?.contains("Desktop") == true)
+    }
+
+    // MARK: - README
+
+    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("README.md")
+    static let begin = "<!-- fields-table:begin (generated from Catalog.markdownTable(); DUBQL_RECORD=1 swift test --filter CatalogTests) -->\n"
+    static let end = "\n<!-- fields-table:end -->"
+
+    @Test func readmeFieldTableMatchesTheCatalog() throws {
+        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        guard let b = text.range(of: Self.begin), let e = text.range(of: Self.end, range: b.upperBound..<text.endIndex) else {
+            Issue.record("README.md lacks the field table markers")
+            return
+        }
+        let table = String(text[b.upperBound..<e.lowerBound])
+        let expected = Catalog.markdownTable()
+        if ProcessInfo.processInfo.environment["DUBQL_RECORD"] == "1", table != expected {
+            try (String(text[..<b.upperBound]) + expected + String(text[e.lowerBound...])).write(to: Self.readme, atomically: false, encoding: .utf8)
+            return
+        }
+        #expect(table == expected)
+    }
+}
