@@ -48,7 +48,7 @@ public struct Binder {
 
     mutating func bindStatement(_ statement: Statement) -> BoundQuery? {
         let select = statement.select
-        guard let event = EventType(rawValue: select.event.text.lowercased()) ?? EventType(singular: select.event.text.lowercased()) else {
+        guard let event = EventType(rawValue: select.event.text.lowercased()) else {
             let near = Suggestions.nearest(to: select.event.text, in: Catalog.eventNames)
             error(.unknownEvent, "unknown event '\(select.event.text)': expected clicks, leads or sales", select.event.span,
                   hints: [Suggestions.hint(near)].compactMap { $0 })
