@@ -47,6 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-lifetime"), help: .hidden)
     var maxLifetime: Double?
 
+    /// Test-only: exit when the process that started the server goes away.
+    @Flag(name: .customLong("exit-with-parent"), help: .hidden)
+    var exitWithParent = false
+
     @Flag(name: .long, help: "Do not log one line per request.")
     var quiet = false
 
@@ -82,6 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
             Task.detached {
                 try? await Task.sleep(nanoseconds: UInt64(maxLifetime * 1_000_000_000))
                 standardError("dubql serve: --max-lifetime reached, exiting")
+                Foundation.exit(0)
+            }
+        }
+        if exitWithParent {
+            let parent = getppid()
+            Task.detached {
+                while getppid() == parent { try? await Task.sleep(nanoseconds: 200_000_000) }
                 Foundation.exit(0)
             }
         }

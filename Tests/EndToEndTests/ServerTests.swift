@@ -20,7 +20,8 @@ final class ServeProcess: @unchecked Sendable {
 
     init(_ arguments: [String], lifetime: Int = 120) throws {
         process.executableURL = DubQLBinary.url
-        process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--max-lifetime", String(lifetime)] + arguments
+        process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--max-lifetime", String(lifetime),
+                             "--exit-with-parent"] + arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["DUB_API_KEY", "DUB_API_URL"] { env[key] = nil }
         process.environment = env
@@ -130,6 +131,28 @@ enum APITestData {
                 guard r.status == 0 else { return .failure(ServeFailure(message: "generate failed: \(r.stderr)")) }
             }
             return .success(dir)
+        } catch {
+            return .failure(ServeFailure(message: "\(error)"))
+        }
+    }()
+
+    /// A small file of clicks, for tests that are about faults rather than data.
+    static let small: Result<String, ServeFailure> = {
+        do {
+            let path = try makeTemporaryDirectory().appendingPathComponent("small.ndjson").path
+            let r = try runDubQL(["generate", "--event", "clicks", "--count", "120", "--seed", "21", "--days", "20",
+                                  "--end", now, "--output", path])
+            return r.status == 0 ? .success(path) : .failure(ServeFailure(message: "generate failed: \(r.stderr)"))
+        } catch {
+            return .failure(ServeFailure(message: "\(error)"))
+        }
+    }()
+
+    /// One server over all the files, with the test key and clock, shared by the tests that only
+    /// read from it; it exits with the test process.
+    static let shared: Result<ServeProcess, ServeFailure> = {
+        do {
+            return .success(try ServeProcess(try dataArguments() + ["--now", now, "--api-key", key, "--quiet"], lifetime: 900))
         } catch {
             return .failure(ServeFailure(message: "\(error)"))
         }
