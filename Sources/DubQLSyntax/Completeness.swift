@@ -18,8 +18,7 @@ public enum Completeness {
     /// final `;` or when the statement is whole.
     public static func check(_ text: String) -> Status {
         let (tokens, lexical) = Lexer.scan(Array(text.utf8))
-        let end = text.utf8.count
-        for d in lexical where d.span.start < end {
+        for d in lexical {
             switch d.code {
             case .unterminatedString: return .incomplete(reason: "open quote")
             case .unterminatedQuotedIdentifier: return .incomplete(reason: "open back quote")
@@ -45,7 +44,8 @@ public enum Completeness {
         if let reason = trailingReason(last.kind) { return .incomplete(reason: reason) }
 
         let result = Parser.parse(SourceFile(name: "<buffer>", text: text))
-        if let atEnd = result.diagnostics.first(where: { $0.isError && $0.span.start >= end }) {
+        // Errors after the last token are about what is missing at the end.
+        if let atEnd = result.diagnostics.first(where: { $0.isError && $0.span.start >= last.end }) {
             return .incomplete(reason: atEnd.message)
         }
         return .complete

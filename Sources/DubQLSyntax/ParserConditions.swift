@@ -95,8 +95,9 @@ extension Parser {
                     }
                     if frames.count > 1 {
                         if let open = frames[top].open, !stopped {
+                            let before = diagnostics.count
                             expected("')'")
-                            if let last = diagnostics.last, last.code == .unexpectedToken, last.span == current.span {
+                            if diagnostics.count > before {
                                 diagnostics[diagnostics.count - 1].notes.append(
                                     DiagnosticNote("to close the '(' here", span: open.span))
                             }

@@ -26,7 +26,10 @@ extension Parser {
                 hints.append("did you mean '\(match)'?")
             }
         }
-        error(.unexpectedToken, "expected \(what), found \(describe(t))", at: t.span, hints: hints)
+        // At the end of input, point just after the last token rather than at trailing blank
+        // lines or comments, where the missing text belongs.
+        let span = t.kind == .endOfInput ? Span(at: previousEnd) : t.span
+        error(.unexpectedToken, "expected \(what), found \(describe(t))", at: span, hints: hints)
     }
 
     /// How a token is named in a message: its source text in quotes (shortened), or `end of input`.

@@ -72,7 +72,7 @@ struct ParserErrorTests {
         .init(marked: "SELECT clicks ORDER «timestamp»", code: .unexpectedToken, message: "expected 'BY'"),
         .init(marked: "SELECT clicks TIMEZONE «;»", code: .unexpectedToken, message: "expected a time zone"),
         .init(marked: "SELECT country, city «clicks»", code: .unexpectedToken, message: "expected 'FROM', found 'clicks'"),
-        .init(marked: "SELECT «»", code: .unexpectedToken, message: "expected an event name"),
+        .init(marked: "SELECT«» ", code: .unexpectedToken, message: "expected an event name"),
         .init(marked: "SELECT clicks «SELECT» leads", code: .unexpectedToken, message: "expected ';' before the next statement"),
         .init(marked: "SELECT clicks WHERE «``» = 1", code: .emptyName, message: "expected a name between the back quotes"),
         .init(marked: "SELECT clicks WHERE a «!» b", code: .strayCharacter, message: "unexpected character '!'", hint: "'!='"),

@@ -157,7 +157,16 @@ struct SentenceGenerator {
     private mutating func characters(_ e: EBNFExpression) -> String {
         switch e {
         case .terminal(let t): return t
-        case .reference(let r): return grammar.rules[r].map { characters($0) } ?? ""
+        case .reference(let r):
+            guard let rule = grammar.rules[r] else { return "" }
+            // A constrained part (a date inside a date-time) is retried on its own, which is far
+            // cheaper than retrying the whole token.
+            guard let constraint = constraints[r] else { return characters(rule) }
+            for _ in 0..<10_000 {
+                let text = characters(rule)
+                if constraint(text) { return text }
+            }
+            return characters(rule)
         case .special(let s): return special(s)
         case .sequence(let items): return items.map { characters($0) }.joined()
         case .alternatives(let options): return characters(pick(options))
