@@ -135,6 +135,7 @@ public struct EventLoader {
             let start = s.pos
             let lineEnd = lineMode == false ? buffer.count : nextNewline(buffer, from: start)
             var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
+            bounded.endsAtLineBreak = lineEnd < buffer.count
             do throws(EventParser.Failure) {
                 guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
                 do {

@@ -55,6 +55,8 @@ public struct JSONScanner {
     public let base: UnsafePointer<UInt8>
     public let end: Int
     public var pos: Int
+    /// True when ``end`` is the end of a line of NDJSON rather than of the input (for messages).
+    public var endsAtLineBreak = false
     /// Deepest nesting accepted; deeper input is an error rather than a stack overflow.
     public static let maxDepth = 256
 
@@ -76,7 +78,7 @@ public struct JSONScanner {
 
     /// Describes the byte at the cursor for an error message: `'x'`, `end of input`, `a line break`.
     public func found() -> String {
-        guard pos < end else { return "end of input" }
+        guard pos < end else { return endsAtLineBreak ? "end of line" : "end of input" }
         let b = base[pos]
         switch b {
         case 0x0A: return "end of line"
