@@ -362,8 +362,13 @@ struct Scanner {
                 : "U+\(String(b[start], radix: 16, uppercase: true).leftPadded(4))"
             var hints: [String] = []
             if b[start] == 33 { hints.append("'not equal' is written '!=' or '<>'") }
-            if b[start] == 47 || b[start] == 58 || b[start] == 64 {
-                hints.append("quote values that contain it: 'America/New_York'")
+            // `US-CA`, `America/New_York`, `a@b.c`: a value glued to the character wants quotes.
+            var s = start, e = start + 1
+            while s > 0, isValueByte(b[s - 1]) { s -= 1 }
+            while e < n, isValueByte(b[e]) { e += 1 }
+            if e - s > 1 && b[start] != 33 {
+                let word = text(s, e)
+                hints.append("to use '\(word)' as a value, quote it: \(Printer.quoted(word))")
             }
             report(.strayCharacter, "unexpected character \(shown)", start, start + 1, hints: hints)
             return RawToken(kind: .error, start: start, end: start + 1)
@@ -379,6 +384,11 @@ struct Scanner {
         report(.strayCharacter, "unexpected character '\(text(first, firstEnd))' in '\(word)'", first, firstEnd,
                hints: ["unquoted names and values are ASCII; quote the text: '\(word)'"])
         return RawToken(kind: .error, start: start, end: i)
+    }
+
+    /// Characters that people glue into unquoted values (`dub.sh`, `US-CA`, `a/b`, `x@y`).
+    func isValueByte(_ c: UInt8) -> Bool {
+        isIdentifierContinue(c) || c == 46 || c == 45 || c == 47 || c == 58 || c == 64 || c == 43 || c >= 0x80
     }
 
     func text(_ s: Int, _ e: Int) -> String {

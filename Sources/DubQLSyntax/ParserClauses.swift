@@ -23,9 +23,20 @@ extension Parser {
     /// `{ clause }` where
     /// `clause = where | time | timezone | order_by | limit | offset | page ;`
     mutating func parseClauses(into s: inout SelectStatement) {
-        while !atEnd && !stopped && kind != .semicolon {
+        var nextStatement = false
+        while !atEnd && !stopped && kind != .semicolon && !nextStatement {
             let before = index
+            let errorsBefore = errorCount
             let keywordSpan = current.span
+            defer {
+                // A clause that stopped at the token it complained about leaves its rest behind:
+                // skip it quietly, so that one mistake is reported once.
+                if errorCount > errorsBefore, !Parser.isStatementSync(kind),
+                   let last = diagnostics.last, last.span.start >= current.start {
+                    skip(until: { Parser.isStatementSync($0.kind) })
+                }
+                if index == before && !nextStatement { advance() } // progress guard
+            }
             switch kind {
             case .keyword(.where):
                 advance()
@@ -56,13 +67,14 @@ extension Parser {
                 let clause = parseIntegerClause()
                 if let first = s.page { duplicate("PAGE", at: keywordSpan, first: first.span) } else if let clause { s.page = clause }
             case .keyword(.select), .keyword(.explain):
-                return // the script reports the missing ';'
+                nextStatement = true // the script reports the missing ';'
             default:
-                expected("a clause (WHERE, SINCE, BETWEEN, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE) or ';'",
-                         suggesting: Parser.clauseKeywords + [.until])
+                let afterWhere = index > 0 && s.whereClause != nil && s.whereClause?.span.end == previousEnd
+                expected((afterWhere ? "AND, OR, " : "") + "a clause (WHERE, SINCE, BETWEEN, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE) or ';'",
+                         suggesting: Parser.clauseKeywords + [.until, .from, .and, .or],
+                         extraHints: [adjacentValueHint()].compactMap { $0 })
                 skip(until: { Parser.isStatementSync($0.kind) })
             }
-            if index == before { advance() } // progress guard
         }
     }
 
@@ -205,6 +217,7 @@ extension Parser {
         guard t.kind == .integer else {
             if t.kind == .error { advance(); return nil }
             expected("an integer after '\(slice(keyword).uppercased())'")
+            if isValueLike(t.kind) { advance() } // `LIMIT ten`: the word stands where the number belongs
             return nil
         }
         advance()

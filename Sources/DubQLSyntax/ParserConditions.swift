@@ -202,7 +202,10 @@ extension Parser {
                 }
                 if accept(.comma) != nil { continue }
                 if accept(.rightParen) != nil { break }
-                expected("',' or ')' in the IN list")
+                expected("',' or ')' in the IN list", extraHints: [adjacentValueHint()].compactMap { $0 })
+                // Skip the rest of the list, so the clause after it is not blamed too.
+                skip(until: { $0.kind == .rightParen || Parser.isStatementSync($0.kind) })
+                _ = accept(.rightParen)
                 break
             }
         }

@@ -16,10 +16,10 @@ extension Parser {
     /// Reports `expected <what>, found <current token>` at the current token. An error token was
     /// already reported by the lexer, so it is not reported again. When the current token is a
     /// word close to one of `suggesting`, the diagnostic hints at it.
-    mutating func expected(_ what: String, suggesting keywords: [Keyword] = []) {
+    mutating func expected(_ what: String, suggesting keywords: [Keyword] = [], extraHints: [String] = []) {
         let t = current
         guard t.kind != .error else { return }
-        var hints: [String] = []
+        var hints: [String] = extraHints
         if t.kind == .identifier, !keywords.isEmpty {
             let word = slice(t)
             if let match = Suggestions.closest(to: word.uppercased(), among: keywords.map(\.rawValue)) {
@@ -46,6 +46,26 @@ extension Parser {
             default: return "'\(shown)'"
             }
         }
+    }
+
+    /// When the current token touches a bare value before it (`dub.sh`, `US-CA`), a hint to quote
+    /// the whole run of touching tokens as one text value.
+    func adjacentValueHint() -> String? {
+        guard index > 0, current.start == tokens[index - 1].end else { return nil }
+        switch tokens[index - 1].kind {
+        case .identifier, .integer, .decimal, .duration, .date, .dateTime: break
+        default: return nil
+        }
+        var end = index
+        while end < tokens.count - 1, tokens[end].start == tokens[end - 1].end {
+            switch tokens[end].kind {
+            case .semicolon, .comma, .rightParen, .endOfInput: break
+            default: end += 1; continue
+            }
+            break
+        }
+        let text = source.slice(Span(start: tokens[index - 1].start, end: tokens[end - 1].end))
+        return "to use '\(text)' as a value, quote it: \(Printer.quoted(text))"
     }
 
     // MARK: - Recovery

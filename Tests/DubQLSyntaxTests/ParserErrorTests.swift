@@ -55,7 +55,7 @@ struct ParserErrorTests {
         .init(marked: "SELECT clicks WHERE country =«»", code: .unexpectedToken, message: "expected a value, found end of input"),
         .init(marked: "SELECT clicks WHERE country = «IN»", code: .unexpectedToken, message: "expected a value, found keyword 'IN'"),
         .init(marked: "SELECT clicks WHERE (a = 1«»", code: .unexpectedToken, message: "expected ')', found end of input"),
-        .init(marked: "SELECT clicks WHERE a = 1«)»", code: .unexpectedToken, message: "expected a clause"),
+        .init(marked: "SELECT clicks WHERE a = 1«)»", code: .unexpectedToken, message: "expected AND, OR, a clause (WHERE"),
         .init(marked: "SELECT clicks WHERE country IN (US,«)»", code: .unexpectedToken, message: "expected a value, found ')'"),
         .init(marked: "SELECT clicks WHERE country IN (US «DE»)", code: .unexpectedToken,
               message: "expected ',' or ')' in the IN list, found 'DE'"),
@@ -76,6 +76,16 @@ struct ParserErrorTests {
         .init(marked: "SELECT clicks «SELECT» leads", code: .unexpectedToken, message: "expected ';' before the next statement"),
         .init(marked: "SELECT clicks WHERE «``» = 1", code: .emptyName, message: "expected a name between the back quotes"),
         .init(marked: "SELECT clicks WHERE a «!» b", code: .strayCharacter, message: "unexpected character '!'", hint: "'!='"),
+        .init(marked: "SELECT clicks WHERE domain = dub«.»sh", code: .unexpectedToken, message: "expected AND, OR, a clause",
+              hint: "quote it: 'dub.sh'"),
+        .init(marked: "SELECT clicks WHERE domain IN (dub«.»sh, 'git.new')", code: .unexpectedToken,
+              message: "expected ',' or ')' in the IN list, found '.'", hint: "quote it: 'dub.sh'"),
+        .init(marked: "SELECT clicks WHERE region = US«-»CA", code: .strayCharacter, message: "unexpected character '-'",
+              hint: "quote it: 'US-CA'"),
+        .init(marked: "SELECT clicks WHERE a = 1 «ADN» b = 2", code: .unexpectedToken, message: "found 'ADN'",
+              hint: "did you mean 'AND'?"),
+        .init(marked: "SELECT country «FORM» clicks", code: .unexpectedToken, message: "found 'FORM'", hint: "did you mean 'FROM'?"),
+        .init(marked: "SELECT clicks «LIMTI» 5", code: .unexpectedToken, message: "found 'LIMTI'", hint: "did you mean 'LIMIT'?"),
     ]
 
     @Test(arguments: cases)
@@ -107,7 +117,15 @@ struct ParserErrorTests {
         let result = Parser.parse(text)
         let messages = result.diagnostics.map(\.message)
         #expect(messages.count == 5, "\(messages)")
+        #expect(messages.first == "expected a value, found keyword 'AND'")
         #expect(result.script.statements.map(\.select.event.text) == ["clicks", "sales"])
+    }
+
+    @Test func oneMistakeIsReportedOnce() {
+        for text in ["SELECT clicks WHERE domain IN (dub.sh, git.new) LIMIT 5", "SELECT clicks ORDER timestamp LIMIT 5",
+                     "SELECT clicks LIMIT x OFFSET 2", "SELECT clicks TIMEZONE ; SELECT leads"] {
+            #expect(Parser.parse(text).diagnostics.count == 1, "\(text): \(Parser.parse(text).diagnostics)")
+        }
     }
 
     @Test func stopsAfterTenErrors() {
