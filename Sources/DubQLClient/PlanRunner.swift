@@ -95,6 +95,7 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         while stream.buffer.isEmpty && !stream.exhausted {
             if Task.isCancelled { throw DubClientError.cancelled }
             let body: Data
+            stats.requests += 1
             do {
                 body = try await client.fetchPage(stream.request, page: stream.nextPage, limit: pageSize)
             } catch {
@@ -105,7 +106,6 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
                 }
                 throw error
             }
-            stats.requests += 1
             stream.nextPage += 1
             let events: [Event]
             do {

@@ -123,6 +123,30 @@ import Testing
         #expect(r.stderr.contains("the API did not answer within 1 s"))
     }
 
+    @Test func ctrlCCancelsARunningQuery() throws {
+        let server = try ServeProcess(["--data", try APITestData.small.get(), "--fault", "hang"])
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = DubQLBinary.url
+        process.arguments = ["query", "SELECT clicks LIMIT 1", "--api", "--api-url", server.url]
+        var env = ProcessInfo.processInfo.environment
+        env["DUB_API_KEY"] = Self.key
+        process.environment = env
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        usleep(800_000)
+        process.interrupt()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130)
+        #expect(stderr.contains("dubql: error: cancelled"))
+    }
+
     @Test func nothingListeningIsUnavailable() throws {
         let r = try Self.query("SELECT clicks LIMIT 1", url: "http://127.0.0.1:9", environment: ["DUBQL_API_RETRIES": "1"])
         #expect(r.status == 69)
