@@ -14,14 +14,33 @@ enum DiagnosticColorMode: String, ExpressibleByArgument, CaseIterable, Sendable 
 enum DiagnosticOutput {
     /// Whether output to stderr gets ANSI colours: `always` and `never` decide; `auto` (the
     /// default) colours only a terminal, and never when `NO_COLOR` is set (https://no-color.org).
-    static func useColor(_ mode: DiagnosticColorMode = .auto) -> Bool {
-        switch mode {
+    static func useColor(_ option: DiagnosticColorMode = .auto) -> Bool {
+        switch mode(option) {
         case .always: return true
         case .never: return false
         case .auto:
             if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
             return isatty(2) == 1
         }
+    }
+
+    /// The `--color` mode: `option` when it was given; otherwise what the command line says.
+    ///
+    /// The root command declares `--color` too, and swift-argument-parser hands an option that
+    /// both a command and its parent declare to the parent; reading the arguments keeps every
+    /// subcommand honouring it.
+    static func mode(_ option: DiagnosticColorMode) -> DiagnosticColorMode {
+        if option != .auto { return option }
+        var arguments = CommandLine.arguments.dropFirst()[...]
+        var found: DiagnosticColorMode?
+        while let argument = arguments.popFirst(), argument != "--" {
+            if argument == "--color", let value = arguments.first {
+                found = DiagnosticColorMode(rawValue: value) ?? found
+            } else if argument.hasPrefix("--color=") {
+                found = DiagnosticColorMode(rawValue: String(argument.dropFirst(8))) ?? found
+            }
+        }
+        return found ?? .auto
     }
 
     /// Renders `diagnostics` against `source` to stderr (`SOURCE:LINE:COL: error[DQLnnnn]: ...`,
