@@ -126,6 +126,18 @@ struct Interner {
         mask = m
     }
 
+    /// Calls `body` with the bytes of a value.
+    func withValue<T>(_ code: UInt32, _ body: (UnsafePointer<UInt8>, Int) -> T) -> T {
+        let s = starts[Int(code)], e = starts[Int(code) + 1]
+        return bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else {
+                var zero: UInt8 = 0
+                return withUnsafePointer(to: &zero) { body($0, 0) }
+            }
+            return body(base + s, e - s)
+        }
+    }
+
     /// The values as strings, index 0 being `nil`.
     func strings() -> [String?] {
         var out: [String?] = [nil]

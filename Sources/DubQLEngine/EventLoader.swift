@@ -2,6 +2,10 @@
 // from files, stdin or memory into an ``EventStore``, with positioned errors for malformed input.
 
 import DubQL
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // MARK: - Errors
 
@@ -35,31 +39,23 @@ public struct LoadOptions: Sendable {
 ///     var loader = EventLoader()
 ///     try loader.load(path: "events.ndjson")
 ///     let store = loader.finish()
+///
+/// Large NDJSON inputs are parsed on every core, in chunks cut at line breaks.
 public struct EventLoader {
     public var options: LoadOptions
     /// Malformed events skipped so far (with ``LoadOptions/skipInvalid``).
-    public private(set) var skipped = 0
+    public var skipped: Int { notes.count }
     /// The first skipped event's error, for the note that reports the count.
-    public private(set) var firstSkipped: LoadError?
+    public var firstSkipped: LoadError? { notes.first }
 
     private var buffers: [InputBuffer] = []
-    private var bufferIndex: [UInt16] = []
-    private var offsets: [Int] = []
-    private var lengths: [UInt32] = []
-    private var types: [UInt8] = []
-    private var timestamps: [Int64] = []
-    private var codes: [[UInt32]] = StringColumn.allCases.map { _ in [] }
-    private var interners: [Interner] = StringColumn.allCases.map { _ in Interner() }
-    private var amounts: [Double] = []
-    private var qr: [UInt8] = []
-    private var metadataStart: [UInt32] = []
-    private var metadataLength: [UInt32] = []
-    private var scratch: [UInt8] = []
+    private var rows = RowBuilder()
+    private var notes = SkipNotes()
 
     public init(options: LoadOptions = LoadOptions()) { self.options = options }
 
     /// Events loaded so far.
-    public var count: Int { timestamps.count }
+    public var count: Int { rows.count }
 
     /// Loads a file (`-` is stdin; `.gz` content is decompressed whatever the name).
     public mutating func load(path: String) throws -> Int {
@@ -81,22 +77,33 @@ public struct EventLoader {
         let before = count
         let index = UInt16(buffers.count)
         buffers.append(buffer)
-        var parser = EventParser(base: buffer.base, end: buffer.count)
         var s = JSONScanner(base: buffer.base, start: 0, end: buffer.count)
         s.skipWhitespace()
         if s.atEnd {
-            throw locate(buffer, JSONScanError(offset: 0, message: "empty input: expected a JSON array of events or NDJSON (one event per line)"), code: "DQL0505")
+            throw Self.locate(buffer, JSONScanError(offset: 0, message: "empty input: expected a JSON array of events or NDJSON (one event per line)"), code: "DQL0505")
         }
         if s.peek() == UInt8(ascii: "[") {
-            try loadArray(&s, &parser, buffer, index)
+            try Self.loadArray(&s, buffer, index, options, &rows, &notes)
         } else {
-            try loadStream(&s, &parser, buffer, index)
+            try loadStream(s.pos, buffer, index)
         }
+        buffer.releaseResidentPages()
         return count - before
     }
 
+    /// The store of everything loaded.
+    public func finish() -> EventStore {
+        EventStore(buffers: buffers, bufferIndex: rows.bufferIndex, offsets: rows.offsets, lengths: rows.lengths, types: rows.types,
+                   timestamps: rows.timestamps, codes: rows.codes, dictionaries: rows.interners.map { $0.strings() },
+                   amounts: rows.amounts, qr: rows.qr, metadataStart: rows.metadataStart, metadataLength: rows.metadataLength)
+    }
+
+    // MARK: Formats
+
     /// `[ {...}, {...} ]`: the body of a `GET /events` response.
-    private mutating func loadArray(_ s: inout JSONScanner, _ parser: inout EventParser, _ buffer: InputBuffer, _ index: UInt16) throws(LoadError) {
+    private static func loadArray(_ s: inout JSONScanner, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
+                                  _ rows: inout RowBuilder, _ notes: inout SkipNotes) throws(LoadError) {
+        var parser = EventParser(base: buffer.base, end: buffer.count)
         s.pos += 1
         s.skipWhitespace()
         if s.peek() == UInt8(ascii: "]") {
@@ -108,11 +115,11 @@ public struct EventLoader {
                 do throws(EventParser.Failure) {
                     guard s.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(s.error("an event object"), syntax: true) }
                     try parser.parse(&s)
-                    try add(parser, start: start, end: s.pos, index)
+                    try rows.add(parser, start: start, end: s.pos, index)
                 } catch {
                     // A wrong type or missing field leaves the JSON readable: skip the element when asked.
                     if !options.skipInvalid || error.syntax { throw locate(buffer, error.error, code: error.code) }
-                    note(locate(buffer, error.error, code: error.code))
+                    notes.append(locate(buffer, error.error, code: error.code))
                     s.pos = start
                     do { try s.skipValue() } catch { throw locate(buffer, error, code: "DQL0501") }
                 }
@@ -127,56 +134,112 @@ public struct EventLoader {
     }
 
     /// NDJSON (each event on its own line), or JSON objects one after another (`jq '.[]'` output).
-    private mutating func loadStream(_ s: inout JSONScanner, _ parser: inout EventParser, _ buffer: InputBuffer, _ index: UInt16) throws(LoadError) {
-        var lineMode: Bool?
-        while true {
-            s.skipWhitespace()
-            if s.atEnd { return }
-            let start = s.pos
-            let lineEnd = lineMode == false ? buffer.count : nextNewline(buffer, from: start)
-            var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
-            bounded.endsAtLineBreak = lineEnd < buffer.count
-            do throws(EventParser.Failure) {
-                guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
-                do {
-                    try parser.parse(&bounded)
-                } catch {
-                    // The first event does not end on its line: pretty-printed objects, not NDJSON.
-                    guard lineMode == nil, error.syntax, error.error.offset == lineEnd, lineEnd < buffer.count else { throw error }
-                    lineMode = false
-                    bounded = JSONScanner(base: buffer.base, start: start, end: buffer.count)
-                    try parser.parse(&bounded)
-                }
-                if lineMode == nil { lineMode = true }
-                let end = bounded.pos
-                if lineMode == true {
-                    bounded.skipWhitespace()
-                    if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
-                }
-                try add(parser, start: start, end: end, index)
-                s.pos = lineMode == true ? lineEnd : end
+    private mutating func loadStream(_ start: Int, _ buffer: InputBuffer, _ index: UInt16) throws(LoadError) {
+        // The first event decides: it ends on its line (NDJSON) or spans lines (pretty-printed objects).
+        let firstLineEnd = Self.nextNewline(buffer, from: start)
+        var probe = EventParser(base: buffer.base, end: buffer.count)
+        var bounded = JSONScanner(base: buffer.base, start: start, end: firstLineEnd)
+        let ndjson = bounded.peek() != UInt8(ascii: "{") || firstLineEnd == buffer.count
+            || (try? probe.parse(&bounded)) != nil || bounded.pos < firstLineEnd
+        guard ndjson else {
+            try Self.parseObjects(start, buffer.count, buffer, index, options, &rows, &notes)
+            return
+        }
+        let workers = CPU.activeProcessors
+        let remaining = buffer.count - start
+        guard workers > 1, remaining >= 16 << 20 else {
+            try Self.parseLines(start, buffer.count, buffer, index, options, &rows, &notes)
+            return
+        }
+        // Cut into chunks at line breaks; parse them at once; append in order.
+        var cuts = [start]
+        for k in 1..<workers {
+            let guess = max(start + remaining * k / workers, cuts[cuts.count - 1])
+            cuts.append(min(Self.nextNewline(buffer, from: guess) + 1, buffer.count))
+        }
+        cuts.append(buffer.count)
+        let results = ChunkResults(count: workers)
+        let opts = options, bounds = cuts
+        DispatchQueue.concurrentPerform(iterations: workers) { k in
+            var part = RowBuilder()
+            var partNotes = SkipNotes()
+            do throws(LoadError) {
+                try Self.parseLines(bounds[k], bounds[k + 1], buffer, index, opts, &part, &partNotes)
+                results.set(k, .success((part, partNotes)))
             } catch {
-                guard options.skipInvalid, lineMode != false else { throw locate(buffer, error.error, code: error.code) }
-                note(locate(buffer, error.error, code: error.code))
-                s.pos = lineEnd
+                results.set(k, .failure(error))
+            }
+        }
+        for k in 0..<workers {
+            switch results.get(k) {
+            case .success(let (part, partNotes))?:
+                rows.append(part)
+                notes.append(contentsOf: partNotes)
+            case .failure(let error)?:
+                throw error
+            case nil:
+                break
             }
         }
     }
 
-    private func nextNewline(_ buffer: InputBuffer, from: Int) -> Int {
-        var i = from
-        let base = buffer.base, n = buffer.count
-        while i < n && base[i] != 0x0A { i += 1 }
-        return i
+    /// Parses NDJSON lines in `[from, to)` (which start at line starts).
+    private static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
+                                   _ rows: inout RowBuilder, _ notes: inout SkipNotes) throws(LoadError) {
+        var parser = EventParser(base: buffer.base, end: buffer.count)
+        var s = JSONScanner(base: buffer.base, start: from, end: to)
+        while true {
+            s.skipWhitespace()
+            if s.atEnd { return }
+            let start = s.pos
+            let lineEnd = min(nextNewline(buffer, from: start), to)
+            var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
+            bounded.endsAtLineBreak = lineEnd < buffer.count
+            do throws(EventParser.Failure) {
+                guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
+                try parser.parse(&bounded)
+                let end = bounded.pos
+                bounded.skipWhitespace()
+                if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
+                try rows.add(parser, start: start, end: end, index)
+            } catch {
+                guard options.skipInvalid else { throw locate(buffer, error.error, code: error.code) }
+                notes.append(locate(buffer, error.error, code: error.code))
+            }
+            s.pos = lineEnd
+        }
     }
 
-    private mutating func note(_ error: LoadError) {
-        skipped += 1
-        if firstSkipped == nil { firstSkipped = error }
+    /// Parses JSON objects separated by any whitespace in `[from, to)`.
+    private static func parseObjects(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
+                                     _ rows: inout RowBuilder, _ notes: inout SkipNotes) throws(LoadError) {
+        var parser = EventParser(base: buffer.base, end: buffer.count)
+        var s = JSONScanner(base: buffer.base, start: from, end: to)
+        while true {
+            s.skipWhitespace()
+            if s.atEnd { return }
+            let start = s.pos
+            do throws(EventParser.Failure) {
+                guard s.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(s.error("an event object"), syntax: true) }
+                try parser.parse(&s)
+                try rows.add(parser, start: start, end: s.pos, index)
+            } catch {
+                if !options.skipInvalid || error.syntax { throw locate(buffer, error.error, code: error.code) }
+                notes.append(locate(buffer, error.error, code: error.code))
+                s.pos = start
+                do { try s.skipValue() } catch { throw locate(buffer, error, code: "DQL0501") }
+            }
+        }
+    }
+
+    private static func nextNewline(_ buffer: InputBuffer, from: Int) -> Int {
+        guard from < buffer.count else { return buffer.count }
+        guard let p = memchr(buffer.base + from, 0x0A, buffer.count - from) else { return buffer.count }
+        return UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self) - buffer.base
     }
 
     /// Turns a byte offset into line and column (only on errors, so a scan is fine).
-    func locate(_ buffer: InputBuffer, _ error: JSONScanError, code: String) -> LoadError {
+    static func locate(_ buffer: InputBuffer, _ error: JSONScanError, code: String) -> LoadError {
         var line = 1, lineStart = 0
         let end = min(error.offset, buffer.count)
         for i in 0..<end where buffer.base[i] == 0x0A {
@@ -184,63 +247,6 @@ public struct EventLoader {
             lineStart = i + 1
         }
         return LoadError(file: buffer.name, line: line, column: end - lineStart + 1, code: code, message: error.message)
-    }
-
-    // MARK: Adding rows
-
-    private mutating func add(_ p: EventParser, start: Int, end: Int, _ index: UInt16) throws(EventParser.Failure) {
-        guard let type = p.type else {
-            throw EventParser.Failure(JSONScanError(offset: start, message: "missing field 'event' (expected \"click\", \"lead\" or \"sale\")"), code: "DQL0504")
-        }
-        guard let ts = p.resolvedTimestamp() else {
-            throw EventParser.Failure(JSONScanError(offset: start, message: "missing field 'timestamp' (and no 'click.timestamp' to fall back on)"), code: "DQL0504")
-        }
-        let idColumn = type == 0 ? StringColumn.clickID : .eventID
-        guard p.starts[idColumn.rawValue] >= 0 else {
-            throw EventParser.Failure(JSONScanError(offset: start, message: "missing field '\(idColumn.path.joined(separator: "."))' (the \(EventType.allCases[Int(type)].singular) event's id)"), code: "DQL0504")
-        }
-        if type == 2 && p.amount.isNaN {
-            throw EventParser.Failure(JSONScanError(offset: start, message: "missing field 'sale.amount'"), code: "DQL0504")
-        }
-        guard end - start <= Int(UInt32.max) else {
-            throw EventParser.Failure(JSONScanError(offset: start, message: "event larger than 4 GiB"), code: "DQL0509")
-        }
-        for c in 0..<p.starts.count {
-            let s = p.starts[c]
-            guard s >= 0 else { codes[c].append(0); continue }
-            let e = p.ends[c]
-            if p.escaped[c] {
-                scratch.removeAll(keepingCapacity: true)
-                JSONScanner.unescape(UnsafeBufferPointer(start: p.base + s, count: e - s), into: &scratch)
-                let code = scratch.withUnsafeBufferPointer { b in
-                    b.baseAddress.map { interners[c].intern($0, b.count) }
-                } ?? interners[c].intern(p.base, 0)
-                codes[c].append(code)
-            } else {
-                codes[c].append(interners[c].intern(p.base + s, e - s))
-            }
-        }
-        bufferIndex.append(index)
-        offsets.append(start)
-        lengths.append(UInt32(end - start))
-        types.append(type)
-        timestamps.append(ts)
-        amounts.append(p.amount)
-        qr.append(p.qr)
-        if p.metadataStart >= 0 {
-            metadataStart.append(UInt32(p.metadataStart - start))
-            metadataLength.append(UInt32(p.metadataEnd - p.metadataStart))
-        } else {
-            metadataStart.append(0)
-            metadataLength.append(0)
-        }
-    }
-
-    /// The store of everything loaded.
-    public func finish() -> EventStore {
-        EventStore(buffers: buffers, bufferIndex: bufferIndex, offsets: offsets, lengths: lengths, types: types,
-                   timestamps: timestamps, codes: codes, dictionaries: interners.map { $0.strings() },
-                   amounts: amounts, qr: qr, metadataStart: metadataStart, metadataLength: metadataLength)
     }
 
     // MARK: Conveniences
@@ -258,4 +264,35 @@ public struct EventLoader {
         try loader.load(bytes: bytes, name: name)
         return loader.finish()
     }
+}
+
+// MARK: - Helpers
+
+/// Skipped events' errors (only the first is shown, but all are counted).
+typealias SkipNotes = [LoadError]
+
+/// Results of parallel chunks, each slot written by one worker.
+private final class ChunkResults: @unchecked Sendable {
+    private var slots: [Result<(RowBuilder, SkipNotes), LoadError>?]
+    private let lock = NSLockLike()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ r: Result<(RowBuilder, SkipNotes), LoadError>) { lock.locked { slots[k] = r } }
+    func get(_ k: Int) -> Result<(RowBuilder, SkipNotes), LoadError>? { lock.locked { slots[k] } }
+}
+
+/// A pthread mutex (the engine does not import Foundation).
+private final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+enum CPU {
+    /// Cores available to this process.
+    static var activeProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }

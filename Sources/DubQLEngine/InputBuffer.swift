@@ -25,6 +25,8 @@ public final class InputBuffer: @unchecked Sendable {
     public let count: Int
     private let release: @Sendable (UnsafeMutableRawPointer, Int) -> Void
     private let rawBase: UnsafeMutableRawPointer
+    /// True for memory-mapped files, whose pages the kernel can drop and re-read on demand.
+    public private(set) var isMapped = false
 
     private init(name: String, raw: UnsafeMutableRawPointer, count: Int, release: @escaping @Sendable (UnsafeMutableRawPointer, Int) -> Void) {
         self.name = name
@@ -43,6 +45,13 @@ public final class InputBuffer: @unchecked Sendable {
             if let s = src.baseAddress { raw.copyMemory(from: s, byteCount: bytes.count) }
         }
         self.init(name: name, raw: raw, count: bytes.count, release: { p, _ in p.deallocate() })
+    }
+
+    /// After loading, a mapped file's pages need not stay resident: rows only point into them, and
+    /// the few that are printed are read back from the page cache.
+    public func releaseResidentPages() {
+        guard isMapped, count > 0 else { return }
+        madvise(rawBase, count, MADV_DONTNEED)
     }
 
     /// The bytes as a buffer pointer.
@@ -71,6 +80,7 @@ public final class InputBuffer: @unchecked Sendable {
             }
             madvise(mapped, size, MADV_SEQUENTIAL)
             buffer = InputBuffer(name: path, raw: mapped, count: size, release: { p, n in munmap(p, n) })
+            buffer.isMapped = true
         }
         if isGzip(buffer) { return try gunzip(buffer) }
         return buffer

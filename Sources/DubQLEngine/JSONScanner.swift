@@ -121,6 +121,16 @@ public struct JSONScanner {
         var escapes = false
         try stringStopTable.withUnsafeBufferPointer { (table) throws(JSONScanError) in
             while true {
+                // Eight bytes at a time until one may stop the string (SWAR: `"`, `\\`, < 0x20, >= 0x80).
+                while pos + 8 <= end {
+                    let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                    let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
+                    let stop = ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- ones &* 0x20) & ~w) | w
+                    let m = stop & highs
+                    if m != 0 { pos += m.trailingZeroBitCount >> 3; break }
+                    pos += 8
+                }
                 while pos < end && !table[Int(base[pos])] { pos += 1 }
                 guard pos < end else {
                     throw JSONScanError(offset: pos, message: "expected '\"' to close the string, found end of input")

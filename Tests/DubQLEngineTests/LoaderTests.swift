@@ -221,3 +221,40 @@ struct LoaderTests {
         #expect(throws: InputError.self) { _ = try EventLoader.load(paths: ["/nonexistent/events.ndjson"]) }
     }
 }
+
+@Suite("Parallel loading")
+struct ParallelLoaderTests {
+    /// More than 16 MB of NDJSON is parsed in chunks on several cores; the result must be the same
+    /// as the single-threaded parse of the same events as a JSON array.
+    static let lines: [String] = {
+        let bytes = Generator(GeneratorOptions(event: .sales, count: 8_000, seed: 5, days: 5, end: 1_787_061_792_000)).bytes()
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    }()
+
+    @Test func chunkedNDJSONEqualsTheArray() throws {
+        let ndjson = Self.lines.joined(separator: "\n") + "\n"
+        #expect(ndjson.utf8.count > 16 << 20)
+        let chunked = try load(ndjson)
+        let array = try load("[" + Self.lines.joined(separator: ",") + "]")
+        #expect(chunked.count == Self.lines.count)
+        #expect(chunked.count == array.count)
+        for row in stride(from: 0, to: chunked.count, by: 97) {
+            #expect(chunked.eventID(row) == array.eventID(row))
+            #expect(chunked.timestamps[row] == array.timestamps[row])
+            #expect(chunked.string(.customerEmail, row) == array.string(.customerEmail, row))
+            #expect(chunked.saleType(row) == array.saleType(row))
+        }
+        #expect(Set((0..<chunked.count).map { chunked.string(.city, $0) }) == Set((0..<array.count).map { array.string(.city, $0) }))
+    }
+
+    @Test func errorsInLaterChunksNameTheirLine() {
+        var lines = Self.lines
+        lines[7_000] = #"{"event":"sale""#
+        do {
+            _ = try load(lines.joined(separator: "\n"))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "in.ndjson:7001:16: error[DQL0501]: expected ',' or '}' after an object member, found end of line")
+        }
+    }
+}
