@@ -6,3 +6,4 @@ func wants(_ group: String) -> Bool { requested.isEmpty || requested.contains(gr
 
 // Groups (one line each): if wants("NAME") { NAMEBench.run() }
 if wants("syntax") { SyntaxBench.run() }
+if wants("engine") { EngineBench.run() }
