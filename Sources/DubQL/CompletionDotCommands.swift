@@ -312,3 +312,10 @@ public enum DotCommandSuggestion {
         return previous[b.count]
     }
 }
+
+// MARK: - Diagnostic code
+
+extension DiagnosticCode {
+    /// A REPL or script dot-command that does not parse (`.mdoe json`, `.explain maybe`).
+    public static let invalidDotCommand: DiagnosticCode = "DQL0701"
+}

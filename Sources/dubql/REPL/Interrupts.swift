@@ -12,7 +12,15 @@ nonisolated(unsafe) var interruptReceived: Int32 = 0
 /// does not notice the first one.
 nonisolated(unsafe) var interruptForceExit: Int32 = 0
 
-private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
+/// The thread that reads the terminal. The command runs on a thread of Swift's pool, while the
+/// kernel may deliver SIGINT to any thread: the handler forwards it here so the read is interrupted.
+nonisolated(unsafe) var interruptTargetThread: pthread_t?
+
+private let interruptHandler: @convention(c) (Int32) -> Void = { signal in
+    if let target = interruptTargetThread, pthread_equal(target, pthread_self()) == 0 {
+        pthread_kill(target, signal)
+        return
+    }
     if interruptForceExit != 0 && interruptReceived != 0 {
         let message = "\ninterrupted\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
@@ -25,8 +33,10 @@ private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
 
 /// Installing the SIGINT handler and asking whether Ctrl-C was pressed.
 enum Interrupts {
-    /// Installs the handler with `sigaction`, without `SA_RESTART`, so that `read` returns `EINTR`.
+    /// Installs the handler with `sigaction`, without `SA_RESTART`, so that `read` returns `EINTR`
+    /// on the calling thread (the one that reads the terminal).
     static func install() {
+        interruptTargetThread = pthread_self()
         var action = sigaction()
         #if os(Linux)
         action.__sigaction_handler.sa_handler = interruptHandler
@@ -36,19 +46,16 @@ enum Interrupts {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
+        // Threads of Swift's pool start with asynchronous signals blocked: let this one take
+        // Ctrl-C (and libedit's suspend, resume and resize signals), or its reads never return.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGINT, SIGTSTP, SIGCONT, SIGWINCH, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// True when Ctrl-C was pressed since the last ``reset()``.
     static var pending: Bool { interruptReceived != 0 }
 
     static func reset() { interruptReceived = 0 }
-
-    /// Runs `body` (a query) with Ctrl-C armed to cancel it: the first press is recorded for the
-    /// query to notice, a second one ends the process.
-    static func whileRunning<T>(_ body: () async throws -> T) async rethrows -> T {
-        reset()
-        interruptForceExit = 1
-        defer { interruptForceExit = 0 }
-        return try await body()
-    }
 }

@@ -53,6 +53,37 @@ nonisolated(unsafe) var lineEditorCandidates: [String] = []
 /// Characters that end a word for completion: must match the completer's own notion of a word.
 nonisolated(unsafe) let lineEditorWordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n(),=<>!;") ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 
+/// libedit's `rl_getc_function`: reads one key from the terminal. Two reasons to replace the
+/// default: it retries reads interrupted by Ctrl-C (so the prompt would never notice), and it
+/// hands libedit single bytes, which mangles UTF-8 (`Zürich`). This one returns -1 (end of input)
+/// when Ctrl-C interrupted the read, and decodes a UTF-8 sequence into one code point.
+private let readKey: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { stream in
+    let fd = stream.map { fileno($0) } ?? 0
+    func byte() -> Int32 {
+        var b: UInt8 = 0
+        while true {
+            let n = read(fd, &b, 1)
+            if n == 1 { return Int32(b) }
+            if n < 0 && errno == EINTR {
+                if interruptReceived != 0 { return -1 }
+                continue
+            }
+            return -1
+        }
+    }
+    let first = byte()
+    guard first >= 0xC0 else { return first }
+    let extra = first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : 1
+    var scalar = first & (first >= 0xF0 ? 0x07 : first >= 0xE0 ? 0x0F : 0x1F)
+    for _ in 0..<extra {
+        let next = byte()
+        guard next >= 0 else { return -1 }
+        guard next & 0xC0 == 0x80 else { return 0xFFFD }
+        scalar = (scalar << 6) | (next & 0x3F)
+    }
+    return scalar
+}
+
 /// The application name libedit matches in `~/.editrc`.
 nonisolated(unsafe) let lineEditorName: UnsafeMutablePointer<CChar> = strdup("dubql") ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 
@@ -94,6 +125,7 @@ final class EditLineSource: LineSource {
         rl_readline_name = UnsafePointer(lineEditorName)
         lineEditorCompleter = completer
         rl_attempted_completion_function = attemptedCompletion
+        rl_getc_function = readKey
         rl_basic_word_break_characters = UnsafePointer(lineEditorWordBreaks)
         rl_completer_word_break_characters = lineEditorWordBreaks
         rl_initialize()
