@@ -22,8 +22,22 @@ struct DubQLCommand: AsyncParsableCommand {
             QueryCommand.self,
             GenerateCommand.self,
             ServeCommand.self,
+            ReplCommand.self,
+            RunCommand.self,
         ]
     )
+
+    /// `-e QUERY`: run one statement (as `dubql query QUERY`) instead of starting the REPL.
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run QUERY once (like dubql query) instead of starting the REPL.", valueName: "QUERY"))
+    var execute: String?
+
+    @OptionGroup var options: QueryOptions
+
+    /// No subcommand: the REPL (see REPL/REPL.swift), or `-e QUERY`.
+    func run() async throws {
+        let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
+        if code != Exit.ok { throw code }
+    }
 }
 
 /// The version `dubql --version` prints and the REPL banner shows.
