@@ -94,7 +94,9 @@ extension Parser {
                         continue haveOperand
                     }
                     if frames.count > 1 {
-                        if let open = frames[top].open, !stopped {
+                        // Not when the operand itself was just reported missing right here.
+                        let reportedHere = diagnostics.last.map { $0.span.start >= previousEnd } ?? false
+                        if let open = frames[top].open, !stopped, !reportedHere {
                             let before = diagnostics.count
                             expected("')'")
                             if diagnostics.count > before {
