@@ -55,7 +55,7 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
 
         while true {
             for index in streams.indices where streams[index].buffer.isEmpty && !streams[index].exhausted {
-                try await fill(&streams[index], plan: plan, pageSize: pageSize, seen: seen, stats: &stats)
+                try await fill(&streams[index], plan: plan, pageSize: pageSize, stats: &stats)
             }
             var best: Int?
             for index in streams.indices {
@@ -83,15 +83,17 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         var nextPage: Int
         var buffer: [Event] = []
         var exhausted = false
+        /// Ids this stream has fetched, to notice a server that answers every page alike.
+        var fetched = Set<String>()
     }
 
     /// Fetches pages of `stream` until it has a row that passes the residual or it ends.
     ///
     /// A short page is not the end (Dub drops events of deleted links after paging): only an
-    /// empty page is. A page whose events were all seen before also ends the stream, so that a
-    /// server that ignores `page` cannot keep the client busy forever.
-    private func fill(_ stream: inout Stream, plan: APIPlan, pageSize: Int, seen: Set<String>,
-                      stats: inout Statistics) async throws {
+    /// empty page is. A page whose events this stream fetched before also ends it, so that a
+    /// server that ignores `page` cannot keep the client busy forever. (Events another stream of
+    /// a union returned do not count: the requests overlap by design.)
+    private func fill(_ stream: inout Stream, plan: APIPlan, pageSize: Int, stats: inout Statistics) async throws {
         while stream.buffer.isEmpty && !stream.exhausted {
             if Task.isCancelled { throw DubClientError.cancelled }
             let body: Data
@@ -114,7 +116,9 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
                 throw DubClientError.invalidResponse("\(error)")
             }
             stats.eventsFetched += events.count
-            if events.isEmpty || events.allSatisfy({ seen.contains($0.eventID) }) {
+            var fresh = false
+            for event in events where stream.fetched.insert(event.eventID).inserted { fresh = true }
+            if !fresh {
                 stream.exhausted = true
                 return
             }

@@ -164,7 +164,7 @@ public struct DubServer: Sendable {
             case 403: failure = DubErrorResponse(.forbidden, "Unauthorized: Need higher plan.")
             case 404: failure = .notFound
             case 422: failure = DubErrorResponse(.unprocessableEntity, "too_big: limit: Max page size is 1000.")
-            case 429: failure = DubErrorResponse(.rateLimitExceeded, "Too many requests.", headers: [("Retry-After", "0")])
+            case 429: failure = DubErrorResponse(.rateLimitExceeded, "Too many requests.", headers: [("Retry-After", "1")])
             case 500...: failure = .internalError
             default: failure = DubErrorResponse(.badRequest, "Injected fault.")
             }
