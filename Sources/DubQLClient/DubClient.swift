@@ -88,7 +88,7 @@ public final class DubClient: Sendable {
         sessionConfiguration.timeoutIntervalForResource = configuration.timeout * 4
         sessionConfiguration.httpShouldSetCookies = false
         sessionConfiguration.urlCache = nil
-        self.session = URLSession(configuration: sessionConfiguration)
+        self.session = URLSession(configuration: sessionConfiguration, delegate: RedirectGuard(), delegateQueue: nil)
     }
 
     deinit { session.invalidateAndCancel() }
@@ -250,6 +250,20 @@ public final class DubClient: Sendable {
         case .api(let status, _, _, _), .httpStatus(let status, _): "the API answered HTTP \(status)"
         default: error.description
         }
+    }
+}
+
+// MARK: - Redirects
+
+/// Follows a redirect only to the same scheme, host and port, so the key in the `Authorization`
+/// header never goes to another server; any other redirect is answered as the 3xx it is.
+private final class RedirectGuard: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        let from = task.originalRequest?.url
+        let to = request.url
+        let same = from?.scheme == to?.scheme && from?.host == to?.host && from?.port == to?.port
+        completionHandler(same ? request : nil)
     }
 }
 

@@ -5,6 +5,7 @@ import DubQL
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 // MARK: - What answers /events
 
@@ -59,10 +60,10 @@ public struct DubServerConfiguration: Sendable {
 ///
 /// Kinds: an HTTP status (`500`, `503` ...) answered with Dub's error body, `html` (a 200 that is
 /// not JSON), `object` (a 200 JSON object), `close` (the connection closes before a body),
-/// `hang` (no answer for 3 seconds).
+/// `hang` (no answer for 3 seconds), `redirect` (a 302 to another host).
 public struct Fault: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        case status(Int), html, object, close, hang
+        case status(Int), html, object, close, hang, redirect
     }
     public var kind: Kind
     /// How many requests misbehave; `nil` for all of them.
@@ -83,6 +84,7 @@ public struct Fault: Sendable, Hashable {
         case "object": kind = .object
         case "close": kind = .close
         case "hang": kind = .hang
+        case "redirect": kind = .redirect
         default:
             guard let status = Int(name), (400...599).contains(status) else { return nil }
             kind = .status(status)
@@ -178,6 +180,8 @@ public struct DubServer: Sendable {
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"events\":[]}".utf8))
         case .close:
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: [], closeConnection: true)
+        case .redirect:
+            return Answer(status: 302, headers: [("Location", "http://127.0.0.2:9/events")], body: [])
         case .hang:
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("[]".utf8), delaySeconds: 3)
         }
@@ -199,9 +203,17 @@ public struct DubServer: Sendable {
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host
                 onListening("http://\(shownHost):\(port)")
-            }
+            },
+            logger: Self.quietLogger()
         )
         try await app.runService()
+    }
+
+    /// Hummingbird's own logger, kept to warnings: the request log above is the server's voice.
+    private static func quietLogger() -> Logger {
+        var logger = Logger(label: "dubql-serve")
+        logger.logLevel = .warning
+        return logger
     }
 
     private func respond(to request: Request) async -> Response {

@@ -102,6 +102,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let count = store.count
         let files = data.joined(separator: ", ")
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            standardError("dubql serve: warning: listening on \(host), not loopback: anyone who can reach it can read these events")
+        }
         let keyNote = apiKey == nil ? "any Bearer key is accepted" : "only the --api-key key is accepted"
         do {
             try await server.run { url in

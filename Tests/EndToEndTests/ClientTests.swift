@@ -87,6 +87,8 @@ import Testing
         ("html", "html", 69, "unexpected response from the API: the body is not JSON (text/html)"),
         ("object", "object", 69, "unexpected response from the API: a JSON object, expected a JSON array of events"),
         ("closed connection", "close", 69, "cannot reach the API at 127.0.0.1:"),
+        // The key is never sent to another host: such a redirect is not followed.
+        ("redirect elsewhere", "redirect", 69, "the API answered HTTP 302 without Dub's error body"),
     ]
 
     @Test(arguments: failures.map(\.id))
