@@ -274,14 +274,14 @@ typealias SkipNotes = [LoadError]
 /// Results of parallel chunks, each slot written by one worker.
 private final class ChunkResults: @unchecked Sendable {
     private var slots: [Result<(RowBuilder, SkipNotes), LoadError>?]
-    private let lock = NSLockLike()
+    private let lock = PthreadLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ k: Int, _ r: Result<(RowBuilder, SkipNotes), LoadError>) { lock.locked { slots[k] = r } }
     func get(_ k: Int) -> Result<(RowBuilder, SkipNotes), LoadError>? { lock.locked { slots[k] } }
 }
 
 /// A pthread mutex (the engine does not import Foundation).
-private final class NSLockLike: @unchecked Sendable {
+final class PthreadLock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }

@@ -2,6 +2,7 @@
 // fixtures and benchmarks): skewed but coherent geography, devices, links and customers.
 
 import DubQL
+import Dispatch
 
 // MARK: - Options
 
@@ -138,7 +139,7 @@ private struct CustomerInfo {
 // MARK: - Generator
 
 /// Writes synthetic events as NDJSON, newest first, as `GET /events` orders them.
-public struct Generator {
+public struct Generator: Sendable {
     public let options: GeneratorOptions
     private let links: [LinkInfo]
     private let customers: [CustomerInfo]
@@ -158,23 +159,41 @@ public struct Generator {
         return all
     }
 
-    /// Generates events, handing chunks of about 1 MiB of NDJSON to `sink`.
+    /// Events per block: each block has its own random stream, so blocks are made in parallel
+    /// and the output does not depend on the number of cores.
+    static let blockSize = 4096
+
+    /// Generates events, handing chunks of NDJSON (one or more blocks) to `sink`, in order.
     public func write(_ sink: ([UInt8]) throws -> Void) rethrows {
-        var r = SplitMix64(state: options.seed ^ 0xD1B5_4A32_D192_ED03 ^ UInt64(options.event.index))
+        let blocks = (options.count + Self.blockSize - 1) / Self.blockSize
+        let workers = max(1, min(CPU.activeProcessors, 8))
+        var next = 0
+        while next < blocks {
+            let batch = min(workers * 2, blocks - next)
+            let results = BlockResults(count: batch)
+            let first = next
+            let generator = self
+            DispatchQueue.concurrentPerform(iterations: batch) { k in
+                results.set(k, generator.block(first + k))
+            }
+            for k in 0..<batch { try sink(results.get(k)) }
+            next += batch
+        }
+    }
+
+    /// The NDJSON of block `b`.
+    func block(_ b: Int) -> [UInt8] {
+        var r = SplitMix64(state: options.seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(options.event.index) << 56 ^ UInt64(b) &* 0xD1B5_4A32_D192_ED03)
         var out: [UInt8] = []
-        out.reserveCapacity(1 << 21)
+        out.reserveCapacity(Self.blockSize * 2400)
         let span = Int64(max(options.days, 1)) * 86_400_000
         let step = max(span / Int64(max(options.count, 1)), 1)
-        for i in 0..<options.count {
-            let ts = options.end - Int64(i) * step - Int64(r.below(Int(step)))
+        for i in (b * Self.blockSize)..<min((b + 1) * Self.blockSize, options.count) {
+            let ts = options.end - Int64(i) * step - Int64(r.below(Int(min(step, 3_600_000))))
             event(&r, ts, &out)
             out.append(0x0A)
-            if out.count >= 1 << 20 {
-                try sink(out)
-                out.removeAll(keepingCapacity: true)
-            }
         }
-        if !out.isEmpty { try sink(out) }
+        return out
     }
 
     private func event(_ r: inout SplitMix64, _ ts: Int64, _ o: inout [UInt8]) {
@@ -184,10 +203,10 @@ public struct Generator {
         let browser = platform.browsers.pick(&r)
         let (referer, refererURL) = referers.pick(&r)
         let trigger = triggers.pick(&r)
-        let clickID = Generator.id(&r, 16)
+        let clickIDState = r.next()
         var url = link.url
         if r.chance(30) { url += utmVariants[r.below(utmVariants.count)] }
-        let ip = place.continent == "EU" ? "" : "\(r.below(223) + 1).\(r.below(256)).\(r.below(256)).\(r.below(254) + 1)"
+        let ipBits = place.continent == "EU" ? nil : Optional(r.next())
         let clickTime = options.event == .clicks ? ts : ts - Int64(r.below(3 * 86_400_000))
 
         o += #"{"event":""#.utf8; o += options.event.singular.utf8; o += #"","timestamp":""#.utf8
@@ -197,7 +216,7 @@ public struct Generator {
         if options.event != .clicks {
             eventName = options.event == .leads ? (r.chance(80) ? "Sign up" : "Demo request")
                 : (r.chance(70) ? "Invoice paid" : "Subscription created")
-            o += #","eventId":""#.utf8; o += Generator.id(&r, 16).utf8
+            o += #","eventId":""#.utf8; Generator.appendID(r.next(), 16, &o)
             o += #"","eventName":""#.utf8; o += eventName.utf8; o += "\"".utf8
         }
         var amount = 0
@@ -222,7 +241,7 @@ public struct Generator {
                 o += #","trial":"#.utf8; o += (r.chance(30) ? "true" : "false").utf8; o += "}".utf8
             }
         }
-        o += #","click":{"id":""#.utf8; o += clickID.utf8
+        o += #","click":{"id":""#.utf8; Generator.appendID(clickIDState, 16, &o)
         o += #"","timestamp":""#.utf8; TimestampFormatter.appendISO(clickTime, to: &o)
         o += #"","url":""#.utf8; o += url.utf8
         o += #"","country":""#.utf8; o += place.country.utf8
@@ -237,7 +256,7 @@ public struct Generator {
         o += #"","referer":""#.utf8; o += referer.utf8
         o += #"","refererUrl":""#.utf8; o += refererURL.utf8
         o += #"","qr":"#.utf8; o += (trigger == "qr" ? "true" : "false").utf8
-        o += #","ip":""#.utf8; o += ip.utf8; o += #""},"link":"#.utf8
+        o += #","ip":""#.utf8; Generator.appendIP(ipBits, &o); o += #""},"link":"#.utf8
         o += link.json
         if options.event != .clicks {
             o += #","customer":"#.utf8
@@ -248,7 +267,7 @@ public struct Generator {
             o += #","invoice_id":""#.utf8; o += invoice.utf8
             o += #"","payment_processor":""#.utf8; o += processor.utf8; o += "\"".utf8
         }
-        o += #","click_id":""#.utf8; o += clickID.utf8
+        o += #","click_id":""#.utf8; Generator.appendID(clickIDState, 16, &o)
         o += #"","link_id":""#.utf8; o += link.id.utf8
         o += #"","domain":""#.utf8; o += link.domain.utf8
         o += #"","key":""#.utf8; o += link.key.utf8
@@ -260,12 +279,35 @@ public struct Generator {
         o += #"","browser":""#.utf8; o += browser.utf8
         o += #"","os":""#.utf8; o += platform.os.utf8
         o += #"","qr":"#.utf8; o += (trigger == "qr" ? "1" : "0").utf8
-        o += #","ip":""#.utf8; o += ip.utf8; o += #""}"#.utf8
+        o += #","ip":""#.utf8; Generator.appendIP(ipBits, &o); o += #""}"#.utf8
     }
 
     // MARK: World building
 
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    /// Appends an `n`-character id drawn from `state`.
+    static func appendID(_ state: UInt64, _ n: Int, _ o: inout [UInt8]) {
+        var r = SplitMix64(state: state)
+        var x = r.next()
+        for i in 0..<n {
+            if i % 10 == 9 { x = r.next() }
+            o.append(alphabet[Int(x % 62)])
+            x /= 62
+        }
+    }
+
+    /// Appends a dotted IPv4 address drawn from `bits`, or nothing (EU visitors have no IP).
+    static func appendIP(_ bits: UInt64?, _ o: inout [UInt8]) {
+        guard let bits else { return }
+        let parts = [Int(bits % 223) + 1, Int((bits >> 8) % 256), Int((bits >> 16) % 256), Int((bits >> 24) % 254) + 1]
+        for (k, v) in parts.enumerated() {
+            if k > 0 { o.append(UInt8(ascii: ".")) }
+            if v >= 100 { o.append(UInt8(48 + v / 100)) }
+            if v >= 10 { o.append(UInt8(48 + v / 10 % 10)) }
+            o.append(UInt8(48 + v % 10))
+        }
+    }
 
     static func id(_ r: inout SplitMix64, _ n: Int) -> String {
         var bytes = [UInt8](repeating: 0, count: n)
@@ -356,4 +398,13 @@ public enum DemoData {
         }
         return loader.finish()
     }
+}
+
+/// Blocks made in parallel, each slot written by one worker.
+private final class BlockResults: @unchecked Sendable {
+    private var slots: [[UInt8]]
+    private let lock = PthreadLock()
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+    func set(_ k: Int, _ bytes: [UInt8]) { lock.locked { slots[k] = bytes } }
+    func get(_ k: Int) -> [UInt8] { lock.locked { slots[k] } }
 }
