@@ -241,8 +241,22 @@ struct Scanner {
         return RawToken(kind: .identifier, start: start, end: j)
     }
 
+    @inline(__always) func keywordTable(_ key: UInt64) -> Keyword? { Scanner.keyword(packed: key) }
+
+    /// The keyword an identifier-shaped word is, without building a string: its bytes, with
+    /// letters lower-cased (`| 0x20`), packed little-endian into a `UInt64`.
+    static func keyword(of word: some Collection<UInt8>) -> Keyword? {
+        guard word.count <= 8 else { return nil }
+        var key: UInt64 = 0, shift: UInt64 = 0
+        for c in word {
+            key |= UInt64(c | 0x20) &<< shift
+            shift &+= 8
+        }
+        return keyword(packed: key)
+    }
+
     /// Keyword lookup on the lower-cased word packed little-endian into a `UInt64`.
-    @inline(__always) func keywordTable(_ key: UInt64) -> Keyword? {
+    @inline(__always) static func keyword(packed key: UInt64) -> Keyword? {
         switch key {
         case 0x7463_656c_6573: .select
         case 0x6d6f_7266: .from

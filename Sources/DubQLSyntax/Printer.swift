@@ -140,7 +140,7 @@ public enum Printer {
     public static func isPlainIdentifier(_ text: String) -> Bool {
         let u = text.utf8
         guard let first = u.first, isIdentifierStart(first), u.allSatisfy(isIdentifierContinue) else { return false }
-        return Keyword(word: text) == nil
+        return Scanner.keyword(of: u) == nil
     }
 }
 
