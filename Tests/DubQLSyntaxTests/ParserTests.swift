@@ -81,6 +81,22 @@ struct ParserCanonicalTests {
         roundTrip(c.input, c.canonical)
     }
 
+    /// `a0 OR (a1 AND (a2 OR (...)))`: a tree as deep as the limit allows prints and round-trips.
+    @Test func deepestTreeRoundTrips() {
+        let depth = Parser.maximumDepth
+        var text = ""
+        for i in 0..<depth { text += "a\(i) \(i % 2 == 0 ? "OR" : "AND") (" }
+        text += "z" + String(repeating: ")", count: depth)
+        let result = Parser.parse("SELECT clicks WHERE " + text)
+        #expect(result.diagnostics.isEmpty)
+        let printed = Printer.print(result.script)
+        // Only each OR inside an AND needs parentheses.
+        #expect(printed.count(where: { $0 == "(" }) == depth / 2 - 1)
+        #expect(Parser.parse(printed).script.erasingSpans() == result.script.erasingSpans())
+        let tooDeep = Parser.parse("SELECT clicks WHERE (" + text + ")")
+        #expect(tooDeep.diagnostics.map(\.code) == [.nestingTooDeep])
+    }
+
     @Test func nestingUpToTheLimitParses() {
         let depth = Parser.maximumDepth
         let text = "SELECT clicks WHERE " + String(repeating: "NOT (", count: depth / 2) + "a"
