@@ -297,6 +297,55 @@ enum APITestData {
         #expect(Array(everything.prefix(500).reversed()) == ascending)
     }
 
+    /// What Dub's server does with parameters, seen through `dubql serve` (reference/dub-api.md §1-§3).
+    static let semantics: [(id: String, query: String, check: @Sendable ([String: Any]) -> Bool)] = [
+        ("plus is a space", "city=San+Jose", { click($0, "city") == "San Jose" }),
+        ("percent escapes", "city=San%20Jose", { click($0, "city") == "San Jose" }),
+        ("last repeated key wins", "country=US&country=DE", { click($0, "country") == "DE" }),
+        ("exclusion list", "country=-US,DE", { !["US", "DE"].contains(click($0, "country")) }),
+        ("utm substring", "utm_source=goog", { click($0, "url").contains("utm_source=goog") }),
+        ("region overrides country", "region=US-CA&country=DE", { click($0, "region") == "US-CA" }),
+        ("start rounds down to the day", "start=2026-08-10T13:45:00Z&end=2026-08-10T14:00:00Z",
+         { click($0, "timestamp").hasPrefix("2026-08-10") }),
+        // `start` is read as an instant (midnight UTC), then taken to the start of its day in the
+        // time zone: 2026-08-09 in New York. `end` likewise ends 2026-08-10 there.
+        ("start in a time zone", "start=2026-08-10&end=2026-08-10&timezone=America/New_York",
+         { let t = click($0, "timestamp"); return t >= "2026-08-09T04:00:00.000Z" && t <= "2026-08-11T03:59:59.999Z" }),
+        ("device is capitalised", "device=mobile", { click($0, "device") == "Mobile" }),
+        ("url ignores the query string", "url=https://acme.com/pricing", { click($0, "url").hasPrefix("https://acme.com/pricing") }),
+    ]
+
+    static func click(_ event: [String: Any], _ field: String) -> String {
+        (event["click"] as? [String: Any])?[field] as? String ?? ""
+    }
+
+    @Test(arguments: semantics.map(\.id))
+    func parametersMeanWhatTheyMeanOnDub(id: String) throws {
+        let c = try #require(Self.semantics.first { $0.id == id })
+        let server = try APITestData.shared.get()
+        let answer = try httpGet(server.url + "/events?interval=all&limit=1000&" + c.query, authorization: "Bearer \(APITestData.key)")
+        #expect(answer.status == 200, "\(answer.text.prefix(200))")
+        let events = try #require(answer.json as? [[String: Any]])
+        #expect(!events.isEmpty, "\(id): no events")
+        let outside = events.filter { !c.check($0) }.count
+        #expect(outside == 0, "\(id): \(outside) of \(events.count) events do not match")
+    }
+
+    @Test func linkIdSuppressesLinkLevelFilters() throws {
+        let server = try APITestData.shared.get()
+        func get(_ query: String) throws -> [[String: Any]] {
+            let answer = try httpGet(server.url + "/events?interval=all&limit=1000&" + query, authorization: "Bearer \(APITestData.key)")
+            return try #require(answer.json as? [[String: Any]])
+        }
+        let first = try #require(try get("limit=1").first)
+        let link = try #require(first["link"] as? [String: Any])
+        let id = try #require(link["id"] as? String), domain = try #require(link["domain"] as? String)
+        let byLink = try get("linkId=\(id)")
+        #expect(!byLink.isEmpty)
+        // A domain filter that excludes the link's own domain is ignored once linkId is set.
+        #expect(try get("linkId=\(id)&domain=-\(domain)").count == byLink.count)
+    }
+
     @Test func rateLimitAnswers429WithRetryAfterInEpochMilliseconds() throws {
         let server = try ServeProcess(try APITestData.dataArguments() + ["--rate-limit", "1"])
         defer { server.stop() }
