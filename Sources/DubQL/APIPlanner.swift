@@ -102,7 +102,7 @@ public enum APIPlanner {
             let singleValued: Bool
             switch p.field {
             case .metadata: singleValued = true
-            case .catalog(let name): singleValued = [.single, .region, .externalId, .key].contains(Catalog.field(named: name)?.pushdown)
+            case .catalog(let name): singleValued = [.single, .region, .externalId, .key].contains(Catalog.field(canonical: name)?.pushdown)
             case .json: singleValued = false
             }
             guard singleValued else { continue }
@@ -150,11 +150,8 @@ public enum APIPlanner {
     static func orderedParams(_ params: [String: String], event: EventType, time: [APIParameter], paging: Paging,
                               order: SortDirection) -> [APIParameter] {
         var out = [APIParameter("event", event.rawValue)]
-        var seen = Set<String>()
-        for spec in Catalog.fields {
-            guard let name = spec.apiParameter, !seen.contains(name), let v = params[name] else { continue }
-            seen.insert(name)
-            out.append(APIParameter(name, v))
+        for name in params.keys.filter({ $0 != "query" }).sorted(by: { Catalog.position(ofParameter: $0) < Catalog.position(ofParameter: $1) }) {
+            out.append(APIParameter(name, params[name] ?? ""))
         }
         if let q = params["query"] { out.append(APIParameter("query", q)) }
         out += time
@@ -215,7 +212,6 @@ public enum APIPlanner {
     static func planTime(_ query: BoundQuery, notes: inout [String]) -> TimePlan {
         var plan = TimePlan()
         let range = query.time
-        let cal = ZonedCalendar(identifier: query.timeZone) ?? .utc
         let zone = query.timeZone == "UTC" ? [] : [APIParameter("timezone", query.timeZone)]
         let earliest = Catalog.earliestInstant
         if range.end == nil, let preset = range.preset, let interval = intervals[preset] {
@@ -228,6 +224,8 @@ public enum APIPlanner {
             plan.params = [APIParameter("interval", "all")] + zone
             return plan
         }
+        // Only explicit ranges need the calendar (creating one costs microseconds).
+        let cal = ZonedCalendar(identifier: query.timeZone) ?? .utc
         var start = range.start ?? earliest
         if start < earliest { start = earliest }
         plan.params.append(APIParameter("start", formatInstant(start)))

@@ -22,7 +22,7 @@ struct ConjunctionPlan {
 enum Pushdowns {
     /// Fields whose values exported events lack: they must be sent or the query cannot run.
     static func isAPIOnly(_ field: FieldRef, event: EventType) -> Bool {
-        guard case .catalog(let name) = field, let spec = Catalog.field(named: name) else { return false }
+        guard case .catalog(let name) = field, let spec = Catalog.field(canonical: name) else { return false }
         return !spec.localEvents.contains(event)
     }
 
@@ -72,9 +72,9 @@ enum Pushdowns {
         }
 
         let regionValue = preds["region"].flatMap { singleValue($0) }
-        for spec in Catalog.fields {
-            guard let p = preds[spec.name], let param = spec.apiParameter else {
-                if let p = preds[spec.name] { keep(p) }
+        for name in preds.keys.sorted(by: { Catalog.position(ofCanonical: $0) < Catalog.position(ofCanonical: $1) }) {
+            guard let p = preds[name], let spec = Catalog.field(canonical: name), let param = spec.apiParameter else {
+                if let p = preds[name] { keep(p) }
                 continue
             }
             if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
@@ -151,7 +151,7 @@ enum Pushdowns {
         return plan
     }
 
-    static func linkLevel(_ name: String) -> Bool { Catalog.field(named: name)?.isLinkLevel ?? false }
+    static func linkLevel(_ name: String) -> Bool { Catalog.field(canonical: name)?.isLinkLevel ?? false }
 
     static func describe(_ values: [ScalarValue]) -> String {
         values.map { "'\($0.description)'" }.joined(separator: ", ")
@@ -162,7 +162,7 @@ enum Pushdowns {
     static func encodeList(_ p: BoundPredicate) -> String? {
         let texts = p.values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
         guard texts.count == p.values.count else { return nil }
-        let expressible = texts.filter { !$0.isEmpty && !$0.contains(",") }
+        let expressible = texts.filter { !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: ",")) }
         if p.op == .notIn {
             guard !expressible.isEmpty else { return nil }
             return "-" + expressible.joined(separator: ",")

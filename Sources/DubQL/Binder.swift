@@ -246,6 +246,14 @@ public struct Binder {
     }
 
     mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span) {
+        // Only a field that occurs twice, or one with a closed set of values, can fold to a constant.
+        let fields = APIPlanner.predicates(in: c).map(\.field)
+        var seen: [FieldRef] = []
+        let mayFold = fields.contains { f in
+            defer { seen.append(f) }
+            return seen.contains(f) || Normalizer.closedDomain(f) != nil
+        }
+        guard mayFold else { return }
         switch Normalizer.normalize(c) {
         case .constant(false)?:
             warning(.neverTrue, "this condition can never be true: the query returns no rows", span)

@@ -152,6 +152,13 @@ public enum Catalog {
         canonicalIndex[name].map { fields[$0] }
     }
 
+    /// The position of a field (by canonical name) or of an API parameter in the catalog, for stable orders.
+    public static func position(ofCanonical name: String) -> Int { canonicalIndex[name] ?? Int.max }
+    public static func position(ofParameter name: String) -> Int { parameterIndex[name] ?? Int.max }
+
+    private static let parameterIndex: [String: Int] = Dictionary(
+        fields.enumerated().compactMap { e in e.element.apiParameter.map { ($0, e.offset) } }, uniquingKeysWith: { a, _ in a })
+
     private static let canonicalIndex: [String: Int] = Dictionary(
         fields.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
 

@@ -79,32 +79,28 @@ public enum Normalizer {
     /// Merges the IN/NOT IN predicates of each field among the operands of one AND or OR, keeping
     /// the first occurrence's position; removes duplicates.
     static func merge(_ operands: [BoundCondition], conjunctive: Bool) -> BoundCondition {
-        var order: [FieldRef?] = []
-        var groups: [FieldRef: [BoundPredicate]] = [:]
-        var others: [BoundCondition] = []
-        var otherKeys = Set<BoundCondition>()
+        // Operands are few: linear scans beat hashing here (the planner runs in microseconds).
+        var items: [BoundCondition] = []
+        var groups: [(field: FieldRef, predicates: [BoundPredicate], slot: Int)] = []
+        var erasedOthers: [BoundCondition] = []
         for o in operands {
             if case .predicate(let p) = o, p.op == .in || p.op == .notIn {
-                if groups[p.field] == nil { order.append(p.field) }
-                groups[p.field, default: []].append(p)
+                if let g = groups.firstIndex(where: { $0.field == p.field }) {
+                    groups[g].predicates.append(p)
+                } else {
+                    groups.append((p.field, [p], items.count))
+                    items.append(o)
+                }
             } else {
                 let key = erased(o)
-                guard !otherKeys.contains(key) else { continue }
-                otherKeys.insert(key)
-                order.append(nil)
-                others.append(o)
+                guard !erasedOthers.contains(key) else { continue }
+                erasedOthers.append(key)
+                items.append(o)
             }
         }
+        for g in groups { items[g.slot] = mergeGroup(g.predicates, conjunctive: conjunctive) }
         var result: [BoundCondition] = []
-        var otherIndex = 0
-        for field in order {
-            let item: BoundCondition
-            if let field, let group = groups[field] {
-                item = mergeGroup(group, conjunctive: conjunctive)
-            } else {
-                item = others[otherIndex]
-                otherIndex += 1
-            }
+        for item in items {
             switch (item, conjunctive) {
             case (.constant(false), true): return .constant(false)
             case (.constant(true), false): return .constant(true)

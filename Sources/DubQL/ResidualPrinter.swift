@@ -53,7 +53,7 @@ public enum ResidualPrinter {
     }
 
     static func isBooleanField(_ f: FieldRef) -> Bool {
-        if case .catalog(let n) = f { return Catalog.field(named: n)?.type == .boolean }
+        if case .catalog(let n) = f { return Catalog.field(canonical: n)?.type == .boolean }
         return false
     }
 
