@@ -10,15 +10,18 @@ import Foundation
 
 /// A request the API rejects: HTTP status, Dub error code and message (`too_big: limit: Max page size is 1000.`).
 public struct APIModelError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The HTTP status (422 for validation, 400 ...).
     public var status: Int
     /// Dub's error code (`unprocessable_entity`, `bad_request`).
     public var code: String
+    /// The message exactly as Dub writes it.
     public var message: String
     public init(status: Int = 422, code: String = "unprocessable_entity", message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
+    /// `422 unprocessable_entity: too_big: limit: Max page size is 1000.`
     public var description: String { "\(status) \(code): \(message)" }
 
     static func zod(_ issue: String, _ path: String, _ message: String) -> APIModelError {
@@ -30,7 +33,9 @@ public struct APIModelError: Error, Hashable, Sendable, CustomStringConvertible 
 
 /// One advanced-filter parameter after `parseFilterValue`: an include or an exclude list.
 public struct APIFilter: Hashable, Sendable, Codable {
+    /// True for `NOT IN` (a leading `-`).
     public var negated: Bool
+    /// The values, split on `,`, empty ones removed, not trimmed.
     public var values: [String]
     public init(negated: Bool, values: [String]) {
         self.negated = negated
@@ -63,34 +68,45 @@ public enum APILinkLookup: Hashable, Sendable, Codable {
 
 /// One condition of the `query` parameter after Dub's metadata query parser.
 public struct APIMetadataCondition: Hashable, Sendable, Codable {
+    /// The comparison of one condition.
     public enum Operator: String, Hashable, Sendable, Codable {
         case equals, notEquals, greaterThan, lessThan, greaterThanOrEqual, lessThanOrEqual
     }
     /// The top-level metadata key (the only part the pipe uses).
     public var key: String
     public var op: Operator
+    /// The value after trimming, unquoting and stripping `;`, `\\`, `--`, `/*`, `*/`.
     public var value: String
 }
 
 /// The parameters of one `GET /events` request as Dub's server understands them.
 public struct APIQuery: Hashable, Sendable {
+    /// `event` (default `clicks`).
     public var event: EventType
     /// Advanced filters by parameter name, link-level and event-level, as the server applies them
     /// (suppressed link-level filters already removed).
     public var filters: [String: APIFilter]
+    /// The single link the server resolves first, if any.
     public var linkLookup: APILinkLookup?
+    /// `customerId`, compared with `customer.id`.
     public var customerId: String?
     /// `region=CC-SUB`: `country` becomes `CC` and the stored subdivision must be `SUB`.
     public var regionSubdivision: String?
+    /// `root`, unless a link filter suppresses it.
     public var root: Bool?
+    /// `saleType`, only for sales.
     public var saleType: String?
+    /// The parsed `query` conditions, all AND-ed.
     public var metadata: [APIMetadataCondition]
     /// Inclusive bounds in epoch ms.
     public var start: Int64
     public var end: Int64
+    /// The time zone after `sanitizeTimezone` (invalid names become `UTC`).
     public var timeZone: String
+    /// 1-based page and page size.
     public var page: Int
     public var limit: Int
+    /// `sortOrder`, or the deprecated `order` when it is not `desc`.
     public var order: SortDirection
 
     /// `(page - 1) * limit`.

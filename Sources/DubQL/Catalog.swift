@@ -96,6 +96,7 @@ public struct FieldSpec: Hashable, Sendable {
     public var name: String
     /// Other names accepted for it (`click.country`); lookup is case-insensitive.
     public var aliases: [String]
+    /// The type values are checked against.
     public var type: FieldType
     /// Events for which the field exists in the language.
     public var events: Set<EventType>
@@ -103,11 +104,13 @@ public struct FieldSpec: Hashable, Sendable {
     public var localEvents: Set<EventType>
     /// The `GET /events` parameter, when the field has one.
     public var apiParameter: String?
+    /// How a condition on the field reaches the API.
     public var pushdown: Pushdown
     /// True for link-level filters that the API ignores once `linkId` is set.
     public var isLinkLevel: Bool
     /// Where the value is in the event JSON (`["click", "country"]`).
     public var jsonPath: [String]
+    /// How the value is read from an event.
     public var derivation: Derivation
     /// The values the field takes, when they are a known set (completion, hints).
     public var enumeratedValues: [String]?

@@ -17,7 +17,9 @@ public struct CompiledStatement: Hashable, Sendable {
 
 /// A parsed and bound script.
 public struct Compilation: Sendable {
+    /// The text as compiled; diagnostics point into it.
     public var source: SourceFile
+    /// The statements, bound; empty when the script did not parse.
     public var statements: [CompiledStatement]
     /// Every diagnostic, lexical to binding, in source order.
     public var diagnostics: [Diagnostic]

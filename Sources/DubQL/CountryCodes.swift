@@ -5,8 +5,11 @@
 
 /// One ISO 3166-1 country: its alpha-2 code (what Dub stores), alpha-3 code and English name.
 public struct Country: Hashable, Sendable {
+    /// `US`.
     public var alpha2: String
+    /// `USA`.
     public var alpha3: String
+    /// `United States`.
     public var name: String
 }
 

@@ -49,6 +49,24 @@ enum Golden {
         #expect(Golden.cases.count >= 60)
     }
 
+    /// Every `/events` parameter of the seed list is sent by some golden query (`sortBy` is never
+    /// sent: `timestamp` is its only value and the default; `qr` is checked locally, see the README).
+    @Test func corpusSendsEverySeedParameter() throws {
+        var sent = Set<String>()
+        for name in Golden.cases {
+            let text = try String(contentsOf: Golden.directory.appendingPathComponent(name + ".expected"), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("`--FETCH") || line.contains("|--FETCH") || line.contains("`--FETCH") {
+                guard let q = line.split(separator: "?", maxSplits: 1).last else { continue }
+                for pair in q.split(separator: "&") { sent.insert(String(pair.split(separator: "=").first ?? "")) }
+            }
+        }
+        let seed = ["event", "page", "limit", "sortOrder", "domain", "key", "linkId", "externalId", "interval", "start", "end",
+                    "timezone", "tenantId", "tagId", "folderId", "groupId", "partnerId", "customerId", "country", "city", "region",
+                    "continent", "device", "browser", "os", "trigger", "referer", "refererUrl", "utm_source", "utm_medium",
+                    "utm_campaign", "utm_term", "utm_content", "url", "root", "saleType", "query"]
+        #expect(seed.filter { !sent.contains($0) } == [])
+    }
+
     @Test(arguments: Golden.cases)
     func golden(_ name: String) throws {
         let dql = Golden.directory.appendingPathComponent(name + ".dql")
