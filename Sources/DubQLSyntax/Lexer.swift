@@ -68,6 +68,16 @@ public enum Lexer {
         }
     }
 
+    /// The spans of the comments in `bytes` (`-- ...` without its line end, `/* ... */`), in order.
+    public static func comments(in bytes: [UInt8]) -> [Span] {
+        bytes.withUnsafeBufferPointer { whole in
+            var scanner = Scanner(UnsafeBufferPointer(rebasing: whole.prefix(maximumInputSize)))
+            scanner.comments = []
+            while case let t = scanner.next(), t.kind != .endOfInput {}
+            return scanner.comments ?? []
+        }
+    }
+
     /// The text a ``Token`` carries: quotes removed and doubled quotes resolved for strings and
     /// quoted identifiers, empty for punctuation and operators, otherwise the source text.
     static func decodedText(of token: RawToken, in b: UnsafeBufferPointer<UInt8>) -> String {
@@ -137,6 +147,8 @@ struct Scanner {
     let classes = CharacterClass.table
     var i = 0
     var diagnostics: [Diagnostic] = []
+    /// Where comments are collected, when someone wants them (the formatter).
+    var comments: [Span]?
 
     init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
 
@@ -170,6 +182,7 @@ struct Scanner {
             case 45 where i + 1 < n && b[i + 1] == 45: // -- comment
                 i += 2
                 while i < n, b[i] != 10 { i += 1 }
+                comments?.append(Span(start: start, end: i > start + 2 && b[i - 1] == 13 ? i - 1 : i))
                 continue
             case 47 where i + 1 < n && b[i + 1] == 42: // /* comment */
                 i += 2
@@ -180,6 +193,7 @@ struct Scanner {
                     report(.unterminatedComment, "unterminated block comment", start, start + 2,
                            hints: ["close it with '*/'"])
                 }
+                comments?.append(Span(start: start, end: i))
                 continue
             default:
                 break

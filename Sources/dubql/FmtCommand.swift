@@ -12,7 +12,8 @@ struct FmtCommand: ParsableCommand {
         discussion: """
             Keywords are upper-cased, clauses put in the order WHERE, SINCE/BETWEEN, TIMEZONE, \
             ORDER BY, LIMIT, OFFSET, PAGE, parentheses and quotes kept only where needed, and each \
-            statement written on one line ending with ';'. Comments are not kept (a warning says so).
+            statement written on one line ending with ';'. Comments are kept on their own lines; one inside a \
+            statement moves before it (a warning says so).
             A script with syntax errors is not printed: its diagnostics go to stderr (exit 65).
             With --check nothing is printed; the exit status is 1 when a file is not canonical.
 
@@ -43,21 +44,20 @@ struct FmtCommand: ParsableCommand {
                 missing = true
                 continue
             }
-            let parsed = Parser.parse(source)
-            DiagnosticOutput.emit(parsed.diagnostics, source: source, color: useColor)
-            guard !parsed.hasErrors else {
+            let result = ScriptFormatter.format(source)
+            DiagnosticOutput.emit(result.diagnostics, source: source, color: useColor)
+            guard let formatted = result.text else {
                 failed = true
                 continue
             }
-            let formatted = parsed.script.statements.isEmpty ? "" : Printer.print(parsed.script) + "\n"
             if check {
                 if formatted != source.text {
                     unformatted = true
                     DiagnosticOutput.writeToStandardError("\(source.name): not in canonical form\n")
                 }
             } else {
-                if FmtCommand.hasComments(source) {
-                    DiagnosticOutput.warning("\(source.name): comments are not kept by fmt", color: useColor)
+                if result.movedComments {
+                    DiagnosticOutput.warning("\(source.name): comments inside a statement were moved before it", color: useColor)
                 }
                 output += formatted
             }
@@ -66,16 +66,5 @@ struct FmtCommand: ParsableCommand {
         if missing { throw Exit.noInput }
         if failed { throw Exit.dataError }
         if unformatted { throw ExitCode(1) }
-    }
-
-    /// True when anything other than white space lies between the tokens (that is, a comment).
-    static func hasComments(_ source: SourceFile) -> Bool {
-        let tokens = Lexer.scan(source.bytes).tokens
-        var previousEnd = 0
-        for t in tokens {
-            if source.bytes[previousEnd..<t.start].contains(where: { !($0 == 32 || ($0 >= 9 && $0 <= 13)) }) { return true }
-            previousEnd = t.end
-        }
-        return false
     }
 }

@@ -23,6 +23,10 @@ func checkInvariants(_ text: String, _ context: String, sourceLocation: Testing.
     #expect(result.diagnostics.filter(\.isError).count <= Parser.maximumErrors, sourceLocation: sourceLocation)
     _ = DiagnosticRenderer.render(result.diagnostics, in: source, color: true)
     _ = Completeness.check(text)
+    if let formatted = ScriptFormatter.format(source).text {
+        #expect(ScriptFormatter.format(SourceFile(name: "again", text: formatted)).text == formatted,
+                "\(context): fmt is not idempotent", sourceLocation: sourceLocation)
+    }
     let printed = Printer.print(result.script)
     if !result.hasErrors {
         let again = Parser.parse(printed)

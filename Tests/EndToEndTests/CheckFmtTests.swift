@@ -126,11 +126,13 @@ struct CheckFmtTests {
         #expect(r.stderr.contains("<stdin>:1:34: error[DQL0201]: expected ')', found end of input"))
     }
 
-    @Test func fmtWarnsThatCommentsAreDropped() throws {
-        let r = try runDubQL(["fmt", "-"], stdin: "-- daily report\nSELECT clicks")
+    @Test func fmtKeepsComments() throws {
+        let r = try runDubQL(["fmt", "-"], stdin: "-- daily report\nselect clicks /* all */ since 7d; -- done\n")
         #expect(r.status == 0)
-        #expect(r.stdout == "SELECT clicks;\n")
-        #expect(r.stderr.contains("comments are not kept"))
+        #expect(r.stdout == "-- daily report\n/* all */\nSELECT clicks SINCE 7d;\n-- done\n")
+        #expect(r.stderr.contains("comments inside a statement were moved before it"))
+        let again = try runDubQL(["fmt", "--check", "-"], stdin: r.stdout)
+        #expect(again.status == 0 && again.stderr.isEmpty)
     }
 
     @Test func fmtMissingFileExits66() throws {
