@@ -69,7 +69,7 @@ public enum APIPlanner {
                 Diagnostic.error(.notPlannable,
                                  "'\(p.field)' cannot be sent to the API here (\(reason)), and the events the API returns do not carry it",
                                  at: p.span ?? Span(at: 0),
-                                 hints: ["move the \(p.field) condition to the top level: AND \(p.field) = ..."])
+                                 hints: reason.contains("inside an OR") ? ["move the \(p.field) condition out of the OR: ... AND \(p.field) = ..."] : [])
             }
             return (nil, diagnostics)
         }

@@ -105,8 +105,14 @@ enum Pushdowns {
                     }
                     continue
                 }
+                if p.op == .notIn, v.dropFirst().split(separator: ",").count < p.values.count {
+                    guard !isAPIOnly(p.field, event: event) else {
+                        plan.unplannable.append((p, "some of its values cannot be sent (a comma or an empty value)"))
+                        continue
+                    }
+                    keep(p)
+                }
                 plan.params[param] = v
-                if p.op == .notIn, v.dropFirst().split(separator: ",").count < p.values.count { keep(p) }
             case .single:
                 if let v = singleValue(p) { plan.params[param] = v }
                 else if isAPIOnly(p.field, event: event) { plan.unplannable.append((p, "the API takes one \(spec.name) and no exclusion")) }
