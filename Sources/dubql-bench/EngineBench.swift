@@ -40,7 +40,7 @@ enum EngineBench {
     // MARK: Steps
 
     static func generate(_ event: EventType, count: Int, to path: String) -> Int {
-        let start = DispatchTime.now()
+        let start = DispatchTime.now(), cpu0 = cpuSeconds()
         guard let out = FileHandle(forWritingAtPath: path) ?? {
             FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
@@ -51,20 +51,20 @@ enum EngineBench {
             out.write(Data(chunk))
         }
         try? out.close()
-        let s = seconds(since: start)
-        print(String(format: "generate %8d %@: %7.1f MB in %6.2f s = %9.0f events/s, %6.0f MB/s",
-                     count, event.rawValue, mb(total), s, Double(count) / s, mb(total) / s))
+        let s = seconds(since: start), cpu = cpuSeconds() - cpu0
+        print(String(format: "generate %8d %@: %7.1f MB in %6.2f s = %9.0f events/s, %6.0f MB/s (CPU %.2f s)",
+                     count, event.rawValue, mb(total), s, Double(count) / s, mb(total) / s, cpu))
         return total
     }
 
     static func load(path: String, bytes: Int, count: Int) -> EventStore? {
         let before = memory()
-        let start = DispatchTime.now()
+        let start = DispatchTime.now(), cpu0 = cpuSeconds()
         guard let (store, _, _) = try? EventLoader.load(paths: [path]) else { print("load failed: \(path)"); return nil }
-        let s = seconds(since: start)
+        let s = seconds(since: start), cpu = cpuSeconds() - cpu0
         let after = memory()
-        print(String(format: "load     %8d events: %7.1f MB in %6.3f s = %6.0f MB/s, %9.0f events/s",
-                     store.count, mb(bytes), s, mb(bytes) / s, Double(store.count) / s))
+        print(String(format: "load     %8d events: %7.1f MB in %6.3f s = %6.0f MB/s, %9.0f events/s (CPU %.2f s)",
+                     store.count, mb(bytes), s, mb(bytes) / s, Double(store.count) / s, cpu))
         let perEvent = Double(after.anon - before.anon) / Double(max(count, 1))
         print(String(format: "         memory: %.0f bytes/event anonymous (heap) = %.1f%% of its %.0f JSON bytes; RSS +%.1f MB",
                      perEvent, 100 * perEvent / (Double(bytes) / Double(count)), Double(bytes) / Double(count),
@@ -93,6 +93,13 @@ enum EngineBench {
 
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// User plus system CPU time of the process so far (the machine may be shared: wall time alone misleads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func mb(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }

@@ -58,22 +58,45 @@ struct GenerateCommand: ParsableCommand {
             fd = 1
         }
         defer { if fd != 1 { close(fd) } }
-        var failed = false
-        generator.write { chunk in
-            guard !failed else { return }
-            chunk.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count, let base = raw.baseAddress {
-                    let n = write(fd, base + off, raw.count - off)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { failed = true; return }
-                    off += n
-                }
-            }
-        }
+        // Writing overlaps generating: a serial queue writes while the next blocks are made.
+        let writer = ChunkWriter(fd: fd)
+        generator.write { chunk in writer.enqueue(chunk) }
+        let failed = writer.finish()
         if failed && output != nil {
             Session.writeStderr("dubql: error: cannot write \(output ?? "")\n")
             throw Exit.software
         }
+    }
+}
+
+/// Writes chunks to a file descriptor on a background queue, at most a few chunks ahead.
+final class ChunkWriter: @unchecked Sendable {
+    private let fd: Int32
+    private let queue = DispatchQueue(label: "dubql.generate.write")
+    private let slots = DispatchSemaphore(value: 4)
+    private var failed = false
+
+    init(fd: Int32) { self.fd = fd }
+
+    func enqueue(_ chunk: [UInt8]) {
+        slots.wait()
+        queue.async {
+            defer { self.slots.signal() }
+            guard !self.failed else { return }
+            chunk.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count, let base = raw.baseAddress {
+                    let n = write(self.fd, base + off, raw.count - off)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { self.failed = true; return }
+                    off += n
+                }
+            }
+        }
+    }
+
+    /// Waits for every chunk; returns true when a write failed.
+    func finish() -> Bool {
+        queue.sync { failed }
     }
 }
