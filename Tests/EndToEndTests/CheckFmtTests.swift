@@ -135,6 +135,18 @@ struct CheckFmtTests {
         #expect(again.status == 0 && again.stderr.isEmpty)
     }
 
+    @Test func fmtWriteRewritesFilesInPlace() throws {
+        let file = try write("select clicks -- note\nwhere country = 'US'\n")
+        let canonical = try write("SELECT leads;\n", name: "canonical.dql")
+        let r = try runDubQL(["fmt", "--write", file.path, canonical.path])
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "-- note\nSELECT clicks WHERE country = US;\n")
+        #expect(try String(contentsOf: canonical, encoding: .utf8) == "SELECT leads;\n")
+        let stdin = try runDubQL(["fmt", "--write", "-"], stdin: "select clicks")
+        #expect(stdin.status == 64)
+    }
+
     @Test func fmtMissingFileExits66() throws {
         let r = try runDubQL(["fmt", "/nonexistent/q.dql"])
         #expect(r.status == 66)
