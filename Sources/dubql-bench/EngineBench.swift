@@ -28,7 +28,7 @@ enum EngineBench {
         print("queries (parse + bind + plan + execute, median of 15 runs):")
         let queries: [(String, EventStore)] = [
             ("SELECT clicks WHERE country IN (DE, FR, NL) AND NOT device = Mobile SINCE 7d LIMIT 100", clicks),
-            ("SELECT clicks WHERE city = 'Cape Town' AND os = Linux SINCE all LIMIT 100", clicks),
+            ("SELECT clicks WHERE city = 'Cape Town' AND os = Linux AND referer = 'github.com' SINCE all LIMIT 100", clicks),
             ("SELECT clicks WHERE country = JP OR browser = Edge OR referer = 'news.ycombinator.com' SINCE 30d LIMIT 100", clicks),
             ("SELECT clicks WHERE utm_campaign = 'launch week' AND utm_source = twitter SINCE 30d LIMIT 100", clicks),
             ("SELECT sales WHERE metadata.seats >= 30 AND metadata.plan = business SINCE all LIMIT 100", sales),
