@@ -30,10 +30,11 @@ enum PlannerBench {
                 let s = Parser.parse(SourceFile(name: "<query>", text: text)).script.statements[0]
                 if let q = Binder.bind(s, source: source, context: context).query { sink &+= APIPlanner.plan(q).plan?.requests.count ?? 0 }
             }
+            let parse = measure(iterations) { sink &+= Parser.parse(SourceFile(name: "<query>", text: text)).script.statements.count }
             let bind = measure(iterations) { sink &+= Binder.bind(statement, source: source, context: context).query?.limit ?? 0 }
             let plan = measure(iterations) { sink &+= APIPlanner.plan(query).plan?.requests.count ?? 0 }
             let local = measure(iterations) { sink &+= LocalPlanner.plan(query).plan?.limit ?? 0 }
-            print("\(label): parse + bind + API plan \(all) µs; bind \(bind) µs; API plan \(plan) µs; local plan \(local) µs")
+            print("\(label): parse + bind + API plan \(all) µs; parse \(parse) µs; bind \(bind) µs; API plan \(plan) µs; local plan \(local) µs")
         }
         print("  (\(example))")
         if sink == 42 { print("") }
