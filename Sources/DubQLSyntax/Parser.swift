@@ -83,6 +83,10 @@ public struct Parser {
     /// `script = { [ statement ] ";" } [ statement ] ;`
     mutating func parseScript() -> Script {
         var statements: [Statement] = []
+        // Statements are large values: reserve once instead of copying them on every regrowth.
+        var separators = 0
+        for t in tokens where t.kind == .semicolon { separators += 1 }
+        statements.reserveCapacity(separators + 1)
         while !atEnd && !stopped {
             let before = index
             if accept(.semicolon) != nil { continue }

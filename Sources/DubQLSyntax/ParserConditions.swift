@@ -76,8 +76,9 @@ extension Parser {
                     break haveOperand
                 case .keyword(.or):
                     advance()
-                    frames[top].orOperands.append(Parser.conjunction(frames[top].andOperands + [operand]))
-                    frames[top].andOperands = []
+                    frames[top].andOperands.append(operand)
+                    frames[top].orOperands.append(Parser.conjunction(frames[top].andOperands))
+                    frames[top].andOperands.removeAll(keepingCapacity: true)
                     break haveOperand
                 case .rightParen where frames.count > 1:
                     advance()
@@ -122,6 +123,10 @@ extension Parser {
     /// `a AND b AND c` from the operands, flattening operands that are conjunctions themselves.
     static func conjunction(_ operands: [Condition]) -> Condition {
         if operands.count == 1 { return operands[0] }
+        let nested = operands.contains { if case .and = $0 { true } else { false } }
+        if !nested {
+            return .and(operands, Span(start: operands[0].span.start, end: operands[operands.count - 1].span.end))
+        }
         var flat: [Condition] = []
         for c in operands {
             if case .and(let inner, _) = c { flat += inner } else { flat.append(c) }
@@ -131,6 +136,10 @@ extension Parser {
 
     static func disjunction(_ operands: [Condition]) -> Condition {
         if operands.count == 1 { return operands[0] }
+        let nested = operands.contains { if case .or = $0 { true } else { false } }
+        if !nested {
+            return .or(operands, Span(start: operands[0].span.start, end: operands[operands.count - 1].span.end))
+        }
         var flat: [Condition] = []
         for c in operands {
             if case .or(let inner, _) = c { flat += inner } else { flat.append(c) }
@@ -139,7 +148,13 @@ extension Parser {
     }
 
     private func finish(_ frame: Frame, last: Condition) -> Condition {
-        Parser.disjunction(frame.orOperands + [Parser.conjunction(frame.andOperands + [last])])
+        if frame.orOperands.isEmpty && frame.andOperands.isEmpty { return last }
+        var ands = frame.andOperands
+        ands.append(last)
+        if frame.orOperands.isEmpty { return Parser.conjunction(ands) }
+        var ors = frame.orOperands
+        ors.append(Parser.conjunction(ands))
+        return Parser.disjunction(ors)
     }
 
     /// What stands in for a condition that could not be parsed (only in trees with errors).
