@@ -40,7 +40,7 @@ struct GrammarTests {
     @Test func symbolTerminalsAreSingleTokens() throws {
         let grammar = try Self.loadGrammar()
         let syntactic = grammar.order.filter { !grammar.lexical.contains($0) }
-        let symbols = Set(syntactic.flatMap { grammar.rules[$0]?.terminals ?? [] }.filter { !$0.first!.isLetter })
+        let symbols = Set(syntactic.flatMap { grammar.rules[$0]?.terminals ?? [] }.filter { $0.first?.isLetter == false })
         #expect(symbols.count >= 12)
         for symbol in symbols {
             let (tokens, diagnostics) = Lexer.tokenize(SourceFile(name: "t", text: symbol))
