@@ -393,6 +393,13 @@ struct Scanner {
                 : "U+\(String(b[start], radix: 16, uppercase: true).leftPadded(4))"
             var hints: [String] = []
             if b[start] == 33 { hints.append("'not equal' is written '!=' or '<>'") }
+            // `&&` and `||`: one error for the pair, pointing at the keyword.
+            if (b[start] == 38 || b[start] == 124), start + 1 < n, b[start + 1] == b[start] {
+                i = start + 2
+                let word = b[start] == 38 ? "AND" : "OR"
+                report(.strayCharacter, "unexpected '\(text(start, i))'", start, i, hints: ["write \(word)"])
+                return RawToken(kind: .error, start: start, end: i)
+            }
             // `US-CA`, `America/New_York`, `a@b.c`: a value glued to the character wants quotes.
             var s = start, e = start + 1
             while s > 0, isValueByte(b[s - 1]) { s -= 1 }

@@ -70,9 +70,15 @@ extension Parser {
                 nextStatement = true // the script reports the missing ';'
             default:
                 let afterWhere = index > 0 && s.whereClause != nil && s.whereClause?.span.end == previousEnd
+                var hints = [adjacentValueHint()].compactMap { $0 }
+                if kind == .comma, afterWhere {
+                    hints.append("to match any of several values, use IN: country IN (US, DE)")
+                } else if kind == .comma, let limit = s.limit, limit.span.end == previousEnd {
+                    hints.append("LIMIT takes one number; to skip rows write LIMIT \(limit.text) OFFSET n")
+                }
                 expected((afterWhere ? "AND, OR, " : "") + "a clause (WHERE, SINCE, BETWEEN, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE) or ';'",
                          suggesting: Parser.clauseKeywords + [.until, .from, .and, .or],
-                         extraHints: [adjacentValueHint()].compactMap { $0 })
+                         extraHints: hints)
                 skip(until: { Parser.isStatementSync($0.kind) })
             }
         }
@@ -139,9 +145,14 @@ extension Parser {
             }
         case .integer:
             advance()
-            error(.invalidInstant, "expected a duration, a preset or a date, found '\(slice(t))'", at: t.span,
-                  hints: ["give the number a unit, e.g. '\(slice(t))d' (units: m h d w mo y)"])
-            return Instant(.preset(.all), span: t.span)
+            var span = t.span
+            // `30 days`: take the unit word along, so the one mistake is one error.
+            if kind == .identifier, let first = slice(current).first, "mhdwyMHDWY".contains(first) {
+                span = span.union(advance().span)
+            }
+            error(.invalidInstant, "expected a duration, a preset or a date, found '\(source.slice(span))'", at: span,
+                  hints: ["write the number and its unit together, e.g. '\(slice(t))d' (units: m h d w mo y)"])
+            return Instant(.preset(.all), span: span)
         case .error:
             advance()
             return Instant(.preset(.all), span: t.span)
@@ -256,7 +267,12 @@ extension Parser {
             if !Parser.isStatementSync(t.kind) && k != .and && k != .or { advance() }
             return nil
         default:
-            expected("a value")
+            let doubled = t.kind == .equal && index > 0 && tokens[index - 1].kind == .equal
+            expected("a value", extraHints: doubled ? ["equality is written with one '='"] : [])
+            if doubled {
+                advance()
+                return isValueLike(current.kind) ? parseValue() : nil // `a == 1`: the value is still there
+            }
             return nil
         }
         advance()

@@ -52,6 +52,10 @@ extension Parser {
     /// the whole run of touching tokens as one text value.
     func adjacentValueHint() -> String? {
         guard index > 0, current.start == tokens[index - 1].end else { return nil }
+        switch current.kind {
+        case .comma, .semicolon, .rightParen, .leftParen, .endOfInput: return nil
+        default: break
+        }
         switch tokens[index - 1].kind {
         case .identifier, .integer, .decimal, .duration, .date, .dateTime: break
         default: return nil

@@ -86,6 +86,12 @@ struct ParserErrorTests {
               hint: "did you mean 'AND'?"),
         .init(marked: "SELECT country «FORM» clicks", code: .unexpectedToken, message: "found 'FORM'", hint: "did you mean 'FROM'?"),
         .init(marked: "SELECT clicks «LIMTI» 5", code: .unexpectedToken, message: "found 'LIMTI'", hint: "did you mean 'LIMIT'?"),
+        .init(marked: "SELECT clicks WHERE country = US«,»DE", code: .unexpectedToken, message: "found ','", hint: "use IN"),
+        .init(marked: "SELECT clicks LIMIT 10«,» 20", code: .unexpectedToken, message: "found ','", hint: "LIMIT 10 OFFSET n"),
+        .init(marked: "SELECT clicks WHERE country =«=» US", code: .unexpectedToken, message: "expected a value, found '='",
+              hint: "one '='"),
+        .init(marked: "SELECT clicks WHERE a = 1 «&&» b = 2", code: .strayCharacter, message: "unexpected '&&'", hint: "write AND"),
+        .init(marked: "SELECT clicks SINCE «30 days»", code: .invalidInstant, message: "found '30 days'", hint: "'30d'"),
     ]
 
     @Test(arguments: cases)
@@ -123,7 +129,8 @@ struct ParserErrorTests {
 
     @Test func oneMistakeIsReportedOnce() {
         for text in ["SELECT clicks WHERE domain IN (dub.sh, git.new) LIMIT 5", "SELECT clicks ORDER timestamp LIMIT 5",
-                     "SELECT clicks LIMIT x OFFSET 2", "SELECT clicks TIMEZONE ; SELECT leads"] {
+                     "SELECT clicks LIMIT x OFFSET 2", "SELECT clicks TIMEZONE ; SELECT leads",
+                     "SELECT clicks SINCE 30 days LIMIT 5", "SELECT clicks WHERE a == 1 AND b = 2", "SELECT clicks WHERE a = 1 || b = 2"] {
             #expect(Parser.parse(text).diagnostics.count == 1, "\(text): \(Parser.parse(text).diagnostics)")
         }
     }
