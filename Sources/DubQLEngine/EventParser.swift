@@ -219,18 +219,18 @@ struct EventParser {
     }
 
     /// A text column's value: a string, or null (no value).
-    private mutating func column(_ s: inout JSONScanner, _ c: Int, name: String) throws {
-        guard let v = try stringValue(&s, name) else { return }
+    private mutating func column(_ s: inout JSONScanner, _ c: Int, name: @autoclosure () -> String) throws {
+        guard let v = try stringValue(&s, name()) else { return }
         starts[c] = v.start
         ends[c] = v.end
         escaped[c] = v.hasEscapes
     }
 
-    private func stringValue(_ s: inout JSONScanner, _ name: String) throws -> StringSpan? {
+    private func stringValue(_ s: inout JSONScanner, _ name: @autoclosure () -> String) throws -> StringSpan? {
         switch s.kind() {
         case .string?: return try s.scanString()
         case .null?: _ = try s.scanLiteral(); return nil
-        default: throw wrongType(s, expected: "a string or null", for: name)
+        default: throw wrongType(s, expected: "a string or null", for: name())
         }
     }
 

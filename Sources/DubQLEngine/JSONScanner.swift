@@ -20,9 +20,12 @@ public struct JSONScanError: Error, Sendable, Equatable {
 // MARK: - Byte classes
 
 /// Bytes that end the fast path of a string scan: `"`, `\`, control characters and non-ASCII.
-private let stringStopTable: [Bool] = (0..<256).map { b in
-    b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80
-}
+/// Allocated once and never freed: a pointer avoids an array access closure on every string.
+nonisolated(unsafe) private let stringStopTable: UnsafePointer<Bool> = {
+    let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+    for b in 0..<256 { table[b] = b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 }
+    return UnsafePointer(table)
+}()
 
 /// A string value found in the input: the bytes between the quotes, not yet unescaped.
 public struct StringSpan: Sendable, Equatable {
@@ -119,8 +122,9 @@ public struct JSONScanner {
         pos += 1
         let start = pos
         var escapes = false
-        try stringStopTable.withUnsafeBufferPointer { (table) throws(JSONScanError) in
-            while true {
+        let table = stringStopTable
+        do {
+            scan: while true {
                 // Eight bytes at a time until one may stop the string (SWAR: `"`, `\\`, < 0x20, >= 0x80).
                 while pos + 8 <= end {
                     let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
@@ -136,7 +140,7 @@ public struct JSONScanner {
                     throw JSONScanError(offset: pos, message: "expected '\"' to close the string, found end of input")
                 }
                 let b = base[pos]
-                if b == UInt8(ascii: "\"") { return }
+                if b == UInt8(ascii: "\"") { break scan }
                 if b == UInt8(ascii: "\\") {
                     escapes = true
                     try scanEscape()

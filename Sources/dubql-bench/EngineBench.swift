@@ -42,7 +42,7 @@ enum EngineBench {
     static func generate(_ event: EventType, count: Int, to path: String) -> Int {
         let start = DispatchTime.now(), cpu0 = cpuSeconds()
         guard let out = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { print("cannot write \(path)"); return 0 }
         var total = 0
