@@ -90,6 +90,8 @@ public struct APIQuery: Hashable, Sendable {
     public var linkLookup: APILinkLookup?
     /// `customerId`, compared with `customer.id`.
     public var customerId: String?
+    /// Deprecated `programId`, compared with `link.programId` (a link-level filter).
+    public var programId: String?
     /// `region=CC-SUB`: `country` becomes `CC` and the stored subdivision must be `SUB`.
     public var regionSubdivision: String?
     /// `root`, unless a link filter suppresses it.
@@ -228,6 +230,7 @@ public enum APIModel {
 
         return APIQuery(event: event, filters: filters, linkLookup: lookup,
                         customerId: params["customerId"].flatMap { $0.isEmpty ? nil : $0 },
+                        programId: lookup == nil && filters["linkId"] == nil ? params["programId"].flatMap { $0.isEmpty ? nil : $0 } : nil,
                         regionSubdivision: regionSub, root: rootFilter,
                         saleType: event == .sales ? params["saleType"] : nil,
                         metadata: event == .clicks ? [] : parseMetadataQuery(params["query"] ?? ""),
@@ -276,6 +279,34 @@ public enum APIModel {
         guard v.rounded() == v, v.magnitude < 1e15 else { throw .zod("invalid_type", path, "\(label) must be an integer.") }
         guard v > 0 else { throw .zod("too_small", path, "\(label) must be greater than 0.") }
         return Int(v)
+    }
+
+    /// SQL `LIKE`: `%` matches any run of bytes, `_` any one byte, `\\` escapes; case-sensitive.
+    public static func like(_ text: String, _ pattern: String) -> Bool {
+        let t = Array(text.utf8), p = Array(pattern.utf8)
+        var ti = 0, pi = 0
+        var star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == UInt8(ascii: "%") {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if pi < p.count, p[pi] == UInt8(ascii: "\\"), pi + 1 < p.count, p[pi + 1] == t[ti] {
+                pi += 2
+                ti += 1
+            } else if pi < p.count, p[pi] == UInt8(ascii: "_") || (p[pi] == t[ti] && p[pi] != UInt8(ascii: "\\")) {
+                pi += 1
+                ti += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "%") { pi += 1 }
+        return pi == p.count
     }
 
     // MARK: Metadata query
@@ -401,7 +432,8 @@ extension APIQuery {
             case "refererUrl", "url": value = URLText.withoutQuery(str(["click", name]))
             case let u where u.hasPrefix("utm_"):
                 let url = str(["click", "url"])
-                let hit = f.values.contains { url.contains("\(u)=\(URLText.formEncode($0))") }
+                // ClickHouse `LIKE '%utm_x=<encoded>%'`: `%` and `_` in the pattern are wildcards.
+                let hit = f.values.contains { APIModel.like(url, "%\(u)=\(URLText.formEncode($0))%") }
                 guard hit != f.negated else { return false }
                 continue
             default: value = str(["click", name])
@@ -415,6 +447,7 @@ extension APIQuery {
         }
         if let r = root, (str(["link", "key"]) == "_root") != r { return false }
         if let c = customerId, str(["customer", "id"]) != c { return false }
+        if let p = programId, str(["link", "programId"]) != p { return false }
         if let s = saleType, e.saleType != s { return false }
         for m in metadata where !m.matches(e.json(at: ["metadata", m.key])) { return false }
         return true

@@ -131,6 +131,20 @@ import Testing
         #expect(try selects(["utm_source": "bing,google"]))
     }
 
+    @Test func utmMatchIsALikePatternWhereUnderscoreIsAWildcard() throws {
+        let e = TestEvent.make(click: ["url": .string("https://a.co/?utm_source=summerXsale")])
+        #expect(try selects(["utm_source": "summer_sale"], e))
+        #expect(try !selects(["utm_source": "summer-sale"], e))
+        #expect(APIModel.like("abc", "a%") && APIModel.like("abc", "%b%") && APIModel.like("abc", "a_c") && !APIModel.like("abc", "a_"))
+        #expect(APIModel.like("a%c", "a\\%c") && !APIModel.like("abc", "a\\%c") && APIModel.like("", "%"))
+    }
+
+    @Test func programIdIsALinkLevelFilter() throws {
+        let e = TestEvent.make(link: ["id": .string("link_1"), "programId": .string("prog_1")])
+        #expect(try selects(["programId": "prog_1"], e) && !selects(["programId": "prog_2"], e))
+        #expect(try selects(["programId": "prog_2", "linkId": "link_1"], e))
+    }
+
     @Test func regionReplacesCountry() throws {
         #expect(try selects(["region": "US-CA", "country": "DE"]))
         #expect(try !selects(["region": "US-NY"]))
