@@ -69,13 +69,33 @@ public enum Lexer {
     }
 
     /// The spans of the comments in `bytes` (`-- ...` without its line end, `/* ... */`), in order.
+    ///
+    /// Comments can only lie in the gaps between tokens (a `--` inside a string is part of the
+    /// string token), so the gaps are all that is searched.
     public static func comments(in bytes: [UInt8]) -> [Span] {
-        bytes.withUnsafeBufferPointer { whole in
-            var scanner = Scanner(UnsafeBufferPointer(rebasing: whole.prefix(maximumInputSize)))
-            scanner.comments = []
-            while case let t = scanner.next(), t.kind != .endOfInput {}
-            return scanner.comments ?? []
+        var spans: [Span] = []
+        var gapStart = 0
+        for token in scan(bytes).tokens {
+            var i = gapStart
+            while i + 1 < token.start {
+                if bytes[i] == 45, bytes[i + 1] == 45 {
+                    var end = i + 2
+                    while end < token.start, bytes[end] != 10 { end += 1 }
+                    spans.append(Span(start: i, end: end > i + 2 && bytes[end - 1] == 13 ? end - 1 : end))
+                    i = end
+                } else if bytes[i] == 47, bytes[i + 1] == 42 {
+                    var end = i + 2
+                    while end + 1 < token.start, !(bytes[end] == 42 && bytes[end + 1] == 47) { end += 1 }
+                    end = min(end + 2, token.start)
+                    spans.append(Span(start: i, end: end))
+                    i = end
+                } else {
+                    i += 1
+                }
+            }
+            gapStart = token.end
         }
+        return spans
     }
 
     /// The text a ``Token`` carries: quotes removed and doubled quotes resolved for strings and
@@ -147,8 +167,6 @@ struct Scanner {
     let classes = CharacterClass.table
     var i = 0
     var diagnostics: [Diagnostic] = []
-    /// Where comments are collected, when someone wants them (the formatter).
-    var comments: [Span]?
 
     init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
 
@@ -182,7 +200,6 @@ struct Scanner {
             case 45 where i + 1 < n && b[i + 1] == 45: // -- comment
                 i += 2
                 while i < n, b[i] != 10 { i += 1 }
-                comments?.append(Span(start: start, end: i > start + 2 && b[i - 1] == 13 ? i - 1 : i))
                 continue
             case 47 where i + 1 < n && b[i + 1] == 42: // /* comment */
                 i += 2
@@ -193,7 +210,6 @@ struct Scanner {
                     report(.unterminatedComment, "unterminated block comment", start, start + 2,
                            hints: ["close it with '*/'"])
                 }
-                comments?.append(Span(start: start, end: i))
                 continue
             default:
                 break
