@@ -45,6 +45,12 @@ struct LexerTests {
         #expect(tokens.map(\.text) == ["it's", "a\"b", "x`y", "word", "7d", "", ""])
     }
 
+    @Test func commentsAreFoundOutsideStrings() {
+        let text = "a -- one\r\nb '-- no' /* two -- still */ `/* no */` c /* open"
+        let source = SourceFile(name: "t", text: text)
+        #expect(Lexer.comments(in: source.bytes).map { source.slice($0) } == ["-- one", "/* two -- still */", "/* open"])
+    }
+
     @Test func spansAreHalfOpenByteRanges() {
         let (tokens, _) = Lexer.tokenize(SourceFile(name: "t", text: "'Zürich' = x"))
         #expect(tokens.map(\.span) == [Span(start: 0, end: 9), Span(start: 10, end: 11), Span(start: 12, end: 13),
