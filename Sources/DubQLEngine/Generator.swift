@@ -66,7 +66,9 @@ struct Weighted<T: Sendable>: Sendable {
 // MARK: - World
 
 private struct Place: Sendable {
-    var country: String, continent: String, city: String, region: String
+    var country: StaticString, continent: StaticString, city: StaticString, region: StaticString
+    /// EU visitors have no IP in Dub's events.
+    var isEU: Bool { "\(continent)" == "EU" }
 }
 
 private let places = Weighted<Place>([
@@ -93,7 +95,7 @@ private let places = Weighted<Place>([
 ])
 
 private struct Platform: Sendable {
-    var device: String, os: String, browsers: Weighted<String>
+    var device: StaticString, os: StaticString, browsers: Weighted<StaticString>
 }
 
 private let platforms = Weighted<Platform>([
@@ -106,16 +108,16 @@ private let platforms = Weighted<Platform>([
     (Platform(device: "Desktop", os: "Unknown", browsers: Weighted([("Unknown", 100)])), 2),
 ])
 
-private let referers = Weighted<(String, String)>([
+private let referers = Weighted<(StaticString, StaticString)>([
     (("(direct)", "(direct)"), 40), (("google.com", "https://www.google.com/"), 20), (("x.com", "https://x.com/"), 10),
     (("linkedin.com", "https://www.linkedin.com/feed/"), 8), (("news.ycombinator.com", "https://news.ycombinator.com/item"), 5),
     (("reddit.com", "https://www.reddit.com/r/SaaS/"), 5), (("youtube.com", "https://www.youtube.com/"), 4),
     (("facebook.com", "https://www.facebook.com/"), 4), (("github.com", "https://github.com/dubinc/dub"), 4),
 ])
 
-private let triggers = Weighted<String>([("link", 80), ("qr", 12), ("pageview", 5), ("deeplink", 3)])
+private let triggers = Weighted<(StaticString, isQR: Bool)>([(("link", false), 80), (("qr", true), 12), (("pageview", false), 5), (("deeplink", false), 3)])
 
-private let utmVariants: [String] = [
+private let utmVariants: [StaticString] = [
     "?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale",
     "?utm_source=twitter&utm_medium=social&utm_campaign=launch%20week",
     "?utm_source=google&utm_medium=cpc&utm_campaign=brand&utm_term=link+shortener",
@@ -128,7 +130,7 @@ private let lastNames = ["Smith", "García", "Chen", "Patel", "Müller", "Okafor
 
 private struct LinkInfo {
     var json: [UInt8]
-    var id: String, domain: String, key: String, url: String
+    var id: [UInt8], domain: [UInt8], key: [UInt8], url: [UInt8]
 }
 
 private struct CustomerInfo {
@@ -202,84 +204,82 @@ public struct Generator: Sendable {
         let platform = platforms.pick(&r)
         let browser = platform.browsers.pick(&r)
         let (referer, refererURL) = referers.pick(&r)
-        let trigger = triggers.pick(&r)
+        let (trigger, isQR) = triggers.pick(&r)
         let clickIDState = r.next()
-        var url = link.url
-        if r.chance(30) { url += utmVariants[r.below(utmVariants.count)] }
-        let ipBits = place.continent == "EU" ? nil : Optional(r.next())
+        let utm: StaticString? = r.chance(30) ? utmVariants[r.below(utmVariants.count)] : nil
+        let ipBits = place.isEU ? nil : Optional(r.next())
         let clickTime = options.event == .clicks ? ts : ts - Int64(r.below(3 * 86_400_000))
 
-        o += #"{"event":""#.utf8; o += options.event.singular.utf8; o += #"","timestamp":""#.utf8
+        o.put(#"{"event":""#); o.put(options.event == .clicks ? "click" : options.event == .leads ? "lead" : "sale"); o.put(#"","timestamp":""#)
         TimestampFormatter.appendJavaScript(ts, to: &o)
-        o += "\"".utf8
-        var eventName = ""
+        o.put("\"")
         if options.event != .clicks {
-            eventName = options.event == .leads ? (r.chance(80) ? "Sign up" : "Demo request")
+            let eventName: StaticString = options.event == .leads ? (r.chance(80) ? "Sign up" : "Demo request")
                 : (r.chance(70) ? "Invoice paid" : "Subscription created")
-            o += #","eventId":""#.utf8; Generator.appendID(r.next(), 16, &o)
-            o += #"","eventName":""#.utf8; o += eventName.utf8; o += "\"".utf8
+            o.put(#","eventId":""#); Generator.appendID(r.next(), 16, &o)
+            o.put(#"","eventName":""#); o.put(eventName); o.put("\"")
         }
         var amount = 0
         var invoice = ""
-        var processor = "stripe"
+        var processor: StaticString = "stripe"
         if options.event == .sales {
             amount = [4900, 9900, 1900, 29900, 900, 4900, 120_000, 49900][r.skewed(8)]
-            processor = ["stripe", "stripe", "stripe", "shopify", "paddle", "polar"][r.below(6)]
+            processor = ([("stripe", 3), ("shopify", 1), ("paddle", 1), ("polar", 1)] as [(StaticString, Int)])[r.skewed(4)].0
             invoice = r.chance(85) ? "in_" + Generator.id(&r, 14) : ""
-            o += #","sale":{"amount":"#.utf8; o += String(amount).utf8
-            o += #","currency":"usd","paymentProcessor":""#.utf8; o += processor.utf8
-            o += #"","invoiceId":""#.utf8; o += invoice.utf8; o += #""}"#.utf8
+            o.put(#","sale":{"amount":"#); Generator.appendInt(amount, &o)
+            o.put(#","currency":"usd","paymentProcessor":""#); o.put(processor)
+            o.put(#"","invoiceId":""#); o += invoice.utf8; o.put(#""}"#)
         }
         if options.event != .clicks {
-            let plans = ["free", "pro", "business", "enterprise"]
+            let plans: [StaticString] = ["free", "pro", "business", "enterprise"]
             if options.event == .sales && r.chance(15) {
-                o += #","metadata":null"#.utf8
+                o.put(#","metadata":null"#)
             } else if !(options.event == .leads && r.chance(20)) {
                 let plan = plans[options.event == .leads ? r.skewed(2) : 1 + r.skewed(3)]
-                o += #","metadata":{"plan":""#.utf8; o += plan.utf8
-                o += #"","seats":"#.utf8; o += String(1 + r.skewed(40)).utf8
-                o += #","trial":"#.utf8; o += (r.chance(30) ? "true" : "false").utf8; o += "}".utf8
+                o.put(#","metadata":{"plan":""#); o.put(plan)
+                o.put(#"","seats":"#); Generator.appendInt(1 + r.skewed(40), &o)
+                o.put(#","trial":"#); o.put(r.chance(30) ? "true" : "false"); o.put("}")
             }
         }
-        o += #","click":{"id":""#.utf8; Generator.appendID(clickIDState, 16, &o)
-        o += #"","timestamp":""#.utf8; TimestampFormatter.appendISO(clickTime, to: &o)
-        o += #"","url":""#.utf8; o += url.utf8
-        o += #"","country":""#.utf8; o += place.country.utf8
-        o += #"","city":""#.utf8; o += place.city.utf8
-        o += #"","region":""#.utf8; o += place.region.utf8
-        o += #"","continent":""#.utf8; o += place.continent.utf8
-        o += #"","device":""#.utf8; o += platform.device.utf8
-        o += #"","browser":""#.utf8; o += browser.utf8
-        o += #"","os":""#.utf8; o += platform.os.utf8
-        o += #"","ua":"Mozilla/5.0 ("#.utf8; o += platform.os.utf8; o += #") "#.utf8; o += browser.utf8
-        o += #"","trigger":""#.utf8; o += trigger.utf8
-        o += #"","referer":""#.utf8; o += referer.utf8
-        o += #"","refererUrl":""#.utf8; o += refererURL.utf8
-        o += #"","qr":"#.utf8; o += (trigger == "qr" ? "true" : "false").utf8
-        o += #","ip":""#.utf8; Generator.appendIP(ipBits, &o); o += #""},"link":"#.utf8
+        o.put(#","click":{"id":""#); Generator.appendID(clickIDState, 16, &o)
+        o.put(#"","timestamp":""#); TimestampFormatter.appendISO(clickTime, to: &o)
+        o.put(#"","url":""#); o += link.url; if let utm { o.put(utm) }
+        o.put(#"","country":""#); o.put(place.country)
+        o.put(#"","city":""#); o.put(place.city)
+        o.put(#"","region":""#); o.put(place.region)
+        o.put(#"","continent":""#); o.put(place.continent)
+        o.put(#"","device":""#); o.put(platform.device)
+        o.put(#"","browser":""#); o.put(browser)
+        o.put(#"","os":""#); o.put(platform.os)
+        o.put(#"","ua":"Mozilla/5.0 ("#); o.put(platform.os); o.put(#") "#); o.put(browser)
+        o.put(#"","trigger":""#); o.put(trigger)
+        o.put(#"","referer":""#); o.put(referer)
+        o.put(#"","refererUrl":""#); o.put(refererURL)
+        o.put(#"","qr":"#); o.put(isQR ? "true" : "false")
+        o.put(#","ip":""#); Generator.appendIP(ipBits, &o); o.put(#""},"link":"#)
         o += link.json
         if options.event != .clicks {
-            o += #","customer":"#.utf8
+            o.put(#","customer":"#)
             o += customers[r.skewed(customers.count)].json
         }
         if options.event == .sales {
-            o += #","saleAmount":"#.utf8; o += String(amount).utf8
-            o += #","invoice_id":""#.utf8; o += invoice.utf8
-            o += #"","payment_processor":""#.utf8; o += processor.utf8; o += "\"".utf8
+            o.put(#","saleAmount":"#); Generator.appendInt(amount, &o)
+            o.put(#","invoice_id":""#); o += invoice.utf8
+            o.put(#"","payment_processor":""#); o.put(processor); o.put("\"")
         }
-        o += #","click_id":""#.utf8; Generator.appendID(clickIDState, 16, &o)
-        o += #"","link_id":""#.utf8; o += link.id.utf8
-        o += #"","domain":""#.utf8; o += link.domain.utf8
-        o += #"","key":""#.utf8; o += link.key.utf8
-        o += #"","url":""#.utf8; o += url.utf8
-        o += #"","continent":""#.utf8; o += place.continent.utf8
-        o += #"","country":""#.utf8; o += place.country.utf8
-        o += #"","city":""#.utf8; o += place.city.utf8
-        o += #"","device":""#.utf8; o += platform.device.utf8
-        o += #"","browser":""#.utf8; o += browser.utf8
-        o += #"","os":""#.utf8; o += platform.os.utf8
-        o += #"","qr":"#.utf8; o += (trigger == "qr" ? "1" : "0").utf8
-        o += #","ip":""#.utf8; Generator.appendIP(ipBits, &o); o += #""}"#.utf8
+        o.put(#","click_id":""#); Generator.appendID(clickIDState, 16, &o)
+        o.put(#"","link_id":""#); o += link.id
+        o.put(#"","domain":""#); o += link.domain
+        o.put(#"","key":""#); o += link.key
+        o.put(#"","url":""#); o += link.url; if let utm { o.put(utm) }
+        o.put(#"","continent":""#); o.put(place.continent)
+        o.put(#"","country":""#); o.put(place.country)
+        o.put(#"","city":""#); o.put(place.city)
+        o.put(#"","device":""#); o.put(platform.device)
+        o.put(#"","browser":""#); o.put(browser)
+        o.put(#"","os":""#); o.put(platform.os)
+        o.put(#"","qr":"#); o.put(isQR ? "1" : "0")
+        o.put(#","ip":""#); Generator.appendIP(ipBits, &o); o.put(#""}"#)
     }
 
     // MARK: World building
@@ -294,6 +294,21 @@ public struct Generator: Sendable {
             if i % 10 == 9 { x = r.next() }
             o.append(alphabet[Int(x % 62)])
             x /= 62
+        }
+    }
+
+    /// Appends a non-negative integer in decimal.
+    static func appendInt(_ v: Int, _ o: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = max(v, 0), count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(48 + n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { o.append(d[k]) }
         }
     }
 
@@ -358,7 +373,7 @@ public struct Generator: Sendable {
                 "conversions":\(r.below(300)),"sales":\(r.below(200)),"saleAmount":\(r.below(2_000_000)),\
                 "lastClicked":"\(c)","createdAt":"\(c)","updatedAt":"\(c)","tagId":null,"projectId":"cl\(Generator.id(&r, 22))"}
                 """
-            links.append(LinkInfo(json: Array(json.utf8), id: id, domain: domain, key: key, url: url))
+            links.append(LinkInfo(json: Array(json.utf8), id: Array(id.utf8), domain: Array(domain.utf8), key: Array(key.utf8), url: Array(url.utf8)))
         }
         return links
     }
@@ -367,7 +382,7 @@ public struct Generator: Sendable {
         (0..<count).map { n in
             let first = firstNames[r.below(firstNames.count)], last = lastNames[r.below(lastNames.count)]
             let email = "\(first.lowercased()).\(n)@example.com"
-            let country = places.pick(&r).country
+            let country = "\(places.pick(&r).country)"
             var created: [UInt8] = []
             TimestampFormatter.appendISO(1_720_000_000_000 + Int64(r.below(30_000_000)) * 1000, to: &created)
             let external = r.chance(70) ? "user_\(n)" : ""
@@ -407,4 +422,16 @@ private final class BlockResults: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: [], count: count) }
     func set(_ k: Int, _ bytes: [UInt8]) { lock.locked { slots[k] = bytes } }
     func get(_ k: Int) -> [UInt8] { lock.locked { slots[k] } }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a literal's bytes with one copy (the generator's hot path).
+    @inline(__always) mutating func put(_ s: StaticString) {
+        guard s.hasPointerRepresentation else {
+            // A one-scalar literal may be stored as the scalar itself.
+            append(contentsOf: String(Character(s.unicodeScalar)).utf8)
+            return
+        }
+        append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
 }
