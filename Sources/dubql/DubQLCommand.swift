@@ -33,6 +33,19 @@ struct DubQLCommand: AsyncParsableCommand {
 
     @OptionGroup var options: QueryOptions
 
+    /// ArgumentParser decodes the root's options (`QueryOptions`, whose `--format` takes output
+    /// formats) before any subcommand's and removes what they consume, so `dubql explain --format
+    /// url` would fail and `--format json` would be lost. `explain` therefore parses its own
+    /// arguments; everything else goes through ArgumentParser as usual.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "explain" {
+            StandaloneExplainCommand.main(Array(arguments.dropFirst()))  // exits on errors, returns on success
+            return
+        }
+        await main(nil)
+    }
+
     /// No subcommand: the REPL (see REPL/REPL.swift), or `-e QUERY`.
     func run() async throws {
         let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
