@@ -273,7 +273,7 @@ public enum APIModel {
         guard let s else { return d }
         // z.coerce.number(): Number("") is 0, Number(" 7 ") is 7.
         let t = s.trimmingCharacters(in: .whitespaces)
-        guard let v = t.isEmpty ? 0 : Double(t), v.isFinite || v.isInfinite, !v.isNaN else {
+        guard let v = t.isEmpty ? 0 : Double(t), !v.isNaN else {
             throw .zod("invalid_type", path, "\(label) must be a number.")
         }
         guard v.rounded() == v, v.magnitude < 1e15 else { throw .zod("invalid_type", path, "\(label) must be an integer.") }

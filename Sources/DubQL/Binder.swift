@@ -181,13 +181,20 @@ public struct Binder {
         switch instant.kind {
         case .duration(let amount, let unit):
             let text = "\(amount)\(unit.rawValue)"
+            // Durations longer than Dub's history (and absurd ones that would overflow) all reach
+            // before 2022-09-22: clamp them to a century, which the planner sends as `all`.
+            let century: Int64 = 100 * 366 * 86_400_000
+            func back(_ unitMillis: Int64) -> Int64 {
+                let (span, overflow) = Int64(clamping: amount).multipliedReportingOverflow(by: unitMillis)
+                return now - (overflow || span > century ? century : span)
+            }
             switch unit {
-            case .minutes: return (now - Int64(amount) * 60_000, text)
-            case .hours: return (now - Int64(amount) * 3_600_000, text)
-            case .days: return (now - Int64(amount) * 86_400_000, text)
-            case .weeks: return (now - Int64(amount) * 7 * 86_400_000, text)
-            case .months: return (calendar.addingMonths(-amount, to: now), text)
-            case .years: return (calendar.addingMonths(-12 * amount, to: now), text)
+            case .minutes: return (back(60_000), text)
+            case .hours: return (back(3_600_000), text)
+            case .days: return (back(86_400_000), text)
+            case .weeks: return (back(7 * 86_400_000), text)
+            case .months: return (amount > 1200 ? now - century : calendar.addingMonths(-amount, to: now), text)
+            case .years: return (amount > 100 ? now - century : calendar.addingMonths(-12 * amount, to: now), text)
             }
         case .preset(let p):
             switch p {

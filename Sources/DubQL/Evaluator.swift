@@ -129,7 +129,7 @@ public enum Evaluator {
         case (.bool(let b), .bool(let l)): return b == l
         // The deprecated top-level `qr` is 0/1; `click.qr` is a boolean.
         case (.number(let n), .bool(let l)): return (n != 0) == l
-        case (.number(let n), .timestamp(let ms)): return Int64(n) == ms
+        case (.number(let n), .timestamp(let ms)): return n == Double(ms)
         case (.string(let s), .timestamp(let ms)): return ISOInstant.parse(s) == ms
         default: return false
         }
@@ -141,7 +141,7 @@ public enum Evaluator {
         func cmp<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : (a > b ? 1 : 0) }
         switch (value, literal) {
         case (.number(let n), .number(let l, _)): return cmp(n, l)
-        case (.number(let n), .timestamp(let ms)): return cmp(Int64(n), ms)
+        case (.number(let n), .timestamp(let ms)): return cmp(n, Double(ms))
         case (.string(let s), .timestamp(let ms)): return ISOInstant.parse(s).map { cmp($0, ms) }
         case (.string(let s), .string(let l)): return cmp(s, l)
         default: return nil
