@@ -64,6 +64,34 @@ struct CheckFmtTests {
         #expect(r.stderr.contains("country"))
     }
 
+    @Test func checkJSONListsDiagnosticsOnStdout() throws {
+        let r = try runDubQL(["check", "--json", "-"], stdin: "SELECT clicks\nWHERE city = Zürich LIMIT 1 LIMIT 2")
+        #expect(r.status == 65)
+        #expect(r.stderr.isEmpty)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 2)
+        #expect(array.first?["file"] as? String == "<stdin>")
+        #expect(array.first?["line"] as? Int == 2)
+        #expect(array.first?["column"] as? Int == 15)
+        #expect(array.first?["code"] as? String == "DQL0101")
+        #expect(array.first?["severity"] as? String == "error")
+        #expect(array.last?["code"] as? String == "DQL0202")
+        let notes = try #require(array.last?["notes"] as? [[String: Any]])
+        #expect(notes.first?["column"] as? Int == 21)
+        let clean = try runDubQL(["check", "--json", "-"], stdin: "SELECT clicks")
+        #expect(clean.status == 0)
+        #expect(clean.stdout == "[]\n")
+    }
+
+    @Test func checkRejectsBadClockOptions() throws {
+        let zone = try runDubQL(["check", "--timezone", "Nowhere/Zone", "-"], stdin: "SELECT clicks")
+        #expect(zone.status == 64)
+        #expect(zone.stderr.contains("unknown time zone 'Nowhere/Zone'"))
+        let now = try runDubQL(["check", "--now", "garbage", "-"], stdin: "SELECT clicks")
+        #expect(now.status == 64)
+        #expect(now.stderr.contains("invalid instant 'garbage'"))
+    }
+
     @Test func checkMissingFileExits66() throws {
         let r = try runDubQL(["check", "/nonexistent/dir/q.dql"])
         #expect(r.status == 66)
