@@ -72,6 +72,17 @@ struct QueryTests {
         #expect(clicks.stdout.split(separator: "\n").count == 400)
     }
 
+    @Test func jsonArrayAsTheAPIReturnsIt() throws {
+        let lines = try String(contentsOfFile: EngineFixture.sales, encoding: .utf8).split(separator: "\n")
+        let array = EngineFixture.dir.appendingPathComponent("page.json")
+        try ("[" + lines.joined(separator: ",") + "]").write(to: array, atomically: true, encoding: .utf8)
+        let fromArray = try EngineFixture.query("SELECT sales WHERE country = US SINCE 30d LIMIT 1000", ["--data", array.path, "--format", "ndjson"])
+        let fromLines = try EngineFixture.query("SELECT sales WHERE country = US SINCE 30d LIMIT 1000", ["--data", EngineFixture.sales, "--format", "ndjson"])
+        #expect(fromArray.status == 0, "\(fromArray.stderr)")
+        #expect(fromArray.stdout == fromLines.stdout)
+        #expect(!fromArray.stdout.isEmpty)
+    }
+
     @Test func demoDataWhenNoDataAndNoKey() throws {
         let r = try runDubQL(["query", "SELECT sales SINCE 7d LIMIT 5"])
         #expect(r.status == 0, "\(r.stderr)")
