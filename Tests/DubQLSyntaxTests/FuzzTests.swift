@@ -13,6 +13,11 @@ func checkInvariants(_ text: String, _ context: String, sourceLocation: Testing.
         #expect(t.span.start >= previousEnd && t.span.end <= count, "token \(t) in \(context)", sourceLocation: sourceLocation)
         previousEnd = t.span.end
     }
+    var previousComment = 0
+    for c in Lexer.comments(in: source.bytes) {
+        #expect(c.start >= previousComment && c.end <= count, "comment \(c) in \(context)", sourceLocation: sourceLocation)
+        previousComment = c.end
+    }
     let result = Parser.parse(source)
     for d in result.diagnostics {
         let spans = [d.span] + d.notes.compactMap(\.span)
