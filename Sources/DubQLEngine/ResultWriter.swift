@@ -20,12 +20,24 @@ public final class OutputSink: @unchecked Sendable {
     /// Everything written, for memory sinks.
     public private(set) var captured: [UInt8] = []
 
-    private init(fd: Int32?) { self.fd = fd }
+    private let ownsDescriptor: Bool
+
+    private init(fd: Int32?, owns: Bool = false) {
+        self.fd = fd
+        self.ownsDescriptor = owns
+    }
 
     /// Standard output.
     public static func standardOutput() -> OutputSink { OutputSink(fd: 1) }
     /// A file descriptor the caller owns.
     public static func fileDescriptor(_ fd: Int32) -> OutputSink { OutputSink(fd: fd) }
+    /// A file, created or truncated (the REPL's `.output FILE`); closed when the sink goes away.
+    public static func file(path: String) throws(InputError) -> OutputSink {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw InputError(path: path, message: String(cString: strerror(errno)).lowercased()) }
+        return OutputSink(fd: fd, owns: true)
+    }
+
     /// Memory (tests, the REPL's capture).
     public static func memory() -> OutputSink { OutputSink(fd: nil) }
 
@@ -73,7 +85,10 @@ public final class OutputSink: @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    deinit { flush() }
+    deinit {
+        flush()
+        if ownsDescriptor, let fd { close(fd) }
+    }
 }
 
 // MARK: - Writer

@@ -2,6 +2,7 @@
 
 import DubQL
 @testable import DubQLEngine
+import Foundation
 import Testing
 
 @Suite("Output")
@@ -57,5 +58,20 @@ struct OutputTests {
         let w = ResultWriter(format: .json, columns: [], event: .clicks, store: store, sink: sink)
         w.begin(); w.write(row: 0); w.end()
         #expect(sink.text == "[\n" + line + "\n]\n")
+    }
+
+    @Test func fileSinkWritesCSV() throws {
+        let store = try load(clickLine(id: "a", country: "DE") + "\n" + clickLine(id: "b", ts: "2026-08-18T15:00:00.000Z", country: "FR"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dubql-sink-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let sink = try OutputSink.file(path: path)
+            let w = ResultWriter(format: .csv, columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks, store: store, sink: sink)
+            w.begin()
+            Executor.run(LocalPlan(event: .clicks, filter: nil, time: TimeRange(start: nil, end: nil), timeZone: "UTC",
+                                   order: .descending, offset: 0, limit: 10, columns: []), on: store) { w.write(row: $0) }
+            w.end()
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "country\r\nFR\r\nDE\r\n")
     }
 }
