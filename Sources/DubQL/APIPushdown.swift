@@ -29,7 +29,8 @@ enum Pushdowns {
     /// Plans a conjunction of leaves (predicates and NOT-ed ordering predicates).
     static func plan(_ leaves: [BoundCondition], event: EventType) -> ConjunctionPlan {
         var plan = ConjunctionPlan()
-        var preds: [String: BoundPredicate] = [:]
+        // Few fields per conjunction: a list with linear lookups beats hashing strings.
+        var list: [(name: String, predicate: BoundPredicate)] = []
         var metadata: [BoundPredicate] = []
         for leaf in leaves {
             guard case .predicate(let p) = leaf, p.op == .in || p.op == .notIn else {
@@ -40,12 +41,13 @@ enum Pushdowns {
                 continue
             }
             switch p.field {
-            case .catalog(let name) where preds[name] == nil: preds[name] = p
+            case .catalog(let name) where !list.contains(where: { $0.name == name }): list.append((name, p))
             case .metadata: metadata.append(p)
             default: plan.residual.append(leaf)
             }
         }
         func keep(_ p: BoundPredicate) { plan.residual.append(.predicate(p)) }
+        let preds = PredicateList(list)
 
         // Link lookup: which of linkId / externalId / domain+key (if any) the API will act on.
         let linkId = preds["linkId"].flatMap { encodeList($0) }
@@ -59,22 +61,22 @@ enum Pushdowns {
             if let l = linkId, !l.hasPrefix("-") { mode = .linkId }
             else if externalId != nil { mode = .externalId }
             else if key != nil, domainSingle != nil { mode = .key }
-            else if linkId != nil, !preds.keys.contains(where: { linkLevel($0) }) { mode = .linkId }
+            else if linkId != nil, !list.contains(where: { linkLevel($0.name) }) { mode = .linkId }
         } else if linkId != nil || externalId != nil || key != nil {
             plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the tagId/groupId filter")
         }
 
         if mode != .none {
-            let suppressed = preds.keys.filter { linkLevel($0) && !(mode == .key && $0 == "domain") }.sorted()
+            let suppressed = list.map(\.name).filter { linkLevel($0) && !(mode == .key && $0 == "domain") }.sorted()
             if !suppressed.isEmpty {
                 plan.notes.append("\(suppressed.joined(separator: ", ")) checked locally: the API ignores link-level filters once a link is selected by \(mode == .key ? "domain and key" : mode == .linkId ? "linkId" : "externalId")")
             }
         }
 
         let regionValue = preds["region"].flatMap { singleValue($0) }
-        for name in preds.keys.sorted(by: { Catalog.position(ofCanonical: $0) < Catalog.position(ofCanonical: $1) }) {
-            guard let p = preds[name], let spec = Catalog.field(canonical: name), let param = spec.apiParameter else {
-                if let p = preds[name] { keep(p) }
+        for (name, p) in list.sorted(by: { Catalog.position(ofCanonical: $0.name) < Catalog.position(ofCanonical: $1.name) }) {
+            guard let spec = Catalog.field(canonical: name), let param = spec.apiParameter else {
+                keep(p)
                 continue
             }
             if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
@@ -155,6 +157,13 @@ enum Pushdowns {
         }
         if !queryParts.isEmpty { plan.params["query"] = queryParts.joined(separator: " AND ") }
         return plan
+    }
+
+    /// Lookup by field name in a short list.
+    struct PredicateList {
+        let items: [(name: String, predicate: BoundPredicate)]
+        init(_ items: [(name: String, predicate: BoundPredicate)]) { self.items = items }
+        subscript(name: String) -> BoundPredicate? { items.first { $0.name == name }?.predicate }
     }
 
     static func linkLevel(_ name: String) -> Bool { Catalog.field(canonical: name)?.isLinkLevel ?? false }

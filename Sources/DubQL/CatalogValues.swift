@@ -82,6 +82,17 @@ public enum ValueNormalization: String, Hashable, Sendable, Codable {
 /// the rest kept as written (`mac OS` → `Mac OS`, `ios` → `Ios`, `Mobile` unchanged), so it is
 /// idempotent and the planner can send already-normalized values.
 func capitalizeEachWord(_ value: String) -> String {
+    // Fast path: every word already starts with something that is not a lower-case ASCII letter.
+    var atStart = true
+    var unchanged = true
+    for b in value.utf8 {
+        if atStart && (b >= 0x80 || (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))) {
+            unchanged = false
+            break
+        }
+        atStart = b == UInt8(ascii: " ")
+    }
+    if unchanged { return value }
     var out = ""
     out.reserveCapacity(value.utf8.count)
     var atWordStart = true
