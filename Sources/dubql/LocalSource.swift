@@ -74,7 +74,8 @@ final class LocalSource: QuerySource {
 
     func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
-        session.write(Explain.text(plan))
+        // `--format json` gives the plan as JSON, as `dubql explain --format json` does.
+        session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
     }
 }
 

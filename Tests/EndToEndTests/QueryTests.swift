@@ -131,6 +131,14 @@ struct QueryTests {
         #expect(r.stdout.hasPrefix("QUERY PLAN (local)"))
     }
 
+    @Test func explainAsJSON() throws {
+        let r = try EngineFixture.query("EXPLAIN SELECT clicks WHERE country = US SINCE 7d", ["--data", EngineFixture.clicks, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let plan = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(plan["source"] as? String == "local")
+        #expect(plan["event"] as? String == "clicks")
+    }
+
     @Test func severalStatementsRunInOrder() throws {
         let r = try EngineFixture.query("SELECT clicks SINCE 30d LIMIT 1; SELECT sales SINCE 30d LIMIT 2", ["--data", EngineFixture.clicks, "--data", EngineFixture.sales, "--format", "ndjson"])
         #expect(r.status == 0)
