@@ -12,7 +12,7 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Event file to query: JSON array or NDJSON, .gz allowed, - for stdin (repeatable).", valueName: "FILE"))
     var data: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Output format: table (default), line, json, ndjson, csv, markdown.", valueName: "FORMAT"))
+    @Option(name: .long, help: ArgumentHelp("Output format.", valueName: "FORMAT"))
     var format: OutputFormat = .table
 
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed events (their number is reported on stderr) instead of failing.")
@@ -21,7 +21,7 @@ struct QueryOptions: ParsableArguments {
     @Flag(name: .long, help: "Query Dub's API (needs DUB_API_KEY); the default when DUB_API_KEY is set and no --data is given.")
     var api = false
 
-    @Option(name: .long, help: ArgumentHelp("Colour: auto (terminal only, not with NO_COLOR), always, never.", valueName: "WHEN"))
+    @Option(name: .long, help: ArgumentHelp("Colour (auto: on a terminal, unless NO_COLOR is set).", valueName: "WHEN"))
     var color: ColorMode = .auto
 
     @OptionGroup var clock: ClockOptions
@@ -57,8 +57,9 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Run a query once and print the rows.",
         discussion: """
-            With --data, queries the given event files (as GET /events returns them, or NDJSON);
-            with DUB_API_KEY set, Dub's API; otherwise a built-in demo dataset.
+            Source: the --data files (a JSON array as GET /events returns it, or NDJSON); else \
+            Dub's API when DUB_API_KEY is set; else a built-in demo dataset.
+
             Examples:
               dubql query 'SELECT clicks WHERE country IN (US, DE) SINCE 7d' --data events.ndjson
               dubql query 'SELECT sales SINCE 30d' --data sales.json.gz --format csv
