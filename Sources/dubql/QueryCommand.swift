@@ -61,7 +61,7 @@ struct QueryCommand: ParsableCommand {
             Dub's API when DUB_API_KEY is set; else a built-in demo dataset.
 
             Examples:
-              dubql query 'SELECT clicks WHERE country IN (US, DE) SINCE 7d' --data events.ndjson
+              dubql query 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
               dubql query 'SELECT sales SINCE 30d' --data sales.json.gz --format csv
             """)
 
