@@ -110,6 +110,19 @@ struct ExplainTests {
             """)
     }
 
+    @Test func syntaxErrorsAndScriptsExit65() throws {
+        let syntax = try runDubQL(["explain", "SELECT clicks WHERE country ="])
+        #expect(syntax.status == 65 && syntax.stdout.isEmpty)
+        #expect(syntax.stderr.hasPrefix("<query>:1:30: error[DQL0201]: expected a value, found end of input"))
+        let two = try runDubQL(["explain", "SELECT clicks; SELECT leads"])
+        #expect(two.status == 65 && two.stderr.hasPrefix("<query>:1:16: error[DQL0319]: expected exactly one statement, found 2 statements"))
+    }
+
+    @Test func helpNamesTheCommand() throws {
+        let r = try runDubQL(["explain", "--help"])
+        #expect(r.status == 0 && r.stdout.contains("USAGE: dubql explain <QUERY>") && r.stdout.contains("--format"))
+    }
+
     @Test func planningErrorsExit65() throws {
         let r = try runDubQL(["explain", "SELECT clicks WHERE tagId = t1 OR city = 'Paris, TX'", "--now", now])
         #expect(r.status == 65)
