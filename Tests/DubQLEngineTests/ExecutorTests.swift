@@ -61,7 +61,9 @@ struct ExecutorTests {
             let ts = store.timestamps[r.pick(rows)]
             return BoundPredicate(field: .catalog("timestamp"), op: r.pick([.less, .lessEqual, .greater, .greaterEqual]), values: [.timestamp(ts)])
         case 3:
-            return BoundPredicate(field: .json(["link", "shortLink"]), op: .in, values: [valueOf(.json(["link", "shortLink"]))])
+            // A stored column and a path only the JSON has.
+            let path = r.pick([["link", "shortLink"], ["click", "ua"], ["link", "title"]])
+            return BoundPredicate(field: .json(path), op: r.pick([.in, .notIn]), values: [valueOf(.json(path))])
         case 4:
             return BoundPredicate(field: .metadata(["plan"]), op: r.pick([.in, .notIn]), values: [.string(r.pick(["free", "pro", "business"]))])
         case 5:
