@@ -13,9 +13,28 @@ import Logging
 public struct EventsBody: Sendable {
     public var bytes: [UInt8]
     public var count: Int
-    public init(bytes: [UInt8], count: Int) {
+    /// Where each event is in ``bytes``, when known (the `drop` fault uses it).
+    public var ranges: [Range<Int>]
+    public init(bytes: [UInt8], count: Int, ranges: [Range<Int>] = []) {
         self.bytes = bytes
         self.count = count
+        self.ranges = ranges
+    }
+
+    /// The body without every `n`th event (the first of each `n`), as Dub's server answers when
+    /// events of deleted links are dropped after paging.
+    func droppingEvery(_ n: Int) -> EventsBody {
+        guard ranges.count == count, n > 0 else { return self }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        var kept: [Range<Int>] = []
+        for (index, range) in ranges.enumerated() where index % n != 0 {
+            if !kept.isEmpty { out.append(UInt8(ascii: ",")) }
+            let start = out.count
+            out.append(contentsOf: bytes[range])
+            kept.append(start..<out.count)
+        }
+        out.append(UInt8(ascii: "]"))
+        return EventsBody(bytes: out, count: kept.count, ranges: kept)
     }
 }
 
@@ -60,10 +79,11 @@ public struct DubServerConfiguration: Sendable {
 ///
 /// Kinds: an HTTP status (`500`, `503` ...) answered with Dub's error body, `html` (a 200 that is
 /// not JSON), `object` (a 200 JSON object), `close` (the connection closes before a body),
-/// `hang` (no answer for 3 seconds), `redirect` (a 302 to another host).
+/// `hang` (no answer for 3 seconds), `redirect` (a 302 to another host), `drop` (every third
+/// event of a page left out, as Dub does for events of deleted links: pages come back short).
 public struct Fault: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        case status(Int), html, object, close, hang, redirect
+        case status(Int), html, object, close, hang, redirect, drop
     }
     public var kind: Kind
     /// How many requests misbehave; `nil` for all of them.
@@ -85,6 +105,7 @@ public struct Fault: Sendable, Hashable {
         case "close": kind = .close
         case "hang": kind = .hang
         case "redirect": kind = .redirect
+        case "drop": kind = .drop
         default:
             guard let status = Int(name), (400...599).contains(status) else { return nil }
             kind = .status(status)
@@ -141,11 +162,13 @@ public struct DubServer: Sendable {
         if key.isEmpty { return error(.invalidKey) }
         let realNow = Int64(Date().timeIntervalSince1970 * 1000)
         if let limiter, let tooMany = limiter.check(key: key, nowMillis: realNow) { return error(tooMany) }
+        var dropEvery = 0
         if let fault = configuration.fault, fault.count.map({ serial <= $0 }) ?? true {
-            return answer(for: fault)
+            if fault.kind == .drop { dropEvery = 3 } else { return answer(for: fault) }
         }
         switch source.events(SearchParams.parse(query), nowMillis: configuration.now ?? realNow) {
-        case .success(let body):
+        case .success(var body):
+            if dropEvery > 0 { body = body.droppingEvery(dropEvery) }
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: body.bytes, events: body.count)
         case .failure(let failure):
             return error(failure)
@@ -180,6 +203,8 @@ public struct DubServer: Sendable {
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"events\":[]}".utf8))
         case .close:
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: [], closeConnection: true)
+        case .drop:
+            return error(.internalError)
         case .redirect:
             return Answer(status: 302, headers: [("Location", "http://127.0.0.2:9/events")], body: [])
         case .hang:

@@ -52,6 +52,7 @@ public struct LocalEventsSource: EventsSource {
         var bytes: [UInt8] = [UInt8(ascii: "[")]
         var toSkip = query.offset
         var count = 0
+        var ranges: [Range<Int>] = []
         func visit(_ row: Int) -> Bool {
             let record = store.record(row)
             guard query.matches(record) else { return true }
@@ -60,7 +61,9 @@ public struct LocalEventsSource: EventsSource {
                 return true
             }
             if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            let start = bytes.count
             bytes.append(contentsOf: store.rawJSON(row))
+            ranges.append(start..<bytes.count)
             count += 1
             return count < query.limit
         }
@@ -70,7 +73,7 @@ public struct LocalEventsSource: EventsSource {
             for row in rows.reversed() where !visit(row) { break }
         }
         bytes.append(UInt8(ascii: "]"))
-        return .success(EventsBody(bytes: bytes, count: count))
+        return .success(EventsBody(bytes: bytes, count: count, ranges: ranges))
     }
 
     /// Dub resolves `externalId` or `domain` + `key` to one link first, and answers 404 when there
