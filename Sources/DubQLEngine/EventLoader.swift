@@ -77,7 +77,9 @@ public struct EventLoader {
         let before = count
         let index = UInt16(buffers.count)
         buffers.append(buffer)
-        var s = JSONScanner(base: buffer.base, start: 0, end: buffer.count)
+        // A UTF-8 byte order mark (as some Windows tools write) is not part of the JSON.
+        let bom = buffer.count >= 3 && buffer.base[0] == 0xEF && buffer.base[1] == 0xBB && buffer.base[2] == 0xBF
+        var s = JSONScanner(base: buffer.base, start: bom ? 3 : 0, end: buffer.count)
         s.skipWhitespace()
         if s.atEnd {
             throw Self.locate(buffer, JSONScanError(offset: 0, message: "empty input: expected a JSON array of events or NDJSON (one event per line)"), code: "DQL0505")

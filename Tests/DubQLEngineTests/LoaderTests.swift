@@ -97,6 +97,13 @@ struct LoaderTests {
         #expect(store.saleType(1) == "new")
     }
 
+    @Test func byteOrderMarkAndCRLFLineEnds() throws {
+        let text = "\u{FEFF}" + clickLine(id: "a") + "\r\n" + clickLine(id: "b") + "\r\n"
+        let store = try load(text)
+        #expect(store.count == 2)
+        #expect(String(decoding: store.rawJSON(1), as: UTF8.self) == clickLine(id: "b"))
+    }
+
     @Test func escapedStringsAreDecodedInColumns() throws {
         let store = try load(clickLine(country: #"U\u0053"#))
         #expect(store.string(.country, 0) == "US")
