@@ -195,6 +195,33 @@ struct LoaderTests {
         #expect(store.count == 3000)
     }
 
+    /// Random byte edits of real events never crash the loader: they load or give a positioned error.
+    @Test func mutatedInputNeverCrashes() {
+        let original = Array((ParallelLoaderTests.lines.prefix(3).joined(separator: "\n") + "\n").utf8)
+        var r = TestRandom(state: 99)
+        let specials: [UInt8] = [0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x0A, 0x00, 0xFF, 0xC3, 0x6E, 0x30]
+        var failures = 0
+        for _ in 0..<400 {
+            var bytes = original
+            for _ in 0..<(1 + r.below(4)) {
+                let at = r.below(bytes.count)
+                switch r.below(3) {
+                case 0: bytes[at] = r.pick(specials)
+                case 1: bytes.remove(at: at)
+                default: bytes = Array(bytes[..<at])
+                }
+                if bytes.isEmpty { break }
+            }
+            do {
+                _ = try EventLoader.load(bytes: bytes, name: "fuzz")
+            } catch {
+                failures += 1
+                #expect(error.line >= 1 && error.column >= 1 && error.code.hasPrefix("DQL05"))
+            }
+        }
+        #expect(failures > 0)
+    }
+
     @Test func deepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "[", count: 10_000)
         let line = clickLine(extra: #","x":"# + deep)
