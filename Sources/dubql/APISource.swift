@@ -111,9 +111,17 @@ final class APISource: QuerySource {
                                           _ work: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
-        let task = Task {
+        let body: @Sendable () async -> Void = {
             do { box.set(.success(try await work())) } catch { box.set(.failure(error)) }
             done.signal()
+        }
+        // The caller may itself be on the concurrency pool (an async command); the work gets its
+        // own thread so that waiting here can never starve it, even on a one-core machine.
+        let task: Task<Void, Never>
+        if #available(macOS 15, *) {
+            task = Task(executorPreference: DedicatedExecutor.shared, operation: body)
+        } else {
+            task = Task(operation: body)
         }
         let interrupt = isCancelled == nil ? Interrupt.install() : nil
         defer { interrupt?.remove() }
@@ -214,6 +222,18 @@ private final class ResultBox<T: Sendable>: @unchecked Sendable {
     private var value: Result<T, any Error>?
     func set(_ v: Result<T, any Error>) { lock.lock(); value = v; lock.unlock() }
     func get() -> Result<T, any Error>? { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// A serial executor on its own dispatch queue (its own thread), for the API work of a session.
+@available(macOS 15, *)
+private final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = DedicatedExecutor()
+    private let queue = DispatchQueue(label: "dubql.api-client")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
 }
 
 /// Ctrl-C while a `dubql query` waits on the API: remembered so the request is cancelled and the
