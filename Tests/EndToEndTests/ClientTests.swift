@@ -147,6 +147,12 @@ import Testing
         let r = try Self.query(text, url: server.url)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("rate limited by the API (HTTP 429); retrying in"))
+        // Retry-After is the window's reset in epoch milliseconds: the waits are under a second.
+        let waits = r.stderr.split(separator: "\n").compactMap { line -> Double? in
+            guard let range = line.range(of: "retrying in ") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0 != " " })
+        }
+        #expect(!waits.isEmpty && waits.allSatisfy { $0 <= 1.0 }, "\(waits)")
         let local = try runDubQL(["query", text, "--now", Self.now, "--format", "ndjson"] + APITestData.dataArguments())
         #expect(r.stdout == local.stdout)
         #expect(r.stdout.split(separator: "\n").count == 2500)
