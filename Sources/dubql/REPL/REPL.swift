@@ -100,7 +100,15 @@ final class REPL {
 // MARK: - Starting
 
 /// Starts the REPL with the common query options: libedit on a terminal, plain lines otherwise.
+///
+/// It runs on the main thread: the kernel gives process signals (Ctrl-C, Ctrl-Z's SIGCONT, window
+/// resizes) to the main thread first, and libedit must see them interrupt its own reads.
 func startREPL(options: QueryOptions) -> ExitCode {
+    if Thread.isMainThread { return runREPL(options: options) }
+    return DispatchQueue.main.sync { runREPL(options: options) }
+}
+
+private func runREPL(options: QueryOptions) -> ExitCode {
     let interactive = isatty(0) != 0
     let session: Session
     do {
