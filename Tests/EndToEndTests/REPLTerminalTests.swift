@@ -23,7 +23,10 @@ final class TerminalSession {
         for (k, v) in environment { env[k] = v }
         var args = ["new-session", "-d", "-x", "120", "-y", "40", "-s", "main", "-c", self.directory.path]
         for (k, v) in env.sorted(by: { $0.key < $1.key }) { args += ["-e", "\(k)=\(v)"] }
-        args += shell ? ["/bin/bash", "--norc", "--noprofile", "-i"] : [DubQLBinary.url.path] + arguments
+        // A small shell around dubql prints its exit status: tmux may not have reaped the pane's
+        // process yet when asked. The shell ignores Ctrl-C so that only dubql sees it.
+        args += shell ? ["/bin/bash", "--norc", "--noprofile", "-i"]
+            : ["/bin/sh", "-c", #"trap '' INT; "$0" "$@"; echo "[dubql exited with $?]""#, DubQLBinary.url.path] + arguments
         try tmux(args)
         // Keep the pane after dubql exits, to read its exit status.
         try tmux(["set-option", "-t", "main", "remain-on-exit", "on"])
@@ -99,6 +102,17 @@ final class TerminalSession {
         try waitFor("dubql>", timeout: 60)
     }
 
+    /// Waits until libedit edits the line (Tab completes `SEL`), then clears it: keys sent before
+    /// the terminal is in raw mode would reach the tty driver instead.
+    func waitForEditor() throws {
+        try waitForPrompt()
+        try type("SEL")
+        try press("Tab")
+        try waitFor("dubql> SELECT")
+        try press("C-u")
+        try waitFor("line cleared") { $0.split(separator: "\n").last.map(String.init) == "dubql>" }
+    }
+
     /// The last non-empty line of the screen (where the cursor usually is).
     func lastLine() throws -> String {
         try screen().split(separator: "\n").last.map(String.init) ?? ""
@@ -106,14 +120,10 @@ final class TerminalSession {
 
     /// Waits until dubql exits and returns its exit status.
     func waitForExit(timeout: TimeInterval = 20) throws -> Int {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let state = try tmux(["display-message", "-p", "-t", "main", "#{pane_dead} #{pane_dead_status}"])
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            if state.hasPrefix("1 "), let code = Int(state.dropFirst(2)) { return code }
-            usleep(50_000)
-        }
-        throw TerminalTimeout(waitingFor: "exit", screen: (try? screen()) ?? "")
+        let marker = "[dubql exited with "
+        let screen = try waitFor(marker, timeout: timeout)
+        guard let range = screen.range(of: marker) else { return -1 }
+        return Int(screen[range.upperBound...].prefix(while: \.isNumber)) ?? -1
     }
 }
 

@@ -67,6 +67,7 @@ struct REPLTests {
             try first.type("SELECT sales LIMIT 1;")
             try first.press("Enter")
             try first.waitFor("(1 row)")
+            try first.waitForEditor()
             try first.press("C-d")
             #expect(try first.waitForExit() == 0)
         }
@@ -115,7 +116,7 @@ struct REPLTests {
 
     @Test func ctrlDOnAnEmptyLineExitsZero() throws {
         let t = try TerminalSession()
-        try t.waitForPrompt()
+        try t.waitForEditor()
         try t.press("C-d")
         #expect(try t.waitForExit() == 0)
     }
@@ -181,6 +182,8 @@ struct REPLTests {
         try t.waitFor("Stopped")
         try t.type("fg")
         try t.press("Enter")
+        // Resumed, dubql redraws its prompt and the line.
+        try t.waitFor("redrawn line") { $0.components(separatedBy: "dubql> SEL").count - 1 >= 2 }
         try t.press("Tab")
         try t.waitFor("dubql> SELECT")
         try t.type("leads LIMIT 1;")

@@ -12,6 +12,18 @@ nonisolated(unsafe) var interruptReceived: Int32 = 0
 /// does not notice the first one.
 nonisolated(unsafe) var interruptForceExit: Int32 = 0
 
+/// Set by the SIGCONT handler (libedit re-raises the signal to it after its own handler): the
+/// line editor redraws the prompt and line before it reads the next key.
+nonisolated(unsafe) var continueReceived: Int32 = 0
+
+private let continueHandler: @convention(c) (Int32) -> Void = { signal in
+    continueReceived = 1
+    // Interrupt the reader's read (see interruptTargetThread), so the line is redrawn at once.
+    if let target = interruptTargetThread, pthread_equal(target, pthread_self()) == 0 {
+        pthread_kill(target, signal)
+    }
+}
+
 /// The thread that reads the terminal. The command runs on a thread of Swift's pool, while the
 /// kernel may deliver SIGINT to any thread: the handler forwards it here so the read is interrupted.
 nonisolated(unsafe) var interruptTargetThread: pthread_t?
@@ -46,6 +58,15 @@ enum Interrupts {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
+        var resume = sigaction()
+        #if os(Linux)
+        resume.__sigaction_handler.sa_handler = continueHandler
+        #else
+        resume.__sigaction_u.__sa_handler = continueHandler
+        #endif
+        sigemptyset(&resume.sa_mask)
+        resume.sa_flags = 0
+        sigaction(SIGCONT, &resume, nil)
         // Threads of Swift's pool start with asynchronous signals blocked: let this one take
         // Ctrl-C (and libedit's suspend, resume and resize signals), or its reads never return.
         var unblock = sigset_t()

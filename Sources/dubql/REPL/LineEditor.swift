@@ -59,6 +59,11 @@ nonisolated(unsafe) let lineEditorWordBreaks: UnsafeMutablePointer<CChar> = strd
 /// when Ctrl-C interrupted the read, and decodes a UTF-8 sequence into one code point.
 private let readKey: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { stream in
     let fd = stream.map { fileno($0) } ?? 0
+    // Back from Ctrl-Z (`fg`): libedit restored raw mode but, when ^Z came as a key, redraws nothing.
+    if continueReceived != 0 {
+        continueReceived = 0
+        rl_forced_update_display()
+    }
     func byte() -> Int32 {
         var b: UInt8 = 0
         while true {
@@ -66,6 +71,10 @@ private let readKey: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { s
             if n == 1 { return Int32(b) }
             if n < 0 && errno == EINTR {
                 if interruptReceived != 0 { return -1 }
+                continueReceived = 0
+                // Resumed after Ctrl-Z (SIGCONT) or resized: libedit has restored raw mode, but
+                // only its own reader redraws, so redraw the prompt and the line here.
+                rl_forced_update_display()
                 continue
             }
             return -1
