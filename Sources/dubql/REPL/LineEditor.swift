@@ -2,6 +2,7 @@
 // with Ctrl-C reported as an interruption rather than as end of input.
 
 @preconcurrency import CLibEdit
+import DubQL
 import Foundation
 
 // MARK: - Line sources
@@ -51,7 +52,7 @@ nonisolated(unsafe) var lineEditorPendingText = ""
 /// The candidates of the current completion, handed to libedit one by one by the generator.
 nonisolated(unsafe) var lineEditorCandidates: [String] = []
 /// Characters that end a word for completion: must match the completer's own notion of a word.
-nonisolated(unsafe) let lineEditorWordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n(),=<>!;") ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+nonisolated(unsafe) let lineEditorWordBreaks: UnsafeMutablePointer<CChar> = strdup(Completion.wordBreakString) ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 
 /// libedit's `rl_getc_function`: reads one key from the terminal. Two reasons to replace the
 /// default: it retries reads interrupted by Ctrl-C (so the prompt would never notice), and it
