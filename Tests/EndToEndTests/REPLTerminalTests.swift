@@ -32,8 +32,18 @@ final class TerminalSession {
         try tmux(["set-option", "-t", "main", "remain-on-exit", "on"])
     }
 
+    /// Ends dubql, the pane's shell and the tmux server, even when dubql is still reading.
     deinit {
+        let pane = Int32((try? tmux(["display-message", "-p", "-t", "main", "#{pane_pid}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        let server = Int32((try? tmux(["display-message", "-p", "-t", "main", "#{pid}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        if pane > 1 {
+            kill(-pane, SIGKILL)
+            kill(pane, SIGKILL)
+        }
         _ = try? tmux(["kill-server"])
+        if server > 1 { kill(server, SIGKILL) }
     }
 
     /// Runs `tmux -L socket ARGS` and returns its standard output.
