@@ -6,5 +6,5 @@ func wants(_ group: String) -> Bool { requested.isEmpty || requested.contains(gr
 
 // Groups (one line each): if wants("NAME") { NAMEBench.run() }
 if wants("syntax") { SyntaxBench.run() }
-if wants("engine") { EngineBench.run() }
 if wants("planner") { PlannerBench.run() }
+if wants("engine") { EngineBench.run() }

@@ -10,9 +10,18 @@ struct DubQLCommand: AsyncParsableCommand {
         commandName: "dubql",
         abstract: "Query Dub (dub.co) analytics events (clicks, leads, sales) with DubQL.",
         discussion: """
-            Example:
-              dubql check report.dql
-              dubql fmt - < report.dql
+            With no subcommand, dubql starts the REPL (the `repl` subcommand and its options).
+            Source: --data files, else Dub's API when DUB_API_KEY is set, else built-in demo data.
+
+            Examples:
+              dubql                                        REPL on demo data
+              dubql -e 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
+              dubql query 'SELECT sales SINCE 30d' --format csv
+              dubql explain 'SELECT sales WHERE country IN (US) SINCE 30d' --format url
+              dubql run report.dql
+              dubql check report.dql; dubql fmt --write report.dql
+              dubql generate --event clicks --count 10000 > clicks.ndjson
+              dubql serve --data clicks.ndjson --port 8787
             """,
         version: DubQLVersion.string,
         subcommands: [
@@ -24,33 +33,11 @@ struct DubQLCommand: AsyncParsableCommand {
             ServeCommand.self,
             ReplCommand.self,
             RunCommand.self,
-        ]
+        ],
+        // The REPL is the default so that the root command has no options of its own: options the
+        // root declares would be taken from every subcommand's arguments by ArgumentParser.
+        defaultSubcommand: ReplCommand.self
     )
-
-    /// `-e QUERY`: run one statement (as `dubql query QUERY`) instead of starting the REPL.
-    @Option(name: .customShort("e"), help: ArgumentHelp("Run QUERY once (like dubql query) instead of starting the REPL.", valueName: "QUERY"))
-    var execute: String?
-
-    @OptionGroup var options: QueryOptions
-
-    /// ArgumentParser decodes the root's options (`QueryOptions`, whose `--format` takes output
-    /// formats) before any subcommand's and removes what they consume, so `dubql explain --format
-    /// url` would fail and `--format json` would be lost. `explain` therefore parses its own
-    /// arguments; everything else goes through ArgumentParser as usual.
-    static func main() async {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "explain" {
-            StandaloneExplainCommand.main(Array(arguments.dropFirst()))  // exits on errors, returns on success
-            return
-        }
-        await main(nil)
-    }
-
-    /// No subcommand: the REPL (see REPL/REPL.swift), or `-e QUERY`.
-    func run() async throws {
-        let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
-        if code != Exit.ok { throw code }
-    }
 }
 
 /// The version `dubql --version` prints and the REPL banner shows.

@@ -80,17 +80,3 @@ struct ExplainCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(output.utf8))
     }
 }
-
-/// `dubql explain` run on its own (see `DubQLCommand.main`): the same options and help, with
-/// `dubql explain` in the usage line.
-struct StandaloneExplainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dubql explain",
-        abstract: ExplainCommand.configuration.abstract,
-        discussion: ExplainCommand.configuration.discussion)
-
-    @OptionGroup var command: ExplainCommand
-
-    func validate() throws { try command.validate() }
-    func run() throws { try command.run() }
-}

@@ -13,9 +13,6 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Answers GET /events with Dub's parameters, defaults, validation errors, auth and paging.
 
-              --data FILE     event file to serve (JSON array, NDJSON, .gz); repeatable
-              --now INSTANT   fix the server's clock (ISO 8601) to match a client's --now
-
             The first line on stdout is the base URL it listens on; one line per request goes to stderr.
             Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
@@ -26,11 +23,11 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    /// `--data FILE` (repeatable) and `--now INSTANT`: the root command's options, which the parser
-    /// takes wherever they appear (even after `serve`) and hands to a group of the same type.
-    @OptionGroup(visibility: .hidden) var options: QueryOptions
-    var data: [String] { options.data }
-    var now: String? { options.clock.now }
+    @Option(name: .long, help: ArgumentHelp("Event file to serve: JSON array or NDJSON, .gz allowed (repeatable).", valueName: "FILE"))
+    var data: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Fix the server's clock (ISO 8601) to match a client's --now.", valueName: "INSTANT"))
+    var now: String?
 
     @Option(name: .long, help: ArgumentHelp("Address to bind (default 127.0.0.1, loopback only).", valueName: "HOST"))
     var host: String = "127.0.0.1"

@@ -162,10 +162,14 @@ struct ReplCommand: ParsableCommand {
             History: $DUBQL_HISTORY, else $XDG_STATE_HOME/dubql/history, else ~/.local/state/dubql/history.
             """)
 
+    /// `dubql -e QUERY`: run one statement (as `dubql query QUERY`) instead of starting the REPL.
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run QUERY once (like dubql query) instead of starting the REPL.", valueName: "QUERY"))
+    var execute: String?
+
     @OptionGroup var options: QueryOptions
 
     func run() throws {
-        let code = startREPL(options: options)
+        let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
         if code != Exit.ok { throw code }
     }
 }
