@@ -57,7 +57,7 @@ public enum APIPlanner {
         } else {
             residualParts += ors
             for or in ors {
-                for p in predicates(in: or) where Pushdowns.isAPIOnly(p.field, event: query.event) {
+                for p in predicates(in: or) where Pushdowns.mustBeSent(p.field, event: query.event) {
                     unplannable.append((p, "it is inside an OR that does not split into exact requests"))
                 }
             }

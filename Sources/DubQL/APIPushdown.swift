@@ -26,6 +26,13 @@ enum Pushdowns {
         return !spec.localEvents.contains(event)
     }
 
+    /// Fields that cannot be checked on the events one API request returns: those exported events
+    /// lack, and `saleType`, which is derived from every sale of a (link, customer) pair, not just
+    /// the fetched ones. In a residual they would give wrong answers, so they must be sent.
+    static func mustBeSent(_ field: FieldRef, event: EventType) -> Bool {
+        field == .catalog("saleType") || isAPIOnly(field, event: event)
+    }
+
     /// Plans a conjunction of leaves (predicates and NOT-ed ordering predicates).
     static func plan(_ leaves: [BoundCondition], event: EventType) -> ConjunctionPlan {
         var plan = ConjunctionPlan()
@@ -141,7 +148,8 @@ enum Pushdowns {
                 }
                 keep(p)
             case .saleType:
-                if event == .sales, let v = singleValue(p) { plan.params[param] = v } else { keep(p) }
+                if event == .sales, let v = singleValue(p) { plan.params[param] = v }
+                else { plan.unplannable.append((p, "the API takes one saleType, and it cannot be derived from the fetched sales alone")) }
             case .metadata, .none:
                 keep(p)
             }

@@ -119,7 +119,7 @@ enum QueryGenerator {
     @Test(arguments: 0..<12)
     func apiPlanSelectsExactlyWhatTheQueryMeans(batch: Int) throws {
         var rng = SeededRandom(seed: UInt64(1000 + batch))
-        var planned = 0, unions = 0, residuals = 0, nonEmpty = 0
+        var planned = 0, unions = 0, residuals = 0, nonEmpty = 0, refused = 0
         for _ in 0..<60 {
             let text = QueryGenerator.query(&rng)
             let (query, diagnostics) = Fixture.bind(text)
@@ -132,7 +132,11 @@ enum QueryGenerator {
             for pageSize in [1000, 7] {
                 let (plan, planDiagnostics) = APIPlanner.plan(query, pageSize: pageSize)
                 guard let plan else {
-                    Issue.record("\(text) did not plan: \(planDiagnostics)")
+                    // The one documented refusal: saleType inside an OR that must become a residual
+                    // (it is derived from every sale, so fetched pages cannot check it).
+                    #expect(planDiagnostics.allSatisfy { $0.code == .notPlannable && $0.message.hasPrefix("'saleType'") },
+                            "\(text) did not plan: \(planDiagnostics)")
+                    refused += 1
                     continue
                 }
                 let actual = try PlanSimulator.run(plan, on: Self.events, now: Fixture.now).map(\.eventID)
@@ -152,8 +156,8 @@ enum QueryGenerator {
             planned += 1
         }
         // Not vacuous: most queries return rows, and both residuals and unions are exercised.
-        #expect(planned > 40 && nonEmpty > planned / 3 && residuals > 5 && unions > 0,
-                "planned \(planned), non-empty \(nonEmpty), residual \(residuals), union \(unions)")
+        #expect(planned > 40 && nonEmpty > planned / 3 && residuals > 5 && unions > 0 && refused < 10,
+                "planned \(planned), non-empty \(nonEmpty), residual \(residuals), union \(unions), refused \(refused)")
     }
 
     @Test func generatedEventsHitMostConditions() {
