@@ -26,9 +26,8 @@ enum DiagnosticOutput {
 
     /// The `--color` mode: `option` when it was given; otherwise what the command line says.
     ///
-    /// The root command declares `--color` too, and swift-argument-parser hands an option that
-    /// both a command and its parent declare to the parent; reading the arguments keeps every
-    /// subcommand honouring it.
+    /// Code that reports errors far from its command's parsed options (a session, a loader)
+    /// still honours `--color` this way, without threading the option through every call.
     static func mode(_ option: DiagnosticColorMode) -> DiagnosticColorMode {
         if option != .auto { return option }
         var arguments = CommandLine.arguments.dropFirst()[...]
