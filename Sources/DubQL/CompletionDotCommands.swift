@@ -277,7 +277,7 @@ enum DotCommandWords {
 
 // MARK: - Did you mean
 
-/// Finds the nearest candidate to a misspelt word (Levenshtein distance, case-insensitive).
+/// Finds the nearest candidate to a misspelt word (edit distance, case-insensitive).
 public enum DotCommandSuggestion {
     /// The closest candidate within a distance that still reads as a typo (about a third of the
     /// word), or one that starts with the word; `nil` when none is close.
@@ -294,22 +294,9 @@ public enum DotCommandSuggestion {
         return best.candidate
     }
 
-    /// Levenshtein distance between two strings (characters).
+    /// Edit distance between two strings (characters), as every "did you mean" counts it.
     public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
+        EditDistance.between(Array(a), Array(b))
     }
 }
 

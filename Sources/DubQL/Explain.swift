@@ -155,9 +155,18 @@ struct TreeNode {
 // MARK: - JSON text
 
 /// A small writer for JSON with a fixed key order (the contract's order) and two-space indents.
-enum JSONText {
-    static func string(_ s: String) -> String {
-        var out = "\""
+/// Its string quoting is the one every part of DubQL writes JSON strings with.
+public enum JSONText {
+    /// `s` as a JSON string literal, quotes included.
+    public static func string(_ s: String) -> String {
+        var out = ""
+        quote(s, to: &out)
+        return out
+    }
+
+    /// Appends `s` as a JSON string literal (control characters as `\u00XX`).
+    public static func quote(_ s: String, to out: inout String) {
+        out += "\""
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -170,7 +179,7 @@ enum JSONText {
             default: out.unicodeScalars.append(u)
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     static func object(_ members: [(String, String)], indent: Int) -> String {

@@ -1,5 +1,7 @@
 // "Did you mean" for names and values: edit distance, case-insensitive, best few candidates.
 
+import DubQLSyntax
+
 // MARK: - Suggestions
 
 /// Finds the candidates nearest to a misspelt word.
@@ -21,23 +23,7 @@ public enum Suggestions {
 
     /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
     public static func distance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var prev2 = [Int](repeating: 0, count: b.count + 1)
-        var prev = Array(0...b.count)
-        var cur = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            cur[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    cur[j] = min(cur[j], prev2[j - 2] + 1)
-                }
-            }
-            (prev2, prev, cur) = (prev, cur, prev2)
-        }
-        return prev[b.count]
+        EditDistance.between(a, b)
     }
 
     /// `did you mean 'US'?`, `did you mean 'US', 'UA' or 'SA'?`, or `nil` for no candidates.

@@ -181,20 +181,8 @@ public enum JSONWriter {
         return String(n)
     }
 
+    /// Appends `s` as a JSON string literal.
     public static func quote(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                out += "\\u" + String(u.value, radix: 16).leftPadded(4)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        out += "\""
+        JSONText.quote(s, to: &out)
     }
 }

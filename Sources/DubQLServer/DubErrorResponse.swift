@@ -1,6 +1,8 @@
 // Dub's error responses: the codes, their HTTP statuses and the body `{"error":{...}}` with its
 // documentation URL, exactly as Dub's `handleApiError` writes them.
 
+import DubQL
+
 // MARK: - Error response
 
 /// One error answer of Dub's API.
@@ -73,26 +75,7 @@ public struct DubErrorResponse: Error, Sendable, Hashable {
     }
 
     /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { JSONText.string(text) }
 }
 
 // MARK: - Messages

@@ -106,6 +106,33 @@ extension Parser {
     }
 }
 
+// MARK: - Edit distance
+
+/// The edit distance every "did you mean" of DubQL uses.
+public enum EditDistance {
+    /// Optimal-string-alignment distance: Levenshtein plus transpositions of adjacent elements
+    /// (`SELETC` is one edit from `SELECT`).
+    public static func between<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev2 = [Int](repeating: 0, count: b.count + 1)
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    cur[j] = min(cur[j], prev2[j - 2] + 1)
+                }
+            }
+            (prev2, prev, cur) = (prev, cur, prev2)
+        }
+        return prev[b.count]
+    }
+}
+
 // MARK: - Suggestions
 
 /// "Did you mean" by edit distance.
@@ -126,24 +153,7 @@ enum Suggestions {
         return best?.0
     }
 
-    /// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions).
     static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var prev2 = [Int](repeating: 0, count: b.count + 1)
-        var prev = Array(0...b.count)
-        var cur = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            cur[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    cur[j] = min(cur[j], prev2[j - 2] + 1)
-                }
-            }
-            (prev2, prev, cur) = (prev, cur, prev2)
-        }
-        return prev[b.count]
+        EditDistance.between(a, b)
     }
 }

@@ -80,7 +80,8 @@ import DubQL
         }
     }
 
-    @Test(arguments: [("mode", "mdoe", 2), ("", "abc", 3), ("kitten", "sitting", 3), ("Zürich", "Zurich", 1)])
+    /// A swap of neighbours is one edit, as in every other "did you mean" of DubQL.
+    @Test(arguments: [("mode", "mdoe", 1), ("mode", "edom", 3), ("", "abc", 3), ("kitten", "sitting", 3), ("Zürich", "Zurich", 1)])
     func editDistance(_ a: String, _ b: String, _ d: Int) {
         #expect(DotCommandSuggestion.distance(a, b) == d)
     }
