@@ -48,10 +48,7 @@ final class APISource: QuerySource {
     // MARK: Planning
 
     func plan(_ query: BoundQuery, source: SourceFile, session: Session) throws -> APIPlan {
-        let (plan, diagnostics) = APIPlanner.plan(query)
-        if !diagnostics.isEmpty { session.printDiagnostics(diagnostics, in: source) }
-        guard let plan, !diagnostics.hasErrors else { throw SessionFailure(nil, exit: Exit.dataError) }
-        return plan
+        try session.accept(APIPlanner.plan(query), in: source)
     }
 
     func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {

@@ -39,13 +39,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let useColor = DiagnosticOutput.useColor(color)
-        let context: QueryContext
-        do {
-            context = try QueryContext.make(now: clock.now, timeZone: clock.timezone)
-        } catch {
-            DiagnosticOutput.error(error.description, color: useColor)
-            throw Exit.usage
-        }
+        let context = try clock.makeContext(useColor: useColor)
         var missing = false, failed = false
         var records: [JSONDiagnostic] = []
         for file in files {

@@ -1,6 +1,7 @@
 // Options shared by several subcommands (see README "Command line").
 
 import ArgumentParser
+import DubQL
 
 /// `--timezone` and `--now`: what relative times and day boundaries are computed against.
 struct ClockOptions: ParsableArguments {
@@ -9,6 +10,19 @@ struct ClockOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Fix the clock, for reproducible relative times (ISO 8601 instant).", valueName: "INSTANT"))
     var now: String?
+}
+
+extension ClockOptions {
+    /// The query context these options give; a bad `--now` or `--timezone` is reported as a
+    /// usage error (exit 64).
+    func makeContext(useColor: Bool) throws -> QueryContext {
+        do {
+            return try QueryContext.make(now: now, timeZone: timezone)
+        } catch {
+            DiagnosticOutput.error(error.description, color: useColor)
+            throw Exit.usage
+        }
+    }
 }
 
 /// `--api-url`: where Dub's API is (`DUB_API_URL`, default https://api.dub.co).

@@ -51,13 +51,7 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let useColor = DiagnosticOutput.useColor(color)
-        let context: QueryContext
-        do {
-            context = try QueryContext.make(now: clock.now, timeZone: clock.timezone)
-        } catch {
-            DiagnosticOutput.error(error.description, color: useColor)
-            throw Exit.usage
-        }
+        let context = try clock.makeContext(useColor: useColor)
         let source = SourceFile(name: "<query>", text: query)
         let output: String
         if local {

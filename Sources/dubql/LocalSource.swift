@@ -58,10 +58,7 @@ final class LocalSource: QuerySource {
     // MARK: Running
 
     func plan(_ query: BoundQuery, source: SourceFile, session: Session) throws -> LocalPlan {
-        let (plan, diagnostics) = LocalPlanner.plan(query)
-        if !diagnostics.isEmpty { session.printDiagnostics(diagnostics, in: source) }
-        guard let plan, !diagnostics.hasErrors else { throw SessionFailure(nil, exit: Exit.dataError) }
-        return plan
+        try session.accept(LocalPlanner.plan(query), in: source)
     }
 
     func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {

@@ -188,6 +188,14 @@ final class Session {
         output.flush()
     }
 
+    /// The plan of a planner's answer, after printing its diagnostics; a data error (exit 65)
+    /// when they include errors. Every source plans through this.
+    func accept<Plan>(_ planned: (plan: Plan?, diagnostics: [Diagnostic]), in source: SourceFile) throws -> Plan {
+        if !planned.diagnostics.isEmpty { printDiagnostics(planned.diagnostics, in: source) }
+        guard let plan = planned.plan, !planned.diagnostics.hasErrors else { throw SessionFailure(nil, exit: Exit.dataError) }
+        return plan
+    }
+
     func printDiagnostics(_ diagnostics: [Diagnostic], in file: SourceFile) {
         Session.writeStderr(DiagnosticRenderer.render(diagnostics, in: file, color: stderrColor))
     }
