@@ -79,7 +79,8 @@ final class APISource: QuerySource {
                                     + "\(stats.rowsReturned) rows, \(millis) ms\n")
             }
         case .failure(let error):
-            output.finish()
+            // Close what was written; with nothing written, print no empty result before the error.
+            if output.hasRows { output.finish() }
             if let clientError = error as? DubClientError {
                 throw SessionFailure(clientError.description, exit: ExitCode(clientError.kind.exitCode))
             }
@@ -156,6 +157,9 @@ private final class StreamingOutput: @unchecked Sendable {
         self.session = session
         self.query = query
     }
+
+    /// Whether any row has been written (or collected, for tables).
+    var hasRows: Bool { rows > 0 }
 
     func write(_ event: StoredEvent) {
         let format = session.format

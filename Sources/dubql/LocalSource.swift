@@ -90,7 +90,7 @@ enum SourceChooser {
             }
             return try factory(key, apiURL ?? environment["DUB_API_URL"])
         }
-        if api { throw SessionFailure("--api needs DUB_API_KEY in the environment", exit: Exit.usage) }
+        if api { throw SessionFailure("--api needs an API key in DUB_API_KEY: create one in Dub's dashboard (Settings > API Keys), then export DUB_API_KEY=dub_...", exit: Exit.usage) }
         let clock = now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
         let demo = LocalSource.demo(now: clock)
         Session.note("no --data and no DUB_API_KEY: querying \(demo.summary)")

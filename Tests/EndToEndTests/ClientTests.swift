@@ -105,6 +105,16 @@ import Testing
         Self.expectNoKey(r)
     }
 
+    /// A request that fails before any row arrives prints no empty result, in any format.
+    @Test(arguments: ["table", "json", "csv"])
+    func aFailedQueryPrintsNoEmptyResult(format: String) throws {
+        let server = try ServeProcess(["--data", try APITestData.small.get(), "--now", Self.now, "--fault", "401"])
+        defer { server.stop() }
+        let r = try Self.query("SELECT clicks WHERE country = US LIMIT 5", url: server.url, format: format)
+        #expect(r.status == 77, "\(r.stderr)")
+        #expect(r.stdout.isEmpty, "\(r.stdout)")
+    }
+
     @Test(arguments: ["500x2", "503x1", "429x2", "closex1"])
     func transientFaultsAreRetried(fault: String) throws {
         let small = try APITestData.small.get()

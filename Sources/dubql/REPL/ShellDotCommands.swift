@@ -93,7 +93,7 @@ extension Shell {
             case .api:
                 let environment = ProcessInfo.processInfo.environment
                 guard let key = environment["DUB_API_KEY"], !key.isEmpty else {
-                    session.printError(".open api needs DUB_API_KEY in the environment")
+                    session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")
                     return .failed(Exit.usage)
                 }
                 APISource.register()
