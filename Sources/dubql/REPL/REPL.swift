@@ -168,6 +168,18 @@ struct ReplCommand: ParsableCommand {
 
     @OptionGroup var options: QueryOptions
 
+    /// Words that are no subcommand end up here, because the REPL is the default subcommand.
+    @Argument(help: .hidden)
+    var unexpected: [String] = []
+
+    func validate() throws {
+        guard let word = unexpected.first else { return }
+        let names = DubQLCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+        let hint = Suggestions.hint(Suggestions.nearest(to: word, in: names)).map { " (\($0))" } ?? ""
+        throw ValidationError("'\(word)' is not a dubql subcommand\(hint); see 'dubql --help'. "
+                              + "To run a query, use: dubql -e 'SELECT ...' or dubql query 'SELECT ...'")
+    }
+
     func run() throws {
         let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
         if code != Exit.ok { throw code }
