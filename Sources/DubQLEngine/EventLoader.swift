@@ -113,18 +113,7 @@ public struct EventLoader {
         } else {
             while true {
                 s.skipWhitespace()
-                let start = s.pos
-                do throws(EventParser.Failure) {
-                    guard s.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(s.error("an event object"), syntax: true) }
-                    try parser.parse(&s)
-                    try rows.add(parser, start: start, end: s.pos, index)
-                } catch {
-                    // A wrong type or missing field leaves the JSON readable: skip the element when asked.
-                    if !options.skipInvalid || error.syntax { throw locate(buffer, error.error, code: error.code) }
-                    notes.append(locate(buffer, error.error, code: error.code))
-                    s.pos = start
-                    do { try s.skipValue() } catch { throw locate(buffer, error, code: "DQL0501") }
-                }
+                try loadObject(&s, &parser, buffer, index, options, &rows, &notes)
                 s.skipWhitespace()
                 if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
                 if s.peek() == UInt8(ascii: "]") { s.pos += 1; break }
@@ -220,17 +209,26 @@ public struct EventLoader {
         while true {
             s.skipWhitespace()
             if s.atEnd { return }
-            let start = s.pos
-            do throws(EventParser.Failure) {
-                guard s.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(s.error("an event object"), syntax: true) }
-                try parser.parse(&s)
-                try rows.add(parser, start: start, end: s.pos, index)
-            } catch {
-                if !options.skipInvalid || error.syntax { throw locate(buffer, error.error, code: error.code) }
-                notes.append(locate(buffer, error.error, code: error.code))
-                s.pos = start
-                do { try s.skipValue() } catch { throw locate(buffer, error, code: "DQL0501") }
-            }
+            try loadObject(&s, &parser, buffer, index, options, &rows, &notes)
+        }
+    }
+
+    /// Parses the event object at the scanner into `rows`. A wrong type or missing field leaves
+    /// the JSON readable, so with `--skip-invalid` the object is skipped and noted; broken JSON
+    /// always stops the load.
+    @inline(__always)
+    private static func loadObject(_ s: inout JSONScanner, _ parser: inout EventParser, _ buffer: InputBuffer, _ index: UInt16,
+                                   _ options: LoadOptions, _ rows: inout RowBuilder, _ notes: inout SkipNotes) throws(LoadError) {
+        let start = s.pos
+        do throws(EventParser.Failure) {
+            guard s.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(s.error("an event object"), syntax: true) }
+            try parser.parse(&s)
+            try rows.add(parser, start: start, end: s.pos, index)
+        } catch {
+            if !options.skipInvalid || error.syntax { throw locate(buffer, error.error, code: error.code) }
+            notes.append(locate(buffer, error.error, code: error.code))
+            s.pos = start
+            do { try s.skipValue() } catch { throw locate(buffer, error, code: "DQL0501") }
         }
     }
 
