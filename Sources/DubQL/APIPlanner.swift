@@ -39,9 +39,10 @@ public enum APIPlanner {
                             timeZone: query.timeZone, notes: notes), [])
         }
 
-        let conjuncts = split(normalized)
-        let leaves = conjuncts.filter { if case .or = $0 { false } else { true } }
-        let ors = conjuncts.filter { if case .or = $0 { true } else { false } }
+        var leaves: [BoundCondition] = [], ors: [BoundCondition] = []
+        for c in split(normalized) {
+            if case .or = c { ors.append(c) } else { leaves.append(c) }
+        }
         let base = Pushdowns.plan(leaves, event: query.event)
 
         var branches: [[String: String]] = [base.params]
@@ -137,11 +138,18 @@ public enum APIPlanner {
     }
 
     static func predicates(in c: BoundCondition) -> [BoundPredicate] {
+        // One array filled in place rather than one per node.
+        var out: [BoundPredicate] = []
+        collectPredicates(c, into: &out)
+        return out
+    }
+
+    private static func collectPredicates(_ c: BoundCondition, into out: inout [BoundPredicate]) {
         switch c {
-        case .constant: []
-        case .predicate(let p): [p]
-        case .not(let inner): predicates(in: inner)
-        case .and(let parts), .or(let parts): parts.flatMap(predicates(in:))
+        case .constant: break
+        case .predicate(let p): out.append(p)
+        case .not(let inner): collectPredicates(inner, into: &out)
+        case .and(let parts), .or(let parts): for part in parts { collectPredicates(part, into: &out) }
         }
     }
 
@@ -150,8 +158,11 @@ public enum APIPlanner {
     static func orderedParams(_ params: [String: String], event: EventType, time: [APIParameter], paging: Paging,
                               order: SortDirection) -> [APIParameter] {
         var out = [APIParameter("event", event.rawValue)]
-        for name in params.keys.filter({ $0 != "query" }).sorted(by: { Catalog.position(ofParameter: $0) < Catalog.position(ofParameter: $1) }) {
-            out.append(APIParameter(name, params[name] ?? ""))
+        out.reserveCapacity(params.count + time.count + 4)
+        // Ranks looked up once per parameter, not once per comparison.
+        let ranked = params.compactMap { $0.key == "query" ? nil : (rank: Catalog.position(ofParameter: $0.key), name: $0.key, value: $0.value) }
+        for p in ranked.sorted(by: { $0.rank < $1.rank }) {
+            out.append(APIParameter(p.name, p.value))
         }
         if let q = params["query"] { out.append(APIParameter("query", q)) }
         out += time

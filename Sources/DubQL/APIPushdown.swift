@@ -81,11 +81,14 @@ enum Pushdowns {
         }
 
         let regionValue = preds["region"].flatMap { singleValue($0) }
-        for (name, p) in list.sorted(by: { Catalog.position(ofCanonical: $0.name) < Catalog.position(ofCanonical: $1.name) }) {
-            guard let spec = Catalog.field(canonical: name), let param = spec.apiParameter else {
+        // Catalog positions looked up once per field, not once per comparison.
+        let ranked = list.map { (rank: Catalog.position(ofCanonical: $0.name), name: $0.name, predicate: $0.predicate) }
+        for (rank, _, p) in ranked.sorted(by: { $0.rank < $1.rank }) {
+            guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
                 keep(p)
                 continue
             }
+            let spec = Catalog.fields[rank]
             if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
                 keep(p)
                 continue
@@ -114,7 +117,8 @@ enum Pushdowns {
                     }
                     continue
                 }
-                if p.op == .notIn, v.dropFirst().split(separator: ",").count < p.values.count {
+                // `v` joins the sendable values with commas: fewer parts than values means some were dropped.
+                if p.op == .notIn, v.utf8.reduce(1, { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }) < p.values.count {
                     guard !isAPIOnly(p.field, event: event) else {
                         plan.unplannable.append((p, "some of its values cannot be sent (a comma or an empty value)"))
                         continue
@@ -183,6 +187,16 @@ enum Pushdowns {
     /// The advanced-filter value for an IN or NOT IN predicate, or `nil` when it cannot be expressed.
     /// NOT IN drops inexpressible values (a superset); IN needs all of them.
     static func encodeList(_ p: BoundPredicate) -> String? {
+        // One value (the usual `f = v`, `f != v`): no intermediate arrays.
+        if p.values.count == 1 {
+            guard case .string(let s) = p.values[0] else { return nil }
+            let expressible = !s.isEmpty && !s.utf8.contains(UInt8(ascii: ","))
+            switch p.op {
+            case .notIn: return expressible ? "-" + s : nil
+            case .in: return expressible && !s.hasPrefix("-") ? s : nil
+            default: return nil
+            }
+        }
         let texts = p.values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
         guard texts.count == p.values.count else { return nil }
         let expressible = texts.filter { !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: ",")) }

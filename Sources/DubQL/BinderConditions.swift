@@ -16,8 +16,8 @@ struct ResolvedField {
 extension Binder {
     /// Resolves a field path, checking that the event has the field.
     mutating func bindField(_ path: FieldPath) -> ResolvedField? {
-        let names = path.components.map(\.text)
-        let dotted = names.joined(separator: ".")
+        // Most paths have one component: no array or join for them.
+        let dotted = path.components.count == 1 ? path.components[0].text : path.components.map(\.text).joined(separator: ".")
         if let spec = Catalog.field(named: dotted) {
             guard spec.events.contains(event) else {
                 let which = EventType.allCases.filter { spec.events.contains($0) }.map(\.rawValue).joined(separator: " and ")
@@ -26,6 +26,7 @@ extension Binder {
             }
             return ResolvedField(ref: .catalog(spec.name), type: spec.type, spec: spec)
         }
+        let names = path.components.map(\.text)
         guard let first = names.first else { return nil }
         if first.lowercased() == "metadata" {
             guard event != .clicks else {
@@ -56,18 +57,25 @@ extension Binder {
     mutating func bindCondition(_ c: Condition) -> BoundCondition? {
         switch c {
         case .or(let parts, _):
-            let bound = parts.map { bindCondition($0) }
-            guard bound.allSatisfy({ $0 != nil }) else { return nil }
-            return .or(bound.compactMap { $0 })
+            return bindAll(parts).map { .or($0) }
         case .and(let parts, _):
-            let bound = parts.map { bindCondition($0) }
-            guard bound.allSatisfy({ $0 != nil }) else { return nil }
-            return .and(bound.compactMap { $0 })
+            return bindAll(parts).map { .and($0) }
         case .not(let inner, _):
             return bindCondition(inner).map { .not($0) }
         case .predicate(let p):
             return bindPredicate(p).map { .predicate($0) }
         }
+    }
+
+    /// Every operand bound (all of them, for their diagnostics), or `nil` when one fails.
+    mutating func bindAll(_ parts: [Condition]) -> [BoundCondition]? {
+        var bound: [BoundCondition] = []
+        bound.reserveCapacity(parts.count)
+        var failed = false
+        for part in parts {
+            if let b = bindCondition(part) { bound.append(b) } else { failed = true }
+        }
+        return failed ? nil : bound
     }
 
     mutating func bindPredicate(_ p: DubQLSyntax.Predicate) -> BoundPredicate? {

@@ -48,7 +48,10 @@ public enum Normalizer {
         case .constant, .not:
             return c
         case .predicate(let p):
-            return p.op == .in || p.op == .notIn ? mergeGroup([p], conjunctive: true) : c
+            guard p.op == .in || p.op == .notIn else { return c }
+            // Already normal (the common case): skip the allocations of a one-predicate merge.
+            if isNormalLeaf(p) { return c }
+            return mergeGroup([p], conjunctive: true)
         case .and(let parts):
             var flat: [BoundCondition] = []
             for part in parts {
@@ -79,6 +82,24 @@ public enum Normalizer {
     /// Merges the IN/NOT IN predicates of each field among the operands of one AND or OR, keeping
     /// the first occurrence's position; removes duplicates.
     static func merge(_ operands: [BoundCondition], conjunctive: Bool) -> BoundCondition {
+        // Fast path: normal IN/NOT IN leaves on distinct fields merge to themselves.
+        if operands.allSatisfy({ o in
+            guard case .predicate(let p) = o, isNormalLeaf(p) else { return false }
+            return true
+        }) {
+            var distinct = true
+            outer: for i in operands.indices.dropFirst() {
+                guard case .predicate(let p) = operands[i] else { continue }
+                for j in 0..<i {
+                    if case .predicate(let q) = operands[j], q.field == p.field { distinct = false; break outer }
+                }
+            }
+            if distinct {
+                if operands.isEmpty { return .constant(conjunctive) }
+                if operands.count == 1 { return operands[0] }
+                return conjunctive ? .and(operands) : .or(operands)
+            }
+        }
         // Operands are few: linear scans beat hashing here (the planner runs in microseconds).
         var items: [BoundCondition] = []
         var groups: [(field: FieldRef, predicates: [BoundPredicate], slot: Int)] = []
@@ -98,7 +119,10 @@ public enum Normalizer {
                 items.append(o)
             }
         }
-        for g in groups { items[g.slot] = mergeGroup(g.predicates, conjunctive: conjunctive) }
+        // A one-predicate group is an operand `simplify` already normalized; merging it again is the identity.
+        for g in groups where g.predicates.count > 1 || !isNormalLeaf(g.predicates[0]) {
+            items[g.slot] = mergeGroup(g.predicates, conjunctive: conjunctive)
+        }
         var result: [BoundCondition] = []
         for item in items {
             switch (item, conjunctive) {
@@ -167,6 +191,23 @@ public enum Normalizer {
         first.values = values
         if group.count > 1 { first.span = group.compactMap(\.span).reduce(nil) { acc, s in acc.map { $0.union(s) } ?? s } }
         return .predicate(first)
+    }
+
+    /// True when `mergeGroup([p], conjunctive: true)` would return `p` unchanged: a non-empty IN
+    /// list or a NOT IN list without repeated values, on a field without a closed domain.
+    static func isNormalLeaf(_ p: BoundPredicate) -> Bool {
+        guard closedDomain(p.field) == nil else { return false }
+        switch p.op {
+        case .in:
+            return !p.values.isEmpty
+        case .notIn:
+            let v = p.values
+            if v.count < 2 { return true }
+            for i in 1..<v.count where v[..<i].contains(v[i]) { return false }
+            return true
+        default:
+            return false
+        }
     }
 
     /// Fields whose every event has exactly one of a known set of values.

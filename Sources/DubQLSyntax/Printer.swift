@@ -10,36 +10,62 @@ public enum Printer {
     }
 
     public static func print(_ statement: Statement) -> String {
-        (statement.isExplain ? "EXPLAIN " : "") + print(statement.select)
+        var out = statement.isExplain ? "EXPLAIN " : ""
+        out.reserveCapacity(64)
+        write(statement.select, into: &out)
+        return out
     }
 
     public static func print(_ s: SelectStatement) -> String {
-        var out = "SELECT "
+        // One buffer for the whole statement: the binder prints every query, so temporaries count.
+        var out = ""
+        out.reserveCapacity(64)
+        write(s, into: &out)
+        return out
+    }
+
+    private static func write(_ s: SelectStatement, into out: inout String) {
+        out += "SELECT "
         switch s.projection {
         case nil: break
         case .all: out += "* FROM "
-        case .columns(let columns, _): out += columns.map { print($0) }.joined(separator: ", ") + " FROM "
+        case .columns(let columns, _):
+            for (i, c) in columns.enumerated() {
+                if i > 0 { out += ", " }
+                write(c, into: &out)
+            }
+            out += " FROM "
         }
-        out += name(s.event.text)
-        if let w = s.whereClause { out += " WHERE " + print(w.condition) }
+        writeName(s.event.text, into: &out)
+        if let w = s.whereClause {
+            out += " WHERE "
+            write(w.condition, into: &out)
+        }
         if let t = s.time {
             switch t {
             case .since(let a, let b, _):
-                out += " SINCE " + print(a)
-                if let b { out += " UNTIL " + print(b) }
+                out += " SINCE "
+                write(a, into: &out)
+                if let b {
+                    out += " UNTIL "
+                    write(b, into: &out)
+                }
             case .between(let a, let b, _):
-                out += " BETWEEN " + print(a) + " AND " + print(b)
+                out += " BETWEEN "
+                write(a, into: &out)
+                out += " AND "
+                write(b, into: &out)
             }
         }
         if let tz = s.timezone { out += " TIMEZONE " + quoted(tz.name) }
         if let o = s.orderBy {
-            out += " ORDER BY " + print(o.field)
+            out += " ORDER BY "
+            write(o.field, into: &out)
             if let d = o.direction { out += " " + d.rawValue }
         }
         if let l = s.limit { out += " LIMIT " + l.text }
         if let o = s.offset { out += " OFFSET " + o.text }
         if let p = s.page { out += " PAGE " + p.text }
-        return out
     }
 
     // MARK: - Conditions
@@ -79,7 +105,7 @@ public enum Printer {
             out += "NOT "
             writeOperand(operand, needing: 3, into: &out)
         case .predicate(let p):
-            out += print(p)
+            write(p, into: &out)
         }
     }
 
@@ -94,36 +120,78 @@ public enum Printer {
     }
 
     public static func print(_ p: Predicate) -> String {
-        let field = print(p.field)
+        var out = ""
+        write(p, into: &out)
+        return out
+    }
+
+    private static func write(_ p: Predicate, into out: inout String) {
+        write(p.field, into: &out)
         switch p.kind {
-        case .bare: return field
-        case .comparison(let op, let v): return "\(field) \(op.rawValue) \(print(v))"
+        case .bare: return
+        case .comparison(let op, let v):
+            out += " "
+            out += op.rawValue
+            out += " "
+            write(v, into: &out)
         case .inList(let negated, let values):
-            return "\(field) \(negated ? "NOT IN" : "IN") (\(values.map { print($0) }.joined(separator: ", ")))"
+            out += negated ? " NOT IN (" : " IN ("
+            for (i, v) in values.enumerated() {
+                if i > 0 { out += ", " }
+                write(v, into: &out)
+            }
+            out += ")"
         }
     }
 
     // MARK: - Values, instants, names
 
     public static func print(_ v: Value) -> String {
+        var out = ""
+        write(v, into: &out)
+        return out
+    }
+
+    private static func write(_ v: Value, into out: inout String) {
         switch v.kind {
-        case .text(let t): isPlainIdentifier(t) ? t : quoted(t)
-        case .number(let n): n
-        case .boolean(let b): b ? "TRUE" : "FALSE"
-        case .date(let d): d.description
+        case .text(let t): if isPlainIdentifier(t) { out += t } else { out += quoted(t) }
+        case .number(let n): out += n
+        case .boolean(let b): out += b ? "TRUE" : "FALSE"
+        case .date(let d): out += d.description
         }
     }
 
     public static func print(_ i: Instant) -> String {
+        var out = ""
+        write(i, into: &out)
+        return out
+    }
+
+    private static func write(_ i: Instant, into out: inout String) {
         switch i.kind {
-        case .duration(let amount, let unit): "\(amount)\(unit.rawValue)"
-        case .preset(let p): p.rawValue
-        case .date(let d): d.description
+        case .duration(let amount, let unit):
+            out += String(amount)
+            out += unit.rawValue
+        case .preset(let p): out += p.rawValue
+        case .date(let d): out += d.description
         }
     }
 
     public static func print(_ f: FieldPath) -> String {
-        f.components.map { name($0.text) }.joined(separator: ".")
+        var out = ""
+        write(f, into: &out)
+        return out
+    }
+
+    private static func write(_ f: FieldPath, into out: inout String) {
+        for (i, c) in f.components.enumerated() {
+            if i > 0 { out += "." }
+            writeName(c.text, into: &out)
+        }
+    }
+
+    private static func writeName(_ text: String, into out: inout String) {
+        if isPlainIdentifier(text) { out += text } else { out += name(text) }
     }
 
     /// A name bare when it lexes as a plain non-keyword identifier, else back-quoted.
