@@ -22,8 +22,10 @@ struct ConjunctionPlan {
 enum Pushdowns {
     /// Fields whose values exported events lack: they must be sent or the query cannot run.
     static func isAPIOnly(_ field: FieldRef, event: EventType) -> Bool {
-        guard case .catalog(let name) = field, let spec = Catalog.field(canonical: name) else { return false }
-        return !spec.localEvents.contains(event)
+        guard case .catalog(let name) = field else { return false }
+        let i = Catalog.position(ofCanonical: name)
+        guard i < Catalog.fields.count else { return false }
+        return !Catalog.fields[i].localEvents.contains(event)
     }
 
     /// Fields that cannot be checked on the events one API request returns: those exported events
@@ -88,7 +90,8 @@ enum Pushdowns {
                 keep(p)
                 continue
             }
-            let spec = Catalog.fields[rank]
+            // Properties read in place: a copy of the whole FieldSpec would retain a dozen references.
+            let spec = CatalogField(index: rank)
             if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
                 keep(p)
                 continue
@@ -171,6 +174,14 @@ enum Pushdowns {
         return plan
     }
 
+    /// The properties of one catalog field that planning reads, read in place from ``Catalog/fields``.
+    struct CatalogField {
+        let index: Int
+        var name: String { Catalog.fields[index].name }
+        var isLinkLevel: Bool { Catalog.fields[index].isLinkLevel }
+        var pushdown: Pushdown { Catalog.fields[index].pushdown }
+    }
+
     /// Lookup by field name in a short list.
     struct PredicateList {
         let items: [(name: String, predicate: BoundPredicate)]
@@ -178,7 +189,10 @@ enum Pushdowns {
         subscript(name: String) -> BoundPredicate? { items.first { $0.name == name }?.predicate }
     }
 
-    static func linkLevel(_ name: String) -> Bool { Catalog.field(canonical: name)?.isLinkLevel ?? false }
+    static func linkLevel(_ name: String) -> Bool {
+        let i = Catalog.position(ofCanonical: name)
+        return i < Catalog.fields.count && Catalog.fields[i].isLinkLevel
+    }
 
     static func describe(_ values: [ScalarValue]) -> String {
         values.map { "'\($0.description)'" }.joined(separator: ", ")

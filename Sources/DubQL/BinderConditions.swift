@@ -10,7 +10,8 @@ import Foundation
 struct ResolvedField {
     var ref: FieldRef
     var type: FieldType
-    var spec: FieldSpec?
+    /// Position of the catalog field in ``Catalog/fields`` (copying a `FieldSpec` costs a dozen retains).
+    var specIndex: Int?
 }
 
 extension Binder {
@@ -18,13 +19,14 @@ extension Binder {
     mutating func bindField(_ path: FieldPath) -> ResolvedField? {
         // Most paths have one component: no array or join for them.
         let dotted = path.components.count == 1 ? path.components[0].text : path.components.map(\.text).joined(separator: ".")
-        if let spec = Catalog.field(named: dotted) {
-            guard spec.events.contains(event) else {
+        if let i = Catalog.index(named: dotted) {
+            guard Catalog.fields[i].events.contains(event) else {
+                let spec = Catalog.fields[i]
                 let which = EventType.allCases.filter { spec.events.contains($0) }.map(\.rawValue).joined(separator: " and ")
                 error(.fieldNotInEvent, "'\(spec.name)' is not a field of \(event.rawValue): only \(which) have it", path.span)
                 return nil
             }
-            return ResolvedField(ref: .catalog(spec.name), type: spec.type, spec: spec)
+            return ResolvedField(ref: .catalog(Catalog.fields[i].name), type: Catalog.fields[i].type, specIndex: i)
         }
         let names = path.components.map(\.text)
         guard let first = names.first else { return nil }
@@ -37,14 +39,14 @@ extension Binder {
                 error(.incompleteField, "'metadata' needs a key, such as metadata.plan or metadata['plan tier']", path.span)
                 return nil
             }
-            return ResolvedField(ref: .metadata(Array(names.dropFirst())), type: .json, spec: nil)
+            return ResolvedField(ref: .metadata(Array(names.dropFirst())), type: .json, specIndex: nil)
         }
         if names.count > 1, let events = Catalog.jsonRoots[first.lowercased()] {
             guard events.contains(event) else {
                 error(.fieldNotInEvent, "'\(first.lowercased())' is not part of \(event.rawValue) events", path.span)
                 return nil
             }
-            return ResolvedField(ref: .json([first.lowercased()] + names.dropFirst()), type: .json, spec: nil)
+            return ResolvedField(ref: .json([first.lowercased()] + names.dropFirst()), type: .json, specIndex: nil)
         }
         let candidates = Catalog.fields(for: event).flatMap { [$0.name] + $0.aliases } + (event == .clicks ? [] : ["metadata"])
         let near = Suggestions.nearest(to: dotted, in: candidates)
@@ -80,7 +82,7 @@ extension Binder {
 
     mutating func bindPredicate(_ p: DubQLSyntax.Predicate) -> BoundPredicate? {
         guard let field = bindField(p.field) else { return nil }
-        if field.spec?.pushdown == .qr {
+        if let i = field.specIndex, Catalog.fields[i].pushdown == .qr {
             warning(.deprecatedField, "'qr' is deprecated: Dub now records what made the click in 'trigger'", p.field.span,
                     hints: ["write trigger = qr"])
         }
@@ -169,7 +171,7 @@ extension Binder {
 
     /// Checks a text value against the field's value set and normalizes it as the API does.
     mutating func checkText(_ raw: String, field: ResolvedField, fieldText: String, span: Span) -> String? {
-        guard let spec = field.spec else { return raw }
+        guard let specIndex = field.specIndex else { return raw }
         switch field.type {
         case .country:
             guard Catalog.countryCodes.contains(raw) || raw == Catalog.unknownValue else {
@@ -189,8 +191,9 @@ extension Binder {
                 return nil
             }
         case .continent, .trigger, .saleType:
-            let values = spec.enumeratedValues ?? []
+            let values = Catalog.fields[specIndex].enumeratedValues ?? []
             guard values.contains(raw) else {
+                let spec = Catalog.fields[specIndex]
                 var near = values.filter { $0.lowercased() == raw.lowercased() }
                 if field.type == .continent {
                     near += Catalog.continentNames.filter { $0.value.lowercased() == raw.lowercased() }.map(\.key)
@@ -203,9 +206,10 @@ extension Binder {
         default:
             break
         }
-        let normalized = spec.normalization.apply(raw)
-        if normalized != raw, let known = spec.enumeratedValues, !known.contains(normalized),
+        let normalized = Catalog.fields[specIndex].normalization.apply(raw)
+        if normalized != raw, let known = Catalog.fields[specIndex].enumeratedValues, !known.contains(normalized),
            let meant = known.first(where: { $0.lowercased() == raw.lowercased() }) {
+            let spec = Catalog.fields[specIndex]
             warning(.suspiciousNormalization,
                     "'\(raw)' is compared as '\(normalized)' (Dub capitalizes each word of \(spec.name) values), which no recorded \(spec.name) looks like",
                     span, hints: ["did you mean '\(meant)'?"])

@@ -149,6 +149,10 @@ public enum Catalog {
         index[name.lowercased()].map { fields[$0] }
     }
 
+    /// The position in ``fields`` of a field by name or alias (case-insensitive): lets hot paths
+    /// read single properties instead of copying a whole ``FieldSpec``.
+    static func index(named name: String) -> Int? { index[name.lowercased()] }
+
     /// Looks a field up by its exact canonical name (what ``FieldRef/catalog(_:)`` holds); faster
     /// than ``field(named:)`` for evaluators.
     public static func field(canonical name: String) -> FieldSpec? {

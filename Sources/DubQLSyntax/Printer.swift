@@ -11,7 +11,7 @@ public enum Printer {
 
     public static func print(_ statement: Statement) -> String {
         var out = statement.isExplain ? "EXPLAIN " : ""
-        out.reserveCapacity(64)
+        out.reserveCapacity(128)
         write(statement.select, into: &out)
         return out
     }
@@ -19,7 +19,7 @@ public enum Printer {
     public static func print(_ s: SelectStatement) -> String {
         // One buffer for the whole statement: the binder prints every query, so temporaries count.
         var out = ""
-        out.reserveCapacity(64)
+        out.reserveCapacity(128)
         write(s, into: &out)
         return out
     }
