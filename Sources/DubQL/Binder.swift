@@ -252,15 +252,29 @@ public struct Binder {
         }
     }
 
+    /// True when a predicate's field occurred before (in `seen`, filled in tree order) or has a
+    /// closed domain; walks the tree without building arrays of predicates.
+    static func mayFold(_ c: BoundCondition, seen: inout [FieldRef]) -> Bool {
+        switch c {
+        case .constant:
+            return false
+        case .predicate(let p):
+            if seen.contains(p.field) || Normalizer.closedDomain(p.field) != nil { return true }
+            seen.append(p.field)
+            return false
+        case .not(let inner):
+            return mayFold(inner, seen: &seen)
+        case .and(let parts), .or(let parts):
+            for part in parts where mayFold(part, seen: &seen) { return true }
+            return false
+        }
+    }
+
     mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span) {
         // Only a field that occurs twice, or one with a closed set of values, can fold to a constant.
-        let fields = APIPlanner.predicates(in: c).map(\.field)
         var seen: [FieldRef] = []
-        let mayFold = fields.contains { f in
-            defer { seen.append(f) }
-            return seen.contains(f) || Normalizer.closedDomain(f) != nil
-        }
-        guard mayFold else { return }
+        seen.reserveCapacity(4)
+        guard Binder.mayFold(c, seen: &seen) else { return }
         switch Normalizer.normalize(c) {
         case .constant(false)?:
             warning(.neverTrue, "this condition can never be true: the query returns no rows", span)

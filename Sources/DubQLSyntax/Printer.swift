@@ -10,21 +10,20 @@ public enum Printer {
     }
 
     public static func print(_ statement: Statement) -> String {
-        var out = statement.isExplain ? "EXPLAIN " : ""
-        out.reserveCapacity(128)
+        var out = TextBuffer(capacity: 128)
+        if statement.isExplain { out += "EXPLAIN " }
         write(statement.select, into: &out)
-        return out
+        return out.string
     }
 
     public static func print(_ s: SelectStatement) -> String {
         // One buffer for the whole statement: the binder prints every query, so temporaries count.
-        var out = ""
-        out.reserveCapacity(128)
+        var out = TextBuffer(capacity: 128)
         write(s, into: &out)
-        return out
+        return out.string
     }
 
-    private static func write(_ s: SelectStatement, into out: inout String) {
+    private static func write(_ s: SelectStatement, into out: inout TextBuffer) {
         out += "SELECT "
         switch s.projection {
         case nil: break
@@ -82,12 +81,12 @@ public enum Printer {
     }
 
     public static func print(_ c: Condition) -> String {
-        var out = ""
+        var out = TextBuffer()
         write(c, into: &out)
-        return out
+        return out.string
     }
 
-    private static func write(_ c: Condition, into out: inout String) {
+    private static func write(_ c: Condition, into out: inout TextBuffer) {
         switch c {
         case .or(let operands, _):
             // An `or` directly inside an `or` only occurs in trees built by hand; parenthesize it so
@@ -109,7 +108,7 @@ public enum Printer {
         }
     }
 
-    private static func writeOperand(_ c: Condition, needing minimum: Int, into out: inout String) {
+    private static func writeOperand(_ c: Condition, needing minimum: Int, into out: inout TextBuffer) {
         if strength(c) < minimum {
             out += "("
             write(c, into: &out)
@@ -120,12 +119,12 @@ public enum Printer {
     }
 
     public static func print(_ p: Predicate) -> String {
-        var out = ""
+        var out = TextBuffer()
         write(p, into: &out)
-        return out
+        return out.string
     }
 
-    private static func write(_ p: Predicate, into out: inout String) {
+    private static func write(_ p: Predicate, into out: inout TextBuffer) {
         write(p.field, into: &out)
         switch p.kind {
         case .bare: return
@@ -147,12 +146,12 @@ public enum Printer {
     // MARK: - Values, instants, names
 
     public static func print(_ v: Value) -> String {
-        var out = ""
+        var out = TextBuffer()
         write(v, into: &out)
-        return out
+        return out.string
     }
 
-    private static func write(_ v: Value, into out: inout String) {
+    private static func write(_ v: Value, into out: inout TextBuffer) {
         switch v.kind {
         case .text(let t): if isPlainIdentifier(t) { out += t } else { out += quoted(t) }
         case .number(let n): out += n
@@ -162,12 +161,12 @@ public enum Printer {
     }
 
     public static func print(_ i: Instant) -> String {
-        var out = ""
+        var out = TextBuffer()
         write(i, into: &out)
-        return out
+        return out.string
     }
 
-    private static func write(_ i: Instant, into out: inout String) {
+    private static func write(_ i: Instant, into out: inout TextBuffer) {
         switch i.kind {
         case .duration(let amount, let unit):
             out += String(amount)
@@ -178,19 +177,19 @@ public enum Printer {
     }
 
     public static func print(_ f: FieldPath) -> String {
-        var out = ""
+        var out = TextBuffer()
         write(f, into: &out)
-        return out
+        return out.string
     }
 
-    private static func write(_ f: FieldPath, into out: inout String) {
+    private static func write(_ f: FieldPath, into out: inout TextBuffer) {
         for (i, c) in f.components.enumerated() {
             if i > 0 { out += "." }
             writeName(c.text, into: &out)
         }
     }
 
-    private static func writeName(_ text: String, into out: inout String) {
+    private static func writeName(_ text: String, into out: inout TextBuffer) {
         if isPlainIdentifier(text) { out += text } else { out += name(text) }
     }
 
@@ -210,6 +209,20 @@ public enum Printer {
         guard let first = u.first, isIdentifierStart(first), u.allSatisfy(isIdentifierContinue) else { return false }
         return Scanner.keyword(of: u) == nil
     }
+}
+
+/// The printer's output: UTF-8 bytes appended to one array and decoded once, which is several times
+/// cheaper than growing a `String` piece by piece (the binder prints every statement it binds).
+struct TextBuffer {
+    private var bytes: [UInt8] = []
+
+    init(capacity: Int = 32) { bytes.reserveCapacity(capacity) }
+
+    static func += (buffer: inout TextBuffer, text: String) {
+        buffer.bytes.append(contentsOf: text.utf8)
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 extension String {
