@@ -31,7 +31,7 @@ public enum APIPlanner {
         let normalized = Normalizer.normalize(query.condition)
         let time = planTime(query, notes: &notes)
 
-        if normalized == .constant(false) {
+        if case .constant(false)? = normalized {
             notes.append("the condition can never be true: no request is sent")
             let paging = Paging(pageSize: min(query.limit, maximumPageSize), firstPage: 1, skipRows: 0, takeRows: query.limit)
             return (APIPlan(event: query.event, requests: [], residual: nil, residualText: nil, order: query.order,
@@ -120,7 +120,7 @@ public enum APIPlanner {
         var notes: [String] = []
         for d in disjuncts {
             let combined = Normalizer.normalize(.and(leaves + [d]))
-            if combined == .constant(false) { continue }
+            if case .constant(false)? = combined { continue }
             let p = Pushdowns.plan(split(combined), event: event)
             guard p.isExact else { return nil }
             if !branches.contains(p.params) { branches.append(p.params) }
@@ -157,8 +157,9 @@ public enum APIPlanner {
 
     static func orderedParams(_ params: [String: String], event: EventType, time: [APIParameter], paging: Paging,
                               order: SortDirection) -> [APIParameter] {
-        var out = [APIParameter("event", event.rawValue)]
+        var out: [APIParameter] = []
         out.reserveCapacity(params.count + time.count + 4)
+        out.append(APIParameter("event", event.rawValue))
         // Ranks looked up once per parameter, not once per comparison.
         let ranked = params.compactMap { $0.key == "query" ? nil : (rank: Catalog.position(ofParameter: $0.key), name: $0.key, value: $0.value) }
         for p in ranked.sorted(by: { $0.rank < $1.rank }) {
@@ -227,7 +228,8 @@ public enum APIPlanner {
         let earliest = Catalog.earliestInstant
         if range.end == nil, let preset = range.preset, let interval = intervals[preset] {
             if preset == "all_unfiltered" { notes.append("all_unfiltered is no longer accepted by Dub's API: sent as interval=all") }
-            plan.params = [APIParameter("interval", interval)] + zone
+            plan.params = [APIParameter("interval", interval)]
+            plan.params += zone
             return plan
         }
         if range.end == nil, range.start.map({ $0 <= earliest }) ?? true {

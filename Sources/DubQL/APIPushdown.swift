@@ -38,6 +38,7 @@ enum Pushdowns {
     /// Plans a conjunction of leaves (predicates and NOT-ed ordering predicates).
     static func plan(_ leaves: [BoundCondition], event: EventType) -> ConjunctionPlan {
         var plan = ConjunctionPlan()
+        plan.params.reserveCapacity(leaves.count)
         // Few fields per conjunction: a list with linear lookups beats hashing strings.
         var list: [(name: String, predicate: BoundPredicate)] = []
         var metadata: [BoundPredicate] = []
@@ -63,7 +64,7 @@ enum Pushdowns {
         let externalId = preds["externalId"].flatMap { singleValue($0) }.map { "ext_" + $0 }
         let key = preds["key"].flatMap { singleValue($0) }
         let domainSingle = preds["domain"].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
-        let apiOnlyLinkLevel = ["tagId", "groupId"].contains { preds[$0] != nil }
+        let apiOnlyLinkLevel = preds["tagId"] != nil || preds["groupId"] != nil
         enum Mode { case none, linkId, externalId, key }
         var mode = Mode.none
         if !apiOnlyLinkLevel {

@@ -22,10 +22,17 @@ public enum LocalPlanner {
         }
         guard diagnostics.isEmpty else { return (nil, diagnostics) }
         let normalized = Normalizer.normalize(query.condition)
-        let filter: BoundCondition? = normalized == .constant(true) ? nil : normalized
-        let plan = LocalPlan(event: query.event, filter: filter == .constant(false) ? nil : filter, time: query.time,
+        // Pattern matches, not `==`: comparing builds a boxed constant and walks the whole tree.
+        var filter = normalized
+        var isEmpty = false
+        switch normalized {
+        case .constant(true)?: filter = nil
+        case .constant(false)?: filter = nil; isEmpty = true
+        default: break
+        }
+        let plan = LocalPlan(event: query.event, filter: filter, time: query.time,
                              timeZone: query.timeZone, order: query.order, offset: query.offset, limit: query.limit,
-                             columns: query.columns, isEmpty: filter == .constant(false))
+                             columns: query.columns, isEmpty: isEmpty)
         return (plan, [])
     }
 }

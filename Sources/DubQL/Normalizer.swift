@@ -30,7 +30,7 @@ public enum Normalizer {
             let mapped = parts.map { negationNormalForm($0, negated: negated) }
             return negated ? .and(mapped) : .or(mapped)
         case .predicate(var p):
-            guard negated else { return .predicate(p) }
+            guard negated else { return c }
             switch p.op {
             case .in: p.op = .notIn
             case .notIn: p.op = .in
