@@ -161,8 +161,9 @@ public enum APIPlanner {
         out.reserveCapacity(params.count + time.count + 4)
         out.append(APIParameter("event", event.rawValue))
         // Ranks looked up once per parameter, not once per comparison.
-        let ranked = params.compactMap { $0.key == "query" ? nil : (rank: Catalog.position(ofParameter: $0.key), name: $0.key, value: $0.value) }
-        for p in ranked.sorted(by: { $0.rank < $1.rank }) {
+        var ranked = params.compactMap { $0.key == "query" ? nil : (rank: Catalog.position(ofParameter: $0.key), name: $0.key, value: $0.value) }
+        ranked.sort { $0.rank < $1.rank }
+        for p in ranked {
             out.append(APIParameter(p.name, p.value))
         }
         if let q = params["query"] { out.append(APIParameter("query", q)) }

@@ -85,8 +85,9 @@ enum Pushdowns {
 
         let regionValue = preds["region"].flatMap { singleValue($0) }
         // Catalog positions looked up once per field, not once per comparison.
-        let ranked = list.map { (rank: Catalog.position(ofCanonical: $0.name), name: $0.name, predicate: $0.predicate) }
-        for (rank, _, p) in ranked.sorted(by: { $0.rank < $1.rank }) {
+        var ranked = list.map { (rank: Catalog.position(ofCanonical: $0.name), predicate: $0.predicate) }
+        ranked.sort { $0.rank < $1.rank }
+        for (rank, p) in ranked {
             guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
                 keep(p)
                 continue
