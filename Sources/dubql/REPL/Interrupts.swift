@@ -45,28 +45,25 @@ private let interruptHandler: @convention(c) (Int32) -> Void = { signal in
 
 /// Installing the SIGINT handler and asking whether Ctrl-C was pressed.
 enum Interrupts {
+    /// Installs `handler` for `signal` with no flags (in particular no `SA_RESTART`).
+    private static func setHandler(_ handler: @convention(c) (Int32) -> Void, for signal: Int32) {
+        var action = sigaction()
+        #if os(Linux)
+        action.__sigaction_handler.sa_handler = handler
+        #else
+        action.__sigaction_u.__sa_handler = handler
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(signal, &action, nil)
+    }
+
     /// Installs the handler with `sigaction`, without `SA_RESTART`, so that `read` returns `EINTR`
     /// on the calling thread (the one that reads the terminal).
     static func install() {
         interruptTargetThread = pthread_self()
-        var action = sigaction()
-        #if os(Linux)
-        action.__sigaction_handler.sa_handler = interruptHandler
-        #else
-        action.__sigaction_u.__sa_handler = interruptHandler
-        #endif
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0
-        sigaction(SIGINT, &action, nil)
-        var resume = sigaction()
-        #if os(Linux)
-        resume.__sigaction_handler.sa_handler = continueHandler
-        #else
-        resume.__sigaction_u.__sa_handler = continueHandler
-        #endif
-        sigemptyset(&resume.sa_mask)
-        resume.sa_flags = 0
-        sigaction(SIGCONT, &resume, nil)
+        setHandler(interruptHandler, for: SIGINT)
+        setHandler(continueHandler, for: SIGCONT)
         // Threads of Swift's pool start with asynchronous signals blocked: let this one take
         // Ctrl-C (and libedit's suspend, resume and resize signals), or its reads never return.
         var unblock = sigset_t()
