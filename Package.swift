@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "DubQLEngine", targets: ["DubQLEngine"]),
         .library(name: "DubQLClient", targets: ["DubQLClient"]),
         .library(name: "DubQLServer", targets: ["DubQLServer"]),
+        .library(name: "DubQLOutput", targets: ["DubQLOutput"]),
+        .library(name: "DubQLShell", targets: ["DubQLShell"]),
         .executable(name: "dubql", targets: ["dubql"]),
         .executable(name: "dubql-bench", targets: ["dubql-bench"]),
     ],
@@ -22,9 +24,9 @@ let package = Package(
     targets: [
         // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness. No dependencies at all.
         .target(name: "DubQLSyntax"),
-        // Catalog, binder, normalizer, planners, EXPLAIN, completion. Foundation only.
+        // Catalog, binder, normalizer, planners, EXPLAIN, the reference evaluator. Foundation only.
         .target(name: "DubQL", dependencies: ["DubQLSyntax"]),
-        // Event loaders, columnar store, executor, generator, output formats.
+        // Event loaders, columnar store, executor, generator.
         .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
         // HTTP client for the Dub API (URLSession), paging, retries, merging.
         .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
@@ -33,12 +35,19 @@ let package = Package(
             "DubQL", "DubQLEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Results (a schema plus typed rows) that every backend feeds, and every output format.
+        .target(name: "DubQLOutput", dependencies: ["DubQL", "DubQLEngine"]),
+        // The shell: sessions and data sources, statement splitting, dot-commands, completion,
+        // history, the REPL loop and its line editor (libedit).
+        .target(name: "DubQLShell", dependencies: [
+            "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLOutput", "CLibEdit",
+        ]),
         // libedit through its readline-compatible API.
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // zlib, for gzip-compressed event files (`events.ndjson.gz`).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "dubql", dependencies: [
-            "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLServer", "CLibEdit",
+            "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLServer", "DubQLOutput", "DubQLShell",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
@@ -48,6 +57,8 @@ let package = Package(
         .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
+        .testTarget(name: "DubQLOutputTests", dependencies: ["DubQL", "DubQLEngine", "DubQLOutput"]),
+        .testTarget(name: "DubQLShellTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
         .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine"]),
     ],

@@ -15,6 +15,10 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
 }
 
 /// An immutable run of bytes with a name for diagnostics. Owns its memory (mapped or allocated).

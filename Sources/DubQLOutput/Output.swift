@@ -2,6 +2,7 @@
 // default for each event type, and how a cell's text is read from a stored row.
 
 import DubQL
+import DubQLEngine
 
 // MARK: - Formats
 
@@ -134,55 +135,8 @@ public enum Money {
             grouped = "," + whole.suffix(3) + grouped
             whole = String(whole.dropLast(3))
         }
-        let amount = (negative ? "-" : "") + whole + grouped + "." + String(c % 100).leftPadded(2)
+        let cents = c % 100
+        let amount = (negative ? "-" : "") + whole + grouped + (cents < 10 ? ".0" : ".") + String(cents)
         return currency.lowercased() == "usd" ? "$" + amount : amount + " " + currency.uppercased()
-    }
-}
-
-// MARK: - JSON writing
-
-/// Serializes ``JSONValue``s compactly.
-public enum JSONWriter {
-    public static func string(_ value: JSONValue) -> String {
-        var out = ""
-        write(value, to: &out)
-        return out
-    }
-
-    public static func write(_ value: JSONValue, to out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += number(n)
-        case .string(let s): quote(s, to: &out)
-        case .array(let items):
-            out += "["
-            for (i, v) in items.enumerated() {
-                if i > 0 { out += "," }
-                write(v, to: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (i, m) in members.enumerated() {
-                if i > 0 { out += "," }
-                quote(m.key, to: &out)
-                out += ":"
-                write(m.value, to: &out)
-            }
-            out += "}"
-        }
-    }
-
-    /// Integers without a fraction; others as Swift's shortest round-trip form.
-    public static func number(_ n: Double) -> String {
-        if n.isNaN || n.isInfinite { return "null" }
-        if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-        return String(n)
-    }
-
-    /// Appends `s` as a JSON string literal.
-    public static func quote(_ s: String, to out: inout String) {
-        JSONText.quote(s, to: &out)
     }
 }

@@ -2,6 +2,7 @@
 // table (which must see all rows to align them).
 
 import DubQL
+import DubQLEngine
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

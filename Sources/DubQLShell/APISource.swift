@@ -1,10 +1,10 @@
 // The API data source of a session: plans queries for Dub's API, runs them with the client
 // (paging, retries, residual, union merge) and streams the rows to the session's writer.
 
-import ArgumentParser
 import DubQL
 import DubQLClient
 import DubQLEngine
+import DubQLOutput
 import DubQLSyntax
 import Foundation
 #if canImport(Glibc)
@@ -14,20 +14,20 @@ import Glibc
 // MARK: - Source
 
 /// Queries Dub's API (or a server that speaks it, such as `dubql serve`).
-final class APISource: QuerySource {
+public final class APISource: QuerySource {
     let client: DubClient
-    var backend: Backend { .api }
-    var summary: String { "Dub's API at \(client.configuration.baseURL.absoluteString)" }
+    public var backend: Backend { .api }
+    public var summary: String { "Dub's API at \(client.configuration.baseURL.absoluteString)" }
 
     /// `--verbose`: log every request (key masked) on stderr. Set while parsing options.
-    nonisolated(unsafe) static var verbose = false
+    public nonisolated(unsafe) static var verbose = false
 
     init(client: DubClient) {
         self.client = client
     }
 
     /// Installs the factory ``SourceChooser`` uses for `--api` and `DUB_API_KEY`.
-    static func register() {
+    public static func register() {
         guard Session.apiSourceFactory == nil else { return }
         Session.apiSourceFactory = { key, apiURL in try APISource.make(apiKey: key, apiURL: apiURL) }
     }
@@ -41,7 +41,7 @@ final class APISource: QuerySource {
                 environment, apiURL: apiURL, verbose: verbose, userAgent: "dubql/\(DubQLVersion.string)")
             return APISource(client: DubClient(configuration: configuration, log: { Session.writeStderr($0 + "\n") }))
         } catch {
-            throw SessionFailure(error.description, exit: ExitCode(error.kind.exitCode))
+            throw SessionFailure(error.description, exit: ExitStatus(error.kind.exitCode))
         }
     }
 
@@ -51,14 +51,14 @@ final class APISource: QuerySource {
         try session.accept(APIPlanner.plan(query), in: source)
     }
 
-    func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+    public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         session.write(session.format == .json ? Explain.json(plan) : Explain.text(plan))
     }
 
     // MARK: Running
 
-    func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+    public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         let output = StreamingOutput(session: session, query: query)
         let event = plan.event
@@ -82,9 +82,9 @@ final class APISource: QuerySource {
             // Close what was written; with nothing written, print no empty result before the error.
             if output.hasRows { output.finish() }
             if let clientError = error as? DubClientError {
-                throw SessionFailure(clientError.description, exit: ExitCode(clientError.kind.exitCode))
+                throw SessionFailure(clientError.description, exit: ExitStatus(clientError.kind.exitCode))
             }
-            throw SessionFailure(Secrets.redact("\(error)", key: client.configuration.apiKey), exit: Exit.unavailable)
+            throw SessionFailure(Secrets.redact("\(error)", key: client.configuration.apiKey), exit: ExitStatus.unavailable)
         }
     }
 

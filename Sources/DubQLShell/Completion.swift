@@ -1,6 +1,7 @@
 // Tab completion as a pure function of the text before the cursor: which keywords, events,
 // fields, operators, values, presets, time zones, dot-commands or paths may stand at the cursor.
 
+import DubQL
 import DubQLSyntax
 import Foundation
 

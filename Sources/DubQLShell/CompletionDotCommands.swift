@@ -1,6 +1,7 @@
 // The REPL's dot-commands (`.mode json`, `.open events.ndjson`) as data: one table of specs that
 // drives parsing, `.help`, "did you mean" and Tab completion, plus a pure parser from a line.
 
+import DubQL
 import DubQLSyntax
 
 // MARK: - Dot-commands

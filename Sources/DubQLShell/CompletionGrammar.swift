@@ -1,6 +1,7 @@
 // What may come next after a prefix of a statement: a small state machine over the lexer's
 // tokens that follows the grammar (Grammar/DubQL.ebnf) loosely enough to survive unfinished input.
 
+import DubQL
 import DubQLSyntax
 
 /// Walks the tokens of an unfinished statement and says what kinds of word may follow.

@@ -1,6 +1,7 @@
 // Splits REPL input and script files into statements and dot-commands, in order, with positions,
 // so that `dubql run`, `.read` and the REPL agree on where one statement ends and the next begins.
 
+import DubQL
 import DubQLSyntax
 
 // MARK: - Items

@@ -3,15 +3,16 @@
 
 import DubQL
 import DubQLEngine
+import DubQLOutput
 import DubQLSyntax
 
 // MARK: - Local source
 
 /// Events in memory, queried with local plans.
-final class LocalSource: QuerySource {
+public final class LocalSource: QuerySource {
     let store: EventStore
-    let summary: String
-    var backend: Backend { .local }
+    public let summary: String
+    public var backend: Backend { .local }
 
     init(store: EventStore, summary: String) {
         self.store = store
@@ -19,7 +20,7 @@ final class LocalSource: QuerySource {
     }
 
     /// The built-in demo dataset, newest event at `now`.
-    static func demo(now: Int64) -> LocalSource {
+    public static func demo(now: Int64) -> LocalSource {
         let store = DemoData.store(now: now)
         return LocalSource(store: store, summary: "built-in demo data (\(describe(store)) over the last 30 days)")
     }
@@ -32,10 +33,10 @@ final class LocalSource: QuerySource {
             do {
                 _ = try loader.load(path: path)
             } catch let e as InputError {
-                throw SessionFailure("cannot read \(e)", exit: Exit.noInput)
+                throw SessionFailure("cannot read \(e)", exit: ExitStatus.noInput)
             } catch let e as LoadError {
                 Session.writeStderr("\(e)\n")
-                throw SessionFailure(nil, exit: Exit.dataError)
+                throw SessionFailure(nil, exit: ExitStatus.dataError)
             }
         }
         if loader.skipped > 0 {
@@ -61,7 +62,7 @@ final class LocalSource: QuerySource {
         try session.accept(LocalPlanner.plan(query), in: source)
     }
 
-    func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+    public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         let writer = session.makeWriter(for: query, store: store)
         writer.begin()
@@ -69,7 +70,7 @@ final class LocalSource: QuerySource {
         writer.end()
     }
 
-    func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+    public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         // `--format json` gives the plan as JSON, as `dubql explain --format json` does.
         session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
@@ -79,18 +80,18 @@ final class LocalSource: QuerySource {
 // MARK: - Choosing a source
 
 /// Picks the data source from `--data`, `--api`, `DUB_API_KEY`, or else the demo data.
-enum SourceChooser {
-    static func choose(data: [String], api: Bool, apiURL: String?, skipInvalid: Bool, now: String?,
+public enum SourceChooser {
+    public static func choose(data: [String], api: Bool, apiURL: String?, skipInvalid: Bool, now: String?,
                        environment: [String: String]) throws -> any QuerySource {
         if !data.isEmpty { return try LocalSource.load(paths: data, skipInvalid: skipInvalid) }
         let key = environment["DUB_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if let key {
             guard let factory = Session.apiSourceFactory else {
-                throw SessionFailure("DUB_API_KEY is set but this build cannot query Dub's API yet; pass --data FILE, or unset DUB_API_KEY to use the demo data", exit: Exit.unavailable)
+                throw SessionFailure("DUB_API_KEY is set but this build cannot query Dub's API yet; pass --data FILE, or unset DUB_API_KEY to use the demo data", exit: ExitStatus.unavailable)
             }
             return try factory(key, apiURL ?? environment["DUB_API_URL"])
         }
-        if api { throw SessionFailure("--api needs an API key in DUB_API_KEY: create one in Dub's dashboard (Settings > API Keys), then export DUB_API_KEY=dub_...", exit: Exit.usage) }
+        if api { throw SessionFailure("--api needs an API key in DUB_API_KEY: create one in Dub's dashboard (Settings > API Keys), then export DUB_API_KEY=dub_...", exit: ExitStatus.usage) }
         let clock = now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
         let demo = LocalSource.demo(now: clock)
         Session.note("no --data and no DUB_API_KEY: querying \(demo.summary)")

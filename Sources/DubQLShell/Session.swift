@@ -2,9 +2,9 @@
 // destination) and the one entry point that runs a parsed statement. `dubql query`, `dubql -e`,
 // `dubql run` and the REPL all go through it.
 
-import ArgumentParser
 import DubQL
 import DubQLEngine
+import DubQLOutput
 import DubQLSyntax
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +16,7 @@ import Glibc
 ///
 /// The API source (`APISource.swift`) conforms to this and is made through
 /// ``Session/apiSourceFactory``; the local one is ``LocalSource``.
-protocol QuerySource: AnyObject {
+public protocol QuerySource: AnyObject {
     /// One line describing the source, for notes and the REPL (`demo data: 24,500 events`).
     var summary: String { get }
     /// Which backend plans queries for this source.
@@ -28,24 +28,24 @@ protocol QuerySource: AnyObject {
 }
 
 /// A failure that has already been explained to the user (or carries its message) and its exit code.
-struct SessionFailure: Error {
-    var message: String?
-    var exit: ExitCode
-    init(_ message: String?, exit: ExitCode) {
+public struct SessionFailure: Error {
+    public var message: String?
+    public var exit: ExitStatus
+    public init(_ message: String?, exit: ExitStatus) {
         self.message = message
         self.exit = exit
     }
 }
 
 /// `--color auto|always|never`.
-enum ColorMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+public enum ColorMode: String, CaseIterable, Sendable {
     case auto, always, never
 }
 
 // MARK: - Session
 
 /// Runs statements against a source and writes results and diagnostics.
-final class Session {
+public final class Session {
     /// The data source queries run on.
     var source: any QuerySource
     /// `--timezone`: the default time zone of queries without `TIMEZONE`.
@@ -55,18 +55,18 @@ final class Session {
     var format: OutputFormat
     var colorMode: ColorMode
     /// Where rows go (stdout by default; the REPL's `.output FILE` swaps it).
-    var output: OutputSink
+    public var output: OutputSink
     /// True when ``output`` is a terminal: tables fit its width and may use colour.
     var outputIsTerminal: Bool
     /// The exit code of the last failure (0 after success).
-    private(set) var lastExit: ExitCode = Exit.ok
+    public private(set) var lastExit: ExitStatus = ExitStatus.ok
     /// Polled by long scans; the REPL sets it on Ctrl-C.
     var isCancelled: (() -> Bool)?
 
     /// Makes the API data source (set by `APISource.swift`); `nil` until the API client is built in.
     nonisolated(unsafe) static var apiSourceFactory: ((_ apiKey: String, _ apiURL: String?) throws -> any QuerySource)?
 
-    init(source: any QuerySource, format: OutputFormat = .table, timeZone: String? = nil, now: String? = nil,
+    public init(source: any QuerySource, format: OutputFormat = .table, timeZone: String? = nil, now: String? = nil,
          colorMode: ColorMode = .auto, output: OutputSink = .standardOutput(), outputIsTerminal: Bool = isatty(1) != 0) {
         self.source = source
         self.format = format
@@ -82,13 +82,13 @@ final class Session {
     /// Parses `text` and runs its statements in order, stopping at the first failure.
     /// Returns true when everything succeeded.
     @discardableResult
-    func run(text: String, name: String = "<query>") -> Bool {
+    public func run(text: String, name: String = "<query>") -> Bool {
         let file = SourceFile(name: name, text: text)
         let parsed = Parser.parse(file)
         if !parsed.diagnostics.isEmpty { printDiagnostics(parsed.diagnostics, in: file) }
-        if parsed.hasErrors { return fail(Exit.dataError) }
+        if parsed.hasErrors { return fail(ExitStatus.dataError) }
         for statement in parsed.script.statements where !run(statement, in: file) { return false }
-        lastExit = Exit.ok
+        lastExit = ExitStatus.ok
         return true
     }
 
@@ -100,20 +100,20 @@ final class Session {
             let context = try makeContext()
             let (bound, diagnostics) = Binder.bind(statement, source: file, context: context)
             if !diagnostics.isEmpty { printDiagnostics(diagnostics, in: file) }
-            guard let query = bound, !diagnostics.hasErrors else { return fail(Exit.dataError) }
+            guard let query = bound, !diagnostics.hasErrors else { return fail(ExitStatus.dataError) }
             if statement.isExplain || query.explain {
                 try source.explain(query, source: file, session: self)
             } else {
                 try source.execute(query, source: file, session: self)
             }
-            lastExit = Exit.ok
+            lastExit = ExitStatus.ok
             return true
         } catch let failure as SessionFailure {
             if let message = failure.message { printError(message) }
             return fail(failure.exit)
         } catch {
             printError("\(error)")
-            return fail(Exit.software)
+            return fail(ExitStatus.software)
         }
     }
 
@@ -132,11 +132,11 @@ final class Session {
         do {
             return try QueryContext.make(now: now, timeZone: timeZone)
         } catch {
-            throw SessionFailure("\(error)", exit: Exit.usage)
+            throw SessionFailure("\(error)", exit: ExitStatus.usage)
         }
     }
 
-    private func fail(_ code: ExitCode) -> Bool {
+    private func fail(_ code: ExitStatus) -> Bool {
         lastExit = code
         return false
     }
@@ -192,7 +192,7 @@ final class Session {
     /// when they include errors. Every source plans through this.
     func accept<Plan>(_ planned: (plan: Plan?, diagnostics: [Diagnostic]), in source: SourceFile) throws -> Plan {
         if !planned.diagnostics.isEmpty { printDiagnostics(planned.diagnostics, in: source) }
-        guard let plan = planned.plan, !planned.diagnostics.hasErrors else { throw SessionFailure(nil, exit: Exit.dataError) }
+        guard let plan = planned.plan, !planned.diagnostics.hasErrors else { throw SessionFailure(nil, exit: ExitStatus.dataError) }
         return plan
     }
 
@@ -206,11 +206,11 @@ final class Session {
     }
 
     /// `dubql: note: message` on stderr.
-    static func note(_ message: String) {
+    public static func note(_ message: String) {
         writeStderr("dubql: note: \(message)\n")
     }
 
-    static func writeStderr(_ text: String) {
+    public static func writeStderr(_ text: String) {
         var text = text
         text.withUTF8 { buf in
             var off = 0

@@ -1,9 +1,9 @@
 // The state shared by the REPL, `.read` and `dubql run`: a session plus the settings the
 // dot-commands change (mode, explain, timer, output), and how statements and scripts run in it.
 
-import ArgumentParser
 import DubQL
 import DubQLEngine
+import DubQLOutput
 import DubQLSyntax
 import Foundation
 
@@ -41,10 +41,10 @@ enum ShellMode: Equatable {
 }
 
 /// What running a dot-command or a script asks of the caller.
-enum ShellOutcome: Equatable {
+public enum ShellOutcome: Equatable {
     case ok
     /// Failed with this exit code (already reported).
-    case failed(ExitCode)
+    case failed(ExitStatus)
     /// `.quit`: stop reading.
     case quit
 }
@@ -52,7 +52,7 @@ enum ShellOutcome: Equatable {
 // MARK: - Shell
 
 /// Runs statements, dot-commands and scripts in one session.
-final class Shell {
+public final class Shell {
     let session: Session
     var mode: ShellMode
     var explain = false
@@ -70,7 +70,7 @@ final class Shell {
     /// Scripts being read (`.read` inside `.read`), to refuse cycles.
     private var readStack: [String] = []
 
-    init(session: Session, apiURL: String?, skipInvalid: Bool, interactive: Bool) {
+    public init(session: Session, apiURL: String?, skipInvalid: Bool, interactive: Bool) {
         self.session = session
         self.mode = .format(session.format)
         self.apiURL = apiURL
@@ -87,7 +87,7 @@ final class Shell {
     func runStatements(in file: SourceFile) -> ShellOutcome {
         let parsed = Parser.parse(file)
         if !parsed.diagnostics.isEmpty { session.printDiagnostics(parsed.diagnostics, in: file) }
-        if parsed.diagnostics.hasErrors { return .failed(Exit.dataError) }
+        if parsed.diagnostics.hasErrors { return .failed(ExitStatus.dataError) }
         for statement in parsed.script.statements {
             let outcome = run(statement, in: file)
             if outcome != .ok { return outcome }
@@ -130,7 +130,7 @@ final class Shell {
     private func dryRun(_ statement: Statement, in file: SourceFile) -> ShellOutcome {
         let (plan, diagnostics) = session.apiPlan(statement, in: file)
         if !diagnostics.isEmpty { session.printDiagnostics(diagnostics, in: file) }
-        guard let plan, !diagnostics.hasErrors else { return .failed(Exit.dataError) }
+        guard let plan, !diagnostics.hasErrors else { return .failed(ExitStatus.dataError) }
         let base = Explain.baseURL(option: apiURL, environment: ProcessInfo.processInfo.environment)
         switch mode {
         case .url: session.write(Explain.urls(plan, baseURL: base).map { $0 + "\n" }.joined())
@@ -175,7 +175,7 @@ final class Shell {
     }
 
     /// Runs the script file at `path` (`-` is standard input); 66 when it cannot be read.
-    func runScriptFile(_ path: String, continueOnError: Bool) -> ShellOutcome {
+    public func runScriptFile(_ path: String, continueOnError: Bool) -> ShellOutcome {
         let name = path == "-" ? "<stdin>" : path
         let data: Data?
         if path == "-" {
@@ -185,12 +185,12 @@ final class Shell {
         }
         guard let data else {
             session.printError("cannot read script '\(path)': \(Shell.reason(path))")
-            return .failed(Exit.noInput)
+            return .failed(ExitStatus.noInput)
         }
         let resolved = path == "-" ? path : URL(fileURLWithPath: path).standardizedFileURL.path
         if readStack.contains(resolved) {
             session.printError("'\(path)' reads itself (through .read); stopped")
-            return .failed(Exit.dataError)
+            return .failed(ExitStatus.dataError)
         }
         readStack.append(resolved)
         defer { readStack.removeLast() }
@@ -221,7 +221,7 @@ final class Shell {
             }
             let diagnostic = Diagnostic.error(.invalidDotCommand, error.message, at: span, hints: error.hint.map { [$0] } ?? [])
             session.printDiagnostics([diagnostic], in: file)
-            return .failed(Exit.dataError)
+            return .failed(ExitStatus.dataError)
         case .success(let command):
             return perform(command)
         }
@@ -242,7 +242,7 @@ final class Shell {
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 session.printError("cannot write '\(path)': \(String(cString: strerror(errno)))")
-                return .failed(Exit.noInput)
+                return .failed(ExitStatus.noInput)
             }
             session.output.flush()
             closeOutputFile()

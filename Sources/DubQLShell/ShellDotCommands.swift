@@ -1,10 +1,10 @@
 // What each dot-command does (DESIGN.md §5): help, data source, scripts, modes, settings, the
 // field list from the catalog, and the history.
 
-import ArgumentParser
 import DubQL
 import DubQLClient
 import DubQLEngine
+import DubQLOutput
 import DubQLSyntax
 import Foundation
 
@@ -31,7 +31,7 @@ extension Shell {
             }
             guard let newMode = ShellMode(name: name) else {
                 session.printError("unknown mode '\(name)'")
-                return .failed(Exit.usage)
+                return .failed(ExitStatus.usage)
             }
             mode = newMode
             if case .format(let f) = newMode { session.format = f }
@@ -55,7 +55,7 @@ extension Shell {
             guard let known = Shell.timeZone(named: zone) else {
                 let hint = DotCommandSuggestion.closest(to: zone, among: TimeZone.knownTimeZoneIdentifiers)
                 session.printError("unknown time zone '\(zone)'" + (hint.map { " (did you mean '\($0)'?)" } ?? ""))
-                return .failed(Exit.dataError)
+                return .failed(ExitStatus.dataError)
             }
             session.timeZone = known
         case .history:
@@ -94,12 +94,12 @@ extension Shell {
                 let environment = ProcessInfo.processInfo.environment
                 guard let key = environment["DUB_API_KEY"], !key.isEmpty else {
                     session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")
-                    return .failed(Exit.usage)
+                    return .failed(ExitStatus.usage)
                 }
                 APISource.register()
                 guard let factory = Session.apiSourceFactory else {
                     session.printError("this build cannot query Dub's API")
-                    return .failed(Exit.unavailable)
+                    return .failed(ExitStatus.unavailable)
                 }
                 session.source = try factory(key, apiURL ?? environment["DUB_API_URL"])
             }
@@ -108,7 +108,7 @@ extension Shell {
             return .failed(failure.exit)
         } catch {
             session.printError("\(error)")
-            return .failed(Exit.software)
+            return .failed(ExitStatus.software)
         }
         if interactive { say("data: \(sourceDescription)\n") }
         return .ok

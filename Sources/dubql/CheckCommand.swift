@@ -2,6 +2,8 @@
 
 import ArgumentParser
 import DubQL
+import DubQLOutput
+import DubQLShell
 import DubQLSyntax
 import Foundation
 

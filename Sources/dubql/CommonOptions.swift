@@ -2,6 +2,8 @@
 
 import ArgumentParser
 import DubQL
+import DubQLOutput
+import DubQLShell
 
 /// `--timezone` and `--now`: what relative times and day boundaries are computed against.
 struct ClockOptions: ParsableArguments {

@@ -3,6 +3,8 @@
 import ArgumentParser
 import DubQLSyntax
 import DubQL
+import DubQLOutput
+import DubQLShell
 
 @main
 struct DubQLCommand: AsyncParsableCommand {
@@ -38,9 +40,4 @@ struct DubQLCommand: AsyncParsableCommand {
         // root declares would be taken from every subcommand's arguments by ArgumentParser.
         defaultSubcommand: ReplCommand.self
     )
-}
-
-/// The version `dubql --version` prints and the REPL banner shows.
-enum DubQLVersion {
-    static let string = "0.1.0"
 }

@@ -1,6 +1,7 @@
 // Exit codes of the command line (sysexits), a contract that scripts and tests rely on.
 
 import ArgumentParser
+import DubQLShell
 
 enum Exit {
     /// 0: success.
@@ -18,3 +19,10 @@ enum Exit {
     /// 77: not authorized (HTTP 401/403).
     static let noPermission = ExitCode(77)
 }
+
+extension ExitCode {
+    /// The exit code of a status the shell library reports.
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
+}
+
+extension ColorMode: ExpressibleByArgument {}

@@ -3,6 +3,8 @@
 
 import ArgumentParser
 import DubQL
+import DubQLOutput
+import DubQLShell
 import DubQLSyntax
 import Foundation
 

@@ -2,6 +2,8 @@
 
 import ArgumentParser
 import DubQL
+import DubQLOutput
+import DubQLShell
 import DubQLEngine
 import Foundation
 
@@ -43,13 +45,13 @@ func runQueryOnce(_ text: String, options: QueryOptions) -> ExitCode {
         session = try options.makeSession()
     } catch let failure as SessionFailure {
         if let message = failure.message { Session.writeStderr("dubql: error: \(message)\n") }
-        return failure.exit
+        return ExitCode(failure.exit)
     } catch {
         Session.writeStderr("dubql: error: \(error)\n")
         return Exit.software
     }
     session.run(text: text, name: "<query>")
-    return session.lastExit
+    return ExitCode(session.lastExit)
 }
 
 struct QueryCommand: ParsableCommand {

@@ -3,6 +3,8 @@
 
 import ArgumentParser
 import DubQL
+import DubQLOutput
+import DubQLShell
 import Foundation
 
 struct RunCommand: ParsableCommand {
@@ -41,7 +43,7 @@ struct RunCommand: ParsableCommand {
             session = try options.makeSession()
         } catch let failure as SessionFailure {
             if let message = failure.message { Session.writeStderr("dubql: error: \(message)\n") }
-            throw failure.exit
+            throw ExitCode(failure.exit)
         }
         let shell = Shell(session: session, apiURL: options.apiURL.apiURL, skipInvalid: options.skipInvalid,
                           interactive: false)
@@ -53,8 +55,8 @@ struct RunCommand: ParsableCommand {
             case .ok: continue
             case .quit: break scripts
             case .failed(let code):
-                if firstFailure == nil { firstFailure = code }
-                if !continueOnError { throw code }
+                if firstFailure == nil { firstFailure = ExitCode(code) }
+                if !continueOnError { throw ExitCode(code) }
             }
         }
         if let firstFailure { throw firstFailure }

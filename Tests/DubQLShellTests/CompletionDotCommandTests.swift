@@ -3,6 +3,7 @@
 
 import Testing
 import DubQL
+@testable import DubQLShell
 
 @Suite struct CompletionDotCommandTests {
     static let valid: [(String, DotCommand)] = [

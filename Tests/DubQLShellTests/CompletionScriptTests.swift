@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import DubQLSyntax
 import DubQL
+@testable import DubQLShell
 
 /// A compact picture of a split: `S:text` for a terminated statement, `U:text` for the
 /// unterminated tail, `D:line` for a dot-command.

@@ -2,7 +2,8 @@
 // presets, time zones, dot-commands and paths, with the case the user types.
 
 import Testing
-@testable import DubQL
+import DubQL
+@testable import DubQLShell
 
 /// A fixed environment: three time zones and a small fake file system.
 let completionTestEnvironment = CompletionEnvironment(
