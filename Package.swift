@@ -43,13 +43,17 @@ let package = Package(
         ]),
         .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
 
-        .testTarget(name: "DubQLSyntaxTests", dependencies: ["DubQLSyntax"],
+        // What the test targets share: fixtures (clock, events, compiling), the grammar reader and
+        // sentence generator, random helpers over the engine's SplitMix64, package paths. Tests only.
+        .target(name: "DubQLTestSupport", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"],
+                path: "Tests/DubQLTestSupport"),
+        .testTarget(name: "DubQLSyntaxTests", dependencies: ["DubQLSyntax", "DubQLTestSupport"],
                     resources: [.copy("Corpus")]),
-        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL"],
+        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLTestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
+        .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
-        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@
 
 import DubQL
 @testable import DubQLEngine
+import DubQLTestSupport
 import Foundation
 import Testing
 
@@ -62,8 +63,9 @@ struct OutputTests {
 
     @Test func fileSinkWritesCSV() throws {
         let store = try load(clickLine(id: "a", country: "DE") + "\n" + clickLine(id: "b", ts: "2026-08-18T15:00:00.000Z", country: "FR"))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dubql-sink-\(UUID().uuidString).csv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dir = try makeTemporaryDirectory(prefix: "dubql-sink")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("out.csv").path
         do {
             let sink = try OutputSink.file(path: path)
             let w = ResultWriter(format: .csv, columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks, store: store, sink: sink)

@@ -1,50 +1,62 @@
-// Shared helpers of the planner tests: a fixed clock, compiling text to bound queries and plans,
+// Fixtures shared by the test targets: a fixed clock, compiling text to bound queries and plans,
 // in-memory events, and a small deterministic generator of events.
 
 import DubQL
+import DubQLEngine
 import DubQLSyntax
 
 // MARK: - Clock and compiling
 
-enum Fixture {
+public enum Fixture {
     /// 2026-08-20T12:00:00Z, a Thursday: the clock of every planner test.
-    static let now: Int64 = 1_787_227_200_000
-    static let context = QueryContext(now: now)
+    public static let now: Int64 = 1_787_227_200_000
+    public static let context = QueryContext(now: now)
 
-    static func bind(_ text: String, timeZone: String? = nil) -> (query: BoundQuery?, diagnostics: [Diagnostic]) {
+    /// Parses and binds the first statement of `text` on the clock `now` (the planner tests' clock
+    /// unless given): the query if it bound, and every diagnostic.
+    public static func bind(_ text: String, now: Int64 = Fixture.now,
+                            timeZone: String? = nil) -> (query: BoundQuery?, diagnostics: [Diagnostic]) {
         let c = Compiler.compile(text, context: QueryContext(now: now, timeZone: timeZone))
         return (c.statements.first?.query, c.diagnostics)
     }
 
-    static func query(_ text: String) -> BoundQuery? { bind(text).query }
+    public static func query(_ text: String) -> BoundQuery? { bind(text).query }
 
-    static func apiPlan(_ text: String) -> APIPlan? { Compiler.apiPlan(text, context: context).plan }
+    public static func apiPlan(_ text: String) -> APIPlan? { Compiler.apiPlan(text, context: context).plan }
 
     /// The first request's parameters as a dictionary.
-    static func params(_ text: String) -> [String: String] {
+    public static func params(_ text: String) -> [String: String] {
         guard let r = apiPlan(text)?.requests.first else { return [:] }
         return Dictionary(r.params.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
     }
 
-    static func instant(_ iso: String) -> Int64 { ISOInstant.parse(iso) ?? 0 }
+    public static func instant(_ iso: String) -> Int64 { ISOInstant.parse(iso) ?? 0 }
 }
 
 // MARK: - Events
 
 /// An event held as JSON, for the evaluator, the API model and the property test.
-struct TestEvent: EventRecord, Sendable, CustomStringConvertible {
-    var eventType: EventType
-    var timestampMillis: Int64
-    var eventID: String
-    var saleType: String?
-    var root: JSONValue
+public struct TestEvent: EventRecord, Sendable, CustomStringConvertible {
+    public var eventType: EventType
+    public var timestampMillis: Int64
+    public var eventID: String
+    public var saleType: String?
+    public var root: JSONValue
 
-    func json(at path: [String]) -> JSONValue? { root.value(at: path) }
+    public init(eventType: EventType, timestampMillis: Int64, eventID: String, saleType: String?, root: JSONValue) {
+        self.eventType = eventType
+        self.timestampMillis = timestampMillis
+        self.eventID = eventID
+        self.saleType = saleType
+        self.root = root
+    }
 
-    var description: String { "\(eventID)@\(ISOInstant.format(timestampMillis))" }
+    public func json(at path: [String]) -> JSONValue? { root.value(at: path) }
+
+    public var description: String { "\(eventID)@\(ISOInstant.format(timestampMillis))" }
 
     /// A click (or lead/sale) with the given `click` and `link` members, and extra top-level members.
-    static func make(_ type: EventType = .clicks, id: String = "e1", at millis: Int64 = Fixture.now - 3_600_000,
+    public static func make(_ type: EventType = .clicks, id: String = "e1", at millis: Int64 = Fixture.now - 3_600_000,
                      click: [String: JSONValue] = [:], link: [String: JSONValue] = [:],
                      extra: [String: JSONValue] = [:], saleType: String? = nil) -> TestEvent {
         func obj(_ d: [String: JSONValue]) -> JSONValue {
@@ -62,59 +74,41 @@ struct TestEvent: EventRecord, Sendable, CustomStringConvertible {
     }
 }
 
-// MARK: - Random numbers
-
-/// SplitMix64: small, fast, deterministic.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) < p * 10_000 }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-}
-
 // MARK: - Event generator
 
 /// Deterministic events whose values come from small pools, including the awkward ones (commas,
 /// leading '-', empty and missing values, query strings, encoded UTM values, day boundaries).
-enum EventGenerator {
-    static let countries = ["US", "DE", "FR", "GB", "Unknown"]
-    static let regions = ["CA", "NY", "BY", "IDF"]
-    static let cities = ["San Jose", "Berlin", "Paris, TX", "-Minus", ""]
-    static let continents = ["NA", "EU", "AS"]
-    static let devices = ["Desktop", "Mobile", "Tablet"]
-    static let browsers = ["Chrome", "Safari", "Firefox", "Samsung Browser"]
-    static let oses = ["Mac OS", "iOS", "Windows", "Android"]
-    static let triggers = ["qr", "link", "pageview", ""]
-    static let referers = ["(direct)", "google.com", "t.co", "-weird"]
-    static let refererUrls = ["(direct)", "https://google.com/search?q=x", "https://t.co/abc"]
-    static let baseURLs = ["https://acme.com/", "https://acme.com/pricing", "https://shop.acme.com/a,b"]
-    static let utmSources = ["google", "goog", "news letter", "x+y", "-neg", nil]
-    static let utmMediums = ["cpc", "email", nil]
-    static let domains = ["dub.sh", "acme.link", "-dash.io"]
-    static let keys = ["_root", "try", "promo", "sale"]
-    static let tenants: [String?] = ["t1", "t2", nil]
-    static let folders: [String?] = ["f1", "f2", nil]
-    static let partners: [String?] = ["p1", nil]
-    static let externalIds: [String?] = ["x1", "x2", nil]
-    static let customers = ["cus_1", "cus_2", "cus_3"]
-    static let plans: [JSONValue?] = [.string("pro"), .string("free"), .string("a,b"), .number(5), .string("5"), nil]
+public enum EventGenerator {
+    public static let countries = ["US", "DE", "FR", "GB", "Unknown"]
+    public static let regions = ["CA", "NY", "BY", "IDF"]
+    public static let cities = ["San Jose", "Berlin", "Paris, TX", "-Minus", ""]
+    public static let continents = ["NA", "EU", "AS"]
+    public static let devices = ["Desktop", "Mobile", "Tablet"]
+    public static let browsers = ["Chrome", "Safari", "Firefox", "Samsung Browser"]
+    public static let oses = ["Mac OS", "iOS", "Windows", "Android"]
+    public static let triggers = ["qr", "link", "pageview", ""]
+    public static let referers = ["(direct)", "google.com", "t.co", "-weird"]
+    public static let refererUrls = ["(direct)", "https://google.com/search?q=x", "https://t.co/abc"]
+    public static let baseURLs = ["https://acme.com/", "https://acme.com/pricing", "https://shop.acme.com/a,b"]
+    public static let utmSources = ["google", "goog", "news letter", "x+y", "-neg", nil]
+    public static let utmMediums = ["cpc", "email", nil]
+    public static let domains = ["dub.sh", "acme.link", "-dash.io"]
+    public static let keys = ["_root", "try", "promo", "sale"]
+    public static let tenants: [String?] = ["t1", "t2", nil]
+    public static let folders: [String?] = ["f1", "f2", nil]
+    public static let partners: [String?] = ["p1", nil]
+    public static let externalIds: [String?] = ["x1", "x2", nil]
+    public static let customers = ["cus_1", "cus_2", "cus_3"]
+    public static let plans: [JSONValue?] = [.string("pro"), .string("free"), .string("a,b"), .number(5), .string("5"), nil]
 
-    static func events(seed: UInt64, count: Int, now: Int64) -> [TestEvent] {
-        var rng = SeededRandom(seed: seed)
+    public static func events(seed: UInt64, count: Int, now: Int64) -> [TestEvent] {
+        var rng = SplitMix64(seed: seed)
         var out: [TestEvent] = []
         for i in 0..<count {
             let type = rng.pick(EventType.allCases)
             // Mostly the last 120 days; some on exact day boundaries.
-            var t = now - Int64(rng.int(0...(120 * 24 * 60))) * 60_000 - Int64(rng.int(0...59_999))
-            if rng.chance(0.1) { t = (t / 86_400_000) * 86_400_000 - (rng.chance(0.5) ? 1 : 0) }
+            var t = now - Int64(rng.int(in: 0...(120 * 24 * 60))) * 60_000 - Int64(rng.int(in: 0...59_999))
+            if rng.chance(probability: 0.1) { t = (t / 86_400_000) * 86_400_000 - (rng.chance(probability: 0.5) ? 1 : 0) }
             let country = rng.pick(countries)
             var q: [String] = []
             if let s = rng.pick(utmSources) { q.append("utm_source=" + URLText.formEncode(s)) }
@@ -126,7 +120,7 @@ enum EventGenerator {
                 "region": .string(country + "-" + rng.pick(regions)), "continent": .string(rng.pick(continents)),
                 "device": .string(rng.pick(devices)), "browser": .string(rng.pick(browsers)), "os": .string(rng.pick(oses)),
                 "trigger": .string(rng.pick(triggers)), "referer": .string(rng.pick(referers)),
-                "refererUrl": .string(rng.pick(refererUrls)), "url": .string(url), "qr": .bool(rng.chance(0.2)),
+                "refererUrl": .string(rng.pick(refererUrls)), "url": .string(url), "qr": .bool(rng.chance(probability: 0.2)),
             ]
             func opt(_ v: String?) -> JSONValue { v.map(JSONValue.string) ?? .null }
             let link: [String: JSONValue] = [
@@ -141,10 +135,10 @@ enum EventGenerator {
                 extra["eventName"] = .string(rng.pick(["Sign up", "Purchase"]))
                 if let plan = rng.pick(plans) {
                     extra["metadata"] = .object([JSONValue.JSONMember("plan", plan),
-                                                 JSONValue.JSONMember("seats", rng.chance(0.5) ? .number(Double(rng.int(1...9))) : .string(String(rng.int(1...9))))])
+                                                 JSONValue.JSONMember("seats", rng.chance(probability: 0.5) ? .number(Double(rng.int(in: 1...9))) : .string(String(rng.int(in: 1...9))))])
                 }
                 if type == .sales {
-                    extra["sale"] = .object([JSONValue.JSONMember("amount", .number(Double(rng.int(1...100) * 100)))])
+                    extra["sale"] = .object([JSONValue.JSONMember("amount", .number(Double(rng.int(in: 1...100) * 100)))])
                 }
             }
             out.append(TestEvent.make(type, id: "ev" + String(100_000 + i).dropFirst(), at: t, click: click, link: link, extra: extra))
