@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "DubQL", targets: ["DubQL"]),
         .library(name: "DubQLEngine", targets: ["DubQLEngine"]),
         .library(name: "DubQLClient", targets: ["DubQLClient"]),
+        .library(name: "DubQLAPIModel", targets: ["DubQLAPIModel"]),
         .library(name: "DubQLServer", targets: ["DubQLServer"]),
         .executable(name: "dubql", targets: ["dubql"]),
         .executable(name: "dubql-bench", targets: ["dubql-bench"]),
@@ -28,9 +29,11 @@ let package = Package(
         .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
         // HTTP client for the Dub API (URLSession), paging, retries, merging.
         .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
+        // A model of Dub's server: parameter validation with Dub's messages, event selection.
+        .target(name: "DubQLAPIModel", dependencies: ["DubQL"]),
         // Dub-compatible GET /events server over local data.
         .target(name: "DubQLServer", dependencies: [
-            "DubQL", "DubQLEngine",
+            "DubQL", "DubQLAPIModel", "DubQLEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // libedit through its readline-compatible API.
@@ -49,7 +52,7 @@ let package = Package(
                 path: "Tests/DubQLTestSupport"),
         .testTarget(name: "DubQLSyntaxTests", dependencies: ["DubQLSyntax", "DubQLTestSupport"],
                     resources: [.copy("Corpus")]),
-        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLTestSupport"],
+        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLAPIModel", "DubQLTestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.

@@ -2,6 +2,7 @@
 // qr, metadata query parsing, and time ranges, each as reference/dub-api.md describes them.
 
 import DubQL
+import DubQLAPIModel
 import DubQLSyntax
 import DubQLTestSupport
 import Testing

@@ -3,6 +3,7 @@
 // returns exactly the events the reference evaluator selects, in the same order.
 
 import DubQL
+import DubQLAPIModel
 import DubQLSyntax
 import DubQLTestSupport
 import Testing
