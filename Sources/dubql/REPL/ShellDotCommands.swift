@@ -53,8 +53,8 @@ extension Shell {
                 return .ok
             }
             guard let known = Shell.timeZone(named: zone) else {
-                let hint = DotCommandSuggestion.closest(to: zone, among: TimeZone.knownTimeZoneIdentifiers)
-                session.printError("unknown time zone '\(zone)'" + (hint.map { " (did you mean '\($0)'?)" } ?? ""))
+                let hint = DidYouMean.hint(DidYouMean.candidates(for: zone, in: TimeZone.knownTimeZoneIdentifiers, limit: 1))
+                session.printError("unknown time zone '\(zone)'" + (hint.map { " (\($0))" } ?? ""))
                 return .failed(Exit.dataError)
             }
             session.timeZone = known
