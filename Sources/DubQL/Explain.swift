@@ -1,5 +1,5 @@
 // EXPLAIN (DESIGN.md §2.3): plans as a text tree, as the JSON contract scripts rely on, as full
-// percent-encoded URLs, and as runnable curl commands.
+// percent-encoded URLs (RequestBuilder.swift's, which the client sends), and as runnable curl commands.
 
 import DubQLSyntax
 
@@ -97,10 +97,9 @@ public enum Explain {
 
     // MARK: URLs and curl
 
-    /// One full URL per request (the first page), percent-encoded.
+    /// One full URL per request: its first page, exactly as the client sends it.
     public static func urls(_ plan: APIPlan, baseURL: String) -> [String] {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        return plan.requests.map { base + $0.path + "?" + encodedQuery($0.params) }
+        plan.firstPageURLs(baseURL: baseURL)
     }
 
     /// One runnable curl command per request; the key is read from `$DUB_API_KEY`, never written.
@@ -108,28 +107,8 @@ public enum Explain {
         urls(plan, baseURL: baseURL).map { "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" '\($0)'" }
     }
 
-    /// `name=value&...` with RFC 3986 percent-encoding of everything but unreserved characters.
-    public static func encodedQuery(_ params: [APIParameter]) -> String {
-        params.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
-    }
-
     static func readableQuery(_ params: [APIParameter]) -> String {
         params.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
-    }
-
-    /// Percent-encodes all but `A-Z a-z 0-9 - . _ ~` (and `,` and `:`, which query strings allow).
-    public static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ","), UInt8(ascii: ":"):
-                out.append(Character(UnicodeScalar(b)))
-            default:
-                out += "%" + URLText.hex2(b)
-            }
-        }
-        return out
     }
 }
 

@@ -62,12 +62,10 @@ public struct DubClientConfiguration: Sendable {
                                           verbose: verbose, userAgent: userAgent)
     }
 
-    /// The full URL of `path` with `params`, as sent.
-    public func url(path: String, params: [(name: String, value: String)]) -> URL? {
-        var base = baseURL.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        let query = QueryEncoding.query(params)
-        return URL(string: base + path + (query.isEmpty ? "" : "?" + query))
+    /// The URL of one page of `request`, as sent (and as `dubql explain --format url` shows the
+    /// first one): ``APIRequest/url(baseURL:page:limit:)``.
+    public func url(for request: APIRequest, page: Int, limit: Int) -> URL? {
+        URL(string: request.url(baseURL: baseURL.absoluteString, page: page, limit: limit))
     }
 }
 
@@ -93,14 +91,11 @@ public final class DubClient: Sendable {
 
     deinit { session.invalidateAndCancel() }
 
-    /// One page of `request`: its parameters with `page` and `limit` replaced.
+    /// One page of `request`: its parameters with `page` and `limit` for that page.
     ///
     /// Returns the body, checked to be a JSON array (its elements are checked by the decoder).
     public func fetchPage(_ request: APIRequest, page: Int, limit: Int) async throws(DubClientError) -> Data {
-        var params = request.params.filter { $0.name != "page" && $0.name != "limit" }.map { ($0.name, $0.value) }
-        params.append(("limit", String(limit)))
-        params.append(("page", String(page)))
-        guard let url = configuration.url(path: request.path, params: params.map { (name: $0.0, value: $0.1) }) else {
+        guard let url = configuration.url(for: request, page: page, limit: limit) else {
             throw .invalidBaseURL(configuration.baseURL.absoluteString)
         }
         return try await fetch(url, method: request.method)
