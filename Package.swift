@@ -56,7 +56,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
-        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLClient", "DubQLTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,16 +7,6 @@ import DubQLSyntax
 
 /// Renders plans for people and scripts.
 public enum Explain {
-    /// Dub's API, when neither `--api-url` nor `DUB_API_URL` says otherwise.
-    public static let defaultBaseURL = "https://api.dub.co"
-
-    /// The base URL: the option, else `DUB_API_URL`, else ``defaultBaseURL``.
-    public static func baseURL(option: String?, environment: [String: String]) -> String {
-        if let o = option, !o.isEmpty { return o }
-        if let e = environment["DUB_API_URL"], !e.isEmpty { return e }
-        return defaultBaseURL
-    }
-
     // MARK: Text
 
     /// The plan as a tree, as in DESIGN.md §2.3.

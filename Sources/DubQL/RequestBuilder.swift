@@ -1,10 +1,22 @@
-// How a plan's requests are written on the wire: the query encoding Dub reads back exactly, and
-// the URL of each page. EXPLAIN shows these URLs and the client sends them, so the two cannot differ.
+// How a plan's requests are written on the wire: where Dub's API is (one rule for `--api-url`,
+// `DUB_API_URL` and the default), the query encoding Dub reads back exactly, and the URL of each
+// page. EXPLAIN shows these URLs and the client sends them, so the two cannot differ.
 
 // MARK: - Dub's API
 
-/// How query strings to Dub's API are encoded.
+/// Where Dub's API is and how query strings to it are encoded.
 public enum DubAPI {
+    /// Dub's API, when neither `--api-url` nor `DUB_API_URL` says otherwise.
+    public static let defaultBaseURL = "https://api.dub.co"
+
+    /// The base URL every command uses: `option` (`--api-url`) when given and not empty, else
+    /// `DUB_API_URL` when set and not empty, else ``defaultBaseURL``.
+    public static func baseURL(option: String?, environment: [String: String]) -> String {
+        if let option, !option.isEmpty { return option }
+        if let variable = environment["DUB_API_URL"], !variable.isEmpty { return variable }
+        return defaultBaseURL
+    }
+
     /// `name=value&...` in the given order, each part percent-encoded.
     public static func query(_ params: [APIParameter]) -> String {
         var out = ""

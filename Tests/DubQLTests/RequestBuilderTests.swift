@@ -1,5 +1,5 @@
-// The one request builder: the encoding Dub's URLSearchParams reads back exactly, and `page` and
-// `limit` in their place on every page.
+// The one request builder: the encoding Dub's URLSearchParams reads back exactly, `page` and
+// `limit` in their place on every page, and the one rule for the API's base URL.
 
 import DubQL
 import DubQLTestSupport
@@ -42,5 +42,14 @@ import Testing
         #expect(r.url(baseURL: "http://h//", page: 3, limit: 5) == "http://h/events?event=clicks&interval=7d&page=3&limit=5&sortOrder=asc")
         #expect(r.url(baseURL: "http://h", page: 1, limit: 100) == "http://h/events?event=clicks&interval=7d&sortOrder=asc")
         #expect(r.url(baseURL: "http://h/base/", page: 2, limit: 1000) == "http://h/base/events?event=clicks&interval=7d&page=2&limit=1000&sortOrder=asc")
+    }
+
+    @Test(arguments: [
+        (String?.none, [String: String](), "https://api.dub.co"), ("", [:], "https://api.dub.co"),
+        ("http://a", ["DUB_API_URL": "http://b"], "http://a"), (nil, ["DUB_API_URL": "http://b"], "http://b"),
+        ("", ["DUB_API_URL": "http://b"], "http://b"), (nil, ["DUB_API_URL": ""], "https://api.dub.co"),
+    ])
+    func baseURLPrecedence(_ option: String?, _ environment: [String: String], _ expected: String) {
+        #expect(DubAPI.baseURL(option: option, environment: environment) == expected)
     }
 }

@@ -1,6 +1,8 @@
-// The URL `dubql explain --format url` shows is the URL the client sends for the first page:
-// checked against `dubql serve` with `--verbose`.
+// The URL `dubql explain --format url` shows is the URL the client sends for the first page, and
+// every command finds Dub's API by the same rule: checked against `dubql serve` with `--verbose`.
 
+import DubQL
+import DubQLClient
 import Foundation
 import Testing
 
@@ -55,5 +57,32 @@ import Testing
         #expect(sent.first.map { $0 + "\n" } == explained.stdout)
         let first = try #require(sent.first)
         #expect(sent.dropFirst().first == first.replacingOccurrences(of: "&limit=1000", with: "&page=2&limit=1000"))
+    }
+
+    /// `--api-url` when given and not empty, else `DUB_API_URL` when not empty, else Dub's API: for
+    /// explain and for the client alike.
+    @Test(arguments: [
+        (String?.none, [String: String]()), ("", [:]), (nil, ["DUB_API_URL": ""]), ("", ["DUB_API_URL": "http://env.test"]),
+        ("http://option.test/", ["DUB_API_URL": "http://env.test"]), (nil, ["DUB_API_URL": "http://env.test/base/"]),
+    ])
+    func oneBaseURLRule(_ option: String?, _ environment: [String: String]) throws {
+        let rule = DubAPI.baseURL(option: option, environment: environment)
+        let configuration = try DubClientConfiguration.fromEnvironment(environment.merging(["DUB_API_KEY": "dub_x"]) { a, _ in a },
+                                                                       apiURL: option)
+        #expect(configuration.baseURL.absoluteString == rule)
+        let request = APIRequest(params: [APIParameter("event", "clicks")])
+        #expect(configuration.url(for: request, page: 1, limit: 100)?.absoluteString == request.url(baseURL: rule, page: 1, limit: 100))
+    }
+
+    @Test func anEmptyAPIURLOptionFallsBackToTheEnvironmentEverywhere() throws {
+        let server = try APITestData.shared.get()
+        let query = "SELECT clicks WHERE country = US SINCE 7d LIMIT 2"
+        let env = ["DUB_API_URL": server.url]
+        let explained = try runDubQL(["explain", "--format", "url", "--api-url", "", "--now", APITestData.now, query], environment: env)
+        #expect(explained.stdout.hasPrefix(server.url + "/events?"), "\(explained.stdout)")
+        let run = try runDubQL(["query", query, "--api", "--api-url", "", "--now", APITestData.now, "--format", "ndjson", "--verbose"],
+                               environment: env.merging(["DUB_API_KEY": APITestData.key, "DUBQL_API_RETRIES": "1"]) { a, _ in a })
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(Self.sentURLs(run.stderr).first.map { $0 + "\n" } == explained.stdout)
     }
 }

@@ -101,7 +101,7 @@ extension Shell {
                     session.printError("this build cannot query Dub's API")
                     return .failed(Exit.unavailable)
                 }
-                session.source = try factory(key, apiURL ?? environment["DUB_API_URL"])
+                session.source = try factory(key, DubAPI.baseURL(option: apiURL, environment: environment))
             }
         } catch let failure as SessionFailure {
             if let message = failure.message { session.printError(message) }
