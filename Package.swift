@@ -21,9 +21,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
-        // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness. No dependencies at all.
+        // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness, the one
+        // "did you mean" rule. No dependencies at all.
         .target(name: "DubQLSyntax"),
-        // Catalog, binder, normalizer, planners, EXPLAIN, completion. Foundation only.
+        // Catalog, binder, normalizer, planners, EXPLAIN, the request builder (base URL, encoding,
+        // page URLs as sent), instants, completion. Foundation only.
         .target(name: "DubQL", dependencies: ["DubQLSyntax"]),
         // Event loaders, columnar store, executor, generator, output formats.
         .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
