@@ -70,13 +70,7 @@ struct CheckCommand: ParsableCommand {
     /// The diagnostics of one script: syntax first; when the syntax is sound, each statement's
     /// binding (names, types, ranges) too.
     static func check(_ source: SourceFile, context: QueryContext) -> [Diagnostic] {
-        let parsed = Parser.parse(source)
-        guard !parsed.hasErrors else { return parsed.diagnostics }
-        var diagnostics = parsed.diagnostics
-        for statement in parsed.script.statements {
-            diagnostics += Binder.bind(statement, source: source, context: context).diagnostics
-        }
-        return diagnostics
+        Compiler.compile(source, context: context).diagnostics
     }
 }
 
