@@ -212,3 +212,17 @@ import DubQLOutput
         #expect(coloured.stderr.contains("\u{1B}["))
     }
 }
+
+@Suite struct ShellLibraryExampleTests {
+    /// The example of README "Using the library", as written there.
+    @Test func theReadmeExampleRuns() throws {
+        let console = Console.memory()
+        let shell = try Shell.start(SessionOptions(now: "2024-06-01T12:00:00Z"), console: console, interactive: false)
+        let outcome = shell.runScript(text: ".mode csv\nSELECT country FROM clicks LIMIT 2;", name: "<script>",
+                                      continueOnError: false)
+        shell.session.output.flush()
+        #expect(outcome == .ok)
+        #expect(console.output.text.hasPrefix("country\r\n"))
+        #expect(console.output.text.components(separatedBy: "\r\n").count == 4)
+    }
+}
