@@ -87,6 +87,7 @@ public struct Console {
     /// The current width of the output terminal, when it is one and says.
     public var terminalWidth: () -> Int?
 
+    /// A console of these streams; `terminalWidth` is asked each time a table is laid out.
     public init(environment: [String: String], output: OutputSink, outputIsTerminal: Bool,
                 errors: MessageStream, errorsAreTerminal: Bool, terminalWidth: @escaping () -> Int? = { nil }) {
         self.environment = environment

@@ -42,7 +42,8 @@ public final class History {
         return (home as NSString).appendingPathComponent(".local/state/dubql/history")
     }
 
-    /// Adds an entry unless it repeats the previous one; returns whether it was added.
+    /// Adds an entry (blanks around it trimmed) unless it is empty or repeats the previous one,
+    /// appending it to the file when persisted; returns whether it was added.
     @discardableResult
     public func add(_ entry: String) -> Bool {
         let trimmed = entry.trimmingCharacters(in: .whitespacesAndNewlines)

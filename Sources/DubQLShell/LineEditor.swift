@@ -33,6 +33,7 @@ public protocol LineSource: AnyObject {
 }
 
 extension LineSource {
+    /// Sources without completion need no pending text.
     public func setPendingText(_ text: String) {}
 }
 

@@ -26,8 +26,11 @@ public protocol QuerySource: AnyObject {
 
 /// A failure that has already been explained to the user (or carries its message) and its exit code.
 public struct SessionFailure: Error {
+    /// What to tell the user (`dubql: error: ...`), or `nil` when it has been told already.
     public var message: String?
+    /// The exit status it ends a command with.
     public var exit: ExitStatus
+    /// A failure with its message and status.
     public init(_ message: String?, exit: ExitStatus) {
         self.message = message
         self.exit = exit

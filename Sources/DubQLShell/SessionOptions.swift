@@ -28,6 +28,7 @@ public struct SessionOptions: Hashable, Sendable {
     /// `--skip-invalid`: skip malformed events, with a note, instead of failing the load.
     public var skipInvalid: Bool
 
+    /// The options; the defaults are those of a command line that gives none.
     public init(data: [String] = [], api: Bool = false, apiURL: String? = nil, format: OutputFormat = .table,
                 timeZone: String? = nil, now: String? = nil, color: ColorMode = .auto, verbose: Bool = false,
                 skipInvalid: Bool = false) {
