@@ -124,6 +124,7 @@ extension REPL {
         return DispatchQueue.main.sync { run(shell: shell) }
     }
 
+    /// The REPL itself, on the main queue.
     private static func run(shell: Shell) -> ExitStatus {
         let interactive = shell.interactive
         let history = History(path: History.defaultPath(environment: shell.session.console.environment), persist: interactive)
