@@ -4,6 +4,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 @testable import DubQLShell
 
 private func permissions(_ path: String) throws -> Int {
@@ -13,7 +14,7 @@ private func permissions(_ path: String) throws -> Int {
 
 @Suite struct HistoryTests {
     @Test func aMultiLineStatementIsOneEntryInMemoryAndOnDisk() throws {
-        let path = try temporaryDirectory().appendingPathComponent("history").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
         let t = TestShell(interactive: true)
         let history = History(path: path, persist: true)
         let (status, input) = t.repl(["SELECT clicks WHERE", "country NOT IN (AQ,", "BV) SINCE 30d LIMIT 2;", ".history"],
@@ -36,7 +37,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func consecutiveDuplicatesCollapse() throws {
-        let path = try temporaryDirectory().appendingPathComponent("history").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
         let t = TestShell(interactive: true)
         let history = History(path: path, persist: true)
         _ = t.repl(["SELECT leads SINCE 30d LIMIT 1;", "SELECT leads SINCE 30d LIMIT 1;", "  SELECT leads SINCE 30d LIMIT 1;  ",
@@ -48,7 +49,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func pipedInputWritesNoHistory() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
         let path = directory.appendingPathComponent("state/dubql/history").path
         let t = TestShell()
         let history = History(path: path, persist: false)
@@ -61,7 +62,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func anUnpersistedHistoryNeverTouchesItsFile() throws {
-        let path = try temporaryDirectory().appendingPathComponent("history").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
         try "old\n".write(toFile: path, atomically: true, encoding: .utf8)
         _ = chmod(path, 0o644)
         let history = History(path: path, persist: false)
@@ -72,7 +73,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func aNewFileIsPrivateInAPrivateDirectory() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
         let path = directory.appendingPathComponent("state/dubql/history").path
         let history = History(path: path, persist: true)
         history.add("SELECT leads;")
@@ -81,7 +82,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func anExistingFileThatOthersCanReadIsMadePrivate() throws {
-        let path = try temporaryDirectory().appendingPathComponent("history").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
         try "SELECT leads;\n".write(toFile: path, atomically: true, encoding: .utf8)
         _ = chmod(path, 0o644)
         let history = History(path: path, persist: true)
@@ -90,7 +91,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func theFileIsTrimmedWhenItGrowsToTwiceTheCapacity() throws {
-        let path = try temporaryDirectory().appendingPathComponent("history").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
         let history = History(path: path, persist: true)
         for i in 0...(2 * History.capacity) { history.add("SELECT clicks LIMIT \(i + 1);") }
         #expect(history.entries.count == History.capacity)

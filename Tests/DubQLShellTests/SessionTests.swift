@@ -6,6 +6,7 @@ import Testing
 import DubQL
 import DubQLEngine
 import DubQLOutput
+import DubQLTestSupport
 @testable import DubQLShell
 
 @Suite struct SessionStartTests {
@@ -58,7 +59,7 @@ import DubQLOutput
         #expect(throws: ExitStatus.noInput) { try Session.start(SessionOptions(data: ["/nonexistent/e.ndjson"]), console: missing, announceDemo: true) }
         #expect(missing.errors.text.hasPrefix("dubql: error: cannot read"))
 
-        let bad = try temporaryDirectory().appendingPathComponent("bad.ndjson").path
+        let bad = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("bad.ndjson").path
         try (String(decoding: fixtureBytes.prefix(while: { $0 != 0x0A }), as: UTF8.self) + "\n{\"event\": 1}\n")
             .write(toFile: bad, atomically: true, encoding: .utf8)
         let strict = Console.memory()
@@ -161,7 +162,7 @@ import DubQLOutput
     }
 
     @Test func runScriptsStopsAtTheFirstFailureUnlessToldToGoOn() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
         let good = directory.appendingPathComponent("good.dql").path
         let bad = directory.appendingPathComponent("bad.dql").path
         try "SELECT leads SINCE 30d LIMIT 1;\n".write(toFile: good, atomically: true, encoding: .utf8)
@@ -182,7 +183,7 @@ import DubQLOutput
     }
 
     @Test func quitEndsEveryScriptWithTheFailureSoFar() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
         let quitting = directory.appendingPathComponent("quit.dql").path
         let after = directory.appendingPathComponent("after.dql").path
         try "SELECT leads SINCE 30d LIMIT 1;\n.quit\nSELECT leads SINCE 30d LIMIT 2;\n".write(toFile: quitting, atomically: true, encoding: .utf8)

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 import DubQL
+import DubQLTestSupport
 @testable import DubQLShell
 
 @Suite struct ShellDotCommandTests {
@@ -84,7 +85,7 @@ import DubQL
     // MARK: .read
 
     @Test func readRunsAScriptAndStopsAtItsFirstError() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
         let inner = directory.appendingPathComponent("inner.dql").path
         try "SELECT leads SINCE 30d LIMIT 1;\nSELECT clicks WHERE country = USA;\nSELECT sales SINCE 30d LIMIT 2;\n"
             .write(toFile: inner, atomically: true, encoding: .utf8)
@@ -100,7 +101,7 @@ import DubQL
         #expect(t.script(".read /nonexistent/x.dql") == .failed(.noInput))
         #expect(t.stderr.contains("cannot read script '/nonexistent/x.dql': no such file"))
 
-        let loop = try temporaryDirectory().appendingPathComponent("loop.dql").path
+        let loop = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("loop.dql").path
         try ".read \(loop)\n".write(toFile: loop, atomically: true, encoding: .utf8)
         #expect(t.script(".read \(loop)") == .failed(.dataError))
         #expect(t.stderr.contains("reads itself (through .read); stopped"))
@@ -163,7 +164,7 @@ import DubQL
     // MARK: .output
 
     @Test func outputSendsResultsToAFileAndBack() throws {
-        let path = try temporaryDirectory().appendingPathComponent("out.csv").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("out.csv").path
         let t = TestShell()
         let outcome = t.script(".mode csv\n.output \(path)\n.output\nSELECT country FROM clicks SINCE 30d LIMIT 2;\n.output stdout\n.output\nSELECT country FROM clicks SINCE 30d LIMIT 1;")
         #expect(outcome == .ok)
@@ -176,7 +177,7 @@ import DubQL
     }
 
     @Test func outputAppendsAndCreatesFilesWithMode0644() throws {
-        let path = try temporaryDirectory().appendingPathComponent("out.ndjson").path
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("out.ndjson").path
         let t = TestShell()
         #expect(t.script(".mode ndjson\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output stdout\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output stdout") == .ok)
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 2)

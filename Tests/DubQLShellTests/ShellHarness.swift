@@ -5,6 +5,7 @@ import Foundation
 import DubQL
 import DubQLEngine
 import DubQLOutput
+import DubQLTestSupport
 @testable import DubQLShell
 
 /// The clock of every test: the newest generated event is at this instant.
@@ -40,13 +41,6 @@ final class ScriptedLineSource: LineSource {
     func setPendingText(_ text: String) { pendingTexts.append(text) }
 }
 
-/// A fresh temporary directory.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dubql-shell-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// NDJSON of a few generated events of each kind, newest at ``testNow``.
 let fixtureBytes: [UInt8] = {
     [(EventType.clicks, 60), (.leads, 12), (.sales, 8)].flatMap { event, count in
@@ -56,7 +50,7 @@ let fixtureBytes: [UInt8] = {
 
 /// Writes the fixture events to `name` in a new directory and returns the path.
 func fixtureFile(_ name: String = "events.ndjson") throws -> String {
-    let url = try temporaryDirectory().appendingPathComponent(name)
+    let url = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent(name)
     try Data(fixtureBytes).write(to: url)
     return url.path
 }
