@@ -12,6 +12,14 @@ private func permissions(_ path: String) throws -> Int {
     return mode.intValue & 0o777
 }
 
+/// A history file that exists already, holding `text`, with permissions `mode`.
+private func existingFile(_ text: String, mode: mode_t) throws -> String {
+    let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    _ = chmod(path, mode)
+    return path
+}
+
 @Suite struct HistoryTests {
     @Test func aMultiLineStatementIsOneEntryInMemoryAndOnDisk() throws {
         let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
@@ -62,9 +70,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func anUnpersistedHistoryNeverTouchesItsFile() throws {
-        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
-        try "old\n".write(toFile: path, atomically: true, encoding: .utf8)
-        _ = chmod(path, 0o644)
+        let path = try existingFile("old\n", mode: 0o644)
         let history = History(path: path, persist: false)
         #expect(history.entries == ["old"])
         history.add("new")
@@ -82,9 +88,7 @@ private func permissions(_ path: String) throws -> Int {
     }
 
     @Test func anExistingFileThatOthersCanReadIsMadePrivate() throws {
-        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("history").path
-        try "SELECT leads;\n".write(toFile: path, atomically: true, encoding: .utf8)
-        _ = chmod(path, 0o644)
+        let path = try existingFile("SELECT leads;\n", mode: 0o644)
         let history = History(path: path, persist: true)
         #expect(history.entries == ["SELECT leads;"])
         #expect(try permissions(path) == 0o600)

@@ -162,11 +162,9 @@ import DubQLTestSupport
     }
 
     @Test func runScriptsStopsAtTheFirstFailureUnlessToldToGoOn() throws {
-        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
-        let good = directory.appendingPathComponent("good.dql").path
-        let bad = directory.appendingPathComponent("bad.dql").path
-        try "SELECT leads SINCE 30d LIMIT 1;\n".write(toFile: good, atomically: true, encoding: .utf8)
-        try "SELECT clicks WHERE country = USA;\nSELECT sales SINCE 30d LIMIT 2;\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let paths = try scriptFiles(["good.dql": "SELECT leads SINCE 30d LIMIT 1;\n",
+                                     "bad.dql": "SELECT clicks WHERE country = USA;\nSELECT sales SINCE 30d LIMIT 2;\n"])
+        let (good, bad) = (paths[0], paths[1])
 
         let stopping = TestShell()
         #expect(stopping.shell.runScripts([bad, good], continueOnError: false) == .dataError)
@@ -183,13 +181,10 @@ import DubQLTestSupport
     }
 
     @Test func quitEndsEveryScriptWithTheFailureSoFar() throws {
-        let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
-        let quitting = directory.appendingPathComponent("quit.dql").path
-        let after = directory.appendingPathComponent("after.dql").path
-        try "SELECT leads SINCE 30d LIMIT 1;\n.quit\nSELECT leads SINCE 30d LIMIT 2;\n".write(toFile: quitting, atomically: true, encoding: .utf8)
-        try "SELECT sales SINCE 30d LIMIT 3;\n".write(toFile: after, atomically: true, encoding: .utf8)
+        let paths = try scriptFiles(["quit.dql": "SELECT leads SINCE 30d LIMIT 1;\n.quit\nSELECT leads SINCE 30d LIMIT 2;\n",
+                                     "after.dql": "SELECT sales SINCE 30d LIMIT 3;\n"])
         let t = TestShell()
-        #expect(t.shell.runScripts([quitting, after], continueOnError: false) == .ok)
+        #expect(t.shell.runScripts(paths, continueOnError: false) == .ok)
         #expect(t.stdout.contains("(1 row)"))
         #expect(!t.stdout.contains("(2 rows)"))
         #expect(!t.stdout.contains("(3 rows)"))

@@ -55,6 +55,16 @@ func fixtureFile(_ name: String = "events.ndjson") throws -> String {
     return url.path
 }
 
+/// Writes each text to a file of that name in one new directory; returns the paths in order.
+func scriptFiles(_ files: KeyValuePairs<String, String>) throws -> [String] {
+    let directory = try makeTemporaryDirectory(prefix: "dubql-shell")
+    return try files.map { name, text in
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
 /// A shell on the fixture events, in a memory console.
 struct TestShell {
     let console: Console
