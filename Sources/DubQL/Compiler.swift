@@ -21,7 +21,9 @@ public struct Compilation: Sendable {
     public var source: SourceFile
     /// The statements, bound; empty when the script did not parse.
     public var statements: [CompiledStatement]
-    /// Every diagnostic, lexical to binding, in source order.
+    /// The lexer's and parser's diagnostics: when they hold an error, ``statements`` is empty.
+    public var syntaxDiagnostics: [Diagnostic]
+    /// Every diagnostic, lexical to binding: the syntax ones, then each statement's in order.
     public var diagnostics: [Diagnostic]
     /// True when any diagnostic is an error (nothing should run).
     public var hasErrors: Bool { diagnostics.hasErrors }
@@ -47,7 +49,8 @@ public enum Compiler {
                 diagnostics += d
             }
         }
-        return Compilation(source: source, statements: statements, diagnostics: diagnostics)
+        return Compilation(source: source, statements: statements, syntaxDiagnostics: parsed.diagnostics,
+                           diagnostics: diagnostics)
     }
 
     /// ``compile(_:context:)`` on a text named `name` (`<query>` by default).

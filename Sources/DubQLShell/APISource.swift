@@ -7,9 +7,6 @@ import DubQLEngine
 import DubQLOutput
 import DubQLSyntax
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 // MARK: - Source
 
@@ -19,27 +16,21 @@ public final class APISource: QuerySource {
     public var backend: Backend { .api }
     public var summary: String { "Dub's API at \(client.configuration.baseURL.absoluteString)" }
 
-    /// `--verbose`: log every request (key masked) on stderr. Set while parsing options.
-    public nonisolated(unsafe) static var verbose = false
-
     init(client: DubClient) {
         self.client = client
     }
 
-    /// Installs the factory ``SourceChooser`` uses for `--api` and `DUB_API_KEY`.
-    public static func register() {
-        guard Session.apiSourceFactory == nil else { return }
-        Session.apiSourceFactory = { key, apiURL in try APISource.make(apiKey: key, apiURL: apiURL) }
-    }
-
-    /// A source for `key` at `apiURL` (by `DubAPI.baseURL`: else `DUB_API_URL`, else Dub's API).
-    static func make(apiKey: String, apiURL: String?) throws -> APISource {
-        var environment = ProcessInfo.processInfo.environment
+    /// A source for `apiKey` at `apiURL` (else `DUB_API_URL` in `environment`, else Dub's API),
+    /// with the client's settings from `environment` (`DUBQL_API_TIMEOUT`, `DUBQL_API_RETRIES`).
+    /// With `verbose` every request and answer is logged on `messages`, the key masked.
+    static func make(apiKey: String, apiURL: String?, verbose: Bool, environment: [String: String],
+                     messages: MessageStream) throws(SessionFailure) -> APISource {
+        var environment = environment
         environment["DUB_API_KEY"] = apiKey
         do {
             let configuration = try DubClientConfiguration.fromEnvironment(
                 environment, apiURL: apiURL, verbose: verbose, userAgent: "dubql/\(DubQLVersion.string)")
-            return APISource(client: DubClient(configuration: configuration, log: { Session.writeStderr($0 + "\n") }))
+            return APISource(client: DubClient(configuration: configuration, log: { messages.write($0 + "\n") }))
         } catch {
             throw SessionFailure(error.description, exit: ExitStatus(error.kind.exitCode))
         }
@@ -75,7 +66,7 @@ public final class APISource: QuerySource {
             output.finish()
             if client.configuration.verbose {
                 let millis = Int(Date().timeIntervalSince(started) * 1000)
-                Session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "
+                session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "
                                     + "\(stats.rowsReturned) rows, \(millis) ms\n")
             }
         case .failure(let error):

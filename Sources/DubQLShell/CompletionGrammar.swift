@@ -31,7 +31,9 @@ enum CompletionGrammar {
 
     private enum Mode {
         case start, afterExplain, afterSelect
-        case afterEventInSelect
+        /// After `SELECT name`: an event (`SELECT clicks`, clauses follow), or the first column
+        /// of a projection (`SELECT country FROM clicks`). `known` is true for an event name.
+        case afterNameInSelect(known: Bool)
         case afterProjectionItem, projectionField
         case afterFrom
         case clauses
@@ -52,9 +54,11 @@ enum CompletionGrammar {
         case dead
     }
 
-    /// Which clauses were written already (each may appear once).
+    /// Which clauses were written already: each kind may appear once (Grammar/DubQL.ebnf,
+    /// `select`). OFFSET and PAGE are two kinds: the grammar takes both in one statement, and the
+    /// binder says that they exclude each other.
     private struct Used {
-        var whereClause = false, time = false, timezone = false, order = false, limit = false, offset = false
+        var whereClause = false, time = false, timezone = false, order = false, limit = false, offset = false, page = false
 
         var clauseKeywords: [String] {
             var k: [String] = []
@@ -63,7 +67,8 @@ enum CompletionGrammar {
             if !timezone { k.append("TIMEZONE") }
             if !order { k.append("ORDER BY") }
             if !limit { k.append("LIMIT") }
-            if !offset { k += ["OFFSET", "PAGE"] }
+            if !offset { k.append("OFFSET") }
+            if !page { k.append("PAGE") }
             return k
         }
     }
@@ -142,7 +147,8 @@ enum CompletionGrammar {
             case .timezone: used.timezone = true; mode = .timezone
             case .order: used.order = true; mode = .afterOrder
             case .limit: used.limit = true; mode = .limitValue
-            case .offset, .page: used.offset = true; mode = .offsetValue
+            case .offset: used.offset = true; mode = .offsetValue
+            case .page: used.page = true; mode = .offsetValue
             default: return false
             }
             i += 1
@@ -160,15 +166,17 @@ enum CompletionGrammar {
                 if t.kind == .keyword(.select) { mode = .afterSelect; i += 1 } else { mode = .dead }
             case .afterSelect:
                 if t.kind == .star { mode = .afterProjectionItem; i += 1 } else if isName(t) {
+                    let start = i
                     let path = fieldPath()
-                    if let e = EventType(rawValue: path.lowercased()) {
-                        event = e
-                        mode = .afterEventInSelect
+                    if i == start + 1 {
+                        // One name: the event, or a column when FROM follows.
+                        event = EventType(rawValue: path.lowercased())
+                        mode = .afterNameInSelect(known: event != nil)
                     } else {
                         mode = .afterProjectionItem
                     }
                 } else { mode = .dead }
-            case .afterEventInSelect:
+            case .afterNameInSelect:
                 if t.kind == .keyword(.from) { event = nil; mode = .afterFrom; i += 1 } else if t.kind == .comma {
                     event = nil; mode = .projectionField; i += 1
                 } else if !clauseKeyword(t) { mode = .dead }
@@ -264,7 +272,9 @@ enum CompletionGrammar {
             case .start: return State(expectations: [.keywords(["SELECT", "EXPLAIN"])])
             case .afterExplain: return State(expectations: [.keywords(["SELECT"])])
             case .afterSelect: return State(expectations: [.events, .star, .fields(nil)])
-            case .afterEventInSelect: return State(expectations: [clauses])
+            case .afterNameInSelect(let known):
+                // After an event name FROM would make it a column: possible, but not worth offering.
+                return State(expectations: known ? [clauses] : [.keywords(["FROM"]), clauses])
             case .afterProjectionItem: return State(expectations: [.keywords(["FROM"])])
             case .projectionField: return State(expectations: [.fields(nil)])
             case .afterFrom: return State(expectations: [.events])

@@ -76,39 +76,29 @@ extension Shell {
     /// One line naming the data source (the API key masked).
     var sourceDescription: String {
         if session.source.backend == .api {
-            let key = ProcessInfo.processInfo.environment["DUB_API_KEY"].map(Secrets.mask) ?? "no key"
+            let key = session.console.environment["DUB_API_KEY"].map(Secrets.mask) ?? "no key"
             return "\(session.source.summary) (key \(key))"
         }
         return session.source.summary
     }
 
     private func open(_ target: OpenTarget) -> ShellOutcome {
-        do {
-            switch target {
-            case .demo:
-                let clock = session.now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
-                session.source = LocalSource.demo(now: clock)
-            case .files(let paths):
-                session.source = try LocalSource.load(paths: paths, skipInvalid: skipInvalid)
-            case .api:
-                let environment = ProcessInfo.processInfo.environment
-                guard let key = environment["DUB_API_KEY"], !key.isEmpty else {
-                    session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")
-                    return .failed(ExitStatus.usage)
-                }
-                APISource.register()
-                guard let factory = Session.apiSourceFactory else {
-                    session.printError("this build cannot query Dub's API")
-                    return .failed(ExitStatus.unavailable)
-                }
-                session.source = try factory(key, DubAPI.baseURL(option: apiURL, environment: environment))
+        let choice: SourceChoice
+        switch target {
+        case .demo: choice = .demo
+        case .files(let paths): choice = .files(paths)
+        case .api:
+            guard let key = session.console.environment["DUB_API_KEY"], !key.isEmpty else {
+                session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")
+                return .failed(ExitStatus.usage)
             }
-        } catch let failure as SessionFailure {
-            if let message = failure.message { session.printError(message) }
-            return .failed(failure.exit)
+            choice = .api(key: key)
+        }
+        do {
+            session.source = try Session.makeSource(choice, options: session.options, console: session.console)
         } catch {
-            session.printError("\(error)")
-            return .failed(ExitStatus.software)
+            if let message = error.message { session.printError(message) }
+            return .failed(error.exit)
         }
         if interactive { say("data: \(sourceDescription)\n") }
         return .ok

@@ -2,7 +2,6 @@
 
 import ArgumentParser
 import DubQL
-import DubQLOutput
 import DubQLShell
 import DubQLSyntax
 import Foundation
@@ -30,7 +29,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var clock: ClockOptions
 
     @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
-    var color: DiagnosticColorMode = .auto
+    var color: ColorMode = .auto
 
     @Flag(help: "Print the diagnostics as one JSON array on stdout (for editors and CI) instead of text on stderr.")
     var json = false
@@ -70,13 +69,7 @@ struct CheckCommand: ParsableCommand {
     /// The diagnostics of one script: syntax first; when the syntax is sound, each statement's
     /// binding (names, types, ranges) too.
     static func check(_ source: SourceFile, context: QueryContext) -> [Diagnostic] {
-        let parsed = Parser.parse(source)
-        guard !parsed.hasErrors else { return parsed.diagnostics }
-        var diagnostics = parsed.diagnostics
-        for statement in parsed.script.statements {
-            diagnostics += Binder.bind(statement, source: source, context: context).diagnostics
-        }
-        return diagnostics
+        Compiler.compile(source, context: context).diagnostics
     }
 }
 

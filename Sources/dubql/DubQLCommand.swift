@@ -1,10 +1,7 @@
 // The `dubql` command: subcommands as in the README ("Command line"), exit codes from sysexits.
 
 import ArgumentParser
-import DubQLSyntax
 import DubQL
-import DubQLOutput
-import DubQLShell
 
 @main
 struct DubQLCommand: AsyncParsableCommand {

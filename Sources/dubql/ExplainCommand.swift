@@ -43,7 +43,7 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var api: APIURLOptions
 
     @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
-    var color: DiagnosticColorMode = .auto
+    var color: ColorMode = .auto
 
     func validate() throws {
         if local && (format == .url || format == .curl) {

@@ -1,6 +1,7 @@
 // `dubql fmt FILE... | -`: prints DubQL scripts in canonical form.
 
 import ArgumentParser
+import DubQLShell
 import DubQLSyntax
 import Foundation
 
@@ -34,7 +35,7 @@ struct FmtCommand: ParsableCommand {
     var write = false
 
     @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
-    var color: DiagnosticColorMode = .auto
+    var color: ColorMode = .auto
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one FILE, or - for stdin") }

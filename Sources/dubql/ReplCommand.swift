@@ -7,39 +7,6 @@ import DubQLShell
 import DubQLSyntax
 import Foundation
 
-// MARK: - Starting
-
-/// Starts the REPL with the common query options.
-func startREPL(options: QueryOptions) -> ExitCode {
-    let interactive = isatty(0) != 0
-    do {
-        let session = try makeREPLSession(options: options, interactive: interactive)
-        return ExitCode(REPL.start(session: session, apiURL: options.apiURL.apiURL, skipInvalid: options.skipInvalid,
-                                   interactive: interactive))
-    } catch let failure as SessionFailure {
-        if let message = failure.message { Session.writeStderr("dubql: error: \(message)\n") }
-        return ExitCode(failure.exit)
-    } catch {
-        Session.writeStderr("dubql: error: \(error)\n")
-        return Exit.software
-    }
-}
-
-/// The session of the REPL: like `dubql query`, except that on a terminal the banner names the
-/// demo data instead of a note on stderr.
-private func makeREPLSession(options: QueryOptions, interactive: Bool) throws -> Session {
-    let environment = ProcessInfo.processInfo.environment
-    let hasKey = !(environment["DUB_API_KEY"] ?? "").isEmpty
-    if interactive && options.data.isEmpty && !hasKey && !options.api {
-        let clock = options.clock.now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
-        return Session(source: LocalSource.demo(now: clock), format: options.format, timeZone: options.clock.timezone,
-                       now: options.clock.now, colorMode: options.color)
-    }
-    return try options.makeSession()
-}
-
-// MARK: - Command
-
 /// `dubql repl`: the same as `dubql` with no subcommand.
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,7 +36,10 @@ struct ReplCommand: ParsableCommand {
     }
 
     func run() throws {
-        let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
-        if code != Exit.ok { throw code }
+        if let execute {
+            try options.withShell(interactive: false) { $0.runOnce(execute) }
+        } else {
+            try options.withShell(interactive: isatty(0) != 0) { REPL.start(shell: $0) }
+        }
     }
 }
