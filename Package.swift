@@ -34,7 +34,7 @@ let package = Package(
         // HTTP client for the Dub API (URLSession), paging, retries, merging.
         .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
         // A model of Dub's server: parameter validation with Dub's messages, event selection.
-        .target(name: "DubQLAPIModel", dependencies: ["DubQL"]),
+        .target(name: "DubQLAPIModel", dependencies: ["DubQLSyntax", "DubQL"]),
         // Dub-compatible GET /events server over local data.
         .target(name: "DubQLServer", dependencies: [
             "DubQL", "DubQLAPIModel", "DubQLEngine",
