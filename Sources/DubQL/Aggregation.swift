@@ -187,7 +187,8 @@ public enum AggregateValueType: String, Hashable, Sendable, Codable {
     case integer
     /// Floating-point numbers (averages, sums of JSON numbers).
     case number
-    /// Integer cents of `sale.amount` (sums, minimums, maximums); averages of money are `number` cents.
+    /// Cents of `sale.amount` (Dub stores amounts as integer cents, effectively USD): sums,
+    /// minimums and maximums are integers, averages may have a fraction.
     case money
     /// An instant in epoch milliseconds (time buckets, `min(timestamp)`).
     case instant

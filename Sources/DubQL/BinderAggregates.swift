@@ -172,7 +172,9 @@ extension Binder {
             type = .instant
         case (.sum, .number?), (.min, .number?), (.max, .number?):
             type = isMoney ? .money : .number
-        case (.avg, .number?), (_, .json?):
+        case (.avg, .number?):
+            type = isMoney ? .money : .number
+        case (_, .json?):
             type = .number
         default:
             let what = function == .min || function == .max ? "numbers or instants" : "numbers"
