@@ -131,7 +131,12 @@ extension Binder {
     mutating func bindAggregate(_ call: FunctionCall, into state: inout AggregationState) -> Int? {
         let fname = call.name.text.lowercased()
         guard FunctionCall.knownNames.contains(fname) else {
-            var hints = [Suggestions.hint(Suggestions.nearest(to: fname, in: FunctionCall.knownNames))].compactMap { $0 }
+            // Function names are short: allow two edits, and know the usual other spellings.
+            let synonyms = ["average": "avg", "mean": "avg", "total": "sum", "minimum": "min", "maximum": "max",
+                            "uniq": "count(DISTINCT ...)", "count_distinct": "count(DISTINCT ...)", "countdistinct": "count(DISTINCT ...)"]
+            let near = synonyms[fname].map { [$0] }
+                ?? FunctionCall.knownNames.filter { Suggestions.distance(Array(fname), Array($0)) <= 2 }
+            var hints = [Suggestions.hint(near)].compactMap { $0 }
             if TimeBucket(rawValue: fname) != nil {
                 hints = ["time buckets are names, not calls: SELECT \(fname), count() FROM \(event.rawValue) GROUP BY \(fname)"]
             }

@@ -24,7 +24,7 @@ public enum LocalPlanner {
             for g in a.aggregates { if let f = g.field { uses.append((f, g.span, "be aggregated")) } }
             for (f, span, what) in uses where Pushdowns.isAPIOnly(f, event: query.event) {
                 diagnostics.append(.error(.notInExportedEvents, "'\(f)' cannot \(what) on local data: \(whyAPIOnly(f))",
-                                          at: span ?? Span(at: 0), hints: ["group by a field exported events carry (see .fields)"]))
+                                          at: span ?? Span(at: 0), hints: ["use a field that exported events carry (.fields lists them)"]))
             }
         }
         guard diagnostics.isEmpty else { return (nil, diagnostics) }
