@@ -32,7 +32,8 @@ enum CompletionGrammar {
     private enum Mode {
         case start, afterExplain, afterSelect
         case afterEventInSelect
-        case afterProjectionItem, projectionField
+        case afterProjectionItem, projectionField, alias
+        case afterGroup, groupField, afterGroupField
         case afterFrom
         case clauses
         case predicateStart
@@ -47,7 +48,7 @@ enum CompletionGrammar {
         case afterSinceInstant
         case afterBetweenStart
         case timezone
-        case afterOrder, orderField, afterOrderField
+        case afterOrder, orderField, afterOrderField, afterOrderDirection
         case limitValue, afterLimit, offsetValue
         case dead
     }
@@ -55,10 +56,13 @@ enum CompletionGrammar {
     /// Which clauses were written already (each may appear once).
     private struct Used {
         var whereClause = false, time = false, timezone = false, order = false, limit = false, offset = false
+        var group = false, having = false
 
         var clauseKeywords: [String] {
             var k: [String] = []
             if !whereClause { k.append("WHERE") }
+            if !group { k.append("GROUP BY") }
+            if !having { k.append("HAVING") }
             if !time { k += ["SINCE", "BETWEEN"] }
             if !timezone { k.append("TIMEZONE") }
             if !order { k.append("ORDER BY") }
@@ -122,6 +126,19 @@ enum CompletionGrammar {
 
         func isName(_ t: Token) -> Bool { t.kind == .identifier || t.kind == .quotedIdentifier }
 
+        /// After a name: when a call's `(` follows, consumes it through its `)` (`count(DISTINCT
+        /// customer.id)`); false when the call is unfinished.
+        mutating func skipCall() -> Bool {
+            guard i < tokens.count, tokens[i].kind == .leftParen else { return true }
+            while i < tokens.count {
+                defer { i += 1 }
+                if tokens[i].kind == .rightParen { return true }
+            }
+            return false
+        }
+
+        func isWord(_ t: Token, _ word: String) -> Bool { t.kind == .identifier && t.text.lowercased() == word }
+
         func isValue(_ t: Token) -> Bool {
             switch t.kind {
             case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .duration, .date, .dateTime,
@@ -137,6 +154,8 @@ enum CompletionGrammar {
             guard case .keyword(let k) = t.kind else { return false }
             switch k {
             case .where: used.whereClause = true; depth = 0; mode = .predicateStart
+            case .group: used.group = true; mode = .afterGroup
+            case .having: used.having = true; depth = 0; mode = .predicateStart
             case .since: used.time = true; mode = .instant(.since)
             case .between: used.time = true; mode = .instant(.betweenStart)
             case .timezone: used.timezone = true; mode = .timezone
@@ -161,11 +180,11 @@ enum CompletionGrammar {
             case .afterSelect:
                 if t.kind == .star { mode = .afterProjectionItem; i += 1 } else if isName(t) {
                     let path = fieldPath()
-                    if let e = EventType(rawValue: path.lowercased()) {
+                    if let e = EventType(rawValue: path.lowercased()), i >= tokens.count || tokens[i].kind != .leftParen {
                         event = e
                         mode = .afterEventInSelect
                     } else {
-                        mode = .afterProjectionItem
+                        mode = skipCall() ? .afterProjectionItem : .dead
                     }
                 } else { mode = .dead }
             case .afterEventInSelect:
@@ -175,9 +194,17 @@ enum CompletionGrammar {
             case .afterProjectionItem:
                 if t.kind == .comma { mode = .projectionField; i += 1 } else if t.kind == .keyword(.from) {
                     mode = .afterFrom; i += 1
-                } else { mode = .dead }
+                } else if isWord(t, "as") { mode = .alias; i += 1 } else { mode = .dead }
             case .projectionField:
-                if isName(t) { _ = fieldPath(); mode = .afterProjectionItem } else { mode = .dead }
+                if isName(t) { _ = fieldPath(); mode = skipCall() ? .afterProjectionItem : .dead } else { mode = .dead }
+            case .alias:
+                if isName(t) { mode = .afterProjectionItem; i += 1 } else { mode = .dead }
+            case .afterGroup:
+                if t.kind == .keyword(.by) { mode = .groupField; i += 1 } else { mode = .dead }
+            case .groupField:
+                if isName(t) { _ = fieldPath(); mode = .afterGroupField } else { mode = .dead }
+            case .afterGroupField:
+                if t.kind == .comma { mode = .groupField; i += 1 } else if !clauseKeyword(t) { mode = .dead }
             case .afterFrom:
                 if isName(t) { event = EventType(rawValue: t.text.lowercased()); mode = .clauses; i += 1 } else { mode = .dead }
             case .clauses:
@@ -185,7 +212,8 @@ enum CompletionGrammar {
             case .predicateStart:
                 if t.kind == .keyword(.not) { i += 1 } else if t.kind == .leftParen { depth += 1; i += 1 } else if isName(t) {
                     let path = fieldPath()
-                    mode = .afterField(Catalog.field(named: path))
+                    let isCall = i < tokens.count && tokens[i].kind == .leftParen
+                    mode = !skipCall() ? .dead : .afterField(isCall ? nil : Catalog.field(named: path))
                 } else { mode = .dead }
             case .afterField(let f):
                 switch t.kind {
@@ -228,13 +256,17 @@ enum CompletionGrammar {
             case .afterOrder:
                 if t.kind == .keyword(.by) { mode = .orderField; i += 1 } else { mode = .dead }
             case .orderField:
-                if isName(t) { _ = fieldPath(); mode = .afterOrderField } else { mode = .dead }
+                if isName(t) { _ = fieldPath(); mode = skipCall() ? .afterOrderField : .dead } else { mode = .dead }
             case .afterOrderField:
-                if t.kind == .keyword(.asc) || t.kind == .keyword(.desc) { mode = .clauses; i += 1 } else if !clauseKeyword(t) {
+                if t.kind == .keyword(.asc) || t.kind == .keyword(.desc) { mode = .afterOrderDirection; i += 1 } else if t.kind == .comma {
+                    mode = .orderField; i += 1
+                } else if !clauseKeyword(t) {
                     mode = .dead
                 }
+            case .afterOrderDirection:
+                if t.kind == .comma { mode = .orderField; i += 1 } else if !clauseKeyword(t) { mode = .dead }
             case .limitValue:
-                if t.kind == .integer { mode = .afterLimit; i += 1 } else { mode = .dead }
+                if t.kind == .integer || isWord(t, "all") { mode = .afterLimit; i += 1 } else { mode = .dead }
             case .afterLimit:
                 if t.kind == .keyword(.offset) { used.offset = true; mode = .offsetValue; i += 1 } else if !clauseKeyword(t) {
                     mode = .dead
@@ -265,8 +297,13 @@ enum CompletionGrammar {
             case .afterExplain: return State(expectations: [.keywords(["SELECT"])])
             case .afterSelect: return State(expectations: [.events, .star, .fields(nil)])
             case .afterEventInSelect: return State(expectations: [clauses])
-            case .afterProjectionItem: return State(expectations: [.keywords(["FROM"])])
+            case .afterProjectionItem: return State(expectations: [.keywords(["FROM", "AS"])])
             case .projectionField: return State(expectations: [.fields(nil)])
+            case .groupField: return State(expectations: [.fields(event)])
+            case .alias: return State(expectations: [])
+            case .afterGroup: return State(expectations: [.keywords(["BY"])])
+            case .afterGroupField: return State(expectations: [clauses])
+            case .afterOrderDirection: return State(expectations: [clauses])
             case .afterFrom: return State(expectations: [.events])
             case .clauses: return State(expectations: [clauses])
             case .predicateStart: return State(expectations: [.fields(event), .keywords(["NOT"])])
@@ -278,7 +315,8 @@ enum CompletionGrammar {
                 }
                 return State(expectations: e)
             case .afterFieldNot: return State(expectations: [.keywords(["IN"])])
-            case .afterIn, .afterListValue, .limitValue, .offsetValue, .dead: return State(expectations: [])
+            case .afterIn, .afterListValue, .offsetValue, .dead: return State(expectations: [])
+            case .limitValue: return State(expectations: [.keywords(["ALL"])])
             case .value(let f), .listValue(let f): return State(expectations: [.values(f)])
             case .afterPredicate:
                 return State(expectations: depth == 0 ? [.keywords(["AND", "OR"]), clauses] : [.keywords(["AND", "OR"])])
