@@ -5,6 +5,7 @@
 import DubQL
 import DubQLEngine
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 @Suite("Aggregates")
@@ -30,7 +31,7 @@ struct AggregateTests {
     static let times = ["SINCE all", "SINCE 3d", "SINCE 8d UNTIL 2d", "BETWEEN 2026-08-10 AND 2026-08-12", "SINCE 36h", "SINCE 90m"]
     static let zones = ["", "TIMEZONE 'America/New_York'", "TIMEZONE 'Asia/Kolkata'", "TIMEZONE 'Europe/Berlin'"]
 
-    static func query(_ r: inout TestRandom) -> String {
+    static func query(_ r: inout SplitMix64) -> String {
         let event = r.pick(EventType.allCases)
         var keys: [String] = []
         for _ in 0..<r.below(3) {
@@ -42,28 +43,34 @@ struct AggregateTests {
             let a = r.pick(Self.aggregates[event]!)
             if !aggs.contains(a) { aggs.append(a) }
         }
-        var q = "SELECT " + (keys + aggs.enumerated().map { i, a in r.below(3) == 0 ? "\(a) AS a\(i)" : a }).joined(separator: ", ")
+        var items: [String] = keys
+        for (i, a) in aggs.enumerated() { items.append(r.below(3) == 0 ? "\(a) AS a\(i)" : a) }
+        var q = "SELECT " + items.joined(separator: ", ")
         q += " FROM \(event.rawValue)"
         if r.below(3) == 0 { q += " WHERE " + r.pick(conditions) }
         if !keys.isEmpty { q += " GROUP BY " + keys.joined(separator: ", ") }
-        if r.below(4) == 0 { q += " HAVING count() \(r.pick([">", ">=", "<", "="])) \(r.pick([0, 1, 2, 5]))" }
+        if r.below(4) == 0 {
+            let op: String = r.pick([">", ">=", "<", "="])
+            let n: Int = r.pick([0, 1, 2, 5])
+            q += " HAVING count() \(op) \(n)"
+        }
         q += " " + r.pick(times) + " " + r.pick(zones)
         if r.below(3) == 0 {
             let sortable = keys + aggs
             q += " ORDER BY " + r.pick(sortable) + " " + r.pick(["ASC", "DESC", ""])
             if r.below(2) == 0 { q += ", " + r.pick(sortable) + " DESC" }
         }
-        if r.below(2) == 0 { q += " LIMIT \(r.pick([1, 3, 10, 1000]))" }
-        if r.below(4) == 0 { q += " OFFSET \(r.pick([1, 2, 7]))" }
+        if r.below(2) == 0 { let n: Int = r.pick([1, 3, 10, 1000]); q += " LIMIT \(n)" }
+        if r.below(4) == 0 { let n: Int = r.pick([1, 2, 7]); q += " OFFSET \(n)" }
         return q
     }
 
-    static let context = QueryContext(now: Fixture.end, timeZone: nil)
+    static let context = QueryContext(now: StoreFixture.end, timeZone: nil)
 
     @Test(arguments: 0..<12)
     func engineAgreesWithEvaluator(_ seed: Int) throws {
-        var r = TestRandom(state: UInt64(seed) &* 104_729 &+ 3)
-        let store = Fixture.store
+        var r = SplitMix64(seed: UInt64(seed) &* 104_729 &+ 3)
+        let store = StoreFixture.store
         let records = store.records
         var nonEmpty = 0
         for _ in 0..<30 {
@@ -90,7 +97,7 @@ struct AggregateTests {
 
     @Test func oneRowWithoutGroupByEvenOverNoEvents() throws {
         let r = try Self.result("SELECT count(), sum(sale.amount), avg(sale.amount), count(DISTINCT customer.id) FROM sales SINCE 1d", [],
-                                now: Fixture.end)
+                                now: StoreFixture.end)
         #expect(r.rows == [[.integer(0), .integer(0), .null, .integer(0)]])
         #expect(r.columns.map(\.type) == [.integer, .money, .money, .integer])
     }
@@ -116,13 +123,13 @@ struct AggregateTests {
 
     @Test func groupsSortByTheMetricDescendingThenByKey() throws {
         let events = [("a", "US"), ("b", "DE"), ("c", "US"), ("d", "FR"), ("e", nil)].map {
-            TestEventRecord(id: $0.0, millis: Fixture.end - 1000, country: $0.1)
+            TestEventRecord(id: $0.0, millis: StoreFixture.end - 1000, country: $0.1)
         }
-        let r = try Self.result("SELECT country, count() FROM clicks GROUP BY country SINCE 1d", events, now: Fixture.end)
+        let r = try Self.result("SELECT country, count() FROM clicks GROUP BY country SINCE 1d", events, now: StoreFixture.end)
         #expect(r.rows == [[.text("US"), .integer(2)], [.text("DE"), .integer(1)], [.text("FR"), .integer(1)], [.null, .integer(1)]])
-        let h = try Self.result("SELECT country, count() AS n FROM clicks GROUP BY country HAVING n > 1 SINCE 1d", events, now: Fixture.end)
+        let h = try Self.result("SELECT country, count() AS n FROM clicks GROUP BY country HAVING n > 1 SINCE 1d", events, now: StoreFixture.end)
         #expect(h.rows == [[.text("US"), .integer(2)]])
-        let o = try Self.result("SELECT country, count() FROM clicks GROUP BY country SINCE 1d ORDER BY country DESC LIMIT 2 OFFSET 1", events, now: Fixture.end)
+        let o = try Self.result("SELECT country, count() FROM clicks GROUP BY country SINCE 1d ORDER BY country DESC LIMIT 2 OFFSET 1", events, now: StoreFixture.end)
         #expect(o.rows == [[.text("US"), .integer(2)], [.text("FR"), .integer(1)]])
     }
 }
