@@ -21,6 +21,11 @@ extension Executor {
             guard agg.function == .count || agg.function == .countDistinct, let f = agg.field else { return nil }
             return KeyReader(key: BoundGroupKey(name: "", kind: .field(f), type: .json), event: plan.event, store: store, calendar: calendar)
         }
+        if let result = fastAggregate(a, rows: rows, lo: lo, hi: hi, filter: filter, keyReaders: keyReaders,
+                                      valueReaders: valueReaders, store: store, calendar: calendar, timeZone: plan.timeZone,
+                                      isCancelled: isCancelled) {
+            return result
+        }
         var groups = GroupTable(keyCount: a.keys.count)
         var accumulators = a.aggregates.map { ColumnAccumulator($0, singleGroup: a.keys.isEmpty) }
         if a.keys.isEmpty { _ = groups.group(for: []) ; for j in accumulators.indices { accumulators[j].grow(to: 1) } }
@@ -118,6 +123,20 @@ final class KeyReader {
     }
 
     private(set) var source: Source = .qr
+    /// 0: a dictionary column (``codes`` through ``map``), 1: a time bucket, 2: anything else.
+    private var tag: UInt8 = 2
+    private(set) var codes: [UInt32] = []
+    private(set) var map: [UInt32] = []
+    /// For a column whose values are its stored texts: the dictionary (codes are values).
+    private var identity: [String?]?
+    /// For columns: true for codes of missing, null or empty values.
+    private(set) var emptyTable: [Bool] = []
+    /// True when the reader is a dictionary column (``codes`` through ``map``).
+    var isColumn: Bool { tag == 0 }
+    /// True when the reader is a time bucket.
+    var isBucket: Bool { tag == 1 }
+    /// How many distinct codes there are so far (all of them, for columns).
+    var codeCount: Int { identity?.count ?? values.count }
     let store: EventStore
     let calendar: ZonedCalendar
     private(set) var values: [AggregateValue] = []
@@ -139,9 +158,11 @@ final class KeyReader {
                            domainDict: store.dictionaries[StringColumn.domain.rawValue], keyDict: store.dictionaries[StringColumn.key.rawValue])
         case .field(let ref):
             var path: [String]?
+            var plain = false
             switch ref {
             case .catalog(let name):
                 if let spec = Catalog.field(named: name) {
+                    plain = spec.derivation == .path
                     switch spec.derivation {
                     case .path, .withoutQuery, .urlParameter: path = spec.jsonPath
                     case .isRoot: path = ["link", "key"]
@@ -149,22 +170,35 @@ final class KeyReader {
                     case .timestamp, .unavailable: break
                     }
                 }
-            case .json(let p): path = p
+            case .json(let p): path = p; plain = true
             case .metadata: break
             }
             if path == ["click", "qr"] {
                 source = .qr
             } else if let path, key.type != .money, let column = StringColumn.at(path) {
                 let dict = store.dictionaries[column.rawValue]
-                var map = [UInt32](repeating: 0, count: dict.count)
-                for (c, v) in dict.enumerated() {
-                    let record = ValueRecord(event: event, path: path, value: v.map(JSONValue.string), saleType: nil)
-                    map[c] = intern(Evaluator.keyValue(key, of: record, calendar: calendar))
+                if plain {
+                    // The value is the stored text itself: codes are already distinct values.
+                    identity = dict
+                    emptyTable = dict.map { $0 == nil || $0 == "" }
+                    source = .column(codes: store.codes[column.rawValue], map: Array(0..<UInt32(dict.count)))
+                } else {
+                    var map = [UInt32](repeating: 0, count: dict.count)
+                    for (c, v) in dict.enumerated() {
+                        let record = ValueRecord(event: event, path: path, value: v.map(JSONValue.string), saleType: nil)
+                        map[c] = intern(Evaluator.keyValue(key, of: record, calendar: calendar))
+                    }
+                    emptyTable = values.map(\.isEmpty)
+                    source = .column(codes: store.codes[column.rawValue], map: map)
                 }
-                source = .column(codes: store.codes[column.rawValue], map: map)
             }
         }
         self.source = source
+        switch source {
+        case .column(let codes, let map): self.tag = 0; self.codes = codes; self.map = map
+        case .bucket: self.tag = 1
+        default: self.tag = 2
+        }
         switch source {
         case .saleType: for v in [AggregateValue.null, .text("new"), .text("recurring")] { _ = intern(v) }
         case .qr: for v in [AggregateValue.bool(false), .bool(true), .null] { _ = intern(v) }
@@ -182,6 +216,25 @@ final class KeyReader {
 
     /// The code of row `row` (whose timestamp is `ts`).
     @inline(__always) func code(_ row: Int, _ ts: Int64) -> UInt32 {
+        // The hot cases read arrays held in `let`s, without unpacking the enum per row.
+        switch tag {
+        case 0: return map[Int(codes[row])]
+        case 1:
+            if ts >= bucketStart && ts < bucketEnd { return bucketCode }
+            return enterBucket(ts)
+        default: return slowCode(row, ts)
+        }
+    }
+
+    private func enterBucket(_ ts: Int64) -> UInt32 {
+        guard case .bucket(let b) = source else { return 0 }
+        bucketStart = TimeBuckets.start(b, of: ts, in: calendar)
+        bucketEnd = TimeBuckets.next(b, after: bucketStart, in: calendar)
+        bucketCode = intern(.instant(bucketStart))
+        return bucketCode
+    }
+
+    private func slowCode(_ row: Int, _ ts: Int64) -> UInt32 {
         switch source {
         case .column(let codes, let map):
             return map[Int(codes[row])]
@@ -198,21 +251,22 @@ final class KeyReader {
             let c = intern(v)
             pairs[pair] = c
             return c
-        case .bucket(let b):
-            if ts >= bucketStart && ts < bucketEnd { return bucketCode }
-            bucketStart = TimeBuckets.start(b, of: ts, in: calendar)
-            bucketEnd = TimeBuckets.next(b, after: bucketStart, in: calendar)
-            bucketCode = intern(.instant(bucketStart))
-            return bucketCode
+        case .bucket:
+            return enterBucket(ts)
         case .record(let key):
             return intern(Evaluator.keyValue(key, of: store.record(row), calendar: calendar))
         }
     }
 
-    func value(_ code: UInt32) -> AggregateValue { values[Int(code)] }
+    func value(_ code: UInt32) -> AggregateValue {
+        if let identity { return identity[Int(code)].map(AggregateValue.text) ?? .null }
+        return values[Int(code)]
+    }
 
     /// True when the code stands for a missing, null or empty value.
-    @inline(__always) func isEmpty(_ code: UInt32) -> Bool { values[Int(code)].isEmpty }
+    @inline(__always) func isEmpty(_ code: UInt32) -> Bool {
+        tag == 0 ? emptyTable[Int(code)] : values[Int(code)].isEmpty
+    }
 }
 
 // MARK: - Accumulators
@@ -302,5 +356,122 @@ struct ColumnAccumulator {
             return .number((aggregate.isMoney ? Double(cents[g]) : sums[g]) / Double(counts[g]))
         case .min, .max: return best[g]
         }
+    }
+}
+
+// MARK: - Fast path
+
+extension Executor {
+    /// The common shapes in one tight loop over plain arrays: no key or one dictionary-column or
+    /// bucket key, and aggregates that are `count()`, `count(f)` on a column, money
+    /// `sum/avg/min/max(sale.amount)`, or (without keys) `count(DISTINCT f)` on a column. Group
+    /// numbers are the key's dense codes, so there is no hashing per row. `nil` for other shapes.
+    static func fastAggregate(_ a: BoundAggregation, rows: [UInt32], lo: Int, hi: Int, filter: RowFilter?,
+                              keyReaders: [KeyReader], valueReaders: [KeyReader?], store: EventStore,
+                              calendar: ZonedCalendar, timeZone: String, isCancelled: (() -> Bool)?) -> AggregateResult? {
+        guard a.keys.count <= 1 else { return nil }
+        let key = keyReaders.first
+        if let key, !key.isColumn && !key.isBucket { return nil }
+        enum Kind { case count, countColumn, distinct, money }
+        var kinds: [Kind] = []
+        for (j, g) in a.aggregates.enumerated() {
+            switch g.function {
+            case .count where g.field == nil: kinds.append(.count)
+            case .count where valueReaders[j]?.isColumn == true: kinds.append(.countColumn)
+            case .countDistinct where key == nil && valueReaders[j]?.isColumn == true: kinds.append(.distinct)
+            case .sum where g.isMoney, .avg where g.isMoney, .min where g.isMoney, .max where g.isMoney: kinds.append(.money)
+            default: return nil
+            }
+        }
+        let timestamps = store.timestamps
+        let keyCodes = key?.isColumn == true ? key?.codes ?? [] : []
+        let keyMap = key?.isColumn == true ? key?.map ?? [] : []
+        let isBucket = key?.isBucket == true
+        var size = key == nil ? 1 : max(keyMap.count, 1)
+        var events = [Int64](repeating: 0, count: size)
+        var nonEmpty = kinds.map { $0 == .countColumn ? [Int64](repeating: 0, count: size) : [] }
+        var seen = kinds.enumerated().map { j, k in k == .distinct ? [Bool](repeating: false, count: valueReaders[j]?.codeCount ?? 0) : [] }
+        let needMoney = kinds.contains(.money)
+        var cents = [Int64](repeating: 0, count: needMoney ? size : 0)
+        var amounts = [Int64](repeating: 0, count: needMoney ? size : 0)
+        var lowest = [Int64](repeating: .max, count: needMoney ? size : 0)
+        var highest = [Int64](repeating: .min, count: needMoney ? size : 0)
+        var first: Int64?, last: Int64 = 0
+        var i = lo, visited = 0
+        while i < hi {
+            let row = Int(rows[i])
+            i += 1
+            visited &+= 1
+            if visited & 0xFFFF == 0, let isCancelled, isCancelled() { break }
+            if let filter, !filter.matches(row) { continue }
+            let ts = timestamps[row]
+            if first == nil { first = ts }
+            last = ts
+            var g = 0
+            if !keyMap.isEmpty {
+                g = Int(keyMap[Int(keyCodes[row])])
+            } else if isBucket, let key {
+                g = Int(key.code(row, ts))
+                if g >= size {
+                    let grow = g + 1 - size + 64
+                    size += grow
+                    events.append(contentsOf: repeatElement(0, count: grow))
+                    for j in nonEmpty.indices where !nonEmpty[j].isEmpty || kinds[j] == .countColumn {
+                        nonEmpty[j].append(contentsOf: repeatElement(0, count: grow))
+                    }
+                    if needMoney {
+                        cents.append(contentsOf: repeatElement(0, count: grow))
+                        amounts.append(contentsOf: repeatElement(0, count: grow))
+                        lowest.append(contentsOf: repeatElement(.max, count: grow))
+                        highest.append(contentsOf: repeatElement(.min, count: grow))
+                    }
+                }
+            }
+            events[g] &+= 1
+            if needMoney {
+                let amount = store.amounts[row]
+                if !amount.isNaN {
+                    let c = Int64(amount.rounded())
+                    cents[g] &+= c
+                    amounts[g] &+= 1
+                    if c < lowest[g] { lowest[g] = c }
+                    if c > highest[g] { highest[g] = c }
+                }
+            }
+            for j in kinds.indices {
+                switch kinds[j] {
+                case .countColumn:
+                    if let r = valueReaders[j], !r.emptyTable[Int(r.map[Int(r.codes[row])])] { nonEmpty[j][g] &+= 1 }
+                case .distinct:
+                    if let r = valueReaders[j] {
+                        let c = Int(r.map[Int(r.codes[row])])
+                        if !r.emptyTable[c] { seen[j][c] = true }
+                    }
+                default: break
+                }
+            }
+        }
+        var groups: [[AggregateValue]] = []
+        for g in 0..<size where events[g] > 0 || key == nil {
+            var row: [AggregateValue] = key.map { [$0.value(UInt32(g))] } ?? []
+            for (j, agg) in a.aggregates.enumerated() {
+                switch kinds[j] {
+                case .count: row.append(.integer(events[g]))
+                case .countColumn: row.append(.integer(nonEmpty[j][g]))
+                case .distinct: row.append(.integer(Int64(seen[j].reduce(0) { $0 + ($1 ? 1 : 0) })))
+                case .money:
+                    let n = amounts[g]
+                    switch agg.function {
+                    case .sum: row.append(.integer(cents[g]))
+                    case .avg: row.append(n == 0 ? .null : .number(Double(cents[g]) / Double(n)))
+                    case .min: row.append(n == 0 ? .null : .integer(lowest[g]))
+                    default: row.append(n == 0 ? .null : .integer(highest[g]))
+                    }
+                }
+            }
+            groups.append(row)
+        }
+        let span = first.map { ($0, last) }
+        return Evaluator.finish(groups, a, calendar: calendar, eventSpan: span, timeZone: timeZone)
     }
 }
