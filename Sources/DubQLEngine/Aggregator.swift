@@ -144,6 +144,8 @@ final class KeyReader {
     private var pairs: [UInt64: UInt32] = [:]
     private var bucketStart: Int64 = .max
     private var bucketEnd: Int64 = .min
+    /// The bucket the last ``code(_:_:)`` found, as a half-open range of instants.
+    var currentBucket: (start: Int64, end: Int64) { (bucketStart, bucketEnd) }
     private var bucketCode: UInt32 = 0
 
     init(key: BoundGroupKey, event: EventType, store: EventStore, calendar: ZonedCalendar) {
@@ -396,61 +398,87 @@ extension Executor {
         var amounts = [Int64](repeating: 0, count: needMoney ? size : 0)
         var lowest = [Int64](repeating: .max, count: needMoney ? size : 0)
         var highest = [Int64](repeating: .min, count: needMoney ? size : 0)
-        var first: Int64?, last: Int64 = 0
-        var i = lo, visited = 0
-        while i < hi {
-            let row = Int(rows[i])
-            i += 1
-            visited &+= 1
-            if visited & 0xFFFF == 0, let isCancelled, isCancelled() { break }
-            if let filter, !filter.matches(row) { continue }
-            let ts = timestamps[row]
-            if first == nil { first = ts }
-            last = ts
-            var g = 0
-            if !keyMap.isEmpty {
-                g = Int(keyMap[Int(keyCodes[row])])
-            } else if isBucket, let key {
-                g = Int(key.code(row, ts))
-                if g >= size {
-                    let grow = g + 1 - size + 64
-                    size += grow
-                    events.append(contentsOf: repeatElement(0, count: grow))
-                    for j in nonEmpty.indices where !nonEmpty[j].isEmpty || kinds[j] == .countColumn {
-                        nonEmpty[j].append(contentsOf: repeatElement(0, count: grow))
-                    }
-                    if needMoney {
-                        cents.append(contentsOf: repeatElement(0, count: grow))
-                        amounts.append(contentsOf: repeatElement(0, count: grow))
-                        lowest.append(contentsOf: repeatElement(.max, count: grow))
-                        highest.append(contentsOf: repeatElement(.min, count: grow))
+        var firstIndex = -1, lastIndex = -1
+        // Counting only, by a column or nothing, no filter: the whole loop is two loads and an add.
+        if !isBucket, filter == nil, kinds.allSatisfy({ $0 == .count }) {
+            rows.withUnsafeBufferPointer { r in
+                events.withUnsafeMutableBufferPointer { e in
+                    if keyMap.isEmpty {
+                        e[0] = Int64(hi - lo)
+                    } else {
+                        keyCodes.withUnsafeBufferPointer { codes in
+                            keyMap.withUnsafeBufferPointer { map in
+                                for i in lo..<hi { e[Int(map[Int(codes[Int(r[i])])])] &+= 1 }
+                            }
+                        }
                     }
                 }
             }
-            events[g] &+= 1
-            if needMoney {
-                let amount = store.amounts[row]
-                if !amount.isNaN {
-                    let c = Int64(amount.rounded())
-                    cents[g] &+= c
-                    amounts[g] &+= 1
-                    if c < lowest[g] { lowest[g] = c }
-                    if c > highest[g] { highest[g] = c }
-                }
-            }
-            for j in kinds.indices {
-                switch kinds[j] {
-                case .countColumn:
-                    if let r = valueReaders[j], !r.emptyTable[Int(r.map[Int(r.codes[row])])] { nonEmpty[j][g] &+= 1 }
-                case .distinct:
-                    if let r = valueReaders[j] {
-                        let c = Int(r.map[Int(r.codes[row])])
-                        if !r.emptyTable[c] { seen[j][c] = true }
+            if lo < hi { firstIndex = lo; lastIndex = hi - 1 }
+        } else {
+            var bucketStart = Int64.max, bucketEnd = Int64.min, bucketCode = 0
+            var i = lo, visited = 0
+            while i < hi {
+                let row = Int(rows[i])
+                i += 1
+                visited &+= 1
+                if visited & 0xFFFF == 0, let isCancelled, isCancelled() { break }
+                if let filter, !filter.matches(row) { continue }
+                if firstIndex < 0 { firstIndex = i - 1 }
+                lastIndex = i - 1
+                var g = 0
+                if !keyMap.isEmpty {
+                    g = Int(keyMap[Int(keyCodes[row])])
+                } else if isBucket, let key {
+                    let ts = timestamps[row]
+                    if ts < bucketStart || ts >= bucketEnd {
+                        bucketCode = Int(key.code(row, ts))
+                        bucketStart = key.currentBucket.start
+                        bucketEnd = key.currentBucket.end
                     }
-                default: break
+                    g = bucketCode
+                    if g >= size {
+                        let grow = g + 1 - size + 64
+                        size += grow
+                        events.append(contentsOf: repeatElement(0, count: grow))
+                        for j in nonEmpty.indices where kinds[j] == .countColumn {
+                            nonEmpty[j].append(contentsOf: repeatElement(0, count: grow))
+                        }
+                        if needMoney {
+                            cents.append(contentsOf: repeatElement(0, count: grow))
+                            amounts.append(contentsOf: repeatElement(0, count: grow))
+                            lowest.append(contentsOf: repeatElement(.max, count: grow))
+                            highest.append(contentsOf: repeatElement(.min, count: grow))
+                        }
+                    }
+                }
+                events[g] &+= 1
+                if needMoney {
+                    let amount = store.amounts[row]
+                    if !amount.isNaN {
+                        let c = Int64(amount.rounded())
+                        cents[g] &+= c
+                        amounts[g] &+= 1
+                        if c < lowest[g] { lowest[g] = c }
+                        if c > highest[g] { highest[g] = c }
+                    }
+                }
+                for j in kinds.indices {
+                    switch kinds[j] {
+                    case .countColumn:
+                        if let r = valueReaders[j], !r.emptyTable[Int(r.map[Int(r.codes[row])])] { nonEmpty[j][g] &+= 1 }
+                    case .distinct:
+                        if let r = valueReaders[j] {
+                            let c = Int(r.map[Int(r.codes[row])])
+                            if !r.emptyTable[c] { seen[j][c] = true }
+                        }
+                    default: break
+                    }
                 }
             }
         }
+        let first: Int64? = firstIndex < 0 ? nil : timestamps[Int(rows[firstIndex])]
+        let last: Int64 = lastIndex < 0 ? 0 : timestamps[Int(rows[lastIndex])]
         var groups: [[AggregateValue]] = []
         for g in 0..<size where events[g] > 0 || key == nil {
             var row: [AggregateValue] = key.map { [$0.value(UInt32(g))] } ?? []
