@@ -415,7 +415,29 @@ extension Executor {
                 }
             }
             if lo < hi { firstIndex = lo; lastIndex = hi - 1 }
+        } else if isBucket, let key, filter == nil, kinds.allSatisfy({ $0 == .count }) {
+            // Rows are in time order: each bucket is a run of rows, found by binary search.
+            var i = lo
+            while i < hi {
+                let row = Int(rows[i])
+                let g = Int(key.code(row, timestamps[row]))
+                let end = key.currentBucket.end
+                var a = i + 1, b = hi
+                while a < b {
+                    let mid = (a + b) / 2
+                    if timestamps[Int(rows[mid])] < end { a = mid + 1 } else { b = mid }
+                }
+                if g >= size {
+                    let grow = g + 1 - size + 64
+                    size += grow
+                    events.append(contentsOf: repeatElement(0, count: grow))
+                }
+                events[g] &+= Int64(a - i)
+                i = a
+            }
+            if lo < hi { firstIndex = lo; lastIndex = hi - 1 }
         } else {
+            let saleAmounts = store.amounts
             var bucketStart = Int64.max, bucketEnd = Int64.min, bucketCode = 0
             var i = lo, visited = 0
             while i < hi {
@@ -454,7 +476,7 @@ extension Executor {
                 }
                 events[g] &+= 1
                 if needMoney {
-                    let amount = store.amounts[row]
+                    let amount = saleAmounts[row]
                     if !amount.isNaN {
                         let c = Int64(amount.rounded())
                         cents[g] &+= c
