@@ -176,8 +176,7 @@ public enum APIPlanner {
         }
         if let q = params["query"] { out.append(APIParameter("query", q)) }
         out += time
-        if paging.firstPage != 1 { out.append(APIParameter("page", String(paging.firstPage))) }
-        if paging.pageSize != defaultPageSize { out.append(APIParameter("limit", String(paging.pageSize))) }
+        out += APIRequest.pagingParameters(page: paging.firstPage, limit: paging.pageSize)
         if order == .ascending { out.append(APIParameter("sortOrder", "asc")) }
         return out
     }

@@ -49,9 +49,9 @@ public struct Binder {
     mutating func bindStatement(_ statement: Statement) -> BoundQuery? {
         let select = statement.select
         guard let event = EventType(rawValue: select.event.text.lowercased()) else {
-            let near = Suggestions.nearest(to: select.event.text, in: Catalog.eventNames)
+            let near = DidYouMean.candidates(for: select.event.text, in: Catalog.eventNames)
             error(.unknownEvent, "unknown event '\(select.event.text)': expected clicks, leads or sales", select.event.span,
-                  hints: [Suggestions.hint(near)].compactMap { $0 })
+                  hints: [DidYouMean.hint(near)].compactMap { $0 })
             return nil
         }
         self.event = event
@@ -63,9 +63,9 @@ public struct Binder {
                 zoneName = tz.name
                 calendar = cal
             } else {
-                let near = Suggestions.nearest(to: tz.name, in: TimeZone.knownTimeZoneIdentifiers)
+                let near = DidYouMean.candidates(for: tz.name, in: TimeZone.knownTimeZoneIdentifiers)
                 error(.unknownTimeZone, "unknown time zone '\(tz.name)': expected an IANA name such as 'America/New_York'",
-                      tz.nameSpan, hints: [Suggestions.hint(near)].compactMap { $0 })
+                      tz.nameSpan, hints: [DidYouMean.hint(near)].compactMap { $0 })
             }
         } else if let name = context.timeZone {
             if let cal = ZonedCalendar(identifier: name) {

@@ -135,8 +135,8 @@ extension Binder {
             let synonyms = ["average": "avg", "mean": "avg", "total": "sum", "minimum": "min", "maximum": "max",
                             "uniq": "count(DISTINCT ...)", "count_distinct": "count(DISTINCT ...)", "countdistinct": "count(DISTINCT ...)"]
             let near = synonyms[fname].map { [$0] }
-                ?? FunctionCall.knownNames.filter { Suggestions.distance(Array(fname), Array($0)) <= 2 }
-            var hints = [Suggestions.hint(near)].compactMap { $0 }
+                ?? FunctionCall.knownNames.filter { EditDistance.between(Array(fname), Array($0)) <= 2 }
+            var hints = [DidYouMean.hint(near)].compactMap { $0 }
             if TimeBucket(rawValue: fname) != nil {
                 hints = ["time buckets are names, not calls: SELECT \(fname), count() FROM \(event.rawValue) GROUP BY \(fname)"]
             }
@@ -298,7 +298,7 @@ extension Binder {
             guard let key = probe.resolveKey(path) else {
                 let names = state.columns.map(\.name)
                 error(.unknownOrderKey, "'\(printed)' in \(what) is not a column of the result", path.span,
-                      hints: [Suggestions.hint(Suggestions.nearest(to: printed, in: names)),
+                      hints: [DidYouMean.hint(DidYouMean.candidates(for: printed, in: names)),
                               names.isEmpty ? nil : "the columns: \(names.joined(separator: ", "))"].compactMap { $0 })
                 return nil
             }

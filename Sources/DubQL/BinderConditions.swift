@@ -49,8 +49,8 @@ extension Binder {
             return ResolvedField(ref: .json([first.lowercased()] + names.dropFirst()), type: .json, specIndex: nil)
         }
         let candidates = Catalog.fields(for: event).flatMap { [$0.name] + $0.aliases } + (event == .clicks ? [] : ["metadata"])
-        let near = Suggestions.nearest(to: dotted, in: candidates)
-        var hints = [Suggestions.hint(near)].compactMap { $0 }
+        let near = DidYouMean.candidates(for: dotted, in: candidates)
+        var hints = [DidYouMean.hint(near)].compactMap { $0 }
         if TimeBucket(rawValue: dotted.lowercased()) != nil || dotted.lowercased() == "link" {
             hints = ["'\(dotted)' is a group key: SELECT \(dotted), count() FROM \(event.rawValue) GROUP BY \(dotted)"]
         }
@@ -185,7 +185,7 @@ extension Binder {
         case .country:
             guard Catalog.countryCodes.contains(raw) || raw == Catalog.unknownValue else {
                 error(.invalidValue, "'\(raw)' is not an ISO 3166-1 alpha-2 country code", span,
-                      hints: [Suggestions.hint(Suggestions.countryCodes(for: raw))].compactMap { $0 })
+                      hints: [DidYouMean.hint(Suggestions.countryCodes(for: raw))].compactMap { $0 })
                 return nil
             }
         case .region:
@@ -207,9 +207,9 @@ extension Binder {
                 if field.type == .continent {
                     near += Catalog.continentNames.filter { $0.value.lowercased() == raw.lowercased() }.map(\.key)
                 }
-                if near.isEmpty { near = Suggestions.nearest(to: raw, in: values) }
+                if near.isEmpty { near = DidYouMean.candidates(for: raw, in: values) }
                 error(.invalidValue, "'\(raw)' is not a valid \(spec.name): expected one of \(values.joined(separator: ", "))", span,
-                      hints: [Suggestions.hint(near)].compactMap { $0 })
+                      hints: [DidYouMean.hint(near)].compactMap { $0 })
                 return nil
             }
         default:

@@ -32,7 +32,7 @@ public struct Compilation: Sendable {
 /// ```swift
 /// let context = QueryContext(now: QueryContext.currentMillis())
 /// let (plan, diagnostics) = Compiler.apiPlan("SELECT clicks WHERE country = US SINCE 7d", context: context)
-/// let url = plan.map { Explain.urls($0, baseURL: Explain.defaultBaseURL) }
+/// let url = plan.map { Explain.urls($0, baseURL: DubAPI.defaultBaseURL) }
 /// ```
 public enum Compiler {
     /// Parses and binds every statement. Statements are bound only when the script parses cleanly.

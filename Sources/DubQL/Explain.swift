@@ -1,5 +1,5 @@
 // EXPLAIN (DESIGN.md §2.3): plans as a text tree, as the JSON contract scripts rely on, as full
-// percent-encoded URLs, and as runnable curl commands.
+// percent-encoded URLs (RequestBuilder.swift's, which the client sends), and as runnable curl commands.
 
 import DubQLSyntax
 
@@ -7,16 +7,6 @@ import DubQLSyntax
 
 /// Renders plans for people and scripts.
 public enum Explain {
-    /// Dub's API, when neither `--api-url` nor `DUB_API_URL` says otherwise.
-    public static let defaultBaseURL = "https://api.dub.co"
-
-    /// The base URL: the option, else `DUB_API_URL`, else ``defaultBaseURL``.
-    public static func baseURL(option: String?, environment: [String: String]) -> String {
-        if let o = option, !o.isEmpty { return o }
-        if let e = environment["DUB_API_URL"], !e.isEmpty { return e }
-        return defaultBaseURL
-    }
-
     // MARK: Text
 
     /// The plan as a tree, as in DESIGN.md §2.3.
@@ -167,10 +157,9 @@ public enum Explain {
 
     // MARK: URLs and curl
 
-    /// One full URL per request (the first page), percent-encoded.
+    /// One full URL per request: its first page, exactly as the client sends it.
     public static func urls(_ plan: APIPlan, baseURL: String) -> [String] {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        return plan.requests.map { base + $0.path + "?" + encodedQuery($0.params) }
+        plan.firstPageURLs(baseURL: baseURL)
     }
 
     /// One runnable curl command per request; the key is read from `$DUB_API_KEY`, never written.
@@ -178,28 +167,8 @@ public enum Explain {
         urls(plan, baseURL: baseURL).map { "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" '\($0)'" }
     }
 
-    /// `name=value&...` with RFC 3986 percent-encoding of everything but unreserved characters.
-    public static func encodedQuery(_ params: [APIParameter]) -> String {
-        params.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
-    }
-
     static func readableQuery(_ params: [APIParameter]) -> String {
         params.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
-    }
-
-    /// Percent-encodes all but `A-Z a-z 0-9 - . _ ~` (and `,` and `:`, which query strings allow).
-    public static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ","), UInt8(ascii: ":"):
-                out.append(Character(UnicodeScalar(b)))
-            default:
-                out += "%" + URLText.hex2(b)
-            }
-        }
-        return out
     }
 }
 

@@ -82,7 +82,7 @@ public struct CellReader: Sendable {
     /// The value of a field in a row, as the evaluator defines it (timestamps as ISO text).
     public func value(_ field: FieldRef, row: Int) -> JSONValue? {
         if case .catalog(let name) = field, let spec = Catalog.field(named: name) {
-            if spec.derivation == .timestamp { return .string(TimestampFormatter.iso(store.timestamps[row])) }
+            if spec.derivation == .timestamp { return .string(ISOInstant.format(store.timestamps[row])) }
             if spec.derivation == .path, let column = StringColumn.at(spec.jsonPath) {
                 return store.string(column, row).map(JSONValue.string)
             }

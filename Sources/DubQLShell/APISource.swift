@@ -32,7 +32,7 @@ public final class APISource: QuerySource {
         Session.apiSourceFactory = { key, apiURL in try APISource.make(apiKey: key, apiURL: apiURL) }
     }
 
-    /// A source for `key` at `apiURL` (else `DUB_API_URL`, else Dub's API).
+    /// A source for `key` at `apiURL` (by `DubAPI.baseURL`: else `DUB_API_URL`, else Dub's API).
     static func make(apiKey: String, apiURL: String?) throws -> APISource {
         var environment = ProcessInfo.processInfo.environment
         environment["DUB_API_KEY"] = apiKey

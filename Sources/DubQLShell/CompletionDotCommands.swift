@@ -161,7 +161,7 @@ extension DotCommand {
             return .failure(DotCommandError("expected a command name after '.'", hint: "try .help"))
         }
         guard let spec = DotCommandSpec.named(name) else {
-            let hint = DotCommandSuggestion.closest(to: name.lowercased(), among: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
+            let hint = DidYouMean.best(for: name, in: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
             return .failure(DotCommandError("unknown command '.\(name)'", hint: hint ?? "try .help"))
         }
         let args = Array(words.dropFirst())
@@ -178,7 +178,7 @@ extension DotCommand {
             guard let topic = args.first else { return .success(.help(topic: nil)) }
             let bare = topic.hasPrefix(".") ? String(topic.dropFirst()) : topic
             guard let found = DotCommandSpec.named(bare) else {
-                let hint = DotCommandSuggestion.closest(to: bare.lowercased(), among: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
+                let hint = DidYouMean.best(for: bare, in: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
                 return .failure(DotCommandError("unknown command '.\(bare)'", hint: hint))
             }
             return .success(.help(topic: found.name))
@@ -207,7 +207,7 @@ extension DotCommand {
             if let e = atMostOne() { return .failure(e) }
             guard let mode = args.first?.lowercased() else { return .success(.mode(nil)) }
             guard DotCommandModes.all.contains(mode) else {
-                let hint = DotCommandSuggestion.closest(to: mode, among: DotCommandModes.all).map { "did you mean '\($0)'?" }
+                let hint = DidYouMean.hint(DidYouMean.candidates(for: mode, in: DotCommandModes.all, limit: 1))
                 return .failure(DotCommandError("unknown mode '\(args[0])'; modes: \(DotCommandModes.all.joined(separator: " "))",
                                                 hint: hint))
             }
@@ -233,7 +233,7 @@ extension DotCommand {
             guard let word = args.first else { return .success(.fields(nil)) }
             let lower = word.lowercased()
             if let event = EventType(rawValue: lower) ?? EventType(singular: lower) { return .success(.fields(event)) }
-            let hint = DotCommandSuggestion.closest(to: lower, among: EventType.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
+            let hint = DidYouMean.hint(DidYouMean.candidates(for: lower, in: EventType.allCases.map(\.rawValue), limit: 1))
             return .failure(DotCommandError("unknown event '\(word)'; events: clicks leads sales", hint: hint))
         case "timezone":
             if let e = atMostOne() { return .failure(e) }
@@ -273,31 +273,6 @@ enum DotCommandWords {
         if quote != nil { return .failure(DotCommandError("unterminated quote in dot-command")) }
         if inWord { words.append(current) }
         return .success(words)
-    }
-}
-
-// MARK: - Did you mean
-
-/// Finds the nearest candidate to a misspelt word (edit distance, case-insensitive).
-public enum DotCommandSuggestion {
-    /// The closest candidate within a distance that still reads as a typo (about a third of the
-    /// word), or one that starts with the word; `nil` when none is close.
-    public static func closest(to word: String, among candidates: [String]) -> String? {
-        let w = word.lowercased()
-        guard !w.isEmpty else { return nil }
-        if let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(w) }) { return prefixed }
-        var best: (candidate: String, distance: Int)?
-        for c in candidates {
-            let d = distance(w, c.lowercased())
-            if d < (best?.distance ?? Int.max) { best = (c, d) }
-        }
-        guard let best, best.distance <= max(1, w.count / 3 + 1) else { return nil }
-        return best.candidate
-    }
-
-    /// Edit distance between two strings (characters), as every "did you mean" counts it.
-    public static func distance(_ a: String, _ b: String) -> Int {
-        EditDistance.between(Array(a), Array(b))
     }
 }
 

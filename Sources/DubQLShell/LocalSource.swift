@@ -94,7 +94,7 @@ public enum SourceChooser {
             guard let factory = Session.apiSourceFactory else {
                 throw SessionFailure("DUB_API_KEY is set but this build cannot query Dub's API yet; pass --data FILE, or unset DUB_API_KEY to use the demo data", exit: ExitStatus.unavailable)
             }
-            return try factory(key, apiURL ?? environment["DUB_API_URL"])
+            return try factory(key, DubAPI.baseURL(option: apiURL, environment: environment))
         }
         if api { throw SessionFailure("--api needs an API key in DUB_API_KEY: create one in Dub's dashboard (Settings > API Keys), then export DUB_API_KEY=dub_...", exit: ExitStatus.usage) }
         let clock = now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()

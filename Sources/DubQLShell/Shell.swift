@@ -131,7 +131,7 @@ public final class Shell {
         let (plan, diagnostics) = session.apiPlan(statement, in: file)
         if !diagnostics.isEmpty { session.printDiagnostics(diagnostics, in: file) }
         guard let plan, !diagnostics.hasErrors else { return .failed(ExitStatus.dataError) }
-        let base = Explain.baseURL(option: apiURL, environment: ProcessInfo.processInfo.environment)
+        let base = DubAPI.baseURL(option: apiURL, environment: ProcessInfo.processInfo.environment)
         switch mode {
         case .url: session.write(Explain.urls(plan, baseURL: base).map { $0 + "\n" }.joined())
         case .curl: session.write(Explain.curl(plan, baseURL: base).map { $0 + "\n" }.joined())

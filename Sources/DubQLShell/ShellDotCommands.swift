@@ -53,8 +53,8 @@ extension Shell {
                 return .ok
             }
             guard let known = Shell.timeZone(named: zone) else {
-                let hint = DotCommandSuggestion.closest(to: zone, among: TimeZone.knownTimeZoneIdentifiers)
-                session.printError("unknown time zone '\(zone)'" + (hint.map { " (did you mean '\($0)'?)" } ?? ""))
+                let hint = DidYouMean.hint(DidYouMean.candidates(for: zone, in: TimeZone.knownTimeZoneIdentifiers, limit: 1))
+                session.printError("unknown time zone '\(zone)'" + (hint.map { " (\($0))" } ?? ""))
                 return .failed(ExitStatus.dataError)
             }
             session.timeZone = known
@@ -101,7 +101,7 @@ extension Shell {
                     session.printError("this build cannot query Dub's API")
                     return .failed(ExitStatus.unavailable)
                 }
-                session.source = try factory(key, apiURL ?? environment["DUB_API_URL"])
+                session.source = try factory(key, DubAPI.baseURL(option: apiURL, environment: environment))
             }
         } catch let failure as SessionFailure {
             if let message = failure.message { session.printError(message) }

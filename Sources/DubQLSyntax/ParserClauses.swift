@@ -129,7 +129,7 @@ extension Parser {
             let word = slice(t)
             if let preset = PresetName(rawValue: word.lowercased()) { return Instant(.preset(preset), span: t.span) }
             let names = PresetName.allCases.map(\.rawValue)
-            let hint = Suggestions.closest(to: word.lowercased(), among: names).map { "did you mean '\($0)'?" }
+            let hint = DidYouMean.hint(DidYouMean.candidates(for: word, in: names, limit: 1))
             error(.invalidInstant, "expected a duration, a preset or a date, found '\(word)'", at: t.span,
                   hints: (hint.map { [$0] } ?? []) + ["durations: 90m 24h 7d 2w 3mo 1y; presets: mtd qtd ytd all all_unfiltered"])
             return Instant(.preset(.all), span: t.span)

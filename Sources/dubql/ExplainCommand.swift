@@ -65,7 +65,7 @@ struct ExplainCommand: ParsableCommand {
             let (plan, diagnostics) = Compiler.apiPlan(query, context: context)
             DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
             guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
-            let base = Explain.baseURL(option: api.apiURL, environment: ProcessInfo.processInfo.environment)
+            let base = DubAPI.baseURL(option: api.apiURL, environment: ProcessInfo.processInfo.environment)
             switch format {
             case .text: output = Explain.text(plan)
             case .json: output = Explain.json(plan) + "\n"

@@ -4,6 +4,7 @@
 import ArgumentParser
 import DubQL
 import DubQLShell
+import DubQLSyntax
 import Foundation
 
 // MARK: - Starting
@@ -62,7 +63,7 @@ struct ReplCommand: ParsableCommand {
     func validate() throws {
         guard let word = unexpected.first else { return }
         let names = DubQLCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
-        let hint = Suggestions.hint(Suggestions.nearest(to: word, in: names)).map { " (\($0))" } ?? ""
+        let hint = DidYouMean.hint(DidYouMean.candidates(for: word, in: names)).map { " (\($0))" } ?? ""
         throw ValidationError("'\(word)' is not a dubql subcommand\(hint); see 'dubql --help'. "
                               + "To run a query, use: dubql -e 'SELECT ...' or dubql query 'SELECT ...'")
     }
