@@ -50,7 +50,11 @@ extension Binder {
         }
         let candidates = Catalog.fields(for: event).flatMap { [$0.name] + $0.aliases } + (event == .clicks ? [] : ["metadata"])
         let near = DidYouMean.candidates(for: dotted, in: candidates)
-        error(.unknownField, "unknown field '\(dotted)'", path.span, hints: [DidYouMean.hint(near)].compactMap { $0 })
+        var hints = [DidYouMean.hint(near)].compactMap { $0 }
+        if TimeBucket(rawValue: dotted.lowercased()) != nil || dotted.lowercased() == "link" {
+            hints = ["'\(dotted)' is a group key: SELECT \(dotted), count() FROM \(event.rawValue) GROUP BY \(dotted)"]
+        }
+        error(.unknownField, "unknown field '\(dotted)'", path.span, hints: hints)
         return nil
     }
 
@@ -81,6 +85,11 @@ extension Binder {
     }
 
     mutating func bindPredicate(_ p: DubQLSyntax.Predicate) -> BoundPredicate? {
+        if let call = p.call {
+            error(.misplacedAggregate, "an aggregate such as '\(Printer.print(call))' cannot filter events: WHERE decides per event",
+                  call.span, hints: ["filter groups with HAVING: ... GROUP BY country HAVING \(Printer.print(call)) > 5"])
+            return nil
+        }
         guard let field = bindField(p.field) else { return nil }
         if let i = field.specIndex, Catalog.fields[i].pushdown == .qr {
             warning(.deprecatedField, "'qr' is deprecated: Dub now records what made the click in 'trigger'", p.field.span,

@@ -42,11 +42,65 @@ public enum Explain {
             if let f = plan.filter { filters.append(ResidualPrinter.text(f)) }
             filters.append(describe(plan.time, timeZone: plan.timeZone))
             node = TreeNode("FILTER " + filters.joined(separator: ", "), [node])
-            node = TreeNode("SORT by timestamp \(plan.order == .ascending ? "asc" : "desc")", [node])
-            node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), [node])
+            if let a = plan.aggregation {
+                node = aggregateNodes(a, over: node, timeZone: plan.timeZone)
+            } else {
+                node = TreeNode("SORT by timestamp \(plan.order == .ascending ? "asc" : "desc")", [node])
+                node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), [node])
+            }
         }
-        if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
+        if plan.aggregation == nil, !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
         return "QUERY PLAN (local)\n" + node.render(prefix: "", last: true)
+    }
+
+    /// AGGREGATE, HAVING, SORT, LIMIT and PROJECT of an aggregate plan, above `input`.
+    static func aggregateNodes(_ a: BoundAggregation, over input: TreeNode, timeZone: String) -> TreeNode {
+        var aggregate = "AGGREGATE"
+        if !a.keys.isEmpty { aggregate += " by " + a.keys.map(\.name).joined(separator: ", ") }
+        aggregate += ": " + (a.aggregates.isEmpty ? "(no aggregates)" : a.aggregates.map(\.text).joined(separator: ", "))
+        if let fill = a.fill {
+            aggregate += "; every \(fill.bucket.rawValue) from " + (fill.start.map(APIPlanner.formatInstant) ?? "the first event")
+                + " to " + APIPlanner.formatInstant(fill.end) + (timeZone == "UTC" ? "" : " (\(timeZone))") + ", empty ones 0"
+        }
+        var node = TreeNode(aggregate, [input])
+        if let h = a.having { node = TreeNode("HAVING " + havingText(h, a), [node]) }
+        node = TreeNode("SORT by " + a.order.map { "\(sourceName($0.source, a)) \($0.direction == .ascending ? "asc" : "desc")" }
+            .joined(separator: ", "), [node])
+        if a.limit != nil || a.offset > 0 {
+            node = TreeNode("LIMIT " + (a.limit.map(String.init) ?? "ALL") + (a.offset > 0 ? " OFFSET \(a.offset)" : ""), [node])
+        }
+        return TreeNode("PROJECT " + a.columns.map(\.name).joined(separator: ", "), [node])
+    }
+
+    static func sourceName(_ s: AggregateColumnSource, _ a: BoundAggregation) -> String {
+        switch s {
+        case .key(let i): a.keys[i].name
+        case .aggregate(let j): a.aggregates[j].text
+        }
+    }
+
+    /// A HAVING condition as DubQL-like text.
+    static func havingText(_ c: HavingCondition, _ a: BoundAggregation) -> String {
+        func literal(_ v: AggregateValue) -> String {
+            if case .text(let t) = v { return Printer.isPlainIdentifier(t) ? t : Printer.quoted(t) }
+            return v.description
+        }
+        switch c {
+        case .and(let parts): return parts.map { "(" + havingText($0, a) + ")" }.joined(separator: " AND ")
+        case .or(let parts): return parts.map { "(" + havingText($0, a) + ")" }.joined(separator: " OR ")
+        case .not(let inner): return "NOT (" + havingText(inner, a) + ")"
+        case .predicate(let p):
+            let name = sourceName(p.source, a)
+            let values = p.values.map(literal)
+            switch p.op {
+            case .in: return values.count == 1 ? "\(name) = \(values[0])" : "\(name) IN (\(values.joined(separator: ", ")))"
+            case .notIn: return values.count == 1 ? "\(name) != \(values[0])" : "\(name) NOT IN (\(values.joined(separator: ", ")))"
+            case .less: return "\(name) < \(values[0])"
+            case .lessEqual: return "\(name) <= \(values[0])"
+            case .greater: return "\(name) > \(values[0])"
+            case .greaterEqual: return "\(name) >= \(values[0])"
+            }
+        }
     }
 
     static func describe(_ t: TimeRange, timeZone: String) -> String {
@@ -77,10 +131,26 @@ public enum Explain {
     /// The same shape for a local plan: no requests, the filter as `residual`.
     public static func json(_ plan: LocalPlan) -> String {
         let filter = plan.isEmpty ? nil : plan.filter.map(ResidualPrinter.text)
-        return JSONText.object([
+        var members: [(String, String)] = [
             ("source", JSONText.string("local")), ("event", JSONText.string(plan.event.rawValue)),
             ("requests", "[]"), ("residual", filter.map(JSONText.string) ?? "null"),
-            ("limit", String(plan.limit)),
+            ("limit", plan.aggregation.map { $0.limit.map(String.init) ?? "null" } ?? String(plan.limit)),
+        ]
+        if let a = plan.aggregation {
+            // What a script needs to read the result: the columns and their types, the keys, the order.
+            members.append(("aggregate", JSONText.object([
+                ("groupBy", JSONText.array(a.keys.map { JSONText.string($0.name) }, indent: 4)),
+                ("columns", JSONText.array(a.columns.map {
+                    JSONText.object([("name", JSONText.string($0.name)), ("type", JSONText.string($0.type.rawValue))], indent: 6)
+                }, indent: 4)),
+                ("having", a.having.map { JSONText.string(havingText($0, a)) } ?? "null"),
+                ("orderBy", JSONText.array(a.order.map {
+                    JSONText.string(sourceName($0.source, a) + ($0.direction == .ascending ? " ASC" : " DESC"))
+                }, indent: 4)),
+                ("offset", String(a.offset)),
+            ], indent: 2)))
+        }
+        return JSONText.object(members + [
             ("notes", JSONText.array(plan.isEmpty ? [JSONText.string("the condition can never be true")] : [], indent: 2)),
         ], indent: 0)
     }

@@ -66,6 +66,11 @@ public final class LocalSource: QuerySource {
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
+        if plan.aggregation != nil {
+            let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
+            AggregateWriter(format: session.format, sink: session.output, width: session.tableWidth, color: session.useColor).write(result)
+            return
+        }
         let writer = session.makeWriter(for: query, store: store)
         writer.begin()
         Executor.run(plan, on: store, isCancelled: session.isCancelled) { writer.write(row: $0) }

@@ -309,6 +309,9 @@ struct Scanner {
         case 0x6e_6961_6c70_7865: .explain
         case 0x6575_7274: .true
         case 0x65_736c_6166: .false
+        case 0x70_756f_7267: .group
+        case 0x676e_6976_6168: .having
+        case 0x7463_6e69_7473_6964: .distinct
         default: nil
         }
     }

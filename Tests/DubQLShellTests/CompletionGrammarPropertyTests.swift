@@ -94,14 +94,20 @@ private func uses(in script: Script) -> (events: Set<Int>, fields: [Int: FieldUs
             switch condition {
             case .or(let items, _), .and(let items, _): items.forEach(visit)
             case .not(let inner, _): visit(inner)
-            case .predicate(let p): fields[p.field.span.start] = FieldUse(event: event, inOrderBy: false)
+            case .predicate(let p):
+                // A call's name is no field: putting a dotted catalog name there would not parse.
+                if p.call == nil { fields[p.field.span.start] = FieldUse(event: event, inOrderBy: false) }
             }
         }
         events.insert(select.event.span.start)
         if case .columns(let columns, _)? = select.projection {
-            for column in columns { fields[column.span.start] = FieldUse(event: nil, inOrderBy: false) }
+            for column in columns {
+                if case .field(let field) = column.expression { fields[field.span.start] = FieldUse(event: nil, inOrderBy: false) }
+            }
         }
-        if let order = select.orderBy { fields[order.field.span.start] = FieldUse(event: event, inOrderBy: true) }
+        for key in select.orderBy?.keys ?? [] {
+            if case .field(let field) = key.expression { fields[field.span.start] = FieldUse(event: event, inOrderBy: true) }
+        }
         if let condition = select.whereClause?.condition { visit(condition) }
     }
     return (events, fields)
