@@ -54,4 +54,6 @@ extension DiagnosticCode {
     public static let notPlannable: DiagnosticCode = "DQL0403"
     /// A field exported events do not have (`tagId`, `groupId`, `customerId` on clicks) on the local backend.
     public static let notInExportedEvents: DiagnosticCode = "DQL0404"
+    /// A field Dub's ClickHouse tables do not have (`customer.email`, `sale.currency`) on the ClickHouse backend.
+    public static let notInClickHouseTables: DiagnosticCode = "DQL0405"
 }

@@ -28,9 +28,15 @@ struct QueryOptions: ParsableArguments {
 
     @OptionGroup var clock: ClockOptions
     @OptionGroup var apiURL: APIURLOptions
+    @OptionGroup var clickhouse: ClickHouseURLOptions
 
     /// A session on the source these options choose (prints the demo note when it applies).
     func makeSession() throws -> Session {
+        // --clickhouse (or DUBQL_CLICKHOUSE_URL without --data or --api) runs on Dub's ClickHouse tables.
+        if clickhouse.url != nil || (data.isEmpty && !api && clickhouse.isRequested()) {
+            return Session(source: try clickhouse.makeSource(verbose: apiURL.verbose), format: format,
+                           timeZone: clock.timezone, now: clock.now, colorMode: color)
+        }
         let source = try SourceChooser.choose(data: data, api: api, apiURL: apiURL.apiURL, skipInvalid: skipInvalid,
                                               now: clock.now, environment: ProcessInfo.processInfo.environment)
         return Session(source: source, format: format, timeZone: clock.timezone, now: clock.now, colorMode: color)

@@ -16,13 +16,16 @@ ClickHouse's HTTP interface that DubQL uses:
 
 The first line on stdout is the URL it listens on, so a test can start it with `--port 0`.
 Usage: chdb_http.py [--host 127.0.0.1] [--port 0] [--user U --password P] [--token T] [--path DIR]
+                   [--exit-with-parent] [--max-lifetime SECONDS]
 """
 
 import argparse
 import base64
+import os
 import re
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -153,6 +156,22 @@ def make_handler(front):
     return Handler
 
 
+def watch(args):
+    """Ends the process when its parent is gone or its lifetime is over, so tests never leave it behind."""
+    parent = os.getppid()
+    started = time.monotonic()
+
+    def loop():
+        while True:
+            time.sleep(0.5)
+            if args.exit_with_parent and os.getppid() != parent:
+                os._exit(0)
+            if args.max_lifetime and time.monotonic() - started > args.max_lifetime:
+                os._exit(0)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def main():
     p = argparse.ArgumentParser(description="ClickHouse's HTTP interface over one chDB session")
     p.add_argument("--host", default="127.0.0.1")
@@ -161,7 +180,10 @@ def main():
     p.add_argument("--password", default="")
     p.add_argument("--token")
     p.add_argument("--path", help="directory for the session's data (default: temporary)")
+    p.add_argument("--exit-with-parent", action="store_true", help="exit when the process that started it ends")
+    p.add_argument("--max-lifetime", type=float, default=0, help="exit after this many seconds (0: never)")
     args = p.parse_args()
+    watch(args)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(Front(args)))
     server.daemon_threads = True
     print("http://%s:%d" % (args.host, server.server_address[1]), flush=True)
