@@ -63,6 +63,17 @@ class Front:
         self.password = args.password
         self.token = args.token
 
+    @staticmethod
+    def claimed_user(headers, params):
+        """The user a request says it is, for the error message."""
+        auth = headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            try:
+                return base64.b64decode(auth[6:]).decode("utf-8").partition(":")[0]
+            except Exception:
+                pass
+        return headers.get("X-ClickHouse-User") or params.get("user") or "default"
+
     def authorized(self, headers, params):
         if self.token is None and self.user is None:
             return True
@@ -117,7 +128,7 @@ def make_handler(front):
                 return self.answer(404, b"There is no handle " + parsed.path.encode() + b"\n", "text/plain")
             params = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
             if not front.authorized(self.headers, params):
-                return self.error(516, "Code: 516. DB::Exception: " + (params.get("user") or self.headers.get("X-ClickHouse-User") or "default")
+                return self.error(516, "Code: 516. DB::Exception: " + front.claimed_user(self.headers, params)
                                   + ": Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)")
             query = params.get("query", params.get("q"))
             text = body.decode("utf-8", errors="replace")
