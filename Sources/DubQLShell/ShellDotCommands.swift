@@ -90,6 +90,8 @@ extension Shell {
                 session.source = LocalSource.demo(now: clock)
             case .files(let paths):
                 session.source = try LocalSource.load(paths: paths, skipInvalid: skipInvalid)
+            case .clickhouse(let url):
+                session.source = try ClickHouseSource.make(url: url, database: nil, workspace: nil, verbose: APISource.verbose)
             case .api:
                 let environment = ProcessInfo.processInfo.environment
                 guard let key = environment["DUB_API_KEY"], !key.isEmpty else {

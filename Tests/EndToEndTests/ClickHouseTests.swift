@@ -191,6 +191,15 @@ enum ClickHouseTestData {
         #expect(r.stdout.split(separator: "\n").count == 3)
     }
 
+    @Test func theREPLOpensClickHouse() throws {
+        let (server, _) = try ClickHouseTestData.shared.get()
+        let url = ClickHouseTestData.url(server).replacingOccurrences(of: "http://", with: "clickhouse://") + "/?database=dub"
+        let r = try runDubQL(["--format", "ndjson"], stdin: ".open \(url)\nSELECT sales SINCE all LIMIT 2;\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("{\"event\":\"sale\"") }.count == 2, "\(r.stdout)")
+        #expect(!r.stdout.contains(ClickHouseTestData.password) && !r.stderr.contains(ClickHouseTestData.password))
+    }
+
     /// Every output format gives the local engine's text for columns both backends hold.
     @Test(arguments: ["table", "csv", "json", "markdown", "line"])
     func outputFormatsMatchTheLocalEngine(format: String) throws {
