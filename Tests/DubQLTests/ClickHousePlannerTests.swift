@@ -3,6 +3,7 @@
 
 import DubQL
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 @Suite struct ClickHousePlannerTests {
