@@ -3,6 +3,7 @@
 // events, then `dubql query --clickhouse` must give the local engine's rows for hundreds of
 // generated queries, and errors must be readable with the right exit codes.
 
+import DubQLTestSupport
 import Foundation
 import Testing
 
