@@ -74,6 +74,15 @@ public enum Compiler {
         return (plan, c.diagnostics + d)
     }
 
+    /// The ClickHouse plan of a one-statement text, with every diagnostic.
+    public static func clickHousePlan(_ text: String, name: String = "<query>", context: QueryContext,
+                                      options: ClickHouseOptions = ClickHouseOptions()) -> (plan: ClickHousePlan?, diagnostics: [Diagnostic]) {
+        let c = compile(text, name: name, context: context)
+        guard !c.hasErrors, let query = single(c) else { return (nil, c.diagnostics + missing(c)) }
+        let (plan, d) = ClickHousePlanner.plan(query, options: options)
+        return (plan, c.diagnostics + d)
+    }
+
     static func single(_ c: Compilation) -> BoundQuery? {
         c.statements.count == 1 ? c.statements[0].query : nil
     }

@@ -70,4 +70,6 @@ extension DiagnosticCode {
     public static let notInExportedEvents: DiagnosticCode = "DQL0404"
     /// An aggregate query for a backend that cannot run it yet (Dub's API until the `/analytics` planner).
     public static let aggregateNotSupported: DiagnosticCode = "DQL0405"
+    /// A field Dub's ClickHouse tables do not have (`customer.email`, `sale.currency`) on the ClickHouse backend.
+    public static let notInClickHouseTables: DiagnosticCode = "DQL0406"
 }

@@ -218,7 +218,7 @@ public struct BoundQuery: Hashable, Sendable, Codable {
 
 /// Which backend a plan is for.
 public enum Backend: String, Hashable, Sendable, Codable {
-    case api, local
+    case api, local, clickhouse
 }
 
 /// One query parameter exactly as sent.

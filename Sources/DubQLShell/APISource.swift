@@ -135,7 +135,7 @@ struct PageError: Error, CustomStringConvertible {
 /// writer is made per run of rows from the same page; the parts of the format that span the whole
 /// result (the JSON brackets and commas, the CSV or Markdown header, the blank line between
 /// `line` records) are written here. Tables must see every row to align, so they are collected.
-private final class StreamingOutput: @unchecked Sendable {
+final class StreamingOutput: @unchecked Sendable {
     private let session: Session
     private let query: BoundQuery
     private var writer: ResultWriter?

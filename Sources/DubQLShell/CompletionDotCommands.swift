@@ -40,6 +40,9 @@ public enum OpenTarget: Hashable, Sendable {
     case api
     /// The built-in demo dataset.
     case demo
+    /// Dub's tables in ClickHouse: `clickhouse://user:password@host:8123?database=dub`, or `nil` for
+    /// `DUBQL_CLICKHOUSE_URL`.
+    case clickhouse(String?)
 }
 
 /// Where `.output` sends results.
@@ -87,8 +90,8 @@ public struct DotCommandSpec: Hashable, Sendable {
                        summary: "Show the dot-commands, or the help of one.", argument: .command),
         DotCommandSpec(name: "quit", aliases: ["exit"], usage: ".quit",
                        summary: "Leave the REPL (also .exit and Ctrl-D).", argument: .none),
-        DotCommandSpec(name: "open", aliases: [], usage: ".open FILE...|api|demo",
-                       summary: "Query event files, Dub's API (DUB_API_KEY) or the demo data.", argument: .openTarget),
+        DotCommandSpec(name: "open", aliases: [], usage: ".open FILE...|api|demo|clickhouse://...",
+                       summary: "Query event files, Dub's API (DUB_API_KEY), the demo data, or Dub's tables in ClickHouse.", argument: .openTarget),
         DotCommandSpec(name: "read", aliases: [], usage: ".read FILE",
                        summary: "Run the statements and dot-commands of a script file.", argument: .path),
         DotCommandSpec(name: "mode", aliases: [], usage: ".mode [MODE]",
@@ -193,6 +196,9 @@ extension DotCommand {
                 switch args[0].lowercased() {
                 case "api": return .success(.open(.api))
                 case "demo": return .success(.open(.demo))
+                case "clickhouse": return .success(.open(.clickhouse(nil)))
+                case let a where a.hasPrefix("clickhouse://") || a.hasPrefix("clickhouses://"):
+                    return .success(.open(.clickhouse(args[0])))
                 default: break
                 }
             }

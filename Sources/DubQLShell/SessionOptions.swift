@@ -27,11 +27,19 @@ public struct SessionOptions: Hashable, Sendable {
     public var verbose: Bool
     /// `--skip-invalid`: skip malformed events, with a note, instead of failing the load.
     public var skipInvalid: Bool
+    /// `--clickhouse`: Dub's tables in ClickHouse at this URL; `nil` means `DUBQL_CLICKHOUSE_URL`
+    /// when set (and neither `--data` nor `--api` is given).
+    public var clickhouseURL: String?
+    /// `--database`: the ClickHouse database of Dub's tables.
+    public var clickhouseDatabase: String?
+    /// `--workspace`: only this Dub workspace (`ws_...`) in ClickHouse.
+    public var workspace: String?
 
     /// The options; the defaults are those of a command line that gives none.
     public init(data: [String] = [], api: Bool = false, apiURL: String? = nil, format: OutputFormat = .table,
                 timeZone: String? = nil, now: String? = nil, color: ColorMode = .auto, verbose: Bool = false,
-                skipInvalid: Bool = false) {
+                skipInvalid: Bool = false, clickhouseURL: String? = nil, clickhouseDatabase: String? = nil,
+                workspace: String? = nil) {
         self.data = data
         self.api = api
         self.apiURL = apiURL
@@ -41,6 +49,9 @@ public struct SessionOptions: Hashable, Sendable {
         self.color = color
         self.verbose = verbose
         self.skipInvalid = skipInvalid
+        self.clickhouseURL = clickhouseURL
+        self.clickhouseDatabase = clickhouseDatabase
+        self.workspace = workspace
     }
 
     /// The clock in epoch milliseconds: `--now` when it reads as an instant, else the system's.
@@ -59,12 +70,19 @@ public enum SourceChoice: Hashable, Sendable {
     case api(key: String)
     /// The built-in demo dataset.
     case demo
+    /// Dub's tables in ClickHouse at this URL (`nil`: `DUBQL_CLICKHOUSE_URL`).
+    case clickhouse(url: String?)
 
     /// The rule of README "Command line": the `--data` files when given; else Dub's API when
     /// `--api` is given or `DUB_API_KEY` is set (`--api` without a key is a usage error); else the
     /// demo data.
+    ///
+    /// `--clickhouse` comes first; `DUBQL_CLICKHOUSE_URL` counts when neither `--data` nor `--api`
+    /// is given.
     public static func resolve(_ options: SessionOptions, environment: [String: String]) throws(SessionFailure) -> SourceChoice {
+        if let url = options.clickhouseURL { return .clickhouse(url: url) }
         if !options.data.isEmpty { return .files(options.data) }
+        if !options.api, let url = environment["DUBQL_CLICKHOUSE_URL"], !url.isEmpty { return .clickhouse(url: nil) }
         if let key = environment["DUB_API_KEY"], !key.isEmpty {
             return .api(key: key)
         }
@@ -115,6 +133,16 @@ extension Session {
                                       environment: console.environment, messages: console.errors)
         case .demo:
             return LocalSource.demo(now: options.clock)
+        case .clickhouse(let url):
+            do {
+                return try ClickHouseSource.make(url: url, database: options.clickhouseDatabase, workspace: options.workspace,
+                                                 verbose: options.verbose, environment: console.environment,
+                                                 messages: console.errors)
+            } catch let failure as SessionFailure {
+                throw failure
+            } catch {
+                throw SessionFailure("\(error)", exit: .software)
+            }
         }
     }
 }

@@ -87,6 +87,7 @@ extension Shell {
         switch target {
         case .demo: choice = .demo
         case .files(let paths): choice = .files(paths)
+        case .clickhouse(let url): choice = .clickhouse(url: url)
         case .api:
             guard let key = session.console.environment["DUB_API_KEY"], !key.isEmpty else {
                 session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")

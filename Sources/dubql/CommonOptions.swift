@@ -68,11 +68,14 @@ struct QueryOptions: ParsableArguments {
 
     @OptionGroup var clock: ClockOptions
     @OptionGroup var apiURL: APIURLOptions
+    @OptionGroup var clickhouse: ClickHouseURLOptions
 
     /// What these options say a session starts with.
     var session: SessionOptions {
         SessionOptions(data: data, api: api, apiURL: apiURL.apiURL, format: format, timeZone: clock.timezone,
-                       now: clock.now, color: color, verbose: apiURL.verbose, skipInvalid: skipInvalid)
+                       now: clock.now, color: color, verbose: apiURL.verbose, skipInvalid: skipInvalid,
+                       clickhouseURL: clickhouse.url, clickhouseDatabase: clickhouse.database,
+                       workspace: clickhouse.workspace)
     }
 
     /// Starts a shell on the session these options describe, in this process's console, and

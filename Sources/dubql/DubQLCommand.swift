@@ -30,6 +30,7 @@ struct DubQLCommand: AsyncParsableCommand {
             QueryCommand.self,
             GenerateCommand.self,
             ServeCommand.self,
+            LoadCommand.self,
             ReplCommand.self,
             RunCommand.self,
         ],
