@@ -153,7 +153,7 @@ enum ClickHouseTestData {
     func fieldsTheTablesLackAreErrors(c: (id: String, query: String, code: String)) throws {
         let r = try runDubQL(["explain", "--target", "clickhouse", c.query])
         #expect(r.status == 65, "\(c.id)")
-        #expect(r.stderr.contains("error[DQL0405]") && r.stderr.contains(c.code), "\(c.id): \(r.stderr)")
+        #expect(r.stderr.contains("error[DQL0406]") && r.stderr.contains(c.code), "\(c.id): \(r.stderr)")
     }
 
     @Test func errorsAreReadableWithExitCodesAndNoCredentials() throws {
