@@ -14,7 +14,8 @@ struct DubQLCommand: AsyncParsableCommand {
 
             Examples:
               dubql                                        REPL on demo data
-              dubql -e 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
+              dubql -c 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
+              dubql -f report.dql                         run a script (like dubql run)
               dubql query 'SELECT sales SINCE 30d' --format csv
               dubql explain 'SELECT sales WHERE country IN (US) SINCE 30d' --format url
               dubql run report.dql
