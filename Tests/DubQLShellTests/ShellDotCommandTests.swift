@@ -176,13 +176,57 @@ import DubQLTestSupport
         #expect(t.stdout.hasPrefix("output: stdout\ncountry\r\n"))
     }
 
-    @Test func outputAppendsAndCreatesFilesWithMode0644() throws {
+    @Test func outputTruncatesAndAppendAppendsAndCreatesFilesWithMode0644() throws {
         let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("out.ndjson").path
         let t = TestShell()
-        #expect(t.script(".mode ndjson\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output stdout\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output stdout") == .ok)
+        let one = "SELECT country FROM clicks SINCE 30d LIMIT 1;"
+        #expect(t.script(".mode ndjson\n.output \(path)\n\(one)\n.output stdout\n.output \(path)\n\(one)\n.output stdout") == .ok)
+        // Like sqlite3: `.output FILE` empties the file when it opens it.
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 1)
+        #expect(t.script(".output --append \(path)\n\(one)\n.output stdout") == .ok)
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 2)
         let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
         #expect(mode.intValue & ~0o644 == 0)
+    }
+
+    @Test func outputExpandsTildeToHome() throws {
+        let home = try makeTemporaryDirectory(prefix: "dubql-shell")
+        let t = TestShell(environment: ["HOME": home.path])
+        #expect(t.script(".mode csv\n.output ~/out.csv\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output") == .ok)
+        #expect(try String(contentsOfFile: home.appendingPathComponent("out.csv").path, encoding: .utf8).hasPrefix("country\r\n"))
+        #expect(t.stderr == "output: \(home.path)/out.csv\n")
+    }
+
+    @Test func outputToACommandPipesTheResults() throws {
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("count.txt").path
+        let t = TestShell()
+        #expect(t.script(".mode ndjson\n.output | wc -l > '\(path)'\nSELECT country FROM clicks SINCE 30d LIMIT 3;\n.output stdout") == .ok)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(t.stdout.isEmpty, "\(t.stdout)")
+    }
+
+    @Test func onceSendsOnlyTheNextResult() throws {
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("once.csv").path
+        let t = TestShell()
+        #expect(t.script(".mode csv\n.once \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 2;\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output") == .ok)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\r\n").count == 4)
+        #expect(t.stdout.hasPrefix("country\r\n"))
+        #expect(t.stdout.hasSuffix("output: stdout\n"))
+        #expect(t.script(".once") == .failed(.dataError))
+    }
+
+    /// `.explain on` never writes plan text into a data file: JSON output stays valid JSON.
+    @Test func explainOnKeepsPlansOutOfRedirectedResults() throws {
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("out.json").path
+        let t = TestShell()
+        #expect(t.script(".mode json\n.explain on\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 2;\n.output stdout") == .ok)
+        let data = try #require(FileManager.default.contents(atPath: path))
+        #expect(try JSONSerialization.jsonObject(with: data) is [Any])
+        #expect(!t.stderr.isEmpty)
+        let piped = TestShell()
+        #expect(piped.script(".mode json\n.explain on\nSELECT country FROM clicks SINCE 30d LIMIT 2;") == .ok)
+        #expect(try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) is [Any])
+        #expect(!piped.stderr.isEmpty)
     }
 
     @Test func outputToADirectoryThatDoesNotExistFails() {
