@@ -310,3 +310,30 @@ import DubQLTestSupport
         #expect(t.stderr.contains("= help: did you mean '.mode'?"))
     }
 }
+
+/// The hints for habits from other tools: several words, BETWEEN after a field, psql's backslashes.
+@Suite struct HabitHintTests {
+    @Test func twoBareWordsAreToBeQuotedNotAnOR() {
+        let t = TestShell()
+        #expect(t.script("SELECT clicks WHERE os = Mac OS SINCE 30d;") == .failed(.dataError))
+        #expect(t.stderr.contains("quote a value of several words: os = 'Mac OS'"), "\(t.stderr)")
+        #expect(!t.stderr.contains("did you mean 'OR'"), "\(t.stderr)")
+    }
+
+    @Test func timestampBetweenSaysTheRangeIsAClause() {
+        let t = TestShell()
+        #expect(t.script("SELECT clicks WHERE timestamp BETWEEN 2024-05-01 AND 2024-05-02;") == .failed(.dataError))
+        #expect(t.stderr.contains("write BETWEEN start AND end"), "\(t.stderr)")
+        #expect(!t.stderr.contains("write timestamp = <value>"), "\(t.stderr)")
+    }
+
+    @Test(arguments: [("\\d", ".fields"), ("\\x", ".mode line"), ("\\d clicks", ".fields")])
+    func backslashCommandsNameTheirDotCommand(line: String, equivalent: String) {
+        let t = TestShell(interactive: true)
+        let (_, input) = t.repl([line], interactive: true)
+        // Answered at Enter, like a dot-command: no continuation prompt.
+        #expect(input.prompts == [REPL.prompt, REPL.prompt])
+        #expect(t.stderr.contains("error[DQL0701]"), "\(t.stderr)")
+        #expect(t.stderr.contains(equivalent), "\(t.stderr)")
+    }
+}

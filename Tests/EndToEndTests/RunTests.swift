@@ -188,7 +188,9 @@ private func script(_ text: String, name: String = "report.dql") throws -> Strin
         let both = try runDubQL(["-c", "SELECT leads", "-f", script.path] + now)
         #expect(both.status == 64)
         let help = try runDubQL(["--help"])
-        #expect(help.stdout.contains("-c") && help.stdout.contains("-f <FILE>"), "\(help.stdout)")
+        #expect(help.stdout.contains("-c QUERY") && help.stdout.contains("-f FILE"), "\(help.stdout)")
+        let replHelp = try runDubQL(["repl", "--help"])
+        #expect(replHelp.stdout.contains("-f <FILE>") && replHelp.stdout.contains("-c"), "\(replHelp.stdout)")
     }
 
     @Test func queryDashReadsTheQueryFromStandardInput() throws {
