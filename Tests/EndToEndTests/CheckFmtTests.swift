@@ -97,6 +97,16 @@ struct CheckFmtTests {
         #expect(r.stderr.contains("<stdin>:2:21: error[DQL0302]"), "\(r.stderr)")
     }
 
+    @Test func checkHintsForHabitsFromOtherTools() throws {
+        let r = try runDubQL(["check", "-"], stdin: "SELECT clicks WHERE os = Mac OS;\nSELECT clicks WHERE timestamp BETWEEN 2024-05-01 AND 2024-05-02;\n\\x\n")
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("quote a value of several words: os = 'Mac OS'"), "\(r.stderr)")
+        #expect(!r.stderr.contains("did you mean 'OR'"))
+        #expect(r.stderr.contains("write BETWEEN start AND end"), "\(r.stderr)")
+        #expect(r.stderr.contains("<stdin>:3:1: error[DQL0701]"), "\(r.stderr)")
+        #expect(r.stderr.contains(".mode line"), "\(r.stderr)")
+    }
+
     @Test func checkJSONListsDiagnosticsOnStdout() throws {
         let r = try runDubQL(["check", "--json", "-"], stdin: "SELECT clicks\nWHERE city = Zürich LIMIT 1 LIMIT 2")
         #expect(r.status == 65)
