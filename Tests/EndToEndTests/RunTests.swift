@@ -193,6 +193,25 @@ private func script(_ text: String, name: String = "report.dql") throws -> Strin
         #expect(replHelp.stdout.contains("-f <FILE>") && replHelp.stdout.contains("-c"), "\(replHelp.stdout)")
     }
 
+    /// sqlite3's .output: truncates (--append adds), |command, .once; .explain on keeps JSON valid.
+    @Test func outputTruncatesAppendsPipesAndKeepsPlansOutOfJSON() throws {
+        let directory = try makeTemporaryDirectory()
+        let json = directory.appendingPathComponent("out.json").path
+        try "old text\n".write(toFile: json, atomically: true, encoding: .utf8)
+        let script = ".mode json\n.explain on\n.output \(json)\nSELECT country FROM clicks LIMIT 2;\n.output stdout\n"
+        let r = try runDubQL(["run", "-"] + now, stdin: script)
+        #expect(r.status == 0, "\(r.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: json))
+        #expect(try JSONSerialization.jsonObject(with: data) is [Any], "\(String(decoding: data, as: UTF8.self))")
+        #expect(!r.stderr.isEmpty)
+        let lines = directory.appendingPathComponent("lines.txt").path
+        let more = ".mode ndjson\n.once \(lines)\nSELECT country FROM clicks LIMIT 2;\n.output --append \(lines)\nSELECT country FROM clicks LIMIT 1;\n.output | wc -l\nSELECT country FROM clicks LIMIT 3;\n"
+        let p = try runDubQL(["run", "-"] + now, stdin: more)
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(try String(contentsOfFile: lines, encoding: .utf8).split(separator: "\n").count == 3)
+        #expect(p.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3", "\(p.stdout)")
+    }
+
     @Test func queryDashReadsTheQueryFromStandardInput() throws {
         let r = try runDubQL(["query", "-"] + now, stdin: "SELECT sales\nLIMIT 2\n")
         #expect(r.status == 0, "\(r.stderr)")
