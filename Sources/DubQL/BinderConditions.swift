@@ -98,8 +98,12 @@ extension Binder {
         switch p.kind {
         case .bare:
             guard field.type == .boolean || field.type == .json else {
+                // `WHERE timestamp BETWEEN a AND b`: the time range is a clause of its own.
+                let hint = field.type == .timestamp
+                    ? "a time range is a clause of its own, after WHERE: write BETWEEN start AND end (or SINCE 7d) without '\(p.field.dotted)'"
+                    : "write \(p.field.dotted) = <value>"
                 error(.incompleteField, "'\(p.field.dotted)' is not a boolean field: compare it with a value",
-                      p.span, hints: ["write \(p.field.dotted) = <value>"])
+                      p.span, hints: [hint])
                 return nil
             }
             return BoundPredicate(field: field.ref, op: .in, values: [.bool(true)], span: p.span)

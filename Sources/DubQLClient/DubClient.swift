@@ -117,6 +117,10 @@ public final class DubClient: Sendable {
             case .failure(let error):
                 if configuration.verbose { log("< failed after \(millis) ms: \(error.description)") }
                 guard error != .cancelled else { throw .cancelled }
+                // An unknown host or a refused connection at the first attempt is a wrong URL or
+                // no server, not a passing fault: say so at once (retries are for 429, 5xx,
+                // timeouts and connections that broke).
+                if attempt == 1, Self.failsFast(error) { throw error }
                 failure = error
                 wait = policy.backoff(afterAttempt: attempt)
             case .success(let (status, headers, body)):
@@ -182,14 +186,24 @@ public final class DubClient: Sendable {
         }
     }
 
+    static let unknownHost = "unknown host"
+    static let connectionRefused = "connection refused"
+
+    /// True for failures that waiting does not mend: the host name does not resolve, or nothing
+    /// listens at the port.
+    static func failsFast(_ error: DubClientError) -> Bool {
+        guard case .unreachable(_, let reason) = error else { return false }
+        return reason == unknownHost || reason == connectionRefused
+    }
+
     private static func classify(_ error: any Error, host: String, timeout: Double) -> DubClientError {
         if let urlError = error as? URLError {
             switch urlError.code {
             case .cancelled: return .cancelled
             case .timedOut: return .timeout(seconds: timeout)
-            case .cannotConnectToHost: return .unreachable(host: host, reason: "connection refused")
+            case .cannotConnectToHost: return .unreachable(host: host, reason: connectionRefused)
             case .networkConnectionLost: return .unreachable(host: host, reason: "the connection was closed before an answer")
-            case .cannotFindHost, .dnsLookupFailed: return .unreachable(host: host, reason: "unknown host")
+            case .cannotFindHost, .dnsLookupFailed: return .unreachable(host: host, reason: unknownHost)
             case .notConnectedToInternet: return .unreachable(host: host, reason: "no network")
             case .badServerResponse, .zeroByteResource:
                 return .unreachable(host: host, reason: "the server closed the connection without a valid answer")

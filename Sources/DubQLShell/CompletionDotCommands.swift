@@ -22,8 +22,10 @@ public enum DotCommand: Hashable, Sendable {
     case explain(Bool?)
     /// `.timer [on|off]`
     case timer(Bool?)
-    /// `.output [FILE|stdout]`
+    /// `.output [--append] [FILE|stdout|'|'COMMAND]`
     case output(OutputDestination?)
+    /// `.once [--append] FILE|'|'COMMAND`: the next statement's result only
+    case once(OutputDestination)
     /// `.fields [EVENT]`
     case fields(EventType?)
     /// `.timezone [TZ]` (the REPL checks that the zone exists)
@@ -45,10 +47,15 @@ public enum OpenTarget: Hashable, Sendable {
     case clickhouse(String?)
 }
 
-/// Where `.output` sends results.
+/// Where `.output` and `.once` send results.
 public enum OutputDestination: Hashable, Sendable {
     case stdout
+    /// A file, truncated when opened (as sqlite3 does); `~` is the home directory.
     case file(String)
+    /// A file, appended to (`.output --append FILE`).
+    case append(String)
+    /// The standard input of a shell command (`.output |sort`), run with `/bin/sh -c`.
+    case pipe(String)
 }
 
 /// What kind of argument a dot-command takes, for completion.
@@ -101,8 +108,11 @@ public struct DotCommandSpec: Hashable, Sendable {
                        summary: "Print the plan before each result.", argument: .onOff),
         DotCommandSpec(name: "timer", aliases: [], usage: ".timer [on|off]",
                        summary: "Print how long each statement took.", argument: .onOff),
-        DotCommandSpec(name: "output", aliases: [], usage: ".output [FILE|stdout]",
-                       summary: "Write results to a file (appending), or back to the terminal.", argument: .outputTarget),
+        DotCommandSpec(name: "output", aliases: [], usage: ".output [--append] [FILE|stdout|'|'CMD]",
+                       summary: "Write results to a file (emptied first; --append adds), a command (|sort), or back to stdout.",
+                       argument: .outputTarget),
+        DotCommandSpec(name: "once", aliases: [], usage: ".once [--append] FILE|'|'CMD",
+                       summary: "Write the next result only to a file or a command.", argument: .outputTarget),
         DotCommandSpec(name: "fields", aliases: [], usage: ".fields [EVENT]",
                        summary: "List the fields of the catalog (of one event type).", argument: .event),
         DotCommandSpec(name: "timezone", aliases: [], usage: ".timezone [TZ]",
@@ -151,6 +161,14 @@ extension DotCommand {
     /// Parses a line that starts with `.` (leading blanks allowed). Arguments are separated by
     /// blanks and may be quoted with `'` or `"` (`.open 'my events.ndjson'`).
     public static func parse(_ line: String) -> Result<DotCommand, DotCommandError> {
+        if let backslash = psqlCommand(line) { return .failure(backslash) }
+        // `.output |sort -k2`: the command is the rest of the line, quotes and all.
+        if let (name, pipe) = pipeCommand(line), let spec = DotCommandSpec.named(name), spec.name == "output" || spec.name == "once" {
+            guard !pipe.isEmpty else {
+                return .failure(DotCommandError("expected a command after '|'", hint: "usage: \(spec.usage)"))
+            }
+            return .success(spec.name == "once" ? .once(.pipe(pipe)) : .output(.pipe(pipe)))
+        }
         let words: [String]
         switch DotCommandWords.split(line) {
         case .success(let w): words = w
@@ -169,6 +187,39 @@ extension DotCommand {
         }
         let args = Array(words.dropFirst())
         return parse(spec: spec, args: args)
+    }
+
+    /// psql's `\d`, `\x` ...: the dot-command to use instead.
+    private static func psqlCommand(_ line: String) -> DotCommandError? {
+        let word = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+        guard word.hasPrefix("\\") else { return nil }
+        let equivalents: [String: String] = [
+            "\\d": ".fields [EVENT] lists the fields (psql's \\d)",
+            "\\x": ".mode line shows one field per line (psql's \\x; .mode table goes back)",
+            "\\q": ".quit leaves (psql's \\q)",
+            "\\o": ".output FILE sends results to a file (psql's \\o)",
+            "\\i": ".read FILE runs a script (psql's \\i)",
+            "\\?": ".help lists the commands (psql's \\?)",
+            "\\h": ".help lists the commands (psql's \\h)",
+            "\\timing": ".timer on shows the time of each statement (psql's \\timing)",
+        ]
+        let key = word.count > 2 && !word.hasPrefix("\\timing") ? String(word.prefix(2)) : word
+        let hint = equivalents[key] ?? "DubQL's shell commands start with '.': .help lists them"
+        return DotCommandError("unknown command '\(word)': DubQL's shell commands start with '.'", hint: hint)
+    }
+
+    /// The command of `.output |COMMAND` (the rest of the line after `|`, as written), or `nil`
+    /// when the argument does not start with `|`.
+    private static func pipeCommand(_ line: String) -> (name: String, command: String)? {
+        func blank(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\r" }
+        var rest = Substring(line).drop(while: blank)
+        guard rest.first == "." else { return nil }
+        let name = rest.dropFirst().prefix { !blank($0) && $0 != "|" }
+        rest = rest.dropFirst(name.count + 1).drop(while: blank)
+        guard rest.first == "|" else { return nil }
+        var command = rest.dropFirst().drop(while: blank)
+        while let last = command.last, blank(last) { command.removeLast() }
+        return (String(name), String(command))
     }
 
     private static func parse(spec: DotCommandSpec, args: [String]) -> Result<DotCommand, DotCommandError> {
@@ -230,10 +281,30 @@ extension DotCommand {
                 }
             }
             return .success(spec.name == "explain" ? .explain(flag) : .timer(flag))
-        case "output":
-            if let e = atMostOne() { return .failure(e) }
-            guard let target = args.first else { return .success(.output(nil)) }
-            return .success(.output(target.lowercased() == "stdout" || target == "-" ? .stdout : .file(target)))
+        case "output", "once":
+            let append = args.first == "--append" || args.first == "-a"
+            let rest = append ? Array(args.dropFirst()) : args
+            if rest.count > 1 { return .failure(DotCommandError("too many arguments to .\(spec.name)", hint: "usage: \(spec.usage)")) }
+            guard let target = rest.first else {
+                if append || spec.name == "once" {
+                    return .failure(DotCommandError("expected a file name after .\(spec.name)\(append ? " --append" : "")",
+                                                    hint: "usage: \(spec.usage)"))
+                }
+                return .success(.output(nil))
+            }
+            let destination: OutputDestination
+            if target.lowercased() == "stdout" || target == "-" {
+                destination = .stdout
+            } else {
+                destination = append ? .append(target) : .file(target)
+            }
+            if spec.name == "once" {
+                guard destination != .stdout else {
+                    return .failure(DotCommandError(".once needs a file or a |command", hint: "usage: \(spec.usage)"))
+                }
+                return .success(.once(destination))
+            }
+            return .success(.output(destination))
         case "fields":
             if let e = atMostOne() { return .failure(e) }
             guard let word = args.first else { return .success(.fields(nil)) }

@@ -1,5 +1,4 @@
-// The interactive loop: prompts, statements that run at ';' or when complete at Enter,
-// dot-commands, one history entry per statement, Ctrl-C and Ctrl-D.
+// The interactive loop: prompts, statements that run at ';', dot-commands, one history entry per statement, Ctrl-C and Ctrl-D.
 
 import DubQL
 import DubQLEngine
@@ -10,9 +9,10 @@ import Foundation
 /// The read-run loop of `dubql` (DESIGN.md §5), on any ``LineSource``: libedit on a terminal,
 /// plain lines from a pipe, or scripted lines in tests.
 ///
-/// Interactive input runs a statement at `;` or at Enter when it is complete, and adds one
-/// history entry per statement or dot-command; other input is a script: statements end at `;` or
-/// at the end of input, nothing is written to the history, and the first failure is the exit status.
+/// A statement runs at `;`, on a terminal as in a script; a dot-command runs at Enter, and only on
+/// a line at the start of a statement. Interactive input adds one history entry per statement or
+/// dot-command; piped input is a script: its last statement needs no `;`, nothing is written to
+/// the history, and the first failure is the exit status.
 public final class REPL {
     /// The prompt at the start of a statement.
     public static let prompt = "dubql> "
@@ -60,18 +60,17 @@ public final class REPL {
                 return input.isInteractive ? ExitStatus.ok : (firstFailure ?? ExitStatus.ok)
             case .line(let line):
                 entry = entry.isEmpty ? line : entry + "\n" + line
-                let text = pending.isEmpty ? line : pending + "\n" + line
+                let continuing = !pending.isEmpty
+                let text = continuing ? pending + "\n" + line : line
                 pending = ""
                 var quit = false
-                for item in ScriptSplitter.split(text).items {
+                for item in ScriptSplitter.split(text, continuing: continuing).items {
                     if item.kind == .statement && !item.terminated {
-                        // Piped input is a script: statements end at ';' (or at the end of input).
-                        guard input.isInteractive else { pending = item.text; continue }
-                        switch Completeness.check(item.text) {
-                        case .complete: note(runStatement(item.text))
-                        case .empty: break
-                        case .incomplete: pending = item.text
-                        }
+                        // A statement runs at ';' (as in psql, sqlite3 and DuckDB), never because a
+                        // line happens to be complete: pasted lines make one statement. Only
+                        // comments or blanks are nothing to wait for at a terminal.
+                        if input.isInteractive && Completeness.check(item.text) == .empty { continue }
+                        pending = item.text
                         continue
                     }
                     let outcome = item.kind == .dotCommand ? shell.perform(line: item.text) : runStatement(item.text)

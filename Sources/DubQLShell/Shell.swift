@@ -64,9 +64,13 @@ public final class Shell {
     var mode: ShellMode
     var explain = false
     var timer = false
-    /// The file `.output` writes to, or `nil` for the console's output.
+    /// The file `.output` writes to (`|command` for a pipe), or `nil` for the console's output.
     private(set) var outputPath: String?
     private var outputFD: Int32 = -1
+    /// The `popen` stream of `.output |command`, closed (and waited for) when output moves on.
+    private var outputPipe: UnsafeMutablePointer<FILE>?
+    /// True after `.once`: output goes back to the console's after the next statement.
+    var outputOnce = false
     /// The REPL's history (for `.history`); `nil` in `dubql run`.
     var history: History?
     /// True in the interactive REPL: Ctrl-C cancels queries, and `.open` says what it opened.
@@ -95,6 +99,12 @@ public final class Shell {
     /// Compiles the statements of `file` (usually one) and runs them in order, stopping at the
     /// first failure. Diagnostics point into `file`; each statement's are written just before it runs.
     func runStatements(in file: SourceFile) -> ShellOutcome {
+        if outputOnce {
+            // `.once`: this statement's result only, whether it runs or fails.
+            outputOnce = false
+            defer { _ = setOutput(.stdout) }
+            return runStatements(in: file)
+        }
         let context: QueryContext
         do {
             context = try session.makeContext()
@@ -122,7 +132,26 @@ public final class Shell {
         case .format(let format):
             session.format = format
             if explain && !isExplain {
-                let status = session.run(query, explain: true, in: file)
+                // `.explain on` adds the plan before the result, but never into a data file: when
+                // `.output` redirects results the plan goes to the terminal (else standard error),
+                // and a data format (json, ndjson, csv) off a terminal gets it on standard error.
+                let status: ExitStatus
+                let dataFormat = ([.json, .ndjson, .csv] as [OutputFormat]).contains(format)
+                if outputPath == nil && (session.outputIsTerminal || !dataFormat) {
+                    status = session.run(query, explain: true, in: file)
+                } else {
+                    let results = session.output
+                    let plan = OutputSink.memory()
+                    session.output = plan
+                    status = session.run(query, explain: true, in: file)
+                    session.output = results
+                    if outputPath != nil && session.console.outputIsTerminal {
+                        session.console.output.write(plan.text)
+                        session.console.output.flush()
+                    } else {
+                        session.writeStderr(plan.text)
+                    }
+                }
                 guard status == .ok else { return .failed(status) }
             }
             let started = DispatchTime.now()
@@ -275,7 +304,8 @@ public final class Shell {
 
     // MARK: - Output destination
 
-    /// Sends results to `path` (appending; created with mode 0644), or back to the console's output.
+    /// Sends results to a file (emptied first, or appended to; created with mode 0644), to a
+    /// shell command's standard input, or back to the console's output.
     func setOutput(_ destination: OutputDestination) -> ShellOutcome {
         switch destination {
         case .stdout:
@@ -284,10 +314,12 @@ public final class Shell {
             session.output = session.console.output
             session.outputIsTerminal = session.console.outputIsTerminal
             return .ok
-        case .file(let path):
-            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        case .file(let given), .append(let given):
+            let path = expandingTilde(given)
+            let truncate = destination == .file(given) ? O_TRUNC : O_APPEND
+            let fd = open(path, O_WRONLY | truncate | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                session.printError("cannot write '\(path)': \(String(cString: strerror(errno)))")
+                session.printError("cannot write '\(given)': \(String(cString: strerror(errno)))")
                 return .failed(ExitStatus.noInput)
             }
             session.output.flush()
@@ -297,13 +329,41 @@ public final class Shell {
             session.output = .fileDescriptor(fd)
             session.outputIsTerminal = false
             return .ok
+        case .pipe(let command):
+            session.output.flush()
+            closeOutputFile()
+            FileHandle.standardOutput.synchronizeFile()
+            guard let stream = popen(command, "w") else {
+                session.printError("cannot run '\(command)': \(String(cString: strerror(errno)))")
+                return .failed(ExitStatus.unavailable)
+            }
+            outputPipe = stream
+            outputFD = fileno(stream)
+            outputPath = "|" + command
+            session.output = .fileDescriptor(outputFD)
+            session.outputIsTerminal = false
+            return .ok
         }
+    }
+
+    /// `~` and `~/...` in the home directory (`$HOME`), as a shell would.
+    func expandingTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/"), let home = session.console.environment["HOME"] ?? ProcessInfo.processInfo.environment["HOME"] else {
+            return path
+        }
+        return home + path.dropFirst()
     }
 
     private func closeOutputFile() {
         guard outputFD >= 0 else { return }
         session.output.flush()
-        close(outputFD)
+        if let stream = outputPipe {
+            // Waits for the command, so its output comes before the next prompt.
+            pclose(stream)
+            outputPipe = nil
+        } else {
+            close(outputFD)
+        }
         outputFD = -1
         outputPath = nil
     }

@@ -44,7 +44,12 @@ extension Shell {
                 say("output: \(outputPath ?? "stdout")\n")
                 return .ok
             }
+            outputOnce = false
             return setOutput(destination)
+        case .once(let destination):
+            let outcome = setOutput(destination)
+            if outcome == .ok { outputOnce = true }
+            return outcome
         case .fields(let event):
             say(fieldsText(event: event))
         case .timezone(let zone):
@@ -115,7 +120,7 @@ extension Shell {
         }
         let width = DotCommandSpec.all.map(\.usage.count).max() ?? 0
         var text = """
-            Type DubQL statements, ending with ';' (Enter also runs a statement that is complete):
+            Type DubQL statements, ending with ';' (Enter before the ';' continues the statement):
               SELECT clicks WHERE country IN (US, DE) SINCE 7d;
               SELECT customer.email, sale.amount FROM sales WHERE saleType = new LIMIT 10;
             Tab completes keywords, events, fields and values; Up and Down recall history;

@@ -20,7 +20,10 @@ extension Parser {
         let t = current
         guard t.kind != .error else { return }
         var hints: [String] = extraHints
-        if t.kind == .identifier, !keywords.isEmpty {
+        if let quoted = severalWordsHint() {
+            // `os = Mac OS`: a value of two words, not a misspelt `OR`.
+            hints.append(quoted)
+        } else if t.kind == .identifier, !keywords.isEmpty {
             let word = slice(t)
             if let hint = DidYouMean.hint(DidYouMean.candidates(for: word, in: keywords.map(\.rawValue), limit: 1)) {
                 hints.append(hint)
@@ -30,6 +33,20 @@ extension Parser {
         // lines or comments, where the missing text belongs.
         let span = t.kind == .endOfInput ? Span(at: previousEnd) : t.span
         error(.unexpectedToken, "expected \(what), found \(describe(t))", at: span, hints: hints)
+    }
+
+    /// When the current word follows a bare word compared with `=`, `!=` or `<>` (`os = Mac OS`),
+    /// a hint to quote the words as one value (`os = 'Mac OS'`).
+    func severalWordsHint() -> String? {
+        guard current.kind == .identifier, index >= 2 else { return nil }
+        let value = tokens[index - 1], op = tokens[index - 2]
+        guard value.kind == .identifier, [.equal, .notEqual, .lessGreater].contains(op.kind) else { return nil }
+        var end = index
+        while end < tokens.count, tokens[end].kind == .identifier { end += 1 }
+        let words = tokens[(index - 1)..<end].map { slice($0) }.joined(separator: " ")
+        let field = index >= 3 && tokens[index - 3].kind == .identifier && (index < 4 || tokens[index - 4].kind != .dot)
+            ? slice(tokens[index - 3]) + " " : ""
+        return "quote a value of several words: \(field)\(slice(op)) '\(words.replacingQuotes())'"
     }
 
     /// How a token is named in a message: its source text in quotes (shortened), or `end of input`.
@@ -186,5 +203,14 @@ public enum DidYouMean {
         let q = candidates.map { "'\($0)'" }
         if q.count == 1 { return "did you mean \(q[0])?" }
         return "did you mean \(q.dropLast().joined(separator: ", ")) or \(q[q.count - 1])?"
+    }
+}
+
+extension String {
+    /// Single quotes doubled, for a value written inside `'...'`.
+    fileprivate func replacingQuotes() -> String {
+        var out = ""
+        for c in self { out += c == "'" ? "''" : String(c) }
+        return out
     }
 }

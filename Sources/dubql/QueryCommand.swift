@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import DubQLShell
+import Foundation
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,14 +15,27 @@ struct QueryCommand: ParsableCommand {
             Examples:
               dubql query 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
               dubql query 'SELECT sales SINCE 30d' --data sales.json.gz --format csv
+              echo 'SELECT leads LIMIT 5' | dubql query -
             """)
 
-    @Argument(help: "The DubQL query (several statements separated by ';' run in order).")
+    @Argument(help: "The DubQL query (several statements separated by ';' run in order); - reads it from standard input.")
     var query: String
 
     @OptionGroup var options: QueryOptions
 
+    func validate() throws {
+        if query == "-" && options.data.contains("-") {
+            throw ValidationError("standard input cannot be both the query (-) and the data (--data -)")
+        }
+    }
+
     func run() throws {
-        try options.withShell(interactive: false) { $0.runOnce(query) }
+        if query == "-" {
+            let data = (try? FileHandle.standardInput.readToEnd()) ?? Data()
+            let text = String(decoding: data, as: UTF8.self)
+            try options.withShell(interactive: false) { $0.runOnce(text, name: "<stdin>") }
+        } else {
+            try options.withShell(interactive: false) { $0.runOnce(query) }
+        }
     }
 }

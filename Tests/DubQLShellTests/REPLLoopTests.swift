@@ -1,5 +1,4 @@
-// The REPL loop on scripted lines: when a statement runs (at ';', at Enter when complete, at the
-// end of piped input), what the prompts are, how pasted lines split, Ctrl-C and Ctrl-D, and the
+// The REPL loop on scripted lines: when a statement runs (at ';', at the end of piped input), what the prompts are, how pasted lines split, Ctrl-C and Ctrl-D, and the
 // exit status.
 
 import Foundation
@@ -8,26 +7,47 @@ import DubQL
 @testable import DubQLShell
 
 @Suite struct REPLLoopTests {
-    // MARK: Interactive: at Enter
+    // MARK: Interactive: at ';'
 
-    @Test func aCompleteStatementRunsAtEnterWithoutSemicolon() {
+    @Test func aCompleteStatementWaitsForItsSemicolon() {
         let t = TestShell(interactive: true)
-        let (status, input) = t.repl(["SELECT leads SINCE 30d LIMIT 2"], interactive: true)
+        let (status, input) = t.repl(["SELECT leads SINCE 30d LIMIT 2", ";"], interactive: true)
         #expect(status == .ok)
-        #expect(t.stdout.contains("(2 rows)"))
-        #expect(input.prompts == [REPL.prompt, REPL.prompt])
+        #expect(t.stdout.occurrences(of: "(2 rows)") == 1)
+        #expect(input.prompts == [REPL.prompt, REPL.continuationPrompt, REPL.prompt])
     }
 
-    /// Each line is incomplete for its own reason; the statement runs once, when the last line completes it.
+    /// The README's paste: each line but the last is complete on its own, yet one statement runs, at ';'.
+    @Test func aPastedMultiLineStatementRunsOnceAtItsSemicolon() {
+        let t = TestShell(interactive: true)
+        let history = History(path: "/nonexistent/dubql-test/history", persist: false)
+        let lines = ["SELECT timestamp, country", "FROM clicks", "SINCE 30d", "LIMIT 2;"]
+        let (status, input) = t.repl(lines, interactive: true, history: history)
+        #expect(status == .ok)
+        #expect(t.stderr.isEmpty, "\(t.stderr)")
+        #expect(t.stdout.occurrences(of: "(2 rows)") == 1, "\(t.stdout)")
+        #expect(!t.stdout.contains("(100 rows)"))
+        #expect(input.prompts == [REPL.prompt] + Array(repeating: REPL.continuationPrompt, count: 3) + [REPL.prompt])
+        #expect(history.entries == [lines.joined(separator: "\n")])
+    }
+
+    @Test func aCommentOnlyLineLeavesNothingPending() {
+        let t = TestShell(interactive: true)
+        let (_, input) = t.repl(["-- a note", "SELECT leads SINCE 30d LIMIT 1;"], interactive: true)
+        #expect(input.prompts == [REPL.prompt, REPL.prompt, REPL.prompt])
+        #expect(t.stdout.contains("(1 row)"))
+    }
+
+    /// Each line is incomplete for its own reason; the statement runs once, at the ';' on its last line.
     @Test(arguments: [
         ["SELECT clicks WHERE", "country NOT IN (AQ,", "BV) SINCE 30d LIMIT 2;"],
-        ["SELECT clicks WHERE city != 'San", "Jose' SINCE 30d LIMIT 2"],
-        ["SELECT clicks /* a", "comment */ SINCE 30d LIMIT 2"],
-        ["SELECT clicks SINCE", "30d LIMIT", "2"],
-        ["SELECT clicks WHERE country !=", "AQ SINCE 30d LIMIT 2"],
-        ["SELECT country, city,", "device FROM clicks SINCE 30d LIMIT 2"],
-        ["SELECT clicks WHERE (country != AQ", "OR device = Mobile) SINCE 30d LIMIT 2"],
-        ["SELECT clicks WHERE NOT", "root AND", "NOT root SINCE 30d LIMIT 2"],
+        ["SELECT clicks WHERE city != 'San", "Jose' SINCE 30d LIMIT 2;"],
+        ["SELECT clicks /* a", "comment */ SINCE 30d LIMIT 2;"],
+        ["SELECT clicks SINCE", "30d LIMIT", "2;"],
+        ["SELECT clicks WHERE country !=", "AQ SINCE 30d LIMIT 2;"],
+        ["SELECT country, city,", "device FROM clicks SINCE 30d LIMIT 2;"],
+        ["SELECT clicks WHERE (country != AQ", "OR device = Mobile) SINCE 30d LIMIT 2;"],
+        ["SELECT clicks WHERE NOT", "root AND", "NOT root SINCE 30d LIMIT 2;"],
     ])
     func anIncompleteLineWaitsForMore(_ lines: [String]) {
         let t = TestShell(interactive: true)
@@ -47,7 +67,7 @@ import DubQL
 
     @Test func severalStatementsOnALineRunInOrder() {
         let t = TestShell(interactive: true)
-        let (status, _) = t.repl(["SELECT leads SINCE 30d LIMIT 1; .mode csv", "SELECT country FROM clicks SINCE 30d LIMIT 1; SELECT sales SINCE 30d LIMIT 2"],
+        let (status, _) = t.repl(["SELECT leads SINCE 30d LIMIT 1; .mode csv", "SELECT country FROM clicks SINCE 30d LIMIT 1; SELECT sales SINCE 30d LIMIT 2;"],
                                  interactive: true)
         #expect(status == .ok)
         let out = t.stdout
@@ -59,7 +79,7 @@ import DubQL
 
     @Test func aDotCommandRunsOnlyOnALineOfItsOwn() {
         let t = TestShell(interactive: true)
-        let (status, _) = t.repl(["SELECT clicks WHERE", ".mode csv"], interactive: true)
+        let (status, _) = t.repl(["SELECT clicks WHERE", ".mode csv", ";"], interactive: true)
         #expect(status == .ok)
         // The line belongs to the pending statement, where it is a syntax error; the mode is unchanged.
         #expect(t.stderr.contains("<query>:2:1: error[DQL02"), "\(t.stderr)")

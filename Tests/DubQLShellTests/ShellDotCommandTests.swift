@@ -176,13 +176,57 @@ import DubQLTestSupport
         #expect(t.stdout.hasPrefix("output: stdout\ncountry\r\n"))
     }
 
-    @Test func outputAppendsAndCreatesFilesWithMode0644() throws {
+    @Test func outputTruncatesAndAppendAppendsAndCreatesFilesWithMode0644() throws {
         let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("out.ndjson").path
         let t = TestShell()
-        #expect(t.script(".mode ndjson\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output stdout\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output stdout") == .ok)
+        let one = "SELECT country FROM clicks SINCE 30d LIMIT 1;"
+        #expect(t.script(".mode ndjson\n.output \(path)\n\(one)\n.output stdout\n.output \(path)\n\(one)\n.output stdout") == .ok)
+        // Like sqlite3: `.output FILE` empties the file when it opens it.
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 1)
+        #expect(t.script(".output --append \(path)\n\(one)\n.output stdout") == .ok)
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 2)
         let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
         #expect(mode.intValue & ~0o644 == 0)
+    }
+
+    @Test func outputExpandsTildeToHome() throws {
+        let home = try makeTemporaryDirectory(prefix: "dubql-shell")
+        let t = TestShell(environment: ["HOME": home.path])
+        #expect(t.script(".mode csv\n.output ~/out.csv\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output") == .ok)
+        #expect(try String(contentsOfFile: home.appendingPathComponent("out.csv").path, encoding: .utf8).hasPrefix("country\r\n"))
+        #expect(t.stderr == "output: \(home.path)/out.csv\n")
+    }
+
+    @Test func outputToACommandPipesTheResults() throws {
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("count.txt").path
+        let t = TestShell()
+        #expect(t.script(".mode ndjson\n.output | wc -l > '\(path)'\nSELECT country FROM clicks SINCE 30d LIMIT 3;\n.output stdout") == .ok)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(t.stdout.isEmpty, "\(t.stdout)")
+    }
+
+    @Test func onceSendsOnlyTheNextResult() throws {
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("once.csv").path
+        let t = TestShell()
+        #expect(t.script(".mode csv\n.once \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 2;\nSELECT country FROM clicks SINCE 30d LIMIT 1;\n.output") == .ok)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\r\n").count == 4)
+        #expect(t.stdout.hasPrefix("country\r\n"))
+        #expect(t.stdout.hasSuffix("output: stdout\n"))
+        #expect(t.script(".once") == .failed(.dataError))
+    }
+
+    /// `.explain on` never writes plan text into a data file: JSON output stays valid JSON.
+    @Test func explainOnKeepsPlansOutOfRedirectedResults() throws {
+        let path = try makeTemporaryDirectory(prefix: "dubql-shell").appendingPathComponent("out.json").path
+        let t = TestShell()
+        #expect(t.script(".mode json\n.explain on\n.output \(path)\nSELECT country FROM clicks SINCE 30d LIMIT 2;\n.output stdout") == .ok)
+        let data = try #require(FileManager.default.contents(atPath: path))
+        #expect(try JSONSerialization.jsonObject(with: data) is [Any])
+        #expect(!t.stderr.isEmpty)
+        let piped = TestShell()
+        #expect(piped.script(".mode json\n.explain on\nSELECT country FROM clicks SINCE 30d LIMIT 2;") == .ok)
+        #expect(try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) is [Any])
+        #expect(!piped.stderr.isEmpty)
     }
 
     @Test func outputToADirectoryThatDoesNotExistFails() {
@@ -264,5 +308,32 @@ import DubQLTestSupport
         #expect(status == .ok)
         #expect(t.stderr.contains("<input>:1:1: error[DQL0701]: unknown command '.mdoe'"))
         #expect(t.stderr.contains("= help: did you mean '.mode'?"))
+    }
+}
+
+/// The hints for habits from other tools: several words, BETWEEN after a field, psql's backslashes.
+@Suite struct HabitHintTests {
+    @Test func twoBareWordsAreToBeQuotedNotAnOR() {
+        let t = TestShell()
+        #expect(t.script("SELECT clicks WHERE os = Mac OS SINCE 30d;") == .failed(.dataError))
+        #expect(t.stderr.contains("quote a value of several words: os = 'Mac OS'"), "\(t.stderr)")
+        #expect(!t.stderr.contains("did you mean 'OR'"), "\(t.stderr)")
+    }
+
+    @Test func timestampBetweenSaysTheRangeIsAClause() {
+        let t = TestShell()
+        #expect(t.script("SELECT clicks WHERE timestamp BETWEEN 2024-05-01 AND 2024-05-02;") == .failed(.dataError))
+        #expect(t.stderr.contains("write BETWEEN start AND end"), "\(t.stderr)")
+        #expect(!t.stderr.contains("write timestamp = <value>"), "\(t.stderr)")
+    }
+
+    @Test(arguments: [("\\d", ".fields"), ("\\x", ".mode line"), ("\\d clicks", ".fields")])
+    func backslashCommandsNameTheirDotCommand(line: String, equivalent: String) {
+        let t = TestShell(interactive: true)
+        let (_, input) = t.repl([line], interactive: true)
+        // Answered at Enter, like a dot-command: no continuation prompt.
+        #expect(input.prompts == [REPL.prompt, REPL.prompt])
+        #expect(t.stderr.contains("error[DQL0701]"), "\(t.stderr)")
+        #expect(t.stderr.contains(equivalent), "\(t.stderr)")
     }
 }
