@@ -38,12 +38,19 @@ public final class REPL {
         var pending = ""
         var entry = ""
         var firstFailure: ExitStatus?
+        // Piped input stops at Ctrl-C (exit 130), as a script does; the interactive REPL goes on.
+        var interrupted = false
 
         func note(_ outcome: ShellOutcome) {
             if case .failed(let code) = outcome, firstFailure == nil { firstFailure = code }
+            if outcome == .failed(.interrupted), !input.isInteractive { interrupted = true }
         }
 
         while true {
+            if interrupted {
+                shell.session.output.flush()
+                return ExitStatus.interrupted
+            }
             input.setPendingText(pending)
             switch input.readLine(prompt: pending.isEmpty ? REPL.prompt : REPL.continuationPrompt) {
             case .interrupted:
@@ -63,7 +70,7 @@ public final class REPL {
                 let text = pending.isEmpty ? line : pending + "\n" + line
                 pending = ""
                 var quit = false
-                for item in ScriptSplitter.split(text).items {
+                for item in ScriptSplitter.split(text).items where !interrupted {
                     if item.kind == .statement && !item.terminated {
                         // Piped input is a script: statements end at ';' (or at the end of input).
                         guard input.isInteractive else { pending = item.text; continue }
