@@ -65,8 +65,9 @@ struct OutputTests {
         let line = click(id: "z", extra: #","weird":  [ 1 ,2 ]"#)
         let store = try store(line)
         let sink = OutputSink.memory()
-        let w = ResultWriter(format: .json, columns: [], event: .clicks, store: store, sink: sink)
-        w.begin(); w.write(row: 0); w.end()
+        let listing = EventListing(columns: [], event: .clicks)
+        let w = ResultWriter(format: .json, schema: listing.schema, sink: sink)
+        w.begin(); w.write(listing.row(store, 0, saleType: .store, values: w.needsValues)); w.end()
         #expect(sink.text == "[\n" + line + "\n]\n")
     }
 
@@ -76,10 +77,13 @@ struct OutputTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             let sink = try OutputSink.file(path: path)
-            let w = ResultWriter(format: .csv, columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks, store: store, sink: sink)
+            let listing = EventListing(columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks)
+            let w = ResultWriter(format: .csv, schema: listing.schema, sink: sink)
             w.begin()
             Executor.run(LocalPlan(event: .clicks, filter: nil, time: TimeRange(start: nil, end: nil), timeZone: "UTC",
-                                   order: .descending, offset: 0, limit: 10, columns: []), on: store) { w.write(row: $0) }
+                                   order: .descending, offset: 0, limit: 10, columns: []), on: store) {
+                w.write(listing.row(store, $0, saleType: .store))
+            }
             w.end()
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "country\r\nFR\r\nDE\r\n")
