@@ -67,16 +67,19 @@ public final class APISource: QuerySource {
             client: client,
             decode: { body in try APISource.decode(body, event: event) },
             matches: { condition, record in Evaluator.matches(condition, record) })
+        // A page cannot tell new sales from recurring ones: learn them only when a column shows them.
+        let saleTypes = output.writer.needsValues && listing.showsSaleType
         let started = Date()
         let outcome = runBlocking(isCancelled: session.isCancelled) {
-            try await runner.run(plan) { output.write($0) }
+            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: $1) }
         }
         switch outcome {
         case .success(let stats):
             output.finish()
             if client.configuration.verbose {
                 let millis = Int(Date().timeIntervalSince(started) * 1000)
-                Session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "
+                let lookups = stats.saleTypeRequests > 0 ? " (\(stats.saleTypeRequests) for saleType)" : ""
+                Session.writeStderr("dubql: \(stats.requests) requests\(lookups), \(stats.eventsFetched) events fetched, "
                                     + "\(stats.rowsReturned) rows, \(millis) ms\n")
             }
         case .failure(let error):
@@ -157,12 +160,12 @@ private final class StreamingOutput: @unchecked Sendable {
     /// Whether any row has been written.
     var hasRows: Bool { writer.rowCount > 0 }
 
-    func write(_ event: StoredEvent) {
+    func write(_ event: StoredEvent, saleType: String?) {
         if !begun {
             writer.begin()
             begun = true
         }
-        writer.write(listing.row(event.store, event.row, saleType: .store, values: writer.needsValues))
+        writer.write(listing.row(event.store, event.row, saleType: .known(saleType), values: writer.needsValues))
     }
 
     func finish() {
