@@ -42,7 +42,7 @@ public final class ResultWriter {
         self.schema = schema
         self.sink = sink
         self.options = options
-        headers = schema.columns.map { options.escapeControls ? TerminalText.escape($0.name) : $0.name }
+        headers = schema.columns.map(\.name)
     }
 
     /// False when rows need no values: json and ndjson of whole events write only their JSON.
@@ -54,9 +54,9 @@ public final class ResultWriter {
     /// Writes what comes before the rows (CSV header, `[`).
     public func begin() {
         switch format {
-        case .csv: sink.write(headers.map(CSV.field).joined(separator: ",") + "\r\n")
+        case .csv: sink.write(headers.map { shown(CSV.field($0)) }.joined(separator: ",") + "\r\n")
         case .markdown:
-            sink.write("| " + headers.map(Markdown.cell).joined(separator: " | ") + " |\n")
+            sink.write("| " + headers.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
             sink.write("|" + headers.map { _ in "---|" }.joined() + "\n")
         case .json: sink.write("[")
         default: break
@@ -68,13 +68,14 @@ public final class ResultWriter {
         defer { rowCount += 1 }
         switch format {
         case .table:
-            tableRows.append(schema.columns.indices.map { TableRenderer.cell(text(row, $0)) })
+            tableRows.append(schema.columns.indices.map { shown(TableRenderer.cell(text(row, $0))) })
             return
         case .line:
             if rowCount > 0 { sink.write("\n") }
-            let w = headers.map(\.count).max() ?? 0
-            for (i, header) in headers.enumerated() {
-                sink.write(String(repeating: " ", count: w - header.count) + header + " = " + text(row, i) + "\n")
+            let shownHeaders = headers.map(shown)
+            let w = shownHeaders.map(\.count).max() ?? 0
+            for (i, header) in shownHeaders.enumerated() {
+                sink.write(String(repeating: " ", count: w - header.count) + header + " = " + shown(text(row, i)) + "\n")
             }
         case .json, .ndjson:
             if format == .json { sink.write(rowCount == 0 ? "\n" : ",\n") }
@@ -94,9 +95,9 @@ public final class ResultWriter {
             }
             if format == .ndjson { sink.write("\n") }
         case .csv:
-            sink.write(schema.columns.indices.map { CSV.field(text(row, $0)) }.joined(separator: ",") + "\r\n")
+            sink.write(schema.columns.indices.map { shown(CSV.field(text(row, $0))) }.joined(separator: ",") + "\r\n")
         case .markdown:
-            sink.write("| " + schema.columns.indices.map { Markdown.cell(text(row, $0)) }.joined(separator: " | ") + " |\n")
+            sink.write("| " + schema.columns.indices.map { shown(Markdown.cell(text(row, $0))) }.joined(separator: " | ") + " |\n")
         }
         sink.rowDone()
     }
@@ -105,7 +106,9 @@ public final class ResultWriter {
     public func end() {
         switch format {
         case .table:
-            let columns = zip(headers, schema.columns).map { TableRenderer.Column($0, alignRight: $1.type.isNumeric) }
+            let columns = zip(headers, schema.columns).map {
+                TableRenderer.Column(shown(TableRenderer.cell($0)), alignRight: $1.type.isNumeric)
+            }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
             tableRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
@@ -116,10 +119,15 @@ public final class ResultWriter {
 
     // MARK: Cells
 
-    /// The text of cell `i` for the text formats, escaped for a terminal when asked.
+    /// The text of cell `i` for the text formats.
     private func text(_ row: ResultRow, _ i: Int) -> String {
-        let s = CellText.text(i < row.values.count ? row.values[i] : .null)
-        return options.escapeControls ? TerminalText.escape(s) : s
+        CellText.text(i < row.values.count ? row.values[i] : .null)
+    }
+
+    /// A cell as the format wrote it, escaped for a terminal when asked (after the format's own
+    /// quoting, so that an escape is not quoted again).
+    private func shown(_ s: String) -> String {
+        options.escapeControls ? TerminalText.escape(s) : s
     }
 
     private func writeJSON(_ bytes: UnsafeBufferPointer<UInt8>) {
