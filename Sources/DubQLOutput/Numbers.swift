@@ -46,7 +46,7 @@ public enum Money {
         let amount: String
         if literal == nil, cents.isFinite, let whole = Int64(exactly: cents.magnitude.rounded()) {
             amount = (cents < 0 ? "-" : "") + plain(whole)
-        } else if let decimal = DecimalDigits(literal ?? (cents.isFinite ? "\(cents)" : "")) {
+        } else if let decimal = literal.flatMap(DecimalDigits.init) ?? DecimalDigits(exactly: cents.rounded()) {
             amount = decimal.moneyText()
         } else {
             amount = cents.isNaN ? "nan" : (cents < 0 ? "-inf" : "inf")
@@ -131,6 +131,37 @@ struct DecimalDigits {
         self.digits = digits
         self.exponent = digits.isEmpty ? 0 : exponent - fractionDigits + trailing
         if digits.isEmpty { self.negative = false }
+    }
+
+    /// The exact value of a whole Double (`2^63` is `9223372036854775808`); `nil` when it is not
+    /// finite or not whole.
+    init?(exactly value: Double) {
+        guard value.isFinite, value == value.rounded() else { return nil }
+        negative = value < 0
+        exponent = 0
+        guard value != 0 else { digits = []; negative = false; return }
+        // |value| = mantissa × 2^shift, with a 53-bit mantissa.
+        var mantissa = value.significandBitPattern | (value.isNormal ? 1 << 52 : 0)
+        var shift = Int(value.exponent) - 52
+        if shift < 0 {
+            mantissa >>= UInt64(-shift)  // exact: the value is whole
+            shift = 0
+        }
+        var decimal = Array(String(mantissa).utf8.map { $0 - 48 })
+        for _ in 0..<shift {
+            var carry: UInt8 = 0
+            for i in decimal.indices.reversed() {
+                let d = decimal[i] * 2 + carry
+                decimal[i] = d % 10
+                carry = d / 10
+            }
+            if carry > 0 { decimal.insert(carry, at: 0) }
+        }
+        while decimal.last == 0 {
+            decimal.removeLast()
+            exponent += 1
+        }
+        digits = decimal
     }
 
     /// The amount in dollars (from cents) as `1,234.56`, rounded half away from zero to the cent;
