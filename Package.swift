@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "DubQL", targets: ["DubQL"]),
         .library(name: "DubQLEngine", targets: ["DubQLEngine"]),
         .library(name: "DubQLClient", targets: ["DubQLClient"]),
+        .library(name: "DubQLAPIModel", targets: ["DubQLAPIModel"]),
         .library(name: "DubQLServer", targets: ["DubQLServer"]),
         .library(name: "DubQLOutput", targets: ["DubQLOutput"]),
         .library(name: "DubQLShell", targets: ["DubQLShell"]),
@@ -30,9 +31,11 @@ let package = Package(
         .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
         // HTTP client for the Dub API (URLSession), paging, retries, merging.
         .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
+        // A model of Dub's server: parameter validation with Dub's messages, event selection.
+        .target(name: "DubQLAPIModel", dependencies: ["DubQL"]),
         // Dub-compatible GET /events server over local data.
         .target(name: "DubQLServer", dependencies: [
-            "DubQL", "DubQLEngine",
+            "DubQL", "DubQLAPIModel", "DubQLEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Results (a schema plus typed rows) that every backend feeds, and every output format.
@@ -52,15 +55,19 @@ let package = Package(
         ]),
         .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
 
-        .testTarget(name: "DubQLSyntaxTests", dependencies: ["DubQLSyntax"],
+        // What the test targets share: fixtures (clock, events, compiling), the grammar reader and
+        // sentence generator, random helpers over the engine's SplitMix64, package paths. Tests only.
+        .target(name: "DubQLTestSupport", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"],
+                path: "Tests/DubQLTestSupport"),
+        .testTarget(name: "DubQLSyntaxTests", dependencies: ["DubQLSyntax", "DubQLTestSupport"],
                     resources: [.copy("Corpus")]),
-        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL"],
+        .testTarget(name: "DubQLTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLAPIModel", "DubQLTestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
-        .testTarget(name: "DubQLOutputTests", dependencies: ["DubQL", "DubQLEngine", "DubQLOutput"]),
-        .testTarget(name: "DubQLShellTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell"]),
+        .testTarget(name: "DubQLEngineTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
+        .testTarget(name: "DubQLOutputTests", dependencies: ["DubQL", "DubQLEngine", "DubQLOutput", "DubQLTestSupport"]),
+        .testTarget(name: "DubQLShellTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell", "DubQLTestSupport"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
-        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

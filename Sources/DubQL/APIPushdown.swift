@@ -242,7 +242,7 @@ enum Pushdowns {
         let op: APIMetadataCondition.Operator = p.op == .in ? .equals : .notEquals
         guard p.op == .in || p.op == .notIn else { return nil }
         let text = "metadata['\(key)']\(op == .equals ? ":" : "!=")'\(value)'"
-        let parsed = APIModel.parseMetadataQuery(text)
+        let parsed = APIMetadataQuery.parse(text)
         guard parsed == [APIMetadataCondition(key: key, op: op, value: value)] else { return nil }
         return text
     }

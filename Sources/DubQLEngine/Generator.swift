@@ -28,19 +28,33 @@ public struct GeneratorOptions: Sendable {
 // MARK: - Random numbers
 
 /// SplitMix64: tiny, fast and the same on every platform, so a seed always gives the same file.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
+///
+/// The package's one seeded random number generator: the generator's files and every randomized
+/// test draw from it, so a seed names a case that can be replayed anywhere.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The whole state: the next output is a function of it alone.
+    public var state: UInt64
+
+    /// A generator whose first output is the SplitMix64 output after `state`.
+    public init(state: UInt64) { self.state = state }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+
+    /// A number in `0..<n` (0 when `n` is below 1), by remainder: cheap, and stable across platforms.
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+
+    /// True with the given percentage (0...100).
+    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+
     /// An index skewed towards 0 (roughly Zipf): popular links, customers, cities.
-    mutating func skewed(_ n: Int) -> Int {
+    public mutating func skewed(_ n: Int) -> Int {
         let u = Double(next() >> 11) / Double(1 << 53)
         return min(n - 1, Int(Double(n) * u * u * u))
     }

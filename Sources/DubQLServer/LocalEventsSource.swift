@@ -2,6 +2,7 @@
 // validation, filters, time range, link lookup, sort and paging; rows are the original JSON bytes.
 
 import DubQL
+import DubQLAPIModel
 import DubQLEngine
 
 // MARK: - Source

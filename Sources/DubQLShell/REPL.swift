@@ -108,11 +108,14 @@ extension REPL {
     /// window resizes) to the main thread first, and libedit must see them interrupt its own reads.
     public static func start(session: Session, apiURL: String?, skipInvalid: Bool,
                              interactive: Bool = isatty(0) != 0) -> ExitStatus {
-        if !Thread.isMainThread {
-            // The caller waits for the main thread to finish with the session: no shared use.
-            nonisolated(unsafe) let session = session
-            return DispatchQueue.main.sync { start(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive) }
-        }
+        if Thread.isMainThread { return run(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive) }
+        // The caller waits for the main thread to finish with the session: no shared use.
+        nonisolated(unsafe) let session = session
+        return DispatchQueue.main.sync { run(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive) }
+    }
+
+    /// The REPL itself, on the main queue.
+    private static func run(session: Session, apiURL: String?, skipInvalid: Bool, interactive: Bool) -> ExitStatus {
         let shell = Shell(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive)
         let history = History(path: History.defaultPath(), persist: interactive)
         let input: LineSource

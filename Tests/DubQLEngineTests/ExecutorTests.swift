@@ -4,10 +4,11 @@
 import DubQL
 import DubQLEngine
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 /// Generated fixture events: a few hundred of each type over 10 days ending at a fixed instant.
-enum Fixture {
+enum StoreFixture {
     static let end: Int64 = 1_787_061_792_000  // 2026-08-18T14:03:12Z
     static let store: EventStore = {
         var loader = EventLoader()
@@ -19,17 +20,6 @@ enum Fixture {
     }()
 }
 
-/// A deterministic random source for the property test.
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return state >> 33
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-}
-
 @Suite("Executor")
 struct ExecutorTests {
     static let textFields = ["country", "city", "region", "continent", "device", "browser", "os", "trigger", "referer",
@@ -37,7 +27,7 @@ struct ExecutorTests {
                              "linkId", "tenantId", "folderId", "partnerId", "externalId"]
 
     /// A random predicate whose values mostly come from the data, so that it selects something.
-    static func predicate(_ r: inout TestRandom, _ event: EventType, _ store: EventStore) -> BoundPredicate {
+    static func predicate(_ r: inout SplitMix64, _ event: EventType, _ store: EventStore) -> BoundPredicate {
         let rows = (0..<store.count).filter { store.eventType($0) == event }
         let sample = store.record(r.pick(rows))
         func valueOf(_ f: FieldRef) -> ScalarValue {
@@ -81,7 +71,7 @@ struct ExecutorTests {
         }
     }
 
-    static func condition(_ r: inout TestRandom, _ event: EventType, _ store: EventStore, depth: Int = 0) -> BoundCondition {
+    static func condition(_ r: inout SplitMix64, _ event: EventType, _ store: EventStore, depth: Int = 0) -> BoundCondition {
         guard depth < 3, r.below(3) != 0 else { return .predicate(predicate(&r, event, store)) }
         switch r.below(3) {
         case 0: return .and((0..<(2 + r.below(2))).map { _ in condition(&r, event, store, depth: depth + 1) })
@@ -92,15 +82,15 @@ struct ExecutorTests {
 
     @Test(arguments: 0..<12)
     func executorAgreesWithEvaluator(_ seed: Int) {
-        var r = TestRandom(state: UInt64(seed) &* 7919 &+ 17)
-        let store = Fixture.store
+        var r = SplitMix64(state: UInt64(seed) &* 7919 &+ 17)
+        let store = StoreFixture.store
         let records = store.records
         for _ in 0..<40 {
             let event = r.pick(EventType.allCases)
             let cond = Self.condition(&r, event, store)
             let day: Int64 = 86_400_000
-            let time = r.pick([TimeRange(start: nil, end: nil), TimeRange(start: Fixture.end - 3 * day, end: Fixture.end),
-                               TimeRange(start: Fixture.end - 8 * day, end: Fixture.end - 2 * day - 1)])
+            let time = r.pick([TimeRange(start: nil, end: nil), TimeRange(start: StoreFixture.end - 3 * day, end: StoreFixture.end),
+                               TimeRange(start: StoreFixture.end - 8 * day, end: StoreFixture.end - 2 * day - 1)])
             let order: SortDirection = r.below(2) == 0 ? .ascending : .descending
             let limit = r.pick([1, 7, 100, 10_000]), offset = r.pick([0, 0, 3, 50])
             let query = BoundQuery(event: event, condition: cond, time: time, order: order, limit: limit, offset: offset)
@@ -119,7 +109,7 @@ struct ExecutorTests {
     }
 
     @Test func saleTypeIsTheFirstSalePerLinkAndCustomer() {
-        let store = Fixture.store
+        let store = StoreFixture.store
         let sales = Evaluator.sortEvents(store.records.filter { $0.eventType == .sales }, .ascending)
         var seen = Set<String>()
         var newCount = 0
@@ -136,13 +126,13 @@ struct ExecutorTests {
         let plan = LocalPlan(event: .clicks, filter: nil, time: TimeRange(start: nil, end: nil), timeZone: "UTC",
                              order: .descending, offset: 0, limit: 5, columns: [])
         var seen = 0
-        let n = Executor.run(plan, on: Fixture.store) { _ in seen += 1 }
+        let n = Executor.run(plan, on: StoreFixture.store) { _ in seen += 1 }
         #expect(n == 5 && seen == 5)
     }
 
     @Test func emptyPlansScanNothing() {
         let plan = LocalPlan(event: .clicks, filter: nil, time: TimeRange(start: nil, end: nil), timeZone: "UTC",
                              order: .descending, offset: 0, limit: 5, columns: [], isEmpty: true)
-        #expect(Executor.rows(plan, on: Fixture.store).isEmpty)
+        #expect(Executor.rows(plan, on: StoreFixture.store).isEmpty)
     }
 }

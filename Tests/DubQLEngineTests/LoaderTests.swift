@@ -2,17 +2,9 @@
 
 import DubQL
 import DubQLEngine
+import DubQLTestSupport
 import Foundation
 import Testing
-
-/// A minimal valid click event line with `extra` spliced into the object.
-func clickLine(id: String = "c1", ts: String = "2026-08-18T14:03:12.345Z", country: String = "US", extra: String = "") -> String {
-    #"{"event":"click","timestamp":"\#(ts)","click":{"id":"\#(id)","timestamp":"\#(ts)","url":"https://acme.com/?utm_source=x","country":"\#(country)"},"link":{"id":"l1","domain":"dub.sh","key":"try"}\#(extra)}"#
-}
-
-func load(_ text: String, name: String = "in.ndjson", skipInvalid: Bool = false) throws(LoadError) -> EventStore {
-    try EventLoader.load(bytes: Array(text.utf8), name: name, options: LoadOptions(skipInvalid: skipInvalid))
-}
 
 /// 1-based byte column of the first occurrence of `needle` in a one-line `text`.
 func column(of needle: String, in text: String) -> Int {
@@ -198,7 +190,7 @@ struct LoaderTests {
     /// Random byte edits of real events never crash the loader: they load or give a positioned error.
     @Test func mutatedInputNeverCrashes() {
         let original = Array((ParallelLoaderTests.lines.prefix(3).joined(separator: "\n") + "\n").utf8)
-        var r = TestRandom(state: 99)
+        var r = SplitMix64(state: 99)
         let specials: [UInt8] = [0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x0A, 0x00, 0xFF, 0xC3, 0x6E, 0x30]
         var failures = 0
         for _ in 0..<400 {
@@ -229,8 +221,7 @@ struct LoaderTests {
     }
 
     @Test func gzipFilesAndConcatenatedMembers() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dubql-engine-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory(prefix: "dubql-engine")
         defer { try? FileManager.default.removeItem(at: dir) }
         let a = dir.appendingPathComponent("a.ndjson"), b = dir.appendingPathComponent("b.ndjson")
         try (clickLine(id: "a") + "\n").write(to: a, atomically: true, encoding: .utf8)

@@ -4,16 +4,13 @@
 import DubQL
 import DubQLEngine
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 enum Pipeline {
-    static let context = QueryContext(now: Fixture.end, timeZone: nil)
-
+    /// The query of `text` on the fixture's clock, or `nil` when it does not bind.
     static func bind(_ text: String) -> BoundQuery? {
-        let file = SourceFile(name: "<query>", text: text)
-        let parsed = Parser.parse(file)
-        guard !parsed.hasErrors, let statement = parsed.script.statements.first else { return nil }
-        let (query, diagnostics) = Binder.bind(statement, source: file, context: context)
+        let (query, diagnostics) = Fixture.bind(text, now: StoreFixture.end)
         return diagnostics.hasErrors ? nil : query
     }
 }
@@ -45,8 +42,8 @@ struct PipelineTests {
         let (plan, diagnostics) = LocalPlanner.plan(query)
         #expect(!diagnostics.hasErrors)
         let local = try #require(plan)
-        let got = Executor.rows(local, on: Fixture.store)
-        let expected = Evaluator.select(query, from: Fixture.store.records).map(\.row)
+        let got = Executor.rows(local, on: StoreFixture.store)
+        let expected = Evaluator.select(query, from: StoreFixture.store.records).map(\.row)
         #expect(got == expected)
         #expect(!got.isEmpty, "the fixture should have rows for \(text)")
     }
@@ -54,13 +51,13 @@ struct PipelineTests {
     @Test func countryFilterChecksEveryRow() throws {
         let query = try #require(Pipeline.bind("SELECT clicks WHERE country IN (US, DE) SINCE 7d LIMIT 1000"))
         let plan = try #require(LocalPlanner.plan(query).plan)
-        let rows = Executor.rows(plan, on: Fixture.store)
-        let independent = (0..<Fixture.store.count).filter { row in
-            Fixture.store.eventType(row) == .clicks && Fixture.store.timestamps[row] >= Fixture.end - 7 * 86_400_000
-                && ["US", "DE"].contains(Fixture.store.string(.country, row) ?? "")
+        let rows = Executor.rows(plan, on: StoreFixture.store)
+        let independent = (0..<StoreFixture.store.count).filter { row in
+            StoreFixture.store.eventType(row) == .clicks && StoreFixture.store.timestamps[row] >= StoreFixture.end - 7 * 86_400_000
+                && ["US", "DE"].contains(StoreFixture.store.string(.country, row) ?? "")
         }
         #expect(Set(rows) == Set(independent))
-        #expect(zip(rows, rows.dropFirst()).allSatisfy { Fixture.store.timestamps[$0] >= Fixture.store.timestamps[$1] })
+        #expect(zip(rows, rows.dropFirst()).allSatisfy { StoreFixture.store.timestamps[$0] >= StoreFixture.store.timestamps[$1] })
     }
 
     @Test(arguments: ["SELECT clicks WHERE tagId = tag_1", "SELECT clicks WHERE groupId = grp_1"])

@@ -3,17 +3,9 @@
 import DubQL
 @testable import DubQLEngine
 @testable import DubQLOutput
+import DubQLTestSupport
 import Foundation
 import Testing
-
-/// A minimal click event (the loader tests' fixture has more variants).
-private func click(id: String, ts: String = "2026-08-18T14:03:12.345Z", country: String = "US", extra: String = "") -> String {
-    #"{"event":"click","timestamp":"\#(ts)","click":{"id":"\#(id)","timestamp":"\#(ts)","country":"\#(country)"}\#(extra)}"#
-}
-
-private func store(_ text: String) throws -> EventStore {
-    try EventLoader.load(bytes: Array(text.utf8), name: "in.ndjson")
-}
 
 @Suite("Output")
 struct OutputTests {
@@ -62,8 +54,8 @@ struct OutputTests {
     }
 
     @Test func resultWriterJSONKeepsOriginalBytes() throws {
-        let line = click(id: "z", extra: #","weird":  [ 1 ,2 ]"#)
-        let store = try store(line)
+        let line = clickLine(id: "z", extra: #","weird":  [ 1 ,2 ]"#)
+        let store = try load(line)
         let sink = OutputSink.memory()
         let listing = EventListing(columns: [], event: .clicks)
         let w = ResultWriter(format: .json, schema: listing.schema, sink: sink)
@@ -72,9 +64,10 @@ struct OutputTests {
     }
 
     @Test func fileSinkWritesCSV() throws {
-        let store = try store(click(id: "a", country: "DE") + "\n" + click(id: "b", ts: "2026-08-18T15:00:00.000Z", country: "FR"))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dubql-sink-\(UUID().uuidString).csv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try load(clickLine(id: "a", country: "DE") + "\n" + clickLine(id: "b", ts: "2026-08-18T15:00:00.000Z", country: "FR"))
+        let dir = try makeTemporaryDirectory(prefix: "dubql-sink")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("out.csv").path
         do {
             let sink = try OutputSink.file(path: path)
             let listing = EventListing(columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks)

@@ -1,5 +1,6 @@
 // Bad input never crashes or hangs the front end, and every diagnostic points inside the input.
 
+import DubQLTestSupport
 import Testing
 @testable import DubQLSyntax
 
@@ -60,7 +61,7 @@ struct FuzzTests {
 
     @Test(arguments: 0..<4)
     func randomBytes(_ seed: Int) {
-        var random = SeededGenerator(seed: UInt64(seed))
+        var random = SplitMix64(seed: UInt64(seed))
         let alphabet = Array("SELECTclicks WHERE=()'\"`-/*;,.[]<>!0123456789dmoTZ:\n\tü日".utf8) + [0, 0x7F, 0xC3, 0xFF, 0xE6]
         for i in 0..<750 {
             let length = Int.random(in: 0..<120, using: &random)
@@ -73,7 +74,7 @@ struct FuzzTests {
 
     @Test(arguments: 0..<4)
     func randomTokenSequences(_ seed: Int) {
-        var random = SeededGenerator(seed: UInt64(100 + seed))
+        var random = SplitMix64(seed: UInt64(100 + seed))
         for i in 0..<750 {
             let length = Int.random(in: 0..<30, using: &random)
             var text = Bool.random(using: &random) ? "SELECT clicks " : ""
@@ -87,7 +88,7 @@ struct FuzzTests {
     /// Drops, duplicates or swaps tokens of valid queries, several times over.
     @Test(arguments: 0..<4)
     func mutatedQueries(_ seed: Int) {
-        var random = SeededGenerator(seed: UInt64(200 + seed))
+        var random = SplitMix64(seed: UInt64(200 + seed))
         for i in 0..<750 {
             let query = FuzzTests.validQueries[i % FuzzTests.validQueries.count]
             let source = SourceFile(name: "q", text: query)

@@ -1,16 +1,14 @@
 // Keeps the parser and Grammar/DubQL.ebnf in step: the same keywords, and random sentences of the
 // grammar parse, print and re-parse to the same tree.
 
+import DubQLTestSupport
 import Foundation
 import Testing
 @testable import DubQLSyntax
 
 @Suite("Grammar file")
 struct GrammarTests {
-    static func loadGrammar() throws -> EBNFGrammar {
-        let url = try #require(EBNFGrammar.packageGrammarURL())
-        return try EBNFGrammar(text: String(contentsOf: url, encoding: .utf8))
-    }
+    static func loadGrammar() throws -> EBNFGrammar { try EBNFGrammar.package() }
 
     @Test func everyReferencedRuleIsDefined() throws {
         let grammar = try Self.loadGrammar()
@@ -53,13 +51,7 @@ struct GrammarTests {
     /// 250 sentences per seed; a failure names the seed and the sentence.
     @Test(arguments: seeds)
     func generatedSentencesRoundTrip(_ seed: UInt64) throws {
-        var generator = SentenceGenerator(grammar: try Self.loadGrammar(), seed: seed)
-        let isDate: @Sendable (String) -> Bool = { if case .success = DateScanner.parse($0) { true } else { false } }
-        generator.constraints = [
-            "date": isDate, "date_time": isDate,
-            "quoted_instant": { isDate(String($0.dropFirst().dropLast())) },
-        ]
-        generator.distinctRepetitions = ["clause"]
+        var generator = try SentenceGenerator.dubQL(seed: seed)
         var statements = 0
         for _ in 0..<250 {
             let text = generator.sentence("script")

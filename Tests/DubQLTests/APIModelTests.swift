@@ -2,7 +2,9 @@
 // qr, metadata query parsing, and time ranges, each as reference/dub-api.md describes them.
 
 import DubQL
+import DubQLAPIModel
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 @Suite struct APIFilterTests {
@@ -186,25 +188,25 @@ import Testing
 
 @Suite struct APIMetadataQueryTests {
     @Test func orBehavesLikeAnd() {
-        let c = APIModel.parseMetadataQuery("metadata['plan']:'pro' OR metadata['seats']>=5")
+        let c = APIMetadataQuery.parse("metadata['plan']:'pro' OR metadata['seats']>=5")
         #expect(c.count == 2 && c[1].op == .greaterThanOrEqual && c[1].value == "5")
     }
 
     @Test func onlyTheTopLevelKeyCounts() {
-        #expect(APIModel.parseMetadataQuery("metadata['a']['b']:'x'").first?.key == "a")
-        #expect(APIModel.parseMetadataQuery("metadata['a.b']:'x'").first?.key == "a")
+        #expect(APIMetadataQuery.parse("metadata['a']['b']:'x'").first?.key == "a")
+        #expect(APIMetadataQuery.parse("metadata['a.b']:'x'").first?.key == "a")
     }
 
     @Test func valuesAreTrimmedUnquotedAndSanitized() {
-        #expect(APIModel.parseMetadataQuery("metadata[\"k\"] = \"v;x\" ").first?.value == "vx")
-        #expect(APIModel.parseMetadataQuery("metadata['k']:'O'Brien'").first?.value == "O'Brien")
-        #expect(APIModel.parseMetadataQuery("metadata['k']=='a--b'").first.map { ($0.op, $0.value) } ?? (.notEquals, "") == (.equals, "ab"))
+        #expect(APIMetadataQuery.parse("metadata[\"k\"] = \"v;x\" ").first?.value == "vx")
+        #expect(APIMetadataQuery.parse("metadata['k']:'O'Brien'").first?.value == "O'Brien")
+        #expect(APIMetadataQuery.parse("metadata['k']=='a--b'").first.map { ($0.op, $0.value) } ?? (.notEquals, "") == (.equals, "ab"))
     }
 
     @Test func unparseableAndPlainIdentifiersAreDropped() {
-        #expect(APIModel.parseMetadataQuery("plan:pro").isEmpty)
-        #expect(APIModel.parseMetadataQuery("metadata['k']").isEmpty)
-        #expect(APIModel.parseMetadataQuery("metadata['k']:'a\nb'").isEmpty)
+        #expect(APIMetadataQuery.parse("plan:pro").isEmpty)
+        #expect(APIMetadataQuery.parse("metadata['k']").isEmpty)
+        #expect(APIMetadataQuery.parse("metadata['k']:'a\nb'").isEmpty)
     }
 
     @Test func textComparisonOnly() throws {

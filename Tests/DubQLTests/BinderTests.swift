@@ -3,6 +3,7 @@
 
 import DubQL
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 /// A query with its expected span marked by « and », as UTF-8 offsets.

@@ -2,6 +2,7 @@
 // (which must be exactly `Catalog.markdownTable()`; re-record with DUBQL_RECORD=1).
 
 import DubQL
+import DubQLTestSupport
 import Foundation
 import Testing
 
@@ -59,8 +60,7 @@ import Testing
 
     // MARK: - README
 
-    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("README.md")
+    static let readme = PackageFiles.readme
     static let begin = "<!-- fields-table:begin (generated from Catalog.markdownTable(); DUBQL_RECORD=1 swift test --filter CatalogTests) -->\n"
     static let end = "\n<!-- fields-table:end -->"
 

@@ -3,6 +3,7 @@
 
 import DubQL
 import DubQLSyntax
+import DubQLTestSupport
 import Foundation
 import Testing
 

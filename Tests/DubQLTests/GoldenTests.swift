@@ -4,6 +4,7 @@
 
 import DubQL
 import DubQLSyntax
+import DubQLTestSupport
 import Foundation
 import Testing
 

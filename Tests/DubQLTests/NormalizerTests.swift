@@ -2,6 +2,7 @@
 
 import DubQL
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 @Suite struct NormalizerTests {

@@ -3,7 +3,9 @@
 // returns exactly the events the reference evaluator selects, in the same order.
 
 import DubQL
+import DubQLAPIModel
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 // MARK: - Executing a plan against the API model
@@ -84,28 +86,28 @@ enum QueryGenerator {
                         "BETWEEN 2026-08-01T06:00:00+02:00 AND 2026-08-19"]
     static let zones = ["", "", "TIMEZONE 'America/New_York'", "TIMEZONE 'Asia/Tokyo'"]
 
-    static func condition(_ rng: inout SeededRandom, event: EventType, depth: Int) -> String {
-        if depth == 0 || rng.chance(0.35) {
+    static func condition(_ rng: inout SplitMix64, event: EventType, depth: Int) -> String {
+        if depth == 0 || rng.chance(probability: 0.35) {
             let groups = predicates.filter { $0.events.contains(event) }
             return rng.pick(rng.pick(groups).texts)
         }
-        let n = rng.int(2...3)
+        let n = rng.int(in: 2...3)
         let parts = (0..<n).map { _ in condition(&rng, event: event, depth: depth - 1) }
-        switch rng.int(0...4) {
+        switch rng.int(in: 0...4) {
         case 0, 1: return "(" + parts.joined(separator: " AND ") + ")"
         case 2, 3: return "(" + parts.joined(separator: " OR ") + ")"
         default: return "NOT (" + parts.joined(separator: " AND ") + ")"
         }
     }
 
-    static func query(_ rng: inout SeededRandom) -> String {
+    static func query(_ rng: inout SplitMix64) -> String {
         let event = rng.pick(EventType.allCases)
         var q = "SELECT \(event.rawValue)"
-        if !rng.chance(0.1) { q += " WHERE " + condition(&rng, event: event, depth: rng.int(0...3)) }
+        if !rng.chance(probability: 0.1) { q += " WHERE " + condition(&rng, event: event, depth: rng.int(in: 0...3)) }
         q += " " + rng.pick(times) + " " + rng.pick(zones)
-        if rng.chance(0.3) { q += " ORDER BY timestamp " + rng.pick(["ASC", "DESC"]) }
+        if rng.chance(probability: 0.3) { q += " ORDER BY timestamp " + rng.pick(["ASC", "DESC"]) }
         q += " LIMIT \(rng.pick([3, 7, 20, 100, 1500]))"
-        if rng.chance(0.4) { q += " OFFSET \(rng.pick([1, 5, 14, 40]))" }
+        if rng.chance(probability: 0.4) { q += " OFFSET \(rng.pick([1, 5, 14, 40]))" }
         return q
     }
 }
@@ -118,7 +120,7 @@ enum QueryGenerator {
     /// Seeds of independent batches, so a failure names a small reproducible batch.
     @Test(arguments: 0..<12)
     func apiPlanSelectsExactlyWhatTheQueryMeans(batch: Int) throws {
-        var rng = SeededRandom(seed: UInt64(1000 + batch))
+        var rng = SplitMix64(seed: UInt64(1000 + batch))
         var planned = 0, unions = 0, residuals = 0, nonEmpty = 0, refused = 0
         for _ in 0..<60 {
             let text = QueryGenerator.query(&rng)
@@ -179,7 +181,7 @@ enum QueryGenerator {
 @Suite struct NormalizerPropertyTests {
     @Test(arguments: 0..<4)
     func normalizedConditionMeansTheSame(batch: Int) {
-        var rng = SeededRandom(seed: UInt64(5000 + batch))
+        var rng = SplitMix64(seed: UInt64(5000 + batch))
         let events = PlanPropertyTests.events
         var checked = 0
         for _ in 0..<80 {

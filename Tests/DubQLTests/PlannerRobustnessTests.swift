@@ -3,6 +3,7 @@
 
 import DubQL
 import DubQLSyntax
+import DubQLTestSupport
 import Testing
 
 @Suite struct PlannerRobustnessTests {
@@ -31,13 +32,13 @@ import Testing
     }
 
     @Test func mutatedQueriesDoNotCrash() {
-        var rng = SeededRandom(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let alphabet = Array("()',=!<>NOTANDORIN 0123456789-_.`\"abcXYZ;")
         for _ in 0..<400 {
             var chars = Array(QueryGenerator.query(&rng))
-            for _ in 0..<rng.int(1...4) where !chars.isEmpty {
-                let i = rng.int(0...(chars.count - 1))
-                switch rng.int(0...2) {
+            for _ in 0..<rng.int(in: 1...4) where !chars.isEmpty {
+                let i = rng.int(in: 0...(chars.count - 1))
+                switch rng.int(in: 0...2) {
                 case 0: chars.remove(at: i)
                 case 1: chars.insert(rng.pick(alphabet), at: i)
                 default: chars[i] = rng.pick(alphabet)

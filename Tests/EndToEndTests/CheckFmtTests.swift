@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 
 @Suite("check and fmt")
 struct CheckFmtTests {

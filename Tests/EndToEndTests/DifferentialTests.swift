@@ -4,6 +4,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 
 // MARK: - Values found in the data
 
@@ -54,23 +55,9 @@ struct ValuePools {
 
 // MARK: - Query generator
 
-/// A small deterministic generator (SplitMix64), so a failure names a query that can be rerun.
-struct SeededRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
-    mutating func pick<T>(_ items: [T]) -> T? { items.isEmpty ? nil : items[int(items.count)] }
-}
-
 struct QueryGenerator {
-    var random: SeededRandom
+    /// The seeded source of every choice, so a failure names a query that can be rerun.
+    var random: SplitMix64
     let values: ValuePools
 
     static let textFields = ["country", "city", "region", "continent", "device", "browser", "os", "trigger", "referer",
@@ -84,37 +71,37 @@ struct QueryGenerator {
     mutating func value(_ field: String) -> String {
         let pool = values[field]
         // Enumerated and coded fields only take valid values (anything else is a binding error).
-        guard !["country", "region", "continent", "trigger"].contains(field) else { return random.pick(pool) ?? "US" }
-        switch random.int(12) {
+        guard !["country", "region", "continent", "trigger"].contains(field) else { return random.pickIfAny(pool) ?? "US" }
+        switch random.below(12) {
         case 0: return "Washington, D.C."
-        case 1: return "-" + (random.pick(pool) ?? "x")
+        case 1: return "-" + (random.pickIfAny(pool) ?? "x")
         case 2:
-            let v = random.pick(pool) ?? "goog"
+            let v = random.pickIfAny(pool) ?? "goog"
             return v.count > 3 ? String(v.prefix(v.count - 2)) : v
-        default: return random.pick(pool) ?? "nothing"
+        default: return random.pickIfAny(pool) ?? "nothing"
         }
     }
 
     mutating func predicate(_ event: String) -> String {
         var fields = Self.textFields.map { $0 }
         if event != "clicks" { fields += ["customerId", "metadata.plan", "customer.email", "eventName"] }
-        let roll = random.int(100)
+        let roll = random.below(100)
         if roll < 4 { return random.chance(50) ? "root" : "NOT root" }
         if roll < 7 { return "trigger = qr" }
-        if roll < 13, event == "sales" { return "sale.amount " + (random.pick([">", ">=", "<", "<="]) ?? ">") + " 5000" }
-        if roll < 16, event != "clicks" { return "metadata.seats " + (random.pick([">", ">=", "<", "=", "!="]) ?? ">") + " 1" }
-        if roll < 20, let pair = random.pick(values["domainKey"]) {
+        if roll < 13, event == "sales" { return "sale.amount " + random.pick([">", ">=", "<", "<="]) + " 5000" }
+        if roll < 16, event != "clicks" { return "metadata.seats " + random.pick([">", ">=", "<", "=", "!="]) + " 1" }
+        if roll < 20, let pair = random.pickIfAny(values["domainKey"]) {
             let parts = pair.split(separator: "\u{1}").map(String.init)
             if parts.count == 2 { return "domain = \(Self.quote(parts[0])) AND key = \(Self.quote(parts[1]))" }
         }
-        if roll < 24, let link = random.pick(values["linkId"]) {
+        if roll < 24, let link = random.pickIfAny(values["linkId"]) {
             // linkId with link-level filters: the API ignores those, so they must be checked locally.
-            let other = random.pick(["domain", "folderId", "tenantId"]) ?? "domain"
+            let other = random.pick(["domain", "folderId", "tenantId"])
             let op = random.chance(50) ? "=" : "!="
-            return "linkId = \(Self.quote(link)) AND \(other) \(op) \(Self.quote(random.pick(values[other]) ?? "x"))"
+            return "linkId = \(Self.quote(link)) AND \(other) \(op) \(Self.quote(random.pickIfAny(values[other]) ?? "x"))"
         }
-        let field = random.pick(fields) ?? "country"
-        switch random.int(6) {
+        let field = random.pickIfAny(fields) ?? "country"
+        switch random.below(6) {
         case 0: return "\(field) != \(Self.quote(value(field)))"
         case 1: return "\(field) IN (\(Self.quote(value(field))), \(Self.quote(value(field))))"
         case 2: return "\(field) NOT IN (\(Self.quote(value(field))), \(Self.quote(value(field))))"
@@ -146,10 +133,11 @@ struct QueryGenerator {
         } else if random.chance(85) {
             text += " WHERE " + condition(event)
         }
-        if let time = random.pick(Self.times), !time.isEmpty { text += " " + time }
-        if random.chance(25), let zone = random.pick(Self.zones) { text += " TIMEZONE \(Self.quote(zone))" }
+        let time = random.pick(Self.times)
+        if !time.isEmpty { text += " " + time }
+        if random.chance(25) { text += " TIMEZONE \(Self.quote(random.pick(Self.zones)))" }
         if random.chance(25) { text += " ORDER BY timestamp ASC" }
-        switch random.int(10) {
+        switch random.below(10) {
         case 0: text += " LIMIT 1500"
         case 1: text += " LIMIT 5 OFFSET 1003"
         case 2: text += " LIMIT 7 OFFSET 13"
@@ -170,7 +158,7 @@ struct QueryGenerator {
 
     /// The generated queries of one batch (one event type per batch, in turn).
     static func queries(batch: Int) throws -> [String] {
-        var generator = QueryGenerator(random: SeededRandom(state: 0xD0B + UInt64(batch)), values: try values.get())
+        var generator = QueryGenerator(random: SplitMix64(state: 0xD0B + UInt64(batch)), values: try values.get())
         let event = ["clicks", "leads", "sales"][batch % 3]
         return (0..<perBatch).map { _ in generator.query(event) }
     }

@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 
 @Suite("dubql generate")
 struct GenerateTests {

@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 
 /// Event files made by `dubql generate` once per test run, in a temporary directory.
 enum EngineFixture {

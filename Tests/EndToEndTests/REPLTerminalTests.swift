@@ -3,6 +3,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 
 /// One `dubql` REPL in its own tmux server.
 final class TerminalSession {

@@ -3,6 +3,7 @@
 
 import Foundation
 import Testing
+import DubQLTestSupport
 
 /// Serialized: each test starts a REPL (which builds the demo data), and the machine has two cores.
 /// tmux is installed by `make setup` and `.ci/run`.

@@ -4,6 +4,7 @@
 import DubQL
 import Foundation
 import Testing
+import DubQLTestSupport
 
 private let now = ["--now", "2024-06-01T12:00:00Z"]
 

@@ -6,6 +6,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import DubQLTestSupport
 
 // MARK: - A running server
 

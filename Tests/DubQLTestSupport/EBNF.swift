@@ -1,10 +1,10 @@
 // A reader for the notation of Grammar/DubQL.ebnf (see Grammar/README.md), so tests can check the
-// parser against the grammar file itself.
+// parser (and completion) against the grammar file itself.
 
 import Foundation
 
 /// One EBNF expression.
-indirect enum EBNFExpression: Hashable, Sendable {
+public indirect enum EBNFExpression: Hashable, Sendable {
     case terminal(String)
     case reference(String)
     /// `? text ?`
@@ -17,7 +17,7 @@ indirect enum EBNFExpression: Hashable, Sendable {
     case exception(EBNFExpression, EBNFExpression)
 
     /// Every terminal in the expression.
-    var terminals: [String] {
+    public var terminals: [String] {
         switch self {
         case .terminal(let t): [t]
         case .reference, .special: []
@@ -28,7 +28,7 @@ indirect enum EBNFExpression: Hashable, Sendable {
     }
 
     /// Every rule name the expression refers to.
-    var references: [String] {
+    public var references: [String] {
         switch self {
         case .reference(let r): [r]
         case .terminal, .special: []
@@ -40,35 +40,28 @@ indirect enum EBNFExpression: Hashable, Sendable {
 }
 
 /// A grammar read from a file: rules in order, and which of them are lexical.
-struct EBNFGrammar {
-    var rules: [String: EBNFExpression] = [:]
-    var order: [String] = []
+public struct EBNFGrammar: Sendable {
+    public var rules: [String: EBNFExpression] = [:]
+    public var order: [String] = []
     /// Rules defined after the `(* == Lexical grammar == *)` marker: their parts are not separated.
-    var lexical: Set<String> = []
+    public var lexical: Set<String> = []
 
-    static let lexicalMarker = "== Lexical grammar =="
+    public static let lexicalMarker = "== Lexical grammar =="
 
-    struct ReadError: Error, CustomStringConvertible {
-        var message: String
-        var offset: Int
-        var description: String { "EBNF at offset \(offset): \(message)" }
+    public struct ReadError: Error, CustomStringConvertible {
+        public var message: String
+        public var offset: Int
+        public var description: String { "EBNF at offset \(offset): \(message)" }
     }
 
-    /// The grammar file of the package, found by walking up from this source file to `Package.swift`.
-    static func packageGrammarURL(from file: String = #filePath) -> URL? {
-        var dir = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                return dir.appendingPathComponent("Grammar/DubQL.ebnf")
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
+    /// The package's grammar, `Grammar/DubQL.ebnf`, read afresh.
+    public static func package() throws -> EBNFGrammar {
+        try EBNFGrammar(text: String(contentsOf: PackageFiles.grammar, encoding: .utf8))
     }
 
     // MARK: - Reading
 
-    init(text: String) throws {
+    public init(text: String) throws {
         var reader = Reader(chars: Array(text.unicodeScalars))
         var inLexical = false
         while true {

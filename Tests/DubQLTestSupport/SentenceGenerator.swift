@@ -1,43 +1,32 @@
 // Derives random sentences from an EBNF grammar: seeded, depth-bounded, with white space and
 // comments between tokens.
 
+import DubQLEngine
 import DubQLSyntax
-
-/// A small seeded random number generator (SplitMix64), so every failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Expands grammar rules at random.
 ///
 /// Below `maximumDepth` choices are uniform; past it the generator takes the alternative that
 /// ends soonest, skips options and repeats nothing, so every sentence is finite. Constraints the
 /// notation cannot state (a date exists; each clause at most once) are given to it explicitly.
-struct SentenceGenerator {
-    let grammar: EBNFGrammar
-    var random: SeededGenerator
-    var maximumDepth = 13
+public struct SentenceGenerator {
+    public let grammar: EBNFGrammar
+    /// The seeded source of every choice, so a failing sentence is replayed from its seed.
+    public var random: SplitMix64
+    public var maximumDepth = 13
     /// Lexical rules whose expansion must also satisfy a predicate (retried until it does).
-    var constraints: [String: @Sendable (String) -> Bool] = [:]
+    public var constraints: [String: @Sendable (String) -> Bool] = [:]
     /// Rules whose repetition picks each top-level alternative at most once.
-    var distinctRepetitions: Set<String> = []
+    public var distinctRepetitions: Set<String> = []
     /// Characters that `? any character ... ?` stands for (a sample of all characters).
-    var anyCharacters: [Character] = Array("abcXYZ019 _-.,;=()'\"`üé日😀+:")
+    public var anyCharacters: [Character] = Array("abcXYZ019 _-.,;=()'\"`üé日😀+:")
 
     /// Height of the shallowest derivation of each rule (fixed point), to end expansions quickly.
     private var minimumHeight: [String: Int] = [:]
 
-    init(grammar: EBNFGrammar, seed: UInt64) {
+    public init(grammar: EBNFGrammar, seed: UInt64) {
         self.grammar = grammar
-        self.random = SeededGenerator(seed: seed)
+        self.random = SplitMix64(state: seed)
         var heights: [String: Int] = [:]
         var changed = true
         while changed {
@@ -65,12 +54,37 @@ struct SentenceGenerator {
 
     private func height(_ e: EBNFExpression) -> Int { SentenceGenerator.height(e, minimumHeight) }
 
+    /// A generator of DubQL scripts from `Grammar/DubQL.ebnf`, with what the notation cannot say:
+    /// dates exist (`2024-02-30` is no date), and each clause comes at most once per statement.
+    /// Every sentence it makes is a valid script.
+    public static func dubQL(seed: UInt64) throws -> SentenceGenerator {
+        var generator = SentenceGenerator(grammar: try EBNFGrammar.package(), seed: seed)
+        let isDate: @Sendable (String) -> Bool = { if case .success = DateScanner.parse($0) { true } else { false } }
+        generator.constraints = [
+            "date": isDate, "date_time": isDate,
+            "quoted_instant": { isDate(String($0.dropFirst().dropLast())) },
+        ]
+        generator.distinctRepetitions = ["clause"]
+        return generator
+    }
+
     // MARK: - Generating
 
     /// A sentence of `rule`: syntactic tokens joined by white space or comments.
-    mutating func sentence(_ rule: String) -> String {
+    public mutating func sentence(_ rule: String) -> String {
+        join(tokens(rule))
+    }
+
+    /// The syntactic tokens of a sentence of `rule`, unjoined (for tests that walk a sentence
+    /// token by token, such as completion at every prefix).
+    public mutating func tokens(_ rule: String) -> [String] {
         var tokens: [String] = []
         expand(.reference(rule), depth: 0, into: &tokens)
+        return tokens
+    }
+
+    /// Tokens joined by random white space and comments.
+    public mutating func join(_ tokens: [String]) -> String {
         var out = ""
         for (i, t) in tokens.enumerated() {
             if i > 0 { out += separator() }
@@ -145,7 +159,7 @@ struct SentenceGenerator {
     // MARK: - Lexemes
 
     /// One token of a lexical rule, satisfying its constraint and exceptions.
-    mutating func lexeme(_ rule: String) -> String {
+    public mutating func lexeme(_ rule: String) -> String {
         guard let expression = grammar.rules[rule] else { return "" }
         for _ in 0..<10_000 {
             let text = characters(expression)
@@ -205,7 +219,7 @@ struct SentenceGenerator {
     }
 
     /// The strings of an expression with a finite language (alternatives of terminals).
-    func finiteLanguage(_ e: EBNFExpression) -> [String] {
+    public func finiteLanguage(_ e: EBNFExpression) -> [String] {
         switch e {
         case .terminal(let t): [t]
         case .reference(let r): grammar.rules[r].map { finiteLanguage($0) } ?? []
