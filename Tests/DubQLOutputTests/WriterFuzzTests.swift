@@ -6,41 +6,32 @@
 import DubQL
 @testable import DubQLEngine
 @testable import DubQLOutput
+import DubQLTestSupport
 import Foundation
 import Testing
 
-/// SplitMix64: deterministic, so a failure names a seed that reproduces it.
-private struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    mutating func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(int(10))) }) }
+extension SplitMix64 {
+    fileprivate mutating func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(below(10))) }) }
 }
 
 /// JSON number literals, from the ordinary to the hostile.
-private func literal(_ r: inout Random) -> String {
+private func literal(_ r: inout SplitMix64) -> String {
     let fixed = ["1e19", "1e400", "-1e400", "1e-400", "0", "-0", "0.5", "4900.5", "99.995", "9223372036854775807",
                  "9223372036854775808", "18446744073709551616", "123456789012345678901234567890", "1E+19",
                  "1e999999999", "1e-999999999", "12345678901234567890123456789012345678901234567890123456789012345678",
                  "9007199254740993", "-9007199254740993", "4900", "1.7976931348623157e308"]
-    if r.int(3) == 0 { return fixed[r.int(fixed.count)] }
-    var s = r.int(4) == 0 ? "-" : ""
-    s += r.int(5) == 0 ? "0" : String(1 + r.int(9)) + r.digits(r.int(40))
-    if r.int(3) == 0 { s += "." + r.digits(1 + r.int(6)) }
-    if r.int(3) == 0 { s += (r.int(2) == 0 ? "e" : "E") + ["", "+", "-"][r.int(3)] + String(r.int(r.int(2) == 0 ? 30 : 600)) }
+    if r.below(3) == 0 { return fixed[r.below(fixed.count)] }
+    var s = r.below(4) == 0 ? "-" : ""
+    s += r.below(5) == 0 ? "0" : String(1 + r.below(9)) + r.digits(r.below(40))
+    if r.below(3) == 0 { s += "." + r.digits(1 + r.below(6)) }
+    if r.below(3) == 0 { s += (r.below(2) == 0 ? "e" : "E") + ["", "+", "-"][r.below(3)] + String(r.below(r.below(2) == 0 ? 30 : 600)) }
     return s
 }
 
 /// Text with the characters a terminal obeys: ESC sequences, BEL, DEL, C1, line breaks.
-private func hostileText(_ r: inout Random) -> String {
+private func hostileText(_ r: inout SplitMix64) -> String {
     let parts = ["\u{1B}]0;PWNED\u{07}", "\u{1B}[2J", "\u{7F}", "\u{9B}31m", "\u{85}", "tab\there", "two\nlines", "ok", "Zürich", "a,b", "say \"hi\"", "|pipe|", "\\"]
-    return (0..<(1 + r.int(3))).map { _ in parts[r.int(parts.count)] }.joined()
+    return (0..<(1 + r.below(3))).map { _ in parts[r.below(parts.count)] }.joined()
 }
 
 private func sale(id: Int, amount: String, text: String) -> String {
@@ -79,7 +70,7 @@ struct WriterFuzzTests {
 
     @Test(arguments: 0..<24)
     func everyFormatSurvivesExtremeNumbersAndControlCharacters(seed: Int) throws {
-        var r = Random(state: UInt64(seed) &* 7919 &+ 1)
+        var r = SplitMix64(seed: UInt64(seed) &* 7919 &+ 1)
         var lines: [String] = [], amounts: [String] = []
         for id in 0..<40 {
             let amount = literal(&r)
@@ -124,10 +115,10 @@ struct WriterFuzzTests {
     /// Money is exact for any integer number of cents: the same digits, grouped, with two decimals.
     @Test(arguments: 0..<8)
     func moneyKeepsEveryDigit(seed: Int) {
-        var r = Random(state: UInt64(seed) &+ 99)
+        var r = SplitMix64(seed: UInt64(seed) &+ 99)
         for _ in 0..<200 {
-            let negative = r.int(3) == 0
-            let digits = String(1 + r.int(9)) + r.digits(r.int(60))
+            let negative = r.below(3) == 0
+            let digits = String(1 + r.below(9)) + r.digits(r.below(60))
             let literal = (negative ? "-" : "") + digits
             let padded = String(repeating: "0", count: max(0, 3 - digits.count)) + digits
             var whole = String(padded.dropLast(2))

@@ -3,6 +3,7 @@
 // same events print the same table, CSV, line and Markdown text. DifferentialTests compares the
 // events themselves (NDJSON); this compares what is computed from them.
 
+import DubQLTestSupport
 import Foundation
 import Testing
 
@@ -22,16 +23,17 @@ import Testing
     /// Sales come first and twice as often: their default columns hold `saleType`, the one column
     /// the API answer does not carry.
     static func queries(batch: Int) throws -> [String] {
-        var generator = QueryGenerator(random: SeededRandom(state: 0xC01 + UInt64(batch)), values: try DifferentialTests.values.get())
+        var generator = QueryGenerator(random: SplitMix64(seed: 0xC01 + UInt64(batch)), values: try DifferentialTests.values.get())
         let event = ["sales", "leads", "sales", "clicks", "sales", "sales"][batch % 6]
-        var picker = SeededRandom(state: 0x5EED + UInt64(batch))
+        var picker = SplitMix64(seed: 0x5EED + UInt64(batch))
         return (0..<perBatch).map { i in
             let query = generator.query(event)
             // Every other query keeps the default columns; the rest project a few fields.
             guard i % 2 == 1, let fields = projections[event] else { return query }
             var chosen: [String] = []
-            for _ in 0..<(2 + picker.int(4)) {
-                if let f = picker.pick(fields), !chosen.contains(f) { chosen.append(f) }
+            for _ in 0..<(2 + picker.below(4)) {
+                let f = picker.pick(fields)
+                if !chosen.contains(f) { chosen.append(f) }
             }
             return query.replacingOccurrences(of: "SELECT \(event)", with: "SELECT \(chosen.joined(separator: ", ")) FROM \(event)")
         } + (batch == 0 ? ["SELECT sales SINCE all LIMIT 1000", "SELECT sales SINCE all ORDER BY timestamp ASC LIMIT 300 OFFSET 450"] : [])

@@ -2,6 +2,7 @@
 // print exactly instead of trapping, control characters in values never reach a terminal raw,
 // and a huge cell costs a table bounded memory.
 
+import DubQLTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
