@@ -26,7 +26,7 @@ public enum Explain {
             // Under each request, the one that tells its new sales from recurring ones.
             let lookup = plan.showsSaleType ? plan.saleTypeRequest(for: r) : nil
             return TreeNode("FETCH \(r.method) \(r.path)?\(readableQuery(r.params))", lookup.map { l in
-                [TreeNode("SALE TYPES GET \(l.path)?\(readableQuery(l.params))")]
+                [TreeNode("SALE TYPES \(l.method) \(l.path)?\(readableQuery(l.params))")]
             } ?? [])
         }
         let rows = "limit \(plan.limit)" + (plan.offset > 0 ? ", offset \(plan.offset)" : "")

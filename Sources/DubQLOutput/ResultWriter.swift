@@ -142,10 +142,10 @@ public final class ResultWriter {
 // MARK: - Cell text
 
 /// How values are spelled: as text (table, line, csv, markdown) and as JSON.
-public enum CellText {
+enum CellText {
     /// A value as cell text: strings bare, null empty, numbers exact (see ``NumberText``), money as
     /// ``Money/format(cents:currency:literal:)``, instants in ISO 8601 UTC, JSON compactly.
-    public static func text(_ value: ResultValue) -> String {
+    static func text(_ value: ResultValue) -> String {
         switch value {
         case .null: return ""
         case .text(let s): return s
@@ -159,7 +159,7 @@ public enum CellText {
     }
 
     /// A JSON value as cell text: strings bare, null empty, numbers without a needless `.0`.
-    public static func text(_ value: JSONValue) -> String {
+    static func text(_ value: JSONValue) -> String {
         switch value {
         case .null: return ""
         case .string(let s): return s
@@ -170,7 +170,7 @@ public enum CellText {
     }
 
     /// Appends a value as JSON: instants as ISO strings, money as its number of cents.
-    public static func json(_ value: ResultValue, to out: inout String) {
+    static func json(_ value: ResultValue, to out: inout String) {
         switch value {
         case .null: out += "null"
         case .text(let s): JSONWriter.quote(s, to: &out)

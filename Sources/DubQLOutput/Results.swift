@@ -96,7 +96,7 @@ public struct ResultRow: Sendable {
 /// Bytes of JSON exactly as they were read, kept alive by their owner (a memory-mapped file, a
 /// page of an API answer) for as long as the value exists.
 public struct RawJSON: @unchecked Sendable {
-    /// Keeps ``bytes`` valid; the owner is immutable (an ``EventStore`` or a private box).
+    /// Keeps ``bytes`` valid; the owner never changes them (an `EventStore` does not).
     private let owner: AnyObject
     /// The JSON text.
     public let bytes: UnsafeBufferPointer<UInt8>
@@ -106,23 +106,4 @@ public struct RawJSON: @unchecked Sendable {
         self.bytes = bytes
         self.owner = owner
     }
-
-    /// A copy of `bytes`.
-    public init(_ bytes: [UInt8]) {
-        let box = ByteBox(bytes)
-        self.owner = box
-        self.bytes = UnsafeBufferPointer(start: box.pointer, count: bytes.count)
-    }
-}
-
-/// Owns a copy of bytes for ``RawJSON``.
-private final class ByteBox {
-    let pointer: UnsafeMutablePointer<UInt8>
-    init(_ bytes: [UInt8]) {
-        pointer = .allocate(capacity: max(bytes.count, 1))
-        bytes.withUnsafeBufferPointer { b in
-            if let base = b.baseAddress { pointer.initialize(from: base, count: b.count) }
-        }
-    }
-    deinit { pointer.deallocate() }
 }
