@@ -69,6 +69,29 @@ import Testing
         }
     }
 
+    /// More new sales than one page holds: the SALE TYPES request is read over several pages,
+    /// in both orders, and with an offset that skips pages of the main request.
+    @Test func saleTypesOverManyPages() throws {
+        let path = try makeTemporaryDirectory().appendingPathComponent("sales.ndjson").path
+        let generated = try runDubQL(["generate", "--event", "sales", "--count", "2600", "--seed", "31", "--days", "20",
+                                      "--end", APITestData.now, "--output", path])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let server = try ServeProcess(["--data", path, "--now", APITestData.now, "--api-key", APITestData.key, "--quiet"])
+        for query in ["SELECT sales SINCE all LIMIT 2500", "SELECT sales SINCE all ORDER BY timestamp ASC LIMIT 2500",
+                      "SELECT saleType, timestamp FROM sales SINCE all LIMIT 300 OFFSET 2100"] {
+            let common = ["query", query, "--now", APITestData.now, "--format", "csv"]
+            let api = try runDubQL(common + ["--api", "--api-url", server.url, "--verbose"],
+                                   environment: ["DUB_API_KEY": APITestData.key], timeout: 120)
+            let local = try runDubQL(common + ["--data", path])
+            #expect(api.status == 0 && local.status == 0, "\(api.stderr)")
+            #expect(api.stdout == local.stdout, "\(query)")
+            #expect(api.stdout.contains(",new,") && api.stdout.contains(",recurring,") || query.contains("OFFSET"))
+            // Every new sale up to the last row, one page of 1000 at a time, and no more.
+            let lookups = api.stderr.split(separator: "\n").filter { $0.contains("saleType=new") }.count
+            #expect((2...4).contains(lookups), "\(query): \(lookups) SALE TYPES requests")
+        }
+    }
+
     /// The generated queries show saleType both ways: in the default columns and projected.
     @Test func queriesShowSaleType() throws {
         let all = try (0..<Self.batches).flatMap { try Self.queries(batch: $0) }
