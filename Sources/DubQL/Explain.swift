@@ -12,7 +12,13 @@ public enum Explain {
     /// The plan as a tree, as in DESIGN.md §2.3.
     public static func text(_ plan: APIPlan) -> String {
         var node: TreeNode
-        let fetches = plan.requests.map { TreeNode("FETCH \($0.method) \($0.path)?\(readableQuery($0.params))") }
+        let fetches = plan.requests.map { r in
+            // Under each request, the one that tells its new sales from recurring ones.
+            let lookup = plan.showsSaleType ? plan.saleTypeRequest(for: r) : nil
+            return TreeNode("FETCH \(r.method) \(r.path)?\(readableQuery(r.params))", lookup.map { l in
+                [TreeNode("SALE TYPES \(l.method) \(l.path)?\(readableQuery(l.params))")]
+            } ?? [])
+        }
         let rows = "limit \(plan.limit)" + (plan.offset > 0 ? ", offset \(plan.offset)" : "")
         if fetches.isEmpty {
             node = TreeNode("EMPTY (the condition can never be true: no request)")
@@ -28,8 +34,15 @@ public enum Explain {
         }
         if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
         var out = "QUERY PLAN (api)\n" + node.render(prefix: "", last: true)
-        for n in plan.notes { out += "note: \(n)\n" }
+        for n in notes(plan) { out += "note: \(n)\n" }
         return out
+    }
+
+    /// The plan's notes, and what its sale-type requests do when it has some.
+    static func notes(_ plan: APIPlan) -> [String] {
+        guard plan.showsSaleType, plan.requests.contains(where: { plan.saleTypeRequest(for: $0) != nil }) else { return plan.notes }
+        return plan.notes + ["saleType: new when the SALE TYPES request also returns the sale, else recurring (pages of "
+                             + "\(plan.saleTypePageSize), only as far as the rows reach; not sent for json or ndjson of whole events)"]
     }
 
     /// The local plan as a tree: Project, Limit, Sort, Filter, Scan.
@@ -112,19 +125,27 @@ public enum Explain {
     // MARK: JSON
 
     /// The JSON contract of DESIGN.md §2.3: `source`, `event`, `requests`, `residual`, `limit`, `notes`.
+    ///
+    /// When the rows show `saleType`, a request may also hold `saleTypeRequest`, the request that
+    /// tells its new sales from recurring ones (``APIPlan/saleTypeRequest(for:)``), in the same shape.
     public static func json(_ plan: APIPlan) -> String {
+        func members(_ r: APIRequest, indent: Int) -> [(String, String)] {
+            [("method", JSONText.string(r.method)), ("path", JSONText.string(r.path)),
+             ("params", JSONText.object(r.params.map { ($0.name, JSONText.string($0.value)) }, indent: indent + 2))]
+        }
         let requests = plan.requests.map { r in
-            JSONText.object([
-                ("method", JSONText.string(r.method)), ("path", JSONText.string(r.path)),
-                ("params", JSONText.object(r.params.map { ($0.name, JSONText.string($0.value)) }, indent: 6)),
-            ], indent: 4)
+            var object = members(r, indent: 4)
+            if plan.showsSaleType, let lookup = plan.saleTypeRequest(for: r) {
+                object.append(("saleTypeRequest", JSONText.object(members(lookup, indent: 6), indent: 6)))
+            }
+            return JSONText.object(object, indent: 4)
         }
         return JSONText.object([
             ("source", JSONText.string("api")), ("event", JSONText.string(plan.event.rawValue)),
             ("requests", JSONText.array(requests, indent: 2)),
             ("residual", plan.residualText.map(JSONText.string) ?? "null"),
             ("limit", String(plan.limit)),
-            ("notes", JSONText.array(plan.notes.map(JSONText.string), indent: 2)),
+            ("notes", JSONText.array(notes(plan).map(JSONText.string), indent: 2)),
         ], indent: 0)
     }
 

@@ -1,5 +1,6 @@
 // Executes an API plan: pages through each request, applies the residual condition, merges a
-// union by timestamp with one event per id, and hands rows to the output as they arrive.
+// union by timestamp with one event per id, learns each sale's type when the rows show it, and
+// hands rows to the output as they arrive.
 
 import DubQL
 import DubQLSyntax
@@ -34,22 +35,36 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
 
     /// What a run did, for `--verbose` and `.timer`.
     public struct Statistics: Sendable, Hashable {
+        /// Every request sent, sale-type requests included.
         public var requests = 0
         public var eventsFetched = 0
         public var rowsReturned = 0
+        /// Of ``requests``, those that learned sale types (``DubQL/APIPlan/saleTypeRequest(for:)``).
+        public var saleTypeRequests = 0
     }
 
     /// Runs `plan`, calling `emit` for each row of the answer in order, as soon as it is known.
     ///
+    /// With `saleTypes`, `emit` also gets each sale's exact type, `new` or `recurring` (else `nil`):
+    /// from the request's own `saleType`, or from its ``DubQL/APIPlan/saleTypeRequest(for:)``, read
+    /// page by page only as far as the emitted rows reach (up to a sale older than the row, in the
+    /// plan's order, or an empty page). Without it, `emit` gets `nil` and nothing more is fetched.
+    ///
     /// Stops fetching as soon as the plan's rows are taken. `emit` may throw to stop early (a
     /// closed pipe); that error is rethrown unchanged.
     @discardableResult
-    public func run(_ plan: APIPlan, emit: (Event) throws -> Void) async throws -> Statistics {
+    public func run(_ plan: APIPlan, saleTypes: Bool = false,
+                    emit: (_ event: Event, _ saleType: String?) throws -> Void) async throws -> Statistics {
         var stats = Statistics()
         let paging = plan.paging
         guard paging.takeRows > 0, !plan.requests.isEmpty else { return stats }
         let pageSize = paging.limit
         var streams = plan.requests.map { Stream(request: $0, nextPage: paging.startPage) }
+        var lookups: [SaleTypeLookup?] = plan.requests.map { request in
+            guard saleTypes, plan.event == .sales else { return nil }
+            return plan.saleTypeRequest(for: request).map { SaleTypeLookup(request: $0) }
+        }
+        var newSales = Set<String>()
         var seen = Set<String>()
         var toSkip = max(0, paging.skipRows)
 
@@ -70,7 +85,16 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
                 toSkip -= 1
                 continue
             }
-            try emit(event)
+            var saleType: String?
+            if saleTypes && plan.event == .sales {
+                if let fixed = streams[chosen].request["saleType"] {
+                    saleType = fixed
+                } else if lookups[chosen] != nil {
+                    try await reach(&lookups[chosen]!, event.timestampMillis, plan: plan, newSales: &newSales, stats: &stats)
+                    saleType = newSales.contains(event.eventID) ? "new" : "recurring"
+                }
+            }
+            try emit(event, saleType)
             stats.rowsReturned += 1
             if stats.rowsReturned >= paging.takeRows { return stats }
         }
@@ -85,6 +109,62 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         var exhausted = false
         /// Ids this stream has fetched, to notice a server that answers every page alike.
         var fetched = Set<String>()
+    }
+
+    /// The sales of one request that are new, fetched page by page as the rows need them.
+    private struct SaleTypeLookup {
+        var request: APIRequest
+        var nextPage = 1
+        var exhausted = false
+        /// The oldest (descending) or newest (ascending) timestamp fetched so far.
+        var reached: Int64?
+        var fetched = Set<String>()
+    }
+
+    /// Fetches pages of `lookup` until it holds every new sale at `timestamp` or before it in the
+    /// plan's order: until it returned a sale beyond `timestamp` or ran out. The API sorts by
+    /// timestamp, so all the sales at `timestamp` come before any beyond it.
+    private func reach(_ lookup: inout SaleTypeLookup, _ timestamp: Int64, plan: APIPlan,
+                       newSales: inout Set<String>, stats: inout Statistics) async throws {
+        let order = plan.order
+        func beyond(_ t: Int64) -> Bool { order == .ascending ? t > timestamp : t < timestamp }
+        while !lookup.exhausted, !(lookup.reached.map(beyond) ?? false) {
+            if Task.isCancelled { throw DubClientError.cancelled }
+            stats.requests += 1
+            stats.saleTypeRequests += 1
+            let body: Data
+            do {
+                body = try await client.fetchPage(lookup.request, page: lookup.nextPage, limit: plan.saleTypePageSize)
+            } catch {
+                // The link named by key/domain or externalId does not exist: it has no sales.
+                if case .api(404, "not_found", "Link not found.", _) = error {
+                    lookup.exhausted = true
+                    return
+                }
+                throw error
+            }
+            lookup.nextPage += 1
+            let events: [Event]
+            do {
+                events = try decode(body)
+            } catch {
+                throw DubClientError.invalidResponse("\(error)")
+            }
+            stats.eventsFetched += events.count
+            var fresh = false
+            for event in events where lookup.fetched.insert(event.eventID).inserted {
+                fresh = true
+                newSales.insert(event.eventID)
+                let t = event.timestampMillis
+                if let r = lookup.reached {
+                    lookup.reached = order == .ascending ? max(r, t) : min(r, t)
+                } else {
+                    lookup.reached = t
+                }
+            }
+            // An empty page ends it; so does one it has seen before (a server that ignores `page`).
+            if !fresh { lookup.exhausted = true }
+        }
     }
 
     /// Fetches pages of `stream` until it has a row that passes the residual or it ends.

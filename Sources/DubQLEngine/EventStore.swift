@@ -103,6 +103,11 @@ public final class EventStore: @unchecked Sendable {
         return a.isNaN ? nil : a
     }
 
+    /// `click.qr` of row `i`, `nil` when absent or null.
+    public func clickQR(_ row: Int) -> Bool? {
+        qr[row] == 2 ? nil : qr[row] == 1
+    }
+
     /// `new` or `recurring` for sales, `nil` otherwise.
     public func saleType(_ row: Int) -> String? {
         guard types[row] == 2 else { return nil }
@@ -130,6 +135,18 @@ public final class EventStore: @unchecked Sendable {
         guard let base = raw.baseAddress else { return nil }
         var scanner = JSONScanner(base: base, start: 0, end: raw.count)
         return (try? scanner.value(at: path[...])) ?? nil
+    }
+
+    /// The number at `path` in row `i` exactly as the JSON writes it (`1e400`,
+    /// `123456789012345678901234567890`); `nil` when the value there is not a number.
+    ///
+    /// For the numbers a Double cannot hold exactly: output prints them as written.
+    public func numberLiteral(at path: [String], row: Int) -> String? {
+        let raw = rawJSON(row)
+        guard let base = raw.baseAddress else { return nil }
+        var scanner = JSONScanner(base: base, start: 0, end: raw.count)
+        guard let range = try? scanner.numberRange(at: path[...]) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
     }
 
     private func hasNullMetadata(_ row: Int) -> Bool {

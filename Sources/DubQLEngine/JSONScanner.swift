@@ -356,6 +356,33 @@ public struct JSONScanner {
         }
     }
 
+    /// Follows `path` through objects from the value at the cursor; the byte range of the number
+    /// it names, `nil` when that is not a number.
+    public mutating func numberRange(at path: ArraySlice<String>) throws(JSONScanError) -> Range<Int>? {
+        guard let first = path.first else {
+            skipWhitespace()
+            guard kind() == .number else { return nil }
+            let start = pos
+            _ = try scanNumber()
+            return start..<pos
+        }
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "{") else { return nil }
+        pos += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { return nil }
+        while true {
+            skipWhitespace()
+            let key = try scanString()
+            try expect(UInt8(ascii: ":"), "':' after an object key")
+            if equals(key, first) { return try numberRange(at: path.dropFirst()) }
+            try skipValue()
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { pos += 1; continue }
+            return nil
+        }
+    }
+
     // MARK: Decoding
 
     /// True when the (unescaped) string equals `text`.

@@ -1,164 +1,103 @@
-// Writes result rows of a store in one OutputFormat to a sink, streaming every format but the
-// table (which must see all rows to align them).
+// Writes a result (a schema and typed rows) in one OutputFormat to a sink, streaming every format
+// but the table, which must see all rows to align them. Nothing here knows where rows come from.
 
 import DubQL
-import DubQLEngine
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-// MARK: - Sinks
-
-/// Where output text goes: a file descriptor (buffered, flushed early so rows appear as found)
-/// or memory.
-public final class OutputSink: @unchecked Sendable {
-    private let fd: Int32?
-    private var buffer: [UInt8] = []
-    private var lastFlush: UInt64 = 0
-    private var flushedOnce = false
-    /// Everything written, for memory sinks.
-    public private(set) var captured: [UInt8] = []
-
-    private let ownsDescriptor: Bool
-
-    private init(fd: Int32?, owns: Bool = false) {
-        self.fd = fd
-        self.ownsDescriptor = owns
-    }
-
-    /// Standard output.
-    public static func standardOutput() -> OutputSink { OutputSink(fd: 1) }
-    /// A file descriptor the caller owns.
-    public static func fileDescriptor(_ fd: Int32) -> OutputSink { OutputSink(fd: fd) }
-    /// A file, created or truncated (the REPL's `.output FILE`); closed when the sink goes away.
-    public static func file(path: String) throws(InputError) -> OutputSink {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw InputError(path: path, message: String(cString: strerror(errno)).lowercased()) }
-        return OutputSink(fd: fd, owns: true)
-    }
-
-    /// Memory (tests, the REPL's capture).
-    public static func memory() -> OutputSink { OutputSink(fd: nil) }
-
-    /// The text captured by a memory sink.
-    public var text: String { String(decoding: captured, as: UTF8.self) }
-
-    public func write(_ s: String) {
-        var s = s
-        s.withUTF8 { write(bytes: $0) }
-    }
-
-    public func write(bytes: UnsafeBufferPointer<UInt8>) {
-        guard fd != nil else { captured.append(contentsOf: bytes); return }
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    /// Flushes if the first row is waiting or output has waited a while (streaming).
-    public func rowDone() {
-        guard fd != nil, !buffer.isEmpty else { return }
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        let now = UInt64(t.tv_sec) * 1000 + UInt64(t.tv_nsec) / 1_000_000
-        if !flushedOnce || now - lastFlush >= 100 {
-            flush()
-            lastFlush = now
-            flushedOnce = true
-        }
-    }
-
-    public func flush() {
-        guard let fd, !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                guard let base = raw.baseAddress else { return }
-                let n = Glibc.write(fd, base + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // EPIPE (`| head`): the reader is gone; drop the rest quietly.
-                }
-                off += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    deinit {
-        flush()
-        if ownsDescriptor, let fd { close(fd) }
-    }
-}
 
 // MARK: - Writer
 
-/// Renders rows of one query result.
+/// Renders the rows of one result in one ``OutputFormat``.
+///
+/// Call ``begin()``, then ``write(_:)`` for each row in order, then ``end()``. Rows stream to
+/// the sink as they come, except in tables, which keep each cell's display text (at most
+/// ``TableRenderer/maximumCellCharacters``) until ``end()``.
 public final class ResultWriter {
-    public let format: OutputFormat
-    public let columns: [DisplayColumn]
-    /// True when the query projected nothing: json/ndjson then write the original events.
-    public let rawEvents: Bool
-    public let reader: CellReader
-    public let sink: OutputSink
-    /// Terminal width for tables (`nil`: no limit).
-    public var width: Int?
-    /// ANSI colour (bold headers, dim borders).
-    public var color: Bool
-    private var tableRows: [[String]] = []
-    private(set) public var rowCount = 0
+    /// How a writer presents values.
+    public struct Options: Sendable, Hashable {
+        /// The width tables fit (`nil`: no limit).
+        public var width: Int?
+        /// ANSI colour in tables (bold headers, dim borders).
+        public var color: Bool
+        /// Show control characters escaped (``TerminalText``): for output to a terminal.
+        public var escapeControls: Bool
 
-    public init(format: OutputFormat, columns: [BoundColumn], event: EventType, store: EventStore, sink: OutputSink,
-                width: Int? = nil, color: Bool = false) {
+        public init(width: Int? = nil, color: Bool = false, escapeControls: Bool = false) {
+            self.width = width
+            self.color = color
+            self.escapeControls = escapeControls
+        }
+    }
+
+    public let format: OutputFormat
+    public let schema: ResultSchema
+    public let sink: OutputSink
+    public let options: Options
+    /// Rows written so far.
+    public private(set) var rowCount = 0
+    /// Display text of the rows of a table, kept until ``end()``.
+    private var tableRows: [[String]] = []
+    private let headers: [String]
+
+    public init(format: OutputFormat, schema: ResultSchema, sink: OutputSink, options: Options = Options()) {
         self.format = format
-        self.columns = DisplayColumn.columns(for: columns, event: event)
-        self.rawEvents = columns.isEmpty
-        self.reader = CellReader(store: store)
+        self.schema = schema
         self.sink = sink
-        self.width = width
-        self.color = color
+        self.options = options
+        headers = schema.columns.map(\.name)
+    }
+
+    /// False when rows need no values: json and ndjson of whole events write only their JSON.
+    /// Producers may then leave ``ResultRow/values`` empty.
+    public var needsValues: Bool {
+        !(schema.wholeEvents && (format == .json || format == .ndjson))
     }
 
     /// Writes what comes before the rows (CSV header, `[`).
     public func begin() {
         switch format {
-        case .csv: sink.write(columns.map { CSV.field($0.header) }.joined(separator: ",") + "\r\n")
+        case .csv: sink.write(headers.map { shown(CSV.field($0)) }.joined(separator: ",") + "\r\n")
         case .markdown:
-            sink.write("| " + columns.map { Markdown.cell($0.header) }.joined(separator: " | ") + " |\n")
-            sink.write("|" + columns.map { _ in "---|" }.joined() + "\n")
+            sink.write("| " + headers.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
+            sink.write("|" + headers.map { _ in "---|" }.joined() + "\n")
         case .json: sink.write("[")
         default: break
         }
     }
 
     /// Writes one row.
-    public func write(row: Int) {
+    public func write(_ row: ResultRow) {
         defer { rowCount += 1 }
         switch format {
         case .table:
-            tableRows.append(columns.map { reader.text($0, row: row) })
+            tableRows.append(schema.columns.indices.map { shown(TableRenderer.cell(text(row, $0))) })
             return
         case .line:
             if rowCount > 0 { sink.write("\n") }
-            let w = columns.map(\.header.count).max() ?? 0
-            for c in columns {
-                sink.write(String(repeating: " ", count: w - c.header.count) + c.header + " = " + reader.text(c, row: row) + "\n")
+            let shownHeaders = headers.map(shown)
+            let w = shownHeaders.map(\.count).max() ?? 0
+            for (i, header) in shownHeaders.enumerated() {
+                sink.write(String(repeating: " ", count: w - header.count) + header + " = " + shown(text(row, i)) + "\n")
             }
         case .json, .ndjson:
             if format == .json { sink.write(rowCount == 0 ? "\n" : ",\n") }
-            if rawEvents {
-                sink.write(bytes: reader.store.rawJSON(row))
+            if schema.wholeEvents, let raw = row.json {
+                writeJSON(raw.bytes)
             } else {
-                var out = ""
-                JSONWriter.write(.object(columns.map { .init($0.header, reader.value($0.field, row: row) ?? .null) }), to: &out)
-                sink.write(out)
+                var out = "{"
+                for (i, column) in schema.columns.enumerated() {
+                    if i > 0 { out += "," }
+                    JSONWriter.quote(column.name, to: &out)
+                    out += ":"
+                    CellText.json(i < row.values.count ? row.values[i] : .null, to: &out)
+                }
+                out += "}"
+                var bytes = out
+                bytes.withUTF8 { writeJSON($0) }
             }
             if format == .ndjson { sink.write("\n") }
         case .csv:
-            sink.write(columns.map { CSV.field(reader.text($0, row: row)) }.joined(separator: ",") + "\r\n")
+            sink.write(schema.columns.indices.map { shown(CSV.field(text(row, $0))) }.joined(separator: ",") + "\r\n")
         case .markdown:
-            sink.write("| " + columns.map { Markdown.cell(reader.text($0, row: row)) }.joined(separator: " | ") + " |\n")
+            sink.write("| " + schema.columns.indices.map { shown(Markdown.cell(text(row, $0))) }.joined(separator: " | ") + " |\n")
         }
         sink.rowDone()
     }
@@ -166,11 +105,82 @@ public final class ResultWriter {
     /// Writes what comes after the rows (the table itself, `]`) and flushes.
     public func end() {
         switch format {
-        case .table: sink.write(TableRenderer.render(headers: columns.map(\.header), rows: tableRows, width: width, color: color))
+        case .table:
+            let columns = zip(headers, schema.columns).map {
+                TableRenderer.Column(shown(TableRenderer.cell($0)), alignRight: $1.type.isNumeric)
+            }
+            sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
+            tableRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break
         }
         sink.flush()
+    }
+
+    // MARK: Cells
+
+    /// The text of cell `i` for the text formats.
+    private func text(_ row: ResultRow, _ i: Int) -> String {
+        CellText.text(i < row.values.count ? row.values[i] : .null)
+    }
+
+    /// A cell as the format wrote it, escaped for a terminal when asked (after the format's own
+    /// quoting, so that an escape is not quoted again).
+    private func shown(_ s: String) -> String {
+        options.escapeControls ? TerminalText.escape(s) : s
+    }
+
+    private func writeJSON(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if options.escapeControls, let escaped = TerminalText.escapeJSON(bytes) {
+            escaped.withUnsafeBufferPointer { sink.write(bytes: $0) }
+        } else {
+            sink.write(bytes: bytes)
+        }
+    }
+}
+
+// MARK: - Cell text
+
+/// How values are spelled: as text (table, line, csv, markdown) and as JSON.
+enum CellText {
+    /// A value as cell text: strings bare, null empty, numbers exact (see ``NumberText``), money as
+    /// ``Money/format(cents:currency:literal:)``, instants in ISO 8601 UTC, JSON compactly.
+    static func text(_ value: ResultValue) -> String {
+        switch value {
+        case .null: return ""
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .number(let d, let literal): return NumberText.text(d, literal: literal)
+        case .boolean(let b): return b ? "true" : "false"
+        case .instant(let ms): return ISOInstant.format(ms)
+        case .money(let cents, let currency, let literal): return Money.format(cents: cents, currency: currency, literal: literal)
+        case .json(let v): return text(v)
+        }
+    }
+
+    /// A JSON value as cell text: strings bare, null empty, numbers without a needless `.0`.
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return ""
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return NumberText.text(n, literal: nil)
+        default: return JSONWriter.string(value)
+        }
+    }
+
+    /// Appends a value as JSON: instants as ISO strings, money as its number of cents.
+    static func json(_ value: ResultValue, to out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .text(let s): JSONWriter.quote(s, to: &out)
+        case .integer(let i): out += String(i)
+        case .number(let d, let literal): out += NumberText.json(d, literal: literal)
+        case .boolean(let b): out += b ? "true" : "false"
+        case .instant(let ms): JSONWriter.quote(ISOInstant.format(ms), to: &out)
+        case .money(let cents, _, let literal): out += NumberText.json(cents, literal: literal)
+        case .json(let v): JSONWriter.write(v, to: &out)
+        }
     }
 }
 
@@ -179,66 +189,32 @@ public final class ResultWriter {
 enum CSV {
     /// Quotes a field when it holds a comma, quote, CR or LF (RFC 4180), doubling quotes.
     static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return s }
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+        var out = "\""
+        for u in s.unicodeScalars {
+            if u == "\"" { out += "\"\"" } else { out.unicodeScalars.append(u) }
+        }
+        return out + "\""
     }
 }
 
 enum Markdown {
+    /// Escapes `\` and `|`; line breaks become spaces.
     static func cell(_ s: String) -> String {
-        s.replacingAll("\\", with: "\\\\").replacingAll("|", with: "\\|").replacingAll("\r\n", with: " ").replacingAll("\n", with: " ")
-    }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x7C || $0 == 0x0A }) else { return s }
         var out = ""
-        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
-        return out
-    }
-}
-
-// MARK: - Tables
-
-/// Aligned text tables that fit a width.
-public enum TableRenderer {
-    /// Renders a table with a `(N rows)` footer; cells wider than their share are cut with `…`.
-    public static func render(headers: [String], rows: [[String]], width: Int?, color: Bool) -> String {
-        let n = headers.count
-        let clean = rows.map { $0.map(singleLine) }
-        var widths = headers.map(\.count)
-        for r in clean { for i in 0..<n { widths[i] = max(widths[i], r[i].count) } }
-        if let width {
-            // Each column costs its width plus 3 for the separator; shrink the widest first.
-            let overhead = 3 * n - 1
-            while widths.reduce(0, +) + overhead > width {
-                guard let i = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[i] > 4 else { break }
-                widths[i] -= 1
+        var previous: Unicode.Scalar?
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "|": out += "\\|"
+            case "\n":
+                if previous == "\r" { out.unicodeScalars.removeLast() }
+                out += " "
+            default: out.unicodeScalars.append(u)
             }
+            previous = u
         }
-        let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
-        func line(_ cells: [String], _ style: String) -> String {
-            var parts: [String] = []
-            for i in 0..<n {
-                let c = fit(cells[i], widths[i])
-                parts.append(style + c + (style.isEmpty ? "" : reset) + String(repeating: " ", count: widths[i] - c.count))
-            }
-            var s = " " + parts.joined(separator: " \(dim)│\(reset) ")
-            while s.last == " " { s.removeLast() }
-            return s + "\n"
-        }
-        var out = line(headers, bold)
-        out += dim + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: "┼") + reset + "\n"
-        for r in clean { out += line(r, "") }
-        out += "(\(rows.count) \(rows.count == 1 ? "row" : "rows"))\n"
         return out
-    }
-
-    static func fit(_ s: String, _ w: Int) -> String {
-        s.count <= w ? s : String(s.prefix(max(w - 1, 0))) + "…"
-    }
-
-    static func singleLine(_ s: String) -> String {
-        s.contains(where: \.isNewline) ? String(s.map { $0.isNewline ? " " : $0 }) : s
     }
 }

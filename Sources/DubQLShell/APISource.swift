@@ -53,22 +53,26 @@ public final class APISource: QuerySource {
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
-        let output = StreamingOutput(session: session, query: query)
+        let listing = EventListing(query: query)
+        let output = StreamingOutput(writer: session.makeWriter(for: listing.schema), listing: listing)
         let event = plan.event
         let runner = PlanRunner<StoredEvent>(
             client: client,
             decode: { body in try APISource.decode(body, event: event) },
             matches: { condition, record in Evaluator.matches(condition, record) })
+        // A page cannot tell new sales from recurring ones: learn them only when a column shows them.
+        let saleTypes = output.writer.needsValues && listing.showsSaleType
         let started = Date()
         let outcome = runBlocking(isCancelled: session.isCancelled) {
-            try await runner.run(plan) { output.write($0) }
+            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: $1) }
         }
         switch outcome {
         case .success(let stats):
             output.finish()
             if client.configuration.verbose {
                 let millis = Int(Date().timeIntervalSince(started) * 1000)
-                session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "
+                let lookups = stats.saleTypeRequests > 0 ? " (\(stats.saleTypeRequests) for saleType)" : ""
+                session.writeStderr("dubql: \(stats.requests) requests\(lookups), \(stats.eventsFetched) events fetched, "
                                     + "\(stats.rowsReturned) rows, \(millis) ms\n")
             }
         case .failure(let error):
@@ -154,81 +158,38 @@ struct PageError: Error, CustomStringConvertible {
 
 // MARK: - Streaming output
 
-/// Writes rows from many small page stores as one result, as they arrive.
+/// Writes the rows of an API answer as they arrive: each row is read once from the store of its
+/// page into typed values and handed to the writer (tables keep the values' text until the end).
 ///
-/// The engine's writer reads rows from one store, and every API page is its own store, so a
-/// writer is made per run of rows from the same page; the parts of the format that span the whole
-/// result (the JSON brackets and commas, the CSV or Markdown header, the blank line between
-/// `line` records) are written here. Tables must see every row to align, so they are collected.
+/// Called from the task that runs the plan while the session's thread waits for it, so never from
+/// two threads at once.
 final class StreamingOutput: @unchecked Sendable {
-    private let session: Session
-    private let query: BoundQuery
-    private var writer: ResultWriter?
-    private var store: EventStore?
-    private var rows = 0
-    /// Table format: the raw JSON of every row, loaded into one store at the end.
-    private var collected: [UInt8] = []
+    let writer: ResultWriter
+    private let listing: EventListing
+    private var begun = false
 
-    init(session: Session, query: BoundQuery) {
-        self.session = session
-        self.query = query
+    init(writer: ResultWriter, listing: EventListing) {
+        self.writer = writer
+        self.listing = listing
     }
 
-    /// Whether any row has been written (or collected, for tables).
-    var hasRows: Bool { rows > 0 }
+    /// Whether any row has been written.
+    var hasRows: Bool { writer.rowCount > 0 }
 
-    func write(_ event: StoredEvent) {
-        let format = session.format
-        if format == .table {
-            collected.append(contentsOf: event.store.rawJSON(event.row))
-            collected.append(UInt8(ascii: "\n"))
-            rows += 1
-            return
+    func write(_ event: StoredEvent, saleType: String?) {
+        if !begun {
+            writer.begin()
+            begun = true
         }
-        if store !== event.store {
-            let next = session.makeWriter(for: query, store: event.store)
-            if rows == 0 {
-                next.begin()
-            } else {
-                switch format {
-                case .json: session.output.write(",")
-                case .line: session.output.write("\n")
-                default: break
-                }
-            }
-            writer = next
-            store = event.store
-        }
-        writer?.write(row: event.row)
-        rows += 1
+        writer.write(listing.row(event.store, event.row, saleType: .known(saleType), values: writer.needsValues))
     }
 
     func finish() {
-        switch session.format {
-        case .table:
-            let store = (try? EventLoader.load(bytes: collected, name: "<api>")) ?? EventStore()
-            let writer = session.makeWriter(for: query, store: store)
+        if !begun {
             writer.begin()
-            for row in 0..<store.count { writer.write(row: row) }
-            writer.end()
-        case .json:
-            if rows == 0 {
-                let writer = session.makeWriter(for: query, store: EventStore())
-                writer.begin()
-                writer.end()
-            } else {
-                session.output.write("\n]\n")
-                session.output.flush()
-            }
-        default:
-            if rows == 0 {
-                let writer = session.makeWriter(for: query, store: EventStore())
-                writer.begin()
-                writer.end()
-            } else {
-                writer?.end()
-            }
+            begun = true
         }
+        writer.end()
     }
 }
 

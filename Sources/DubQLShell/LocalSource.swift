@@ -71,9 +71,13 @@ public final class LocalSource: QuerySource {
             AggregateWriter(format: session.format, sink: session.output, width: session.tableWidth, color: session.useColor).write(result)
             return
         }
-        let writer = session.makeWriter(for: query, store: store)
+        let listing = EventListing(query: query)
+        let writer = session.makeWriter(for: listing.schema)
+        let values = writer.needsValues
         writer.begin()
-        Executor.run(plan, on: store, isCancelled: session.isCancelled) { writer.write(row: $0) }
+        Executor.run(plan, on: store, isCancelled: session.isCancelled) { row in
+            writer.write(listing.row(store, row, saleType: .store, values: values))
+        }
         writer.end()
     }
 

@@ -18,7 +18,7 @@ public protocol QuerySource: AnyObject {
     var summary: String { get }
     /// Which backend plans queries for this source.
     var backend: Backend { get }
-    /// Runs a bound `SELECT`, writing its rows with ``Session/makeWriter(for:store:)``.
+    /// Runs a bound `SELECT`, writing its rows with ``Session/makeWriter(for:)``.
     func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws
     /// Prints the plan of an `EXPLAIN` statement.
     func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws
@@ -122,10 +122,20 @@ public final class Session {
         return outputIsTerminal ? 80 : nil
     }
 
-    /// A writer for the rows of `query` read from `store`, in the session's format.
-    func makeWriter(for query: BoundQuery, store: EventStore) -> ResultWriter {
-        ResultWriter(format: format, columns: query.columns, event: query.event, store: store, sink: output,
-                     width: tableWidth, color: useColor)
+    /// A writer of a result with `schema`, in the session's format, to its output.
+    func makeWriter(for schema: ResultSchema) -> ResultWriter {
+        ResultWriter(format: format, schema: schema, sink: output,
+                     options: .init(width: tableWidth, color: useColor, escapeControls: escapeControls))
+    }
+
+    /// True when values show control characters escaped: when the output is a terminal (text from
+    /// the data must never drive it), unless `DUBQL_ESCAPE` says `always` or `never`.
+    var escapeControls: Bool {
+        switch console.environment["DUBQL_ESCAPE"] {
+        case "always": return true
+        case "never": return false
+        default: return outputIsTerminal
+        }
     }
 
     /// Writes text to the output (plans, messages that belong with results).

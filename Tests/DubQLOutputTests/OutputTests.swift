@@ -43,8 +43,9 @@ struct OutputTests {
         let line = clickLine(id: "z", extra: #","weird":  [ 1 ,2 ]"#)
         let store = try load(line)
         let sink = OutputSink.memory()
-        let w = ResultWriter(format: .json, columns: [], event: .clicks, store: store, sink: sink)
-        w.begin(); w.write(row: 0); w.end()
+        let listing = EventListing(columns: [], event: .clicks)
+        let w = ResultWriter(format: .json, schema: listing.schema, sink: sink)
+        w.begin(); w.write(listing.row(store, 0, saleType: .store, values: w.needsValues)); w.end()
         #expect(sink.text == "[\n" + line + "\n]\n")
     }
 
@@ -55,12 +56,63 @@ struct OutputTests {
         let path = dir.appendingPathComponent("out.csv").path
         do {
             let sink = try OutputSink.file(path: path)
-            let w = ResultWriter(format: .csv, columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks, store: store, sink: sink)
+            let listing = EventListing(columns: [BoundColumn(name: "country", field: .catalog("country"))], event: .clicks)
+            let w = ResultWriter(format: .csv, schema: listing.schema, sink: sink)
             w.begin()
             Executor.run(LocalPlan(event: .clicks, filter: nil, time: TimeRange(start: nil, end: nil), timeZone: "UTC",
-                                   order: .descending, offset: 0, limit: 10, columns: []), on: store) { w.write(row: $0) }
+                                   order: .descending, offset: 0, limit: 10, columns: []), on: store) {
+                w.write(listing.row(store, $0, saleType: .store))
+            }
             w.end()
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "country\r\nFR\r\nDE\r\n")
+    }
+
+    /// The README's example: a result that is not events (an aggregate) is just another schema.
+    @Test func readmeResultsExample() {
+        let schema = ResultSchema(columns: [ResultColumn("country", .text), ResultColumn("count()", .integer),
+                                            ResultColumn("sum(sale.amount)", .money, unit: "cents")])
+        let rows = [ResultRow(values: [.text("US"), .integer(1204), .money(cents: 5_880_000, currency: "usd")]),
+                    ResultRow(values: [.text("DE"), .integer(87), .money(cents: 431_00, currency: "usd")])]
+        func write(_ format: OutputFormat) -> String {
+            let sink = OutputSink.memory()
+            let writer = ResultWriter(format: format, schema: schema, sink: sink)
+            writer.begin()
+            for row in rows { writer.write(row) }
+            writer.end()
+            return sink.text
+        }
+        #expect(write(.table) == """
+             country │ count() │ sum(sale.amount)
+            ─────────┼─────────┼──────────────────
+             US      │    1204 │       $58,800.00
+             DE      │      87 │          $431.00
+            (2 rows)
+
+            """)
+        #expect(write(.ndjson) == #"{"country":"US","count()":1204,"sum(sale.amount)":5880000}"# + "\n"
+                + #"{"country":"DE","count()":87,"sum(sale.amount)":43100}"# + "\n")
+        #expect(write(.csv) == "country,count(),sum(sale.amount)\r\nUS,1204,\"$58,800.00\"\r\nDE,87,$431.00\r\n")
+    }
+
+    @Test(arguments: [("plain", "plain"), ("\u{1B}]0;x\u{07}", #"\x1b]0;x\x07"#), ("a\nb\tc\r", #"a\nb\tc\r"#),
+                      ("\u{7F}\u{9B}\u{85}", #"\x7f\u{9b}\u{85}"#), ("é\u{A0}", "é\u{A0}"), ("back\\slash", "back\\slash")])
+    func terminalEscapes(_ raw: String, _ shown: String) {
+        #expect(TerminalText.escape(raw) == shown)
+    }
+
+    @Test func terminalJSONEscapesOnlyDELAndC1() {
+        let json = Array("{\"a\":\"\u{7F}x\u{9B}\"}\n\t".utf8)
+        let escaped = json.withUnsafeBufferPointer { TerminalText.escapeJSON($0) }
+        #expect(escaped.map { String(decoding: $0, as: UTF8.self) } == #"{"a":"\u007fx\u009b"}"# + "\n\t")
+        let clean = Array(#"{"a":"é"}"#.utf8)
+        #expect(clean.withUnsafeBufferPointer { TerminalText.escapeJSON($0) } == nil)
+    }
+
+    @Test func tableCellsAreCutLazily() {
+        let huge = String(repeating: "x", count: 5_000_000)
+        let cell = TableRenderer.cell(huge)
+        #expect(cell.count == TableRenderer.maximumCellCharacters && cell.hasSuffix("…"))
+        #expect(TableRenderer.cell("two\nlines") == "two lines")
     }
 }

@@ -15,6 +15,8 @@ struct ExplainTests {
         #expect(r.stdout == """
             QUERY PLAN (api)
             `--FETCH GET /events?event=sales&country=US&browser=-Chrome&interval=30d
+               `--SALE TYPES GET /events?event=sales&country=US&browser=-Chrome&saleType=new&interval=30d&limit=101
+            note: saleType: new when the SALE TYPES request also returns the sale, else recurring (pages of 101, only as far as the rows reach; not sent for json or ndjson of whole events)
 
             """)
         #expect(r.stderr.isEmpty)
