@@ -16,6 +16,7 @@ final class History {
     /// entries in memory only.
     init(path: String, persist: Bool) {
         self.path = persist ? path : nil
+        if persist { History.restrictPermissions(of: path) }
         guard let data = FileManager.default.contents(atPath: path) else { return }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         entries = lines.map { History.unescape(String($0)) }
@@ -53,6 +54,14 @@ final class History {
     }
 
     // MARK: - File
+
+    /// The history holds every query typed, so only its owner may read it: an existing file that
+    /// others can read or write (an older version, `touch`, a umask of 022) is tightened to 0600.
+    static func restrictPermissions(of path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mode & 0o077 != 0 else { return }
+        _ = chmod(path, 0o600)
+    }
 
     private func append(_ line: String, to path: String) {
         let directory = (path as NSString).deletingLastPathComponent
