@@ -4,6 +4,7 @@
 import DubQL
 import DubQLEngine
 import DubQLSyntax
+import Foundation
 
 // MARK: - Local source
 
@@ -27,7 +28,13 @@ final class LocalSource: QuerySource {
     /// Loads files (`-` is stdin). Malformed input is an error (exit 65) unless `skipInvalid`,
     /// which skips it with a note; a missing file is exit 66.
     static func load(paths: [String], skipInvalid: Bool) throws -> LocalSource {
-        var loader = EventLoader(options: LoadOptions(skipInvalid: skipInvalid))
+        let limits: LoadLimits
+        do {
+            limits = try LoadLimits.fromEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            throw SessionFailure(error.message, exit: Exit.usage)
+        }
+        var loader = EventLoader(options: LoadOptions(skipInvalid: skipInvalid, limits: limits))
         for path in paths {
             do {
                 _ = try loader.load(path: path)

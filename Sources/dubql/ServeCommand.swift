@@ -107,7 +107,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let store: EventStore
         do {
-            store = try EventLoader.load(paths: data).store
+            let limits = try LoadLimits.fromEnvironment(ProcessInfo.processInfo.environment)
+            store = try EventLoader.load(paths: data, options: LoadOptions(limits: limits)).store
+        } catch let error as LimitError {
+            standardError("dubql serve: error: \(error)")
+            throw Exit.usage
         } catch let error as LoadError {
             standardError("\(error)")
             throw Exit.dataError
