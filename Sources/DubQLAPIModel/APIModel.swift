@@ -148,7 +148,8 @@ public enum APIModel {
         if let s = params["saleType"], s != "new", s != "recurring" {
             throw .zod("invalid_value", "saleType", "Invalid option: expected one of \"new\"|\"recurring\"")
         }
-        if let q = params["query"], q.count > 10000 {
+        // zod's `max(10000)` counts UTF-16 code units, as JavaScript's `length` does.
+        if let q = params["query"], q.utf16.count > 10000 {
             throw .zod("too_big", "query", "Too big: expected string to have <=10000 characters")
         }
         let qr = try parseBool(params["qr"], "qr")
@@ -357,7 +358,7 @@ extension APIQuery {
 extension APIMetadataCondition {
     /// ClickHouse: `JSONExtractString` is `""` for non-strings; numeric operators compare
     /// `toFloat64OrNull` of both sides, and a NULL comparison is false.
-    func matches(_ value: JSONValue?) -> Bool {
+    public func matches(_ value: JSONValue?) -> Bool {
         let s: String
         if case .string(let v)? = value { s = v } else { s = "" }
         switch op {
