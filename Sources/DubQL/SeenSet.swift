@@ -83,8 +83,3 @@ struct SeenSet<Element: Hashable> {
         }
     }
 }
-
-extension Array where Element: Hashable {
-    /// The elements without repeats, in the order of their first occurrence.
-    func uniqued() -> [Element] { SeenSet(self).elements }
-}

@@ -35,6 +35,12 @@ final class TransportGuard: ChannelDuplexHandler, RemovableChannelHandler {
             // CONNECT asks for a tunnel, and the decoder stops reading HTTP after its head: answer
             // here and close, or the connection hangs.
             if head.method == .connect {
+                // Behind a pipelined request still being answered, an answer here would interleave.
+                guard inFlight == 0 else {
+                    answered = true
+                    context.close(promise: nil)
+                    return
+                }
                 answer(context, DubErrorResponse.methodNotAllowed("CONNECT"), what: "CONNECT \(head.path ?? "")")
                 return
             }
