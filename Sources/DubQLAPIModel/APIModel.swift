@@ -271,8 +271,13 @@ public enum APIModel {
 
     /// SQL `LIKE`: `%` matches any run of bytes, `_` any one byte, `\\` escapes; case-sensitive.
     public static func like(_ text: String, _ pattern: String) -> Bool {
-        let t = Array(text.utf8), p = Array(pattern.utf8)
-        var ti = 0, pi = 0
+        like(Array(text.utf8), from: 0, Array(pattern.utf8))
+    }
+
+    /// SQL `LIKE` of the bytes `t[from...]` against `pattern`, anchored at `from`: `%` any run,
+    /// `_` any byte, `\\` escapes. The server's compiled filters call it on bytes they keep.
+    public static func like(_ t: [UInt8], from: Int, _ p: [UInt8]) -> Bool {
+        var ti = from, pi = 0
         var star = -1, mark = 0
         while ti < t.count {
             if pi < p.count, p[pi] == UInt8(ascii: "%") {

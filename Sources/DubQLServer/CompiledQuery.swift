@@ -169,7 +169,7 @@ struct UTMMatcher {
             for (length, set) in literals where q + length <= text.count && set.contains(Array(text[q..<(q + length)])) {
                 return true
             }
-            for pattern in wild where Self.like(text, from: q, pattern) { return true }
+            for pattern in wild where APIModel.like(text, from: q, pattern) { return true }
         }
         return false
     }
@@ -178,33 +178,5 @@ struct UTMMatcher {
     private static func matchesHere(_ pattern: [UInt8], _ text: [UInt8], at p: Int) -> Bool {
         for k in 0..<pattern.count where pattern[k] != UInt8(ascii: "_") && pattern[k] != text[p + k] { return false }
         return true
-    }
-
-    /// SQL `LIKE` of `text[from...]` against `pattern` anchored at `from` (``APIModel/like(_:_:)``
-    /// on bytes): `%` any run, `_` any byte, `\\` escapes.
-    static func like(_ t: [UInt8], from: Int, _ p: [UInt8]) -> Bool {
-        var ti = from, pi = 0
-        var star = -1, mark = 0
-        while ti < t.count {
-            if pi < p.count, p[pi] == UInt8(ascii: "%") {
-                star = pi
-                mark = ti
-                pi += 1
-            } else if pi < p.count, p[pi] == UInt8(ascii: "\\"), pi + 1 < p.count, p[pi + 1] == t[ti] {
-                pi += 2
-                ti += 1
-            } else if pi < p.count, p[pi] == UInt8(ascii: "_") || (p[pi] == t[ti] && p[pi] != UInt8(ascii: "\\")) {
-                pi += 1
-                ti += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                ti = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == UInt8(ascii: "%") { pi += 1 }
-        return pi == p.count
     }
 }

@@ -124,7 +124,7 @@ struct OutputSafetyTests {
 }
 
 /// Runs `dubql` with stdout counted into nothing and returns its exit status, its own peak RSS
-/// in bytes (`wait4`, so no other child of the test process counts) and the bytes it printed.
+/// in bytes (its own `VmHWM`, so neither the test process nor another child counts) and the bytes it printed.
 private func runMeasured(_ arguments: [String]) throws -> (status: Int32, maxRSS: Int, output: Int) {
     let directory = try makeTemporaryDirectory()
     let outPath = directory.appendingPathComponent("out").path
@@ -138,6 +138,8 @@ private func runMeasured(_ arguments: [String]) throws -> (status: Int32, maxRSS
     defer { for p in argv { free(p) } }
     var environment = ProcessInfo.processInfo.environment
     for key in ["DUB_API_KEY", "DUB_API_URL", "DUBQL_ESCAPE"] { environment[key] = nil }
+    // The cell is larger than one event may be by default (16 MiB).
+    environment["DUBQL_MAX_EVENT_SIZE"] = "64M"
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { for p in envp { free(p) } }
     var pid: pid_t = 0
@@ -146,9 +148,13 @@ private func runMeasured(_ arguments: [String]) throws -> (status: Int32, maxRSS
     }
     var status: Int32 = 0
     var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    var peak = 0
+    while wait4(pid, &status, WNOHANG, &usage) == 0 {
+        peak = max(peak, Int(MeasuredRun.highWaterMark(pid)))
+        usleep(5_000)
+    }
     let printed = (try? FileManager.default.attributesOfItem(atPath: outPath)[.size] as? Int) ?? 0
     try? FileManager.default.removeItem(at: directory)
     let exited = status & 0x7F == 0
-    return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), Int(usage.ru_maxrss) * 1024, printed)
+    return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), peak * 1024, printed)
 }
