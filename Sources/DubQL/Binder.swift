@@ -117,14 +117,30 @@ public struct Binder {
             }
         }
 
-        var limit = Binder.defaultLimit
-        if let l = select.limit, l.isAll {
+        let paging = bindPaging(select, groups: false)
+        let limit = paging.limit ?? Binder.defaultLimit
+        let offset = paging.offset
+
+        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
+                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
+                          text: Printer.print(statement))
+    }
+
+    // MARK: - Paging
+
+    /// `LIMIT n`, `OFFSET n`, `PAGE p` of a listing (`groups: false`: at most
+    /// ``Binder/maximumLimit`` events, default ``Binder/defaultLimit``, no `LIMIT ALL`) or of an
+    /// aggregate's groups (`groups: true`: `LIMIT ALL` is the default, `PAGE` needs `LIMIT n`).
+    /// A `nil` limit means every row.
+    mutating func bindPaging(_ select: SelectStatement, groups: Bool) -> (limit: Int?, offset: Int) {
+        var limit: Int? = groups ? nil : Binder.defaultLimit
+        if !groups, let l = select.limit, l.isAll {
             error(.limitOutOfRange, "LIMIT ALL is for aggregate queries: a listing returns at most \(Binder.maximumLimit) events",
                   l.valueSpan, hints: ["write LIMIT \(Binder.maximumLimit)"])
         }
         if let l = select.limit, let v = l.value {
             if v < 1 || v > Binder.maximumLimit {
-                error(.limitOutOfRange, "LIMIT must be between 1 and \(Binder.maximumLimit), found \(l.text)", l.valueSpan)
+                error(.limitOutOfRange, "LIMIT must be between 1 and \(Binder.maximumLimit)\(groups ? " (or ALL)" : ""), found \(l.text)", l.valueSpan)
             } else {
                 limit = v
             }
@@ -140,16 +156,17 @@ public struct Binder {
         if let p = select.page, let v = p.value {
             if select.offset != nil {
                 error(.pageOutOfRange, "PAGE and OFFSET cannot both be given", p.span, hints: ["PAGE p means OFFSET (p-1)*LIMIT"])
-            } else if v < 1 || (v - 1) > Binder.maximumOffset / limit {
-                error(.pageOutOfRange, "PAGE must be between 1 and \(Binder.maximumOffset / limit + 1) with LIMIT \(limit), found \(p.text)", p.valueSpan)
+            } else if let limit {
+                if v < 1 || (v - 1) > Binder.maximumOffset / limit {
+                    error(.pageOutOfRange, "PAGE must be between 1 and \(Binder.maximumOffset / limit + 1) with LIMIT \(limit), found \(p.text)", p.valueSpan)
+                } else {
+                    offset = (v - 1) * limit
+                }
             } else {
-                offset = (v - 1) * limit
+                error(.pageOutOfRange, "PAGE needs LIMIT n: it skips (PAGE-1)*LIMIT groups", p.span)
             }
         }
-
-        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
-                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
-                          text: Printer.print(statement))
+        return (limit, offset)
     }
 
     // MARK: - Time

@@ -49,7 +49,7 @@ extension Binder {
         }
 
         let order = bindGroupOrder(select.orderBy, into: &state)
-        let (limit, offset) = bindGroupPaging(select)
+        let (limit, offset) = bindPaging(select, groups: true)
         var fill: BucketFill?
         if state.keys.count == 1, case .bucket(let b) = state.keys[0].kind {
             fill = BucketFill(bucket: b, start: time.start, end: time.end ?? context.now)
@@ -334,40 +334,6 @@ extension Binder {
             order.append(AggregateSortKey(source: .key(i), direction: .ascending))
         }
         return order
-    }
-
-    /// `LIMIT n | ALL` (default: all groups), `OFFSET n`, `PAGE p` (needs `LIMIT n`).
-    mutating func bindGroupPaging(_ select: SelectStatement) -> (limit: Int?, offset: Int) {
-        var limit: Int?
-        if let l = select.limit, let v = l.value {
-            if v < 1 || v > Binder.maximumLimit {
-                error(.limitOutOfRange, "LIMIT must be between 1 and \(Binder.maximumLimit) (or ALL), found \(l.text)", l.valueSpan)
-            } else {
-                limit = v
-            }
-        }
-        var offset = 0
-        if let o = select.offset, let v = o.value {
-            if v < 0 || v > Binder.maximumOffset {
-                error(.offsetOutOfRange, "OFFSET must be between 0 and \(Binder.maximumOffset), found \(o.text)", o.valueSpan)
-            } else {
-                offset = v
-            }
-        }
-        if let p = select.page, let v = p.value {
-            if select.offset != nil {
-                error(.pageOutOfRange, "PAGE and OFFSET cannot both be given", p.span, hints: ["PAGE p means OFFSET (p-1)*LIMIT"])
-            } else if let limit {
-                if v < 1 || (v - 1) > Binder.maximumOffset / limit {
-                    error(.pageOutOfRange, "PAGE must be between 1 and \(Binder.maximumOffset / limit + 1) with LIMIT \(limit), found \(p.text)", p.valueSpan)
-                } else {
-                    offset = (v - 1) * limit
-                }
-            } else {
-                error(.pageOutOfRange, "PAGE needs LIMIT n: it skips (PAGE-1)*LIMIT groups", p.span)
-            }
-        }
-        return (limit, offset)
     }
 }
 
