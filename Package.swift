@@ -23,16 +23,18 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
-        // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness. No dependencies at all.
+        // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness, the one
+        // "did you mean" rule. No dependencies at all.
         .target(name: "DubQLSyntax"),
-        // Catalog, binder, normalizer, planners, EXPLAIN, the reference evaluator. Foundation only.
+        // Catalog, binder, normalizer, planners, EXPLAIN, the reference evaluator, the request
+        // builder (base URL, encoding, page URLs as sent), instants. Foundation only.
         .target(name: "DubQL", dependencies: ["DubQLSyntax"]),
         // Event loaders, columnar store, executor, generator.
         .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
         // HTTP client for the Dub API (URLSession), paging, retries, merging.
         .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
         // A model of Dub's server: parameter validation with Dub's messages, event selection.
-        .target(name: "DubQLAPIModel", dependencies: ["DubQL"]),
+        .target(name: "DubQLAPIModel", dependencies: ["DubQLSyntax", "DubQL"]),
         // Dub-compatible GET /events server over local data.
         .target(name: "DubQLServer", dependencies: [
             "DubQL", "DubQLAPIModel", "DubQLEngine",
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "DubQLOutputTests", dependencies: ["DubQL", "DubQLEngine", "DubQLOutput", "DubQLTestSupport"]),
         .testTarget(name: "DubQLShellTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell", "DubQLTestSupport"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
-        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLClient", "DubQLTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

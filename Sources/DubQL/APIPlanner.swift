@@ -27,6 +27,14 @@ public enum APIPlanner {
     ///
     /// `pageSize` caps the page size below Dub's 1000 (tests use it to exercise paging on small data).
     public static func plan(_ query: BoundQuery, pageSize: Int = maximumPageSize) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
+        if query.aggregation != nil {
+            // Until aggregates plan onto GET /analytics (issue 10), they run on local data only.
+            return (nil, [.error(.aggregateNotSupported,
+                                 "aggregate queries run on local data for now: Dub's API is queried for events only",
+                                 at: Span(start: 0, end: query.text.utf8.count),
+                                 hints: ["run it on exported events: --data FILE (or the built-in demo data, without DUB_API_KEY)",
+                                         "EXPLAIN --local shows the local plan"])])
+        }
         var notes: [String] = []
         let normalized = Normalizer.normalize(query.condition)
         let time = planTime(query, notes: &notes)
@@ -168,8 +176,7 @@ public enum APIPlanner {
         }
         if let q = params["query"] { out.append(APIParameter("query", q)) }
         out += time
-        if paging.firstPage != 1 { out.append(APIParameter("page", String(paging.firstPage))) }
-        if paging.pageSize != defaultPageSize { out.append(APIParameter("limit", String(paging.pageSize))) }
+        out += APIRequest.pagingParameters(page: paging.firstPage, limit: paging.pageSize)
         if order == .ascending { out.append(APIParameter("sortOrder", "asc")) }
         return out
     }

@@ -49,9 +49,9 @@ public struct Binder {
     mutating func bindStatement(_ statement: Statement) -> BoundQuery? {
         let select = statement.select
         guard let event = EventType(rawValue: select.event.text.lowercased()) else {
-            let near = Suggestions.nearest(to: select.event.text, in: Catalog.eventNames)
+            let near = DidYouMean.candidates(for: select.event.text, in: Catalog.eventNames)
             error(.unknownEvent, "unknown event '\(select.event.text)': expected clicks, leads or sales", select.event.span,
-                  hints: [Suggestions.hint(near)].compactMap { $0 })
+                  hints: [DidYouMean.hint(near)].compactMap { $0 })
             return nil
         }
         self.event = event
@@ -63,9 +63,9 @@ public struct Binder {
                 zoneName = tz.name
                 calendar = cal
             } else {
-                let near = Suggestions.nearest(to: tz.name, in: TimeZone.knownTimeZoneIdentifiers)
+                let near = DidYouMean.candidates(for: tz.name, in: TimeZone.knownTimeZoneIdentifiers)
                 error(.unknownTimeZone, "unknown time zone '\(tz.name)': expected an IANA name such as 'America/New_York'",
-                      tz.nameSpan, hints: [Suggestions.hint(near)].compactMap { $0 })
+                      tz.nameSpan, hints: [DidYouMean.hint(near)].compactMap { $0 })
             }
         } else if let name = context.timeZone {
             if let cal = ZonedCalendar(identifier: name) {
@@ -76,9 +76,18 @@ public struct Binder {
             }
         }
 
+        if select.isAggregate {
+            return bindAggregateStatement(statement, zoneName: zoneName)
+        }
+
         var columns: [BoundColumn] = []
-        if case .columns(let paths, _)? = select.projection {
-            for p in paths {
+        if case .columns(let items, _)? = select.projection {
+            for item in items {
+                guard let p = item.plainField else {
+                    error(.aliasInListing, "'AS' names the columns of aggregate queries only", item.alias?.span ?? item.span,
+                          hints: ["listing queries show fields under their own names"])
+                    continue
+                }
                 if let ref = bindField(p) { columns.append(BoundColumn(name: p.dotted, field: ref.ref)) }
             }
         }
@@ -95,15 +104,24 @@ public struct Binder {
         let time = bindTime(select.time)
 
         var order = SortDirection.descending
-        if let o = select.orderBy {
-            if o.field.dotted.lowercased() != "timestamp" {
-                error(.unsupportedOrder, "cannot order by '\(o.field.dotted)': events are ordered by timestamp only",
-                      o.field.span, hints: ["write ORDER BY timestamp ASC or ORDER BY timestamp DESC"])
+        if let o = select.orderBy, let key = o.keys.first {
+            if case .field(let f) = key.expression, f.dotted.lowercased() == "timestamp" {
+                order = key.direction ?? .descending
+            } else {
+                error(.unsupportedOrder, "cannot order by '\(Printer.print(key.expression))': events are ordered by timestamp only",
+                      key.expression.span, hints: ["write ORDER BY timestamp ASC or ORDER BY timestamp DESC",
+                                                   "to order groups, aggregate: SELECT country, count() FROM clicks GROUP BY country ORDER BY count() DESC"])
             }
-            order = o.direction ?? .descending
+            for extra in o.keys.dropFirst() {
+                error(.unsupportedOrder, "events are ordered by one key, timestamp (ties by event id)", extra.span)
+            }
         }
 
         var limit = Binder.defaultLimit
+        if let l = select.limit, l.isAll {
+            error(.limitOutOfRange, "LIMIT ALL is for aggregate queries: a listing returns at most \(Binder.maximumLimit) events",
+                  l.valueSpan, hints: ["write LIMIT \(Binder.maximumLimit)"])
+        }
         if let l = select.limit, let v = l.value {
             if v < 1 || v > Binder.maximumLimit {
                 error(.limitOutOfRange, "LIMIT must be between 1 and \(Binder.maximumLimit), found \(l.text)", l.valueSpan)

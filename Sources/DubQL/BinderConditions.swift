@@ -49,8 +49,12 @@ extension Binder {
             return ResolvedField(ref: .json([first.lowercased()] + names.dropFirst()), type: .json, specIndex: nil)
         }
         let candidates = Catalog.fields(for: event).flatMap { [$0.name] + $0.aliases } + (event == .clicks ? [] : ["metadata"])
-        let near = Suggestions.nearest(to: dotted, in: candidates)
-        error(.unknownField, "unknown field '\(dotted)'", path.span, hints: [Suggestions.hint(near)].compactMap { $0 })
+        let near = DidYouMean.candidates(for: dotted, in: candidates)
+        var hints = [DidYouMean.hint(near)].compactMap { $0 }
+        if TimeBucket(rawValue: dotted.lowercased()) != nil || dotted.lowercased() == "link" {
+            hints = ["'\(dotted)' is a group key: SELECT \(dotted), count() FROM \(event.rawValue) GROUP BY \(dotted)"]
+        }
+        error(.unknownField, "unknown field '\(dotted)'", path.span, hints: hints)
         return nil
     }
 
@@ -81,6 +85,11 @@ extension Binder {
     }
 
     mutating func bindPredicate(_ p: DubQLSyntax.Predicate) -> BoundPredicate? {
+        if let call = p.call {
+            error(.misplacedAggregate, "an aggregate such as '\(Printer.print(call))' cannot filter events: WHERE decides per event",
+                  call.span, hints: ["filter groups with HAVING: ... GROUP BY country HAVING \(Printer.print(call)) > 5"])
+            return nil
+        }
         guard let field = bindField(p.field) else { return nil }
         if let i = field.specIndex, Catalog.fields[i].pushdown == .qr {
             warning(.deprecatedField, "'qr' is deprecated: Dub now records what made the click in 'trigger'", p.field.span,
@@ -89,8 +98,12 @@ extension Binder {
         switch p.kind {
         case .bare:
             guard field.type == .boolean || field.type == .json else {
+                // `WHERE timestamp BETWEEN a AND b`: the time range is a clause of its own.
+                let hint = field.type == .timestamp
+                    ? "a time range is a clause of its own, after WHERE: write BETWEEN start AND end (or SINCE 7d) without '\(p.field.dotted)'"
+                    : "write \(p.field.dotted) = <value>"
                 error(.incompleteField, "'\(p.field.dotted)' is not a boolean field: compare it with a value",
-                      p.span, hints: ["write \(p.field.dotted) = <value>"])
+                      p.span, hints: [hint])
                 return nil
             }
             return BoundPredicate(field: field.ref, op: .in, values: [.bool(true)], span: p.span)
@@ -176,7 +189,7 @@ extension Binder {
         case .country:
             guard Catalog.countryCodes.contains(raw) || raw == Catalog.unknownValue else {
                 error(.invalidValue, "'\(raw)' is not an ISO 3166-1 alpha-2 country code", span,
-                      hints: [Suggestions.hint(Suggestions.countryCodes(for: raw))].compactMap { $0 })
+                      hints: [DidYouMean.hint(Suggestions.countryCodes(for: raw))].compactMap { $0 })
                 return nil
             }
         case .region:
@@ -198,9 +211,9 @@ extension Binder {
                 if field.type == .continent {
                     near += Catalog.continentNames.filter { $0.value.lowercased() == raw.lowercased() }.map(\.key)
                 }
-                if near.isEmpty { near = Suggestions.nearest(to: raw, in: values) }
+                if near.isEmpty { near = DidYouMean.candidates(for: raw, in: values) }
                 error(.invalidValue, "'\(raw)' is not a valid \(spec.name): expected one of \(values.joined(separator: ", "))", span,
-                      hints: [Suggestions.hint(near)].compactMap { $0 })
+                      hints: [DidYouMean.hint(near)].compactMap { $0 })
                 return nil
             }
         default:

@@ -21,7 +21,9 @@ public struct Compilation: Sendable {
     public var source: SourceFile
     /// The statements, bound; empty when the script did not parse.
     public var statements: [CompiledStatement]
-    /// Every diagnostic, lexical to binding, in source order.
+    /// The lexer's and parser's diagnostics: when they hold an error, ``statements`` is empty.
+    public var syntaxDiagnostics: [Diagnostic]
+    /// Every diagnostic, lexical to binding: the syntax ones, then each statement's in order.
     public var diagnostics: [Diagnostic]
     /// True when any diagnostic is an error (nothing should run).
     public var hasErrors: Bool { diagnostics.hasErrors }
@@ -32,7 +34,7 @@ public struct Compilation: Sendable {
 /// ```swift
 /// let context = QueryContext(now: QueryContext.currentMillis())
 /// let (plan, diagnostics) = Compiler.apiPlan("SELECT clicks WHERE country = US SINCE 7d", context: context)
-/// let url = plan.map { Explain.urls($0, baseURL: Explain.defaultBaseURL) }
+/// let url = plan.map { Explain.urls($0, baseURL: DubAPI.defaultBaseURL) }
 /// ```
 public enum Compiler {
     /// Parses and binds every statement. Statements are bound only when the script parses cleanly.
@@ -47,7 +49,8 @@ public enum Compiler {
                 diagnostics += d
             }
         }
-        return Compilation(source: source, statements: statements, diagnostics: diagnostics)
+        return Compilation(source: source, statements: statements, syntaxDiagnostics: parsed.diagnostics,
+                           diagnostics: diagnostics)
     }
 
     /// ``compile(_:context:)`` on a text named `name` (`<query>` by default).
@@ -68,6 +71,15 @@ public enum Compiler {
         let c = compile(text, name: name, context: context)
         guard !c.hasErrors, let query = single(c) else { return (nil, c.diagnostics + missing(c)) }
         let (plan, d) = LocalPlanner.plan(query)
+        return (plan, c.diagnostics + d)
+    }
+
+    /// The ClickHouse plan of a one-statement text, with every diagnostic.
+    public static func clickHousePlan(_ text: String, name: String = "<query>", context: QueryContext,
+                                      options: ClickHouseOptions = ClickHouseOptions()) -> (plan: ClickHousePlan?, diagnostics: [Diagnostic]) {
+        let c = compile(text, name: name, context: context)
+        guard !c.hasErrors, let query = single(c) else { return (nil, c.diagnostics + missing(c)) }
+        let (plan, d) = ClickHousePlanner.plan(query, options: options)
         return (plan, c.diagnostics + d)
     }
 

@@ -43,6 +43,20 @@ extension DiagnosticCode {
     public static let invalidTimeRange: DiagnosticCode = "DQL0318"
     /// A text given where exactly one statement is expected (`dubql explain`) holds none or several.
     public static let notOneStatement: DiagnosticCode = "DQL0319"
+    /// A function the language does not know (`cnt()`), or a known one with the wrong argument (`sum(*)`).
+    public static let unknownFunction: DiagnosticCode = "DQL0320"
+    /// An aggregate over a field of the wrong type (`sum(country)`, `avg(timestamp)`).
+    public static let aggregateTypeMismatch: DiagnosticCode = "DQL0321"
+    /// A column of an aggregate query that is neither grouped nor aggregated.
+    public static let notGrouped: DiagnosticCode = "DQL0322"
+    /// `HAVING` that compares no aggregate, an aggregate in `WHERE`, or aggregate syntax in a listing.
+    public static let misplacedAggregate: DiagnosticCode = "DQL0323"
+    /// `AS` in a listing query, or the same output name twice.
+    public static let aliasInListing: DiagnosticCode = "DQL0324"
+    /// A group key that is not a field with a value per event (`timestamp`, `metadata`, `*`).
+    public static let invalidGroupKey: DiagnosticCode = "DQL0325"
+    /// An ORDER BY key of an aggregate query that names no output column, group key or aggregate.
+    public static let unknownOrderKey: DiagnosticCode = "DQL0326"
 
     // MARK: - Meaning and planning (DQL04xx)
 
@@ -54,4 +68,8 @@ extension DiagnosticCode {
     public static let notPlannable: DiagnosticCode = "DQL0403"
     /// A field exported events do not have (`tagId`, `groupId`, `customerId` on clicks) on the local backend.
     public static let notInExportedEvents: DiagnosticCode = "DQL0404"
+    /// An aggregate query for a backend that cannot run it yet (Dub's API until the `/analytics` planner).
+    public static let aggregateNotSupported: DiagnosticCode = "DQL0405"
+    /// A field Dub's ClickHouse tables do not have (`customer.email`, `sale.currency`) on the ClickHouse backend.
+    public static let notInClickHouseTables: DiagnosticCode = "DQL0406"
 }

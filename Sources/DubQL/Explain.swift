@@ -1,5 +1,5 @@
 // EXPLAIN (DESIGN.md §2.3): plans as a text tree, as the JSON contract scripts rely on, as full
-// percent-encoded URLs, and as runnable curl commands.
+// percent-encoded URLs (RequestBuilder.swift's, which the client sends), and as runnable curl commands.
 
 import DubQLSyntax
 
@@ -7,16 +7,6 @@ import DubQLSyntax
 
 /// Renders plans for people and scripts.
 public enum Explain {
-    /// Dub's API, when neither `--api-url` nor `DUB_API_URL` says otherwise.
-    public static let defaultBaseURL = "https://api.dub.co"
-
-    /// The base URL: the option, else `DUB_API_URL`, else ``defaultBaseURL``.
-    public static func baseURL(option: String?, environment: [String: String]) -> String {
-        if let o = option, !o.isEmpty { return o }
-        if let e = environment["DUB_API_URL"], !e.isEmpty { return e }
-        return defaultBaseURL
-    }
-
     // MARK: Text
 
     /// The plan as a tree, as in DESIGN.md §2.3.
@@ -65,11 +55,65 @@ public enum Explain {
             if let f = plan.filter { filters.append(ResidualPrinter.text(f)) }
             filters.append(describe(plan.time, timeZone: plan.timeZone))
             node = TreeNode("FILTER " + filters.joined(separator: ", "), [node])
-            node = TreeNode("SORT by timestamp \(plan.order == .ascending ? "asc" : "desc")", [node])
-            node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), [node])
+            if let a = plan.aggregation {
+                node = aggregateNodes(a, over: node, timeZone: plan.timeZone)
+            } else {
+                node = TreeNode("SORT by timestamp \(plan.order == .ascending ? "asc" : "desc")", [node])
+                node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), [node])
+            }
         }
-        if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
+        if plan.aggregation == nil, !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
         return "QUERY PLAN (local)\n" + node.render(prefix: "", last: true)
+    }
+
+    /// AGGREGATE, HAVING, SORT, LIMIT and PROJECT of an aggregate plan, above `input`.
+    static func aggregateNodes(_ a: BoundAggregation, over input: TreeNode, timeZone: String) -> TreeNode {
+        var aggregate = "AGGREGATE"
+        if !a.keys.isEmpty { aggregate += " by " + a.keys.map(\.name).joined(separator: ", ") }
+        aggregate += ": " + (a.aggregates.isEmpty ? "(no aggregates)" : a.aggregates.map(\.text).joined(separator: ", "))
+        if let fill = a.fill {
+            aggregate += "; every \(fill.bucket.rawValue) from " + (fill.start.map(APIPlanner.formatInstant) ?? "the first event")
+                + " to " + APIPlanner.formatInstant(fill.end) + (timeZone == "UTC" ? "" : " (\(timeZone))") + ", empty ones 0"
+        }
+        var node = TreeNode(aggregate, [input])
+        if let h = a.having { node = TreeNode("HAVING " + havingText(h, a), [node]) }
+        node = TreeNode("SORT by " + a.order.map { "\(sourceName($0.source, a)) \($0.direction == .ascending ? "asc" : "desc")" }
+            .joined(separator: ", "), [node])
+        if a.limit != nil || a.offset > 0 {
+            node = TreeNode("LIMIT " + (a.limit.map(String.init) ?? "ALL") + (a.offset > 0 ? " OFFSET \(a.offset)" : ""), [node])
+        }
+        return TreeNode("PROJECT " + a.columns.map(\.name).joined(separator: ", "), [node])
+    }
+
+    static func sourceName(_ s: AggregateColumnSource, _ a: BoundAggregation) -> String {
+        switch s {
+        case .key(let i): a.keys[i].name
+        case .aggregate(let j): a.aggregates[j].text
+        }
+    }
+
+    /// A HAVING condition as DubQL-like text.
+    static func havingText(_ c: HavingCondition, _ a: BoundAggregation) -> String {
+        func literal(_ v: AggregateValue) -> String {
+            if case .text(let t) = v { return Printer.isPlainIdentifier(t) ? t : Printer.quoted(t) }
+            return v.description
+        }
+        switch c {
+        case .and(let parts): return parts.map { "(" + havingText($0, a) + ")" }.joined(separator: " AND ")
+        case .or(let parts): return parts.map { "(" + havingText($0, a) + ")" }.joined(separator: " OR ")
+        case .not(let inner): return "NOT (" + havingText(inner, a) + ")"
+        case .predicate(let p):
+            let name = sourceName(p.source, a)
+            let values = p.values.map(literal)
+            switch p.op {
+            case .in: return values.count == 1 ? "\(name) = \(values[0])" : "\(name) IN (\(values.joined(separator: ", ")))"
+            case .notIn: return values.count == 1 ? "\(name) != \(values[0])" : "\(name) NOT IN (\(values.joined(separator: ", ")))"
+            case .less: return "\(name) < \(values[0])"
+            case .lessEqual: return "\(name) <= \(values[0])"
+            case .greater: return "\(name) > \(values[0])"
+            case .greaterEqual: return "\(name) >= \(values[0])"
+            }
+        }
     }
 
     static func describe(_ t: TimeRange, timeZone: String) -> String {
@@ -108,20 +152,35 @@ public enum Explain {
     /// The same shape for a local plan: no requests, the filter as `residual`.
     public static func json(_ plan: LocalPlan) -> String {
         let filter = plan.isEmpty ? nil : plan.filter.map(ResidualPrinter.text)
-        return JSONText.object([
+        var members: [(String, String)] = [
             ("source", JSONText.string("local")), ("event", JSONText.string(plan.event.rawValue)),
             ("requests", "[]"), ("residual", filter.map(JSONText.string) ?? "null"),
-            ("limit", String(plan.limit)),
+            ("limit", plan.aggregation.map { $0.limit.map(String.init) ?? "null" } ?? String(plan.limit)),
+        ]
+        if let a = plan.aggregation {
+            // What a script needs to read the result: the columns and their types, the keys, the order.
+            members.append(("aggregate", JSONText.object([
+                ("groupBy", JSONText.array(a.keys.map { JSONText.string($0.name) }, indent: 4)),
+                ("columns", JSONText.array(a.columns.map {
+                    JSONText.object([("name", JSONText.string($0.name)), ("type", JSONText.string($0.type.rawValue))], indent: 6)
+                }, indent: 4)),
+                ("having", a.having.map { JSONText.string(havingText($0, a)) } ?? "null"),
+                ("orderBy", JSONText.array(a.order.map {
+                    JSONText.string(sourceName($0.source, a) + ($0.direction == .ascending ? " ASC" : " DESC"))
+                }, indent: 4)),
+                ("offset", String(a.offset)),
+            ], indent: 2)))
+        }
+        return JSONText.object(members + [
             ("notes", JSONText.array(plan.isEmpty ? [JSONText.string("the condition can never be true")] : [], indent: 2)),
         ], indent: 0)
     }
 
     // MARK: URLs and curl
 
-    /// One full URL per request (the first page), percent-encoded.
+    /// One full URL per request: its first page, exactly as the client sends it.
     public static func urls(_ plan: APIPlan, baseURL: String) -> [String] {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        return plan.requests.map { base + $0.path + "?" + encodedQuery($0.params) }
+        plan.firstPageURLs(baseURL: baseURL)
     }
 
     /// One runnable curl command per request; the key is read from `$DUB_API_KEY`, never written.
@@ -129,28 +188,8 @@ public enum Explain {
         urls(plan, baseURL: baseURL).map { "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" '\($0)'" }
     }
 
-    /// `name=value&...` with RFC 3986 percent-encoding of everything but unreserved characters.
-    public static func encodedQuery(_ params: [APIParameter]) -> String {
-        params.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
-    }
-
     static func readableQuery(_ params: [APIParameter]) -> String {
         params.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
-    }
-
-    /// Percent-encodes all but `A-Z a-z 0-9 - . _ ~` (and `,` and `:`, which query strings allow).
-    public static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ","), UInt8(ascii: ":"):
-                out.append(Character(UnicodeScalar(b)))
-            default:
-                out += "%" + URLText.hex2(b)
-            }
-        }
-        return out
     }
 }
 

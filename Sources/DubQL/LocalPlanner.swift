@@ -12,12 +12,19 @@ public enum LocalPlanner {
         var diagnostics: [Diagnostic] = []
         if let c = query.condition {
             for p in APIPlanner.predicates(in: c) where Pushdowns.isAPIOnly(p.field, event: query.event) {
-                let why = p.field == .catalog("customerId")
-                    ? "exported click events carry no customer"
-                    : "exported events carry no \(p.field == .catalog("tagId") ? "tags" : "partner groups")"
+                let why = whyAPIOnly(p.field)
                 diagnostics.append(.error(.notInExportedEvents,
                                           "'\(p.field)' cannot be evaluated on local data: \(why)",
                                           at: p.span ?? Span(at: 0), hints: ["run the query against Dub's API (--api)"]))
+            }
+        }
+        if let a = query.aggregation {
+            var uses: [(FieldRef, Span?, String)] = []
+            for k in a.keys { if case .field(let f) = k.kind { uses.append((f, k.span, "be a group key")) } }
+            for g in a.aggregates { if let f = g.field { uses.append((f, g.span, "be aggregated")) } }
+            for (f, span, what) in uses where Pushdowns.isAPIOnly(f, event: query.event) {
+                diagnostics.append(.error(.notInExportedEvents, "'\(f)' cannot \(what) on local data: \(whyAPIOnly(f))",
+                                          at: span ?? Span(at: 0), hints: ["use a field that exported events carry (.fields lists them)"]))
             }
         }
         guard diagnostics.isEmpty else { return (nil, diagnostics) }
@@ -32,7 +39,14 @@ public enum LocalPlanner {
         }
         let plan = LocalPlan(event: query.event, filter: filter, time: query.time,
                              timeZone: query.timeZone, order: query.order, offset: query.offset, limit: query.limit,
-                             columns: query.columns, isEmpty: isEmpty)
+                             columns: query.columns, isEmpty: isEmpty, aggregation: query.aggregation)
         return (plan, [])
+    }
+
+    /// Why exported events cannot answer for an API-only field.
+    static func whyAPIOnly(_ field: FieldRef) -> String {
+        field == .catalog("customerId")
+            ? "exported click events carry no customer"
+            : "exported events carry no \(field == .catalog("tagId") ? "tags" : "partner groups")"
     }
 }

@@ -191,10 +191,16 @@ public struct BoundQuery: Hashable, Sendable, Codable {
     public var explain: Bool
     /// The canonical DubQL text of the statement.
     public var text: String
+    /// For aggregate queries (`GROUP BY`, `count()` ...): the groups, aggregates, HAVING, order and
+    /// paging of groups. `nil` for listing queries, whose ``columns``, ``order``, ``limit`` and
+    /// ``offset`` describe events; with an aggregation those describe nothing.
+    public var aggregation: BoundAggregation?
 
     public init(event: EventType, columns: [BoundColumn] = [], condition: BoundCondition? = nil,
                 time: TimeRange, timeZone: String = "UTC", order: SortDirection = .descending,
-                limit: Int = 100, offset: Int = 0, explain: Bool = false, text: String = "") {
+                limit: Int = 100, offset: Int = 0, explain: Bool = false, text: String = "",
+                aggregation: BoundAggregation? = nil) {
+        self.aggregation = aggregation
         self.event = event
         self.columns = columns
         self.condition = condition
@@ -212,7 +218,7 @@ public struct BoundQuery: Hashable, Sendable, Codable {
 
 /// Which backend a plan is for.
 public enum Backend: String, Hashable, Sendable, Codable {
-    case api, local
+    case api, local, clickhouse
 }
 
 /// One query parameter exactly as sent.
@@ -312,9 +318,14 @@ public struct LocalPlan: Hashable, Sendable, Codable {
     public var columns: [BoundColumn]
     /// True when the condition can never be true: nothing needs scanning.
     public var isEmpty: Bool
+    /// For aggregate queries: Scan -> Filter -> Aggregate (hash on dictionary codes) -> Having ->
+    /// Sort -> Offset/Limit over groups. ``order``, ``offset``, ``limit`` and ``columns`` are unused then.
+    public var aggregation: BoundAggregation?
 
     public init(event: EventType, filter: BoundCondition?, time: TimeRange, timeZone: String,
-                order: SortDirection, offset: Int, limit: Int, columns: [BoundColumn], isEmpty: Bool = false) {
+                order: SortDirection, offset: Int, limit: Int, columns: [BoundColumn], isEmpty: Bool = false,
+                aggregation: BoundAggregation? = nil) {
+        self.aggregation = aggregation
         self.event = event
         self.filter = filter
         self.time = time

@@ -1,6 +1,7 @@
 // What a query is bound against besides its text: the clock (injectable, for reproducible
 // relative times) and the default time zone (`--timezone`).
 
+import DubQLSyntax
 import Foundation
 
 // MARK: - QueryContext
@@ -43,7 +44,7 @@ public struct QueryContext: Hashable, Sendable, Codable {
             millis = v
         }
         if let timeZone, TimeZone(identifier: timeZone) == nil {
-            throw .unknownTimeZone(timeZone, suggestions: Suggestions.nearest(to: timeZone, in: TimeZone.knownTimeZoneIdentifiers))
+            throw .unknownTimeZone(timeZone, suggestions: DidYouMean.candidates(for: timeZone, in: TimeZone.knownTimeZoneIdentifiers))
         }
         return QueryContext(now: millis, timeZone: timeZone)
     }
@@ -59,7 +60,7 @@ public enum ContextError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidInstant(let s):
             return "invalid instant '\(s)': expected ISO 8601 such as 2024-06-01T12:00:00Z, a date, or epoch milliseconds"
         case .unknownTimeZone(let s, let suggestions):
-            return "unknown time zone '\(s)'" + (Suggestions.hint(suggestions).map { "; \($0)" } ?? "")
+            return "unknown time zone '\(s)'" + (DidYouMean.hint(suggestions).map { "; \($0)" } ?? "")
         }
     }
 }

@@ -11,9 +11,6 @@ import FoundationNetworking
 
 /// Where the API is, which key to send, and how patient to be.
 public struct DubClientConfiguration: Sendable {
-    /// Dub's API.
-    public static let defaultBaseURL = "https://api.dub.co"
-
     /// The base URL; request paths (`/events`) are appended to its path.
     public var baseURL: URL
     /// The API key, sent as `Authorization: Bearer KEY`; never printed.
@@ -29,11 +26,11 @@ public struct DubClientConfiguration: Sendable {
     /// A configuration from explicit values, checking the URL and the key.
     ///
     /// - Parameters:
-    ///   - baseURL: `--api-url` or `DUB_API_URL`; `nil` or empty means ``defaultBaseURL``.
+    ///   - baseURL: the API's base URL; `nil` or empty means Dub's (``DubAPI/defaultBaseURL``).
     ///   - apiKey: `DUB_API_KEY`; `nil` or empty is ``DubClientError/missingKey``.
     public init(baseURL: String?, apiKey: String?, timeout: Double = 30, retry: RetryPolicy = .standard,
                 verbose: Bool = false, userAgent: String = "dubql") throws(DubClientError) {
-        let text = (baseURL?.isEmpty == false ? baseURL : nil) ?? Self.defaultBaseURL
+        let text = DubAPI.baseURL(option: baseURL, environment: [:])
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", url.host != nil else {
             throw .invalidBaseURL(text)
@@ -47,9 +44,9 @@ public struct DubClientConfiguration: Sendable {
         self.userAgent = userAgent
     }
 
-    /// A configuration from the environment: `DUB_API_KEY`, `DUB_API_URL` (overridden by
-    /// `apiURL`), `DUBQL_API_TIMEOUT` (seconds per request, default 30) and `DUBQL_API_RETRIES`
-    /// (attempts per request, default 5).
+    /// A configuration from the environment: `DUB_API_KEY`, the base URL by ``DubAPI/baseURL(option:environment:)``
+    /// (`apiURL`, else `DUB_API_URL`, else Dub's), `DUBQL_API_TIMEOUT` (seconds per request,
+    /// default 30) and `DUBQL_API_RETRIES` (attempts per request, default 5).
     public static func fromEnvironment(_ environment: [String: String], apiURL: String? = nil,
                                        verbose: Bool = false, userAgent: String = "dubql") throws(DubClientError) -> Self {
         let timeout = environment["DUBQL_API_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 && $0 <= 3600 ? $0 : nil } ?? 30
@@ -57,17 +54,15 @@ public struct DubClientConfiguration: Sendable {
         if let attempts = environment["DUBQL_API_RETRIES"].flatMap(Int.init), (1...20).contains(attempts) {
             retry.maxAttempts = attempts
         }
-        return try DubClientConfiguration(baseURL: apiURL ?? environment["DUB_API_URL"],
+        return try DubClientConfiguration(baseURL: DubAPI.baseURL(option: apiURL, environment: environment),
                                           apiKey: environment["DUB_API_KEY"], timeout: timeout, retry: retry,
                                           verbose: verbose, userAgent: userAgent)
     }
 
-    /// The full URL of `path` with `params`, as sent.
-    public func url(path: String, params: [(name: String, value: String)]) -> URL? {
-        var base = baseURL.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        let query = QueryEncoding.query(params)
-        return URL(string: base + path + (query.isEmpty ? "" : "?" + query))
+    /// The URL of one page of `request`, as sent (and as `dubql explain --format url` shows the
+    /// first one): ``APIRequest/url(baseURL:page:limit:)``.
+    public func url(for request: APIRequest, page: Int, limit: Int) -> URL? {
+        URL(string: request.url(baseURL: baseURL.absoluteString, page: page, limit: limit))
     }
 }
 
@@ -93,14 +88,11 @@ public final class DubClient: Sendable {
 
     deinit { session.invalidateAndCancel() }
 
-    /// One page of `request`: its parameters with `page` and `limit` replaced.
+    /// One page of `request`: its parameters with `page` and `limit` for that page.
     ///
     /// Returns the body, checked to be a JSON array (its elements are checked by the decoder).
     public func fetchPage(_ request: APIRequest, page: Int, limit: Int) async throws(DubClientError) -> Data {
-        var params = request.params.filter { $0.name != "page" && $0.name != "limit" }.map { ($0.name, $0.value) }
-        params.append(("limit", String(limit)))
-        params.append(("page", String(page)))
-        guard let url = configuration.url(path: request.path, params: params.map { (name: $0.0, value: $0.1) }) else {
+        guard let url = configuration.url(for: request, page: page, limit: limit) else {
             throw .invalidBaseURL(configuration.baseURL.absoluteString)
         }
         return try await fetch(url, method: request.method)
@@ -125,6 +117,10 @@ public final class DubClient: Sendable {
             case .failure(let error):
                 if configuration.verbose { log("< failed after \(millis) ms: \(error.description)") }
                 guard error != .cancelled else { throw .cancelled }
+                // An unknown host or a refused connection at the first attempt is a wrong URL or
+                // no server, not a passing fault: say so at once (retries are for 429, 5xx,
+                // timeouts and connections that broke).
+                if attempt == 1, Self.failsFast(error) { throw error }
                 failure = error
                 wait = policy.backoff(afterAttempt: attempt)
             case .success(let (status, headers, body)):
@@ -190,14 +186,24 @@ public final class DubClient: Sendable {
         }
     }
 
+    static let unknownHost = "unknown host"
+    static let connectionRefused = "connection refused"
+
+    /// True for failures that waiting does not mend: the host name does not resolve, or nothing
+    /// listens at the port.
+    static func failsFast(_ error: DubClientError) -> Bool {
+        guard case .unreachable(_, let reason) = error else { return false }
+        return reason == unknownHost || reason == connectionRefused
+    }
+
     private static func classify(_ error: any Error, host: String, timeout: Double) -> DubClientError {
         if let urlError = error as? URLError {
             switch urlError.code {
             case .cancelled: return .cancelled
             case .timedOut: return .timeout(seconds: timeout)
-            case .cannotConnectToHost: return .unreachable(host: host, reason: "connection refused")
+            case .cannotConnectToHost: return .unreachable(host: host, reason: connectionRefused)
             case .networkConnectionLost: return .unreachable(host: host, reason: "the connection was closed before an answer")
-            case .cannotFindHost, .dnsLookupFailed: return .unreachable(host: host, reason: "unknown host")
+            case .cannotFindHost, .dnsLookupFailed: return .unreachable(host: host, reason: unknownHost)
             case .notConnectedToInternet: return .unreachable(host: host, reason: "no network")
             case .badServerResponse, .zeroByteResource:
                 return .unreachable(host: host, reason: "the server closed the connection without a valid answer")

@@ -58,8 +58,8 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         var stats = Statistics()
         let paging = plan.paging
         guard paging.takeRows > 0, !plan.requests.isEmpty else { return stats }
-        let pageSize = min(1000, max(1, paging.pageSize))
-        var streams = plan.requests.map { Stream(request: $0, nextPage: max(1, paging.firstPage)) }
+        let pageSize = paging.limit
+        var streams = plan.requests.map { Stream(request: $0, nextPage: paging.startPage) }
         var lookups: [SaleTypeLookup?] = plan.requests.map { request in
             guard saleTypes, plan.event == .sales else { return nil }
             return plan.saleTypeRequest(for: request).map { SaleTypeLookup(request: $0) }

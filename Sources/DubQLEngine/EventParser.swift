@@ -131,7 +131,7 @@ struct EventParser {
                 case 1:
                     let at = s.pos
                     if let v = try stringValue(&s, "timestamp") {
-                        guard let t = TimestampParser.parse(base + v.start, count: v.end - v.start) else {
+                        guard let t = ISOInstant.parse(base + v.start, count: v.end - v.start) else {
                             throw Failure(JSONScanError(offset: at, message: "expected an ISO 8601 or JavaScript date for 'timestamp', found \"\(s.decode(v))\""), code: "DQL0507")
                         }
                         topTimestamp = t
@@ -192,7 +192,7 @@ struct EventParser {
             case -2:
                 let at = s.pos
                 if let v = try stringValue(&s, "click.timestamp") {
-                    guard let t = TimestampParser.parse(base + v.start, count: v.end - v.start) else {
+                    guard let t = ISOInstant.parse(base + v.start, count: v.end - v.start) else {
                         throw Failure(JSONScanError(offset: at, message: "expected an ISO 8601 date for 'click.timestamp', found \"\(s.decode(v))\""), code: "DQL0507")
                     }
                     clickTimestamp = t

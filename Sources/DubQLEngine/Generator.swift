@@ -225,7 +225,7 @@ public struct Generator: Sendable {
         let clickTime = options.event == .clicks ? ts : ts - Int64(r.below(3 * 86_400_000))
 
         o.put(#"{"event":""#); o.put(options.event == .clicks ? "click" : options.event == .leads ? "lead" : "sale"); o.put(#"","timestamp":""#)
-        TimestampFormatter.appendJavaScript(ts, to: &o)
+        ISOInstant.appendJavaScript(ts, to: &o)
         o.put("\"")
         if options.event != .clicks {
             let eventName: StaticString = options.event == .leads ? (r.chance(80) ? "Sign up" : "Demo request")
@@ -256,7 +256,7 @@ public struct Generator: Sendable {
             }
         }
         o.put(#","click":{"id":""#); Generator.appendID(clickIDState, 16, &o)
-        o.put(#"","timestamp":""#); TimestampFormatter.appendISO(clickTime, to: &o)
+        o.put(#"","timestamp":""#); ISOInstant.appendISO(clickTime, to: &o)
         o.put(#"","url":""#); o += link.url; if let utm { o.put(utm) }
         o.put(#"","country":""#); o.put(place.country)
         o.put(#"","city":""#); o.put(place.city)
@@ -371,7 +371,7 @@ public struct Generator: Sendable {
             let title = r.chance(50) ? "\"Acme " + key.replacingUnderscores() + "\"" : "null"
             let created = 1_700_000_000_000 + Int64(r.below(40_000_000)) * 1000
             var createdISO: [UInt8] = []
-            TimestampFormatter.appendISO(created, to: &createdISO)
+            ISOInstant.appendISO(created, to: &createdISO)
             let c = String(decoding: createdISO, as: UTF8.self)
             let shortLink = "https://\(domain)/\(key == "_root" ? "" : key)"
             let json = """
@@ -398,7 +398,7 @@ public struct Generator: Sendable {
             let email = "\(first.lowercased()).\(n)@example.com"
             let country = "\(places.pick(&r).country)"
             var created: [UInt8] = []
-            TimestampFormatter.appendISO(1_720_000_000_000 + Int64(r.below(30_000_000)) * 1000, to: &created)
+            ISOInstant.appendISO(1_720_000_000_000 + Int64(r.below(30_000_000)) * 1000, to: &created)
             let external = r.chance(70) ? "user_\(n)" : ""
             let json = #"{"id":"cus_\#(Generator.id(&r, 20))","externalId":"\#(external)","name":"\#(first) \#(last)","email":"\#(email)","avatar":null,"country":"\#(country)","createdAt":"\#(String(decoding: created, as: UTF8.self))"}"#
             return CustomerInfo(json: Array(json.utf8), country: country)

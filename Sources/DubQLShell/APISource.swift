@@ -7,9 +7,6 @@ import DubQLEngine
 import DubQLOutput
 import DubQLSyntax
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 // MARK: - Source
 
@@ -19,27 +16,21 @@ public final class APISource: QuerySource {
     public var backend: Backend { .api }
     public var summary: String { "Dub's API at \(client.configuration.baseURL.absoluteString)" }
 
-    /// `--verbose`: log every request (key masked) on stderr. Set while parsing options.
-    public nonisolated(unsafe) static var verbose = false
-
     init(client: DubClient) {
         self.client = client
     }
 
-    /// Installs the factory ``SourceChooser`` uses for `--api` and `DUB_API_KEY`.
-    public static func register() {
-        guard Session.apiSourceFactory == nil else { return }
-        Session.apiSourceFactory = { key, apiURL in try APISource.make(apiKey: key, apiURL: apiURL) }
-    }
-
-    /// A source for `key` at `apiURL` (else `DUB_API_URL`, else Dub's API).
-    static func make(apiKey: String, apiURL: String?) throws -> APISource {
-        var environment = ProcessInfo.processInfo.environment
+    /// A source for `apiKey` at `apiURL` (else `DUB_API_URL` in `environment`, else Dub's API),
+    /// with the client's settings from `environment` (`DUBQL_API_TIMEOUT`, `DUBQL_API_RETRIES`).
+    /// With `verbose` every request and answer is logged on `messages`, the key masked.
+    static func make(apiKey: String, apiURL: String?, verbose: Bool, environment: [String: String],
+                     messages: MessageStream) throws(SessionFailure) -> APISource {
+        var environment = environment
         environment["DUB_API_KEY"] = apiKey
         do {
             let configuration = try DubClientConfiguration.fromEnvironment(
                 environment, apiURL: apiURL, verbose: verbose, userAgent: "dubql/\(DubQLVersion.string)")
-            return APISource(client: DubClient(configuration: configuration, log: { Session.writeStderr($0 + "\n") }))
+            return APISource(client: DubClient(configuration: configuration, log: { messages.write($0 + "\n") }))
         } catch {
             throw SessionFailure(error.description, exit: ExitStatus(error.kind.exitCode))
         }
@@ -71,7 +62,7 @@ public final class APISource: QuerySource {
         let saleTypes = output.writer.needsValues && listing.showsSaleType
         let started = Date()
         let outcome = runBlocking(isCancelled: session.isCancelled) {
-            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: $1) }
+            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: .known($1)) }
         }
         switch outcome {
         case .success(let stats):
@@ -79,7 +70,7 @@ public final class APISource: QuerySource {
             if client.configuration.verbose {
                 let millis = Int(Date().timeIntervalSince(started) * 1000)
                 let lookups = stats.saleTypeRequests > 0 ? " (\(stats.saleTypeRequests) for saleType)" : ""
-                Session.writeStderr("dubql: \(stats.requests) requests\(lookups), \(stats.eventsFetched) events fetched, "
+                session.writeStderr("dubql: \(stats.requests) requests\(lookups), \(stats.eventsFetched) events fetched, "
                                     + "\(stats.rowsReturned) rows, \(millis) ms\n")
             }
         case .failure(let error):
@@ -145,9 +136,9 @@ struct PageError: Error, CustomStringConvertible {
 /// Writes the rows of an API answer as they arrive: each row is read once from the store of its
 /// page into typed values and handed to the writer (tables keep the values' text until the end).
 ///
-/// Called from the task that runs the plan while the session's thread waits for it, so never from
-/// two threads at once.
-private final class StreamingOutput: @unchecked Sendable {
+/// Used by every source whose rows arrive as event JSON (Dub's API, ClickHouse). Called from the
+/// task that runs the plan while the session's thread waits for it, so never from two threads at once.
+final class StreamingOutput: @unchecked Sendable {
     let writer: ResultWriter
     private let listing: EventListing
     private var begun = false
@@ -157,15 +148,22 @@ private final class StreamingOutput: @unchecked Sendable {
         self.listing = listing
     }
 
+    /// The output of `query`'s rows in the session's format.
+    convenience init(session: Session, query: BoundQuery) {
+        let listing = EventListing(query: query)
+        self.init(writer: session.makeWriter(for: listing.schema), listing: listing)
+    }
+
     /// Whether any row has been written.
     var hasRows: Bool { writer.rowCount > 0 }
 
-    func write(_ event: StoredEvent, saleType: String?) {
+    /// Writes one event; `saleType` says where its sale type comes from (see ``EventListing/SaleTypes``).
+    func write(_ event: StoredEvent, saleType: EventListing.SaleTypes = .store) {
         if !begun {
             writer.begin()
             begun = true
         }
-        writer.write(listing.row(event.store, event.row, saleType: .known(saleType), values: writer.needsValues))
+        writer.write(listing.row(event.store, event.row, saleType: saleType, values: writer.needsValues))
     }
 
     func finish() {

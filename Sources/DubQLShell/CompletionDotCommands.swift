@@ -22,8 +22,10 @@ public enum DotCommand: Hashable, Sendable {
     case explain(Bool?)
     /// `.timer [on|off]`
     case timer(Bool?)
-    /// `.output [FILE|stdout]`
+    /// `.output [--append] [FILE|stdout|'|'COMMAND]`
     case output(OutputDestination?)
+    /// `.once [--append] FILE|'|'COMMAND`: the next statement's result only
+    case once(OutputDestination)
     /// `.fields [EVENT]`
     case fields(EventType?)
     /// `.timezone [TZ]` (the REPL checks that the zone exists)
@@ -40,12 +42,20 @@ public enum OpenTarget: Hashable, Sendable {
     case api
     /// The built-in demo dataset.
     case demo
+    /// Dub's tables in ClickHouse: `clickhouse://user:password@host:8123?database=dub`, or `nil` for
+    /// `DUBQL_CLICKHOUSE_URL`.
+    case clickhouse(String?)
 }
 
-/// Where `.output` sends results.
+/// Where `.output` and `.once` send results.
 public enum OutputDestination: Hashable, Sendable {
     case stdout
+    /// A file, truncated when opened (as sqlite3 does); `~` is the home directory.
     case file(String)
+    /// A file, appended to (`.output --append FILE`).
+    case append(String)
+    /// The standard input of a shell command (`.output |sort`), run with `/bin/sh -c`.
+    case pipe(String)
 }
 
 /// What kind of argument a dot-command takes, for completion.
@@ -87,8 +97,8 @@ public struct DotCommandSpec: Hashable, Sendable {
                        summary: "Show the dot-commands, or the help of one.", argument: .command),
         DotCommandSpec(name: "quit", aliases: ["exit"], usage: ".quit",
                        summary: "Leave the REPL (also .exit and Ctrl-D).", argument: .none),
-        DotCommandSpec(name: "open", aliases: [], usage: ".open FILE...|api|demo",
-                       summary: "Query event files, Dub's API (DUB_API_KEY) or the demo data.", argument: .openTarget),
+        DotCommandSpec(name: "open", aliases: [], usage: ".open FILE...|api|demo|clickhouse://...",
+                       summary: "Query event files, Dub's API (DUB_API_KEY), the demo data, or Dub's tables in ClickHouse.", argument: .openTarget),
         DotCommandSpec(name: "read", aliases: [], usage: ".read FILE",
                        summary: "Run the statements and dot-commands of a script file.", argument: .path),
         DotCommandSpec(name: "mode", aliases: [], usage: ".mode [MODE]",
@@ -98,8 +108,11 @@ public struct DotCommandSpec: Hashable, Sendable {
                        summary: "Print the plan before each result.", argument: .onOff),
         DotCommandSpec(name: "timer", aliases: [], usage: ".timer [on|off]",
                        summary: "Print how long each statement took.", argument: .onOff),
-        DotCommandSpec(name: "output", aliases: [], usage: ".output [FILE|stdout]",
-                       summary: "Write results to a file (appending), or back to the terminal.", argument: .outputTarget),
+        DotCommandSpec(name: "output", aliases: [], usage: ".output [--append] [FILE|stdout|'|'CMD]",
+                       summary: "Write results to a file (emptied first; --append adds), a command (|sort), or back to stdout.",
+                       argument: .outputTarget),
+        DotCommandSpec(name: "once", aliases: [], usage: ".once [--append] FILE|'|'CMD",
+                       summary: "Write the next result only to a file or a command.", argument: .outputTarget),
         DotCommandSpec(name: "fields", aliases: [], usage: ".fields [EVENT]",
                        summary: "List the fields of the catalog (of one event type).", argument: .event),
         DotCommandSpec(name: "timezone", aliases: [], usage: ".timezone [TZ]",
@@ -148,6 +161,14 @@ extension DotCommand {
     /// Parses a line that starts with `.` (leading blanks allowed). Arguments are separated by
     /// blanks and may be quoted with `'` or `"` (`.open 'my events.ndjson'`).
     public static func parse(_ line: String) -> Result<DotCommand, DotCommandError> {
+        if let backslash = psqlCommand(line) { return .failure(backslash) }
+        // `.output |sort -k2`: the command is the rest of the line, quotes and all.
+        if let (name, pipe) = pipeCommand(line), let spec = DotCommandSpec.named(name), spec.name == "output" || spec.name == "once" {
+            guard !pipe.isEmpty else {
+                return .failure(DotCommandError("expected a command after '|'", hint: "usage: \(spec.usage)"))
+            }
+            return .success(spec.name == "once" ? .once(.pipe(pipe)) : .output(.pipe(pipe)))
+        }
         let words: [String]
         switch DotCommandWords.split(line) {
         case .success(let w): words = w
@@ -161,11 +182,44 @@ extension DotCommand {
             return .failure(DotCommandError("expected a command name after '.'", hint: "try .help"))
         }
         guard let spec = DotCommandSpec.named(name) else {
-            let hint = DotCommandSuggestion.closest(to: name.lowercased(), among: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
+            let hint = DidYouMean.best(for: name, in: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
             return .failure(DotCommandError("unknown command '.\(name)'", hint: hint ?? "try .help"))
         }
         let args = Array(words.dropFirst())
         return parse(spec: spec, args: args)
+    }
+
+    /// psql's `\d`, `\x` ...: the dot-command to use instead.
+    private static func psqlCommand(_ line: String) -> DotCommandError? {
+        let word = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+        guard word.hasPrefix("\\") else { return nil }
+        let equivalents: [String: String] = [
+            "\\d": ".fields [EVENT] lists the fields (psql's \\d)",
+            "\\x": ".mode line shows one field per line (psql's \\x; .mode table goes back)",
+            "\\q": ".quit leaves (psql's \\q)",
+            "\\o": ".output FILE sends results to a file (psql's \\o)",
+            "\\i": ".read FILE runs a script (psql's \\i)",
+            "\\?": ".help lists the commands (psql's \\?)",
+            "\\h": ".help lists the commands (psql's \\h)",
+            "\\timing": ".timer on shows the time of each statement (psql's \\timing)",
+        ]
+        let key = word.count > 2 && !word.hasPrefix("\\timing") ? String(word.prefix(2)) : word
+        let hint = equivalents[key] ?? "DubQL's shell commands start with '.': .help lists them"
+        return DotCommandError("unknown command '\(word)': DubQL's shell commands start with '.'", hint: hint)
+    }
+
+    /// The command of `.output |COMMAND` (the rest of the line after `|`, as written), or `nil`
+    /// when the argument does not start with `|`.
+    private static func pipeCommand(_ line: String) -> (name: String, command: String)? {
+        func blank(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\r" }
+        var rest = Substring(line).drop(while: blank)
+        guard rest.first == "." else { return nil }
+        let name = rest.dropFirst().prefix { !blank($0) && $0 != "|" }
+        rest = rest.dropFirst(name.count + 1).drop(while: blank)
+        guard rest.first == "|" else { return nil }
+        var command = rest.dropFirst().drop(while: blank)
+        while let last = command.last, blank(last) { command.removeLast() }
+        return (String(name), String(command))
     }
 
     private static func parse(spec: DotCommandSpec, args: [String]) -> Result<DotCommand, DotCommandError> {
@@ -178,7 +232,7 @@ extension DotCommand {
             guard let topic = args.first else { return .success(.help(topic: nil)) }
             let bare = topic.hasPrefix(".") ? String(topic.dropFirst()) : topic
             guard let found = DotCommandSpec.named(bare) else {
-                let hint = DotCommandSuggestion.closest(to: bare.lowercased(), among: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
+                let hint = DidYouMean.best(for: bare, in: DotCommandSpec.allNames).map { "did you mean '.\($0)'?" }
                 return .failure(DotCommandError("unknown command '.\(bare)'", hint: hint))
             }
             return .success(.help(topic: found.name))
@@ -193,6 +247,9 @@ extension DotCommand {
                 switch args[0].lowercased() {
                 case "api": return .success(.open(.api))
                 case "demo": return .success(.open(.demo))
+                case "clickhouse": return .success(.open(.clickhouse(nil)))
+                case let a where a.hasPrefix("clickhouse://") || a.hasPrefix("clickhouses://"):
+                    return .success(.open(.clickhouse(args[0])))
                 default: break
                 }
             }
@@ -207,7 +264,7 @@ extension DotCommand {
             if let e = atMostOne() { return .failure(e) }
             guard let mode = args.first?.lowercased() else { return .success(.mode(nil)) }
             guard DotCommandModes.all.contains(mode) else {
-                let hint = DotCommandSuggestion.closest(to: mode, among: DotCommandModes.all).map { "did you mean '\($0)'?" }
+                let hint = DidYouMean.hint(DidYouMean.candidates(for: mode, in: DotCommandModes.all, limit: 1))
                 return .failure(DotCommandError("unknown mode '\(args[0])'; modes: \(DotCommandModes.all.joined(separator: " "))",
                                                 hint: hint))
             }
@@ -224,16 +281,36 @@ extension DotCommand {
                 }
             }
             return .success(spec.name == "explain" ? .explain(flag) : .timer(flag))
-        case "output":
-            if let e = atMostOne() { return .failure(e) }
-            guard let target = args.first else { return .success(.output(nil)) }
-            return .success(.output(target.lowercased() == "stdout" || target == "-" ? .stdout : .file(target)))
+        case "output", "once":
+            let append = args.first == "--append" || args.first == "-a"
+            let rest = append ? Array(args.dropFirst()) : args
+            if rest.count > 1 { return .failure(DotCommandError("too many arguments to .\(spec.name)", hint: "usage: \(spec.usage)")) }
+            guard let target = rest.first else {
+                if append || spec.name == "once" {
+                    return .failure(DotCommandError("expected a file name after .\(spec.name)\(append ? " --append" : "")",
+                                                    hint: "usage: \(spec.usage)"))
+                }
+                return .success(.output(nil))
+            }
+            let destination: OutputDestination
+            if target.lowercased() == "stdout" || target == "-" {
+                destination = .stdout
+            } else {
+                destination = append ? .append(target) : .file(target)
+            }
+            if spec.name == "once" {
+                guard destination != .stdout else {
+                    return .failure(DotCommandError(".once needs a file or a |command", hint: "usage: \(spec.usage)"))
+                }
+                return .success(.once(destination))
+            }
+            return .success(.output(destination))
         case "fields":
             if let e = atMostOne() { return .failure(e) }
             guard let word = args.first else { return .success(.fields(nil)) }
             let lower = word.lowercased()
             if let event = EventType(rawValue: lower) ?? EventType(singular: lower) { return .success(.fields(event)) }
-            let hint = DotCommandSuggestion.closest(to: lower, among: EventType.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
+            let hint = DidYouMean.hint(DidYouMean.candidates(for: lower, in: EventType.allCases.map(\.rawValue), limit: 1))
             return .failure(DotCommandError("unknown event '\(word)'; events: clicks leads sales", hint: hint))
         case "timezone":
             if let e = atMostOne() { return .failure(e) }
@@ -273,31 +350,6 @@ enum DotCommandWords {
         if quote != nil { return .failure(DotCommandError("unterminated quote in dot-command")) }
         if inWord { words.append(current) }
         return .success(words)
-    }
-}
-
-// MARK: - Did you mean
-
-/// Finds the nearest candidate to a misspelt word (edit distance, case-insensitive).
-public enum DotCommandSuggestion {
-    /// The closest candidate within a distance that still reads as a typo (about a third of the
-    /// word), or one that starts with the word; `nil` when none is close.
-    public static func closest(to word: String, among candidates: [String]) -> String? {
-        let w = word.lowercased()
-        guard !w.isEmpty else { return nil }
-        if let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(w) }) { return prefixed }
-        var best: (candidate: String, distance: Int)?
-        for c in candidates {
-            let d = distance(w, c.lowercased())
-            if d < (best?.distance ?? Int.max) { best = (c, d) }
-        }
-        guard let best, best.distance <= max(1, w.count / 3 + 1) else { return nil }
-        return best.candidate
-    }
-
-    /// Edit distance between two strings (characters), as every "did you mean" counts it.
-    public static func distance(_ a: String, _ b: String) -> Int {
-        EditDistance.between(Array(a), Array(b))
     }
 }
 

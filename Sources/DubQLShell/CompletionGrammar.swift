@@ -31,8 +31,11 @@ enum CompletionGrammar {
 
     private enum Mode {
         case start, afterExplain, afterSelect
-        case afterEventInSelect
-        case afterProjectionItem, projectionField
+        /// After `SELECT name`: an event (`SELECT clicks`, clauses follow), or the first column
+        /// of a projection (`SELECT country FROM clicks`). `known` is true for an event name.
+        case afterNameInSelect(known: Bool)
+        case afterProjectionItem, projectionField, alias
+        case afterGroup, groupField, afterGroupField
         case afterFrom
         case clauses
         case predicateStart
@@ -47,23 +50,29 @@ enum CompletionGrammar {
         case afterSinceInstant
         case afterBetweenStart
         case timezone
-        case afterOrder, orderField, afterOrderField
+        case afterOrder, orderField, afterOrderField, afterOrderDirection
         case limitValue, afterLimit, offsetValue
         case dead
     }
 
-    /// Which clauses were written already (each may appear once).
+    /// Which clauses were written already: each kind may appear once (Grammar/DubQL.ebnf,
+    /// `select`). OFFSET and PAGE are two kinds: the grammar takes both in one statement, and the
+    /// binder says that they exclude each other.
     private struct Used {
-        var whereClause = false, time = false, timezone = false, order = false, limit = false, offset = false
+        var whereClause = false, time = false, timezone = false, order = false, limit = false, offset = false, page = false
+        var group = false, having = false
 
         var clauseKeywords: [String] {
             var k: [String] = []
             if !whereClause { k.append("WHERE") }
+            if !group { k.append("GROUP BY") }
+            if !having { k.append("HAVING") }
             if !time { k += ["SINCE", "BETWEEN"] }
             if !timezone { k.append("TIMEZONE") }
             if !order { k.append("ORDER BY") }
             if !limit { k.append("LIMIT") }
-            if !offset { k += ["OFFSET", "PAGE"] }
+            if !offset { k.append("OFFSET") }
+            if !page { k.append("PAGE") }
             return k
         }
     }
@@ -122,6 +131,19 @@ enum CompletionGrammar {
 
         func isName(_ t: Token) -> Bool { t.kind == .identifier || t.kind == .quotedIdentifier }
 
+        /// After a name: when a call's `(` follows, consumes it through its `)` (`count(DISTINCT
+        /// customer.id)`); false when the call is unfinished.
+        mutating func skipCall() -> Bool {
+            guard i < tokens.count, tokens[i].kind == .leftParen else { return true }
+            while i < tokens.count {
+                defer { i += 1 }
+                if tokens[i].kind == .rightParen { return true }
+            }
+            return false
+        }
+
+        func isWord(_ t: Token, _ word: String) -> Bool { t.kind == .identifier && t.text.lowercased() == word }
+
         func isValue(_ t: Token) -> Bool {
             switch t.kind {
             case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .duration, .date, .dateTime,
@@ -137,12 +159,15 @@ enum CompletionGrammar {
             guard case .keyword(let k) = t.kind else { return false }
             switch k {
             case .where: used.whereClause = true; depth = 0; mode = .predicateStart
+            case .group: used.group = true; mode = .afterGroup
+            case .having: used.having = true; depth = 0; mode = .predicateStart
             case .since: used.time = true; mode = .instant(.since)
             case .between: used.time = true; mode = .instant(.betweenStart)
             case .timezone: used.timezone = true; mode = .timezone
             case .order: used.order = true; mode = .afterOrder
             case .limit: used.limit = true; mode = .limitValue
-            case .offset, .page: used.offset = true; mode = .offsetValue
+            case .offset: used.offset = true; mode = .offsetValue
+            case .page: used.page = true; mode = .offsetValue
             default: return false
             }
             i += 1
@@ -160,24 +185,34 @@ enum CompletionGrammar {
                 if t.kind == .keyword(.select) { mode = .afterSelect; i += 1 } else { mode = .dead }
             case .afterSelect:
                 if t.kind == .star { mode = .afterProjectionItem; i += 1 } else if isName(t) {
+                    let start = i
                     let path = fieldPath()
-                    if let e = EventType(rawValue: path.lowercased()) {
-                        event = e
-                        mode = .afterEventInSelect
+                    if i == start + 1, i >= tokens.count || tokens[i].kind != .leftParen {
+                        // One name that is no call: the event, or a column when FROM follows.
+                        event = EventType(rawValue: path.lowercased())
+                        mode = .afterNameInSelect(known: event != nil)
                     } else {
-                        mode = .afterProjectionItem
+                        mode = skipCall() ? .afterProjectionItem : .dead
                     }
                 } else { mode = .dead }
-            case .afterEventInSelect:
+            case .afterNameInSelect:
                 if t.kind == .keyword(.from) { event = nil; mode = .afterFrom; i += 1 } else if t.kind == .comma {
                     event = nil; mode = .projectionField; i += 1
                 } else if !clauseKeyword(t) { mode = .dead }
             case .afterProjectionItem:
                 if t.kind == .comma { mode = .projectionField; i += 1 } else if t.kind == .keyword(.from) {
                     mode = .afterFrom; i += 1
-                } else { mode = .dead }
+                } else if isWord(t, "as") { mode = .alias; i += 1 } else { mode = .dead }
             case .projectionField:
-                if isName(t) { _ = fieldPath(); mode = .afterProjectionItem } else { mode = .dead }
+                if isName(t) { _ = fieldPath(); mode = skipCall() ? .afterProjectionItem : .dead } else { mode = .dead }
+            case .alias:
+                if isName(t) { mode = .afterProjectionItem; i += 1 } else { mode = .dead }
+            case .afterGroup:
+                if t.kind == .keyword(.by) { mode = .groupField; i += 1 } else { mode = .dead }
+            case .groupField:
+                if isName(t) { _ = fieldPath(); mode = .afterGroupField } else { mode = .dead }
+            case .afterGroupField:
+                if t.kind == .comma { mode = .groupField; i += 1 } else if !clauseKeyword(t) { mode = .dead }
             case .afterFrom:
                 if isName(t) { event = EventType(rawValue: t.text.lowercased()); mode = .clauses; i += 1 } else { mode = .dead }
             case .clauses:
@@ -185,7 +220,8 @@ enum CompletionGrammar {
             case .predicateStart:
                 if t.kind == .keyword(.not) { i += 1 } else if t.kind == .leftParen { depth += 1; i += 1 } else if isName(t) {
                     let path = fieldPath()
-                    mode = .afterField(Catalog.field(named: path))
+                    let isCall = i < tokens.count && tokens[i].kind == .leftParen
+                    mode = !skipCall() ? .dead : .afterField(isCall ? nil : Catalog.field(named: path))
                 } else { mode = .dead }
             case .afterField(let f):
                 switch t.kind {
@@ -228,13 +264,17 @@ enum CompletionGrammar {
             case .afterOrder:
                 if t.kind == .keyword(.by) { mode = .orderField; i += 1 } else { mode = .dead }
             case .orderField:
-                if isName(t) { _ = fieldPath(); mode = .afterOrderField } else { mode = .dead }
+                if isName(t) { _ = fieldPath(); mode = skipCall() ? .afterOrderField : .dead } else { mode = .dead }
             case .afterOrderField:
-                if t.kind == .keyword(.asc) || t.kind == .keyword(.desc) { mode = .clauses; i += 1 } else if !clauseKeyword(t) {
+                if t.kind == .keyword(.asc) || t.kind == .keyword(.desc) { mode = .afterOrderDirection; i += 1 } else if t.kind == .comma {
+                    mode = .orderField; i += 1
+                } else if !clauseKeyword(t) {
                     mode = .dead
                 }
+            case .afterOrderDirection:
+                if t.kind == .comma { mode = .orderField; i += 1 } else if !clauseKeyword(t) { mode = .dead }
             case .limitValue:
-                if t.kind == .integer { mode = .afterLimit; i += 1 } else { mode = .dead }
+                if t.kind == .integer || isWord(t, "all") { mode = .afterLimit; i += 1 } else { mode = .dead }
             case .afterLimit:
                 if t.kind == .keyword(.offset) { used.offset = true; mode = .offsetValue; i += 1 } else if !clauseKeyword(t) {
                     mode = .dead
@@ -264,9 +304,16 @@ enum CompletionGrammar {
             case .start: return State(expectations: [.keywords(["SELECT", "EXPLAIN"])])
             case .afterExplain: return State(expectations: [.keywords(["SELECT"])])
             case .afterSelect: return State(expectations: [.events, .star, .fields(nil)])
-            case .afterEventInSelect: return State(expectations: [clauses])
-            case .afterProjectionItem: return State(expectations: [.keywords(["FROM"])])
+            case .afterNameInSelect(let known):
+                // After an event name FROM would make it a column: possible, but not worth offering.
+                return State(expectations: known ? [clauses] : [.keywords(["FROM", "AS"]), clauses])
+            case .afterProjectionItem: return State(expectations: [.keywords(["FROM", "AS"])])
             case .projectionField: return State(expectations: [.fields(nil)])
+            case .groupField: return State(expectations: [.fields(event)])
+            case .alias: return State(expectations: [])
+            case .afterGroup: return State(expectations: [.keywords(["BY"])])
+            case .afterGroupField: return State(expectations: [clauses])
+            case .afterOrderDirection: return State(expectations: [clauses])
             case .afterFrom: return State(expectations: [.events])
             case .clauses: return State(expectations: [clauses])
             case .predicateStart: return State(expectations: [.fields(event), .keywords(["NOT"])])
@@ -278,7 +325,8 @@ enum CompletionGrammar {
                 }
                 return State(expectations: e)
             case .afterFieldNot: return State(expectations: [.keywords(["IN"])])
-            case .afterIn, .afterListValue, .limitValue, .offsetValue, .dead: return State(expectations: [])
+            case .afterIn, .afterListValue, .offsetValue, .dead: return State(expectations: [])
+            case .limitValue: return State(expectations: [.keywords(["ALL"])])
             case .value(let f), .listValue(let f): return State(expectations: [.values(f)])
             case .afterPredicate:
                 return State(expectations: depth == 0 ? [.keywords(["AND", "OR"]), clauses] : [.keywords(["AND", "OR"])])

@@ -47,17 +47,20 @@ public struct ScriptSplit: Hashable, Sendable {
 // MARK: - Splitter
 
 /// Splits text at `;` outside strings, quoted identifiers and comments, and recognises
-/// dot-commands: a line whose first non-blank character is `.` while no statement is pending.
+/// dot-commands: a line whose first non-blank character is `.` (or psql's `\`, to be told the
+/// dot-command) while no statement is pending.
 ///
 /// Statements that hold nothing but blanks and comments are dropped; a statement's text starts at
 /// its first significant character (leading comments are not part of it).
 public enum ScriptSplitter {
-    public static func split(_ text: String) -> ScriptSplit {
+    /// `continuing` says that `text` continues a statement (the REPL's pending lines): its first
+    /// line is no dot-command even when it starts with `.`.
+    public static func split(_ text: String, continuing: Bool = false) -> ScriptSplit {
         let bytes = Array(text.utf8)
         var items: [ScriptItem] = []
         var statementStart: Int?      // first significant byte of the pending statement
         var i = 0
-        var atLineStart = true
+        var atLineStart = !continuing
         var insideLiteral = false
 
         func flush(upTo end: Int, terminated: Bool) {
@@ -74,7 +77,8 @@ public enum ScriptSplitter {
                 // A dot-command: the whole line, when its first non-blank byte is '.'.
                 var j = i
                 while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 || bytes[j] == 0x0D { j += 1 }
-                if j < bytes.count, bytes[j] == UInt8(ascii: ".") {
+                // A psql-style `\d` line is one too, so it is answered at Enter with its dot-command.
+                if j < bytes.count, bytes[j] == UInt8(ascii: ".") || bytes[j] == UInt8(ascii: "\\") {
                     var end = j
                     while end < bytes.count, bytes[end] != 0x0A { end += 1 }
                     var textEnd = end

@@ -1,8 +1,9 @@
 // Exit statuses of the command line (sysexits), a contract that scripts and tests rely on. The
 // shell reports them; the command line turns them into the process's exit code.
 
-/// How a statement, a script or a session ended, as a process exit status.
-public struct ExitStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+/// How a statement, a script or a session ended, as a process exit status. It is an `Error` so
+/// that a start-up that failed (and said why) can throw its status.
+public struct ExitStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Error {
     public var rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
     public init(_ rawValue: Int32) { self.rawValue = rawValue }

@@ -4,19 +4,25 @@
 import Foundation
 
 /// The history of the REPL, kept in memory and appended to a file (mode 0600) as it grows.
-final class History {
+///
+/// One entry per statement or dot-command, a multi-line statement included; an entry that
+/// repeats the previous one is not added.
+public final class History {
     /// Entries kept at most (the file is trimmed to this when it grows to twice as many lines).
-    static let capacity = 1000
+    public static let capacity = 1000
 
     /// The file, or `nil` when history is not persisted (input is not a terminal).
-    let path: String?
-    private(set) var entries: [String] = []
+    public let path: String?
+    /// The entries, oldest first.
+    public private(set) var entries: [String] = []
 
-    /// Loads the history of `path` (missing file: empty history). `persist: false` keeps the
-    /// entries in memory only.
-    init(path: String, persist: Bool) {
+    /// Loads the history of `path` (missing file: empty history). `persist: false` keeps new
+    /// entries in memory only and never touches the file. A persisted file that others may read
+    /// is made private (0600): it holds every query typed.
+    public init(path: String, persist: Bool) {
         self.path = persist ? path : nil
         guard let data = FileManager.default.contents(atPath: path) else { return }
+        if persist { History.makePrivate(path) }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         entries = lines.map { History.unescape(String($0)) }
         if entries.count > History.capacity {
@@ -27,7 +33,7 @@ final class History {
 
     /// The file the history lives in: `$DUBQL_HISTORY`, else `$XDG_STATE_HOME/dubql/history`,
     /// else `~/.local/state/dubql/history`.
-    static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func defaultPath(environment: [String: String]) -> String {
         if let explicit = environment["DUBQL_HISTORY"], !explicit.isEmpty { return explicit }
         if let state = environment["XDG_STATE_HOME"], !state.isEmpty {
             return (state as NSString).appendingPathComponent("dubql/history")
@@ -36,9 +42,10 @@ final class History {
         return (home as NSString).appendingPathComponent(".local/state/dubql/history")
     }
 
-    /// Adds an entry unless it repeats the previous one; returns whether it was added.
+    /// Adds an entry (blanks around it trimmed) unless it is empty or repeats the previous one,
+    /// appending it to the file when persisted; returns whether it was added.
     @discardableResult
-    func add(_ entry: String) -> Bool {
+    public func add(_ entry: String) -> Bool {
         let trimmed = entry.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed != entries.last else { return false }
         entries.append(trimmed)
@@ -53,6 +60,13 @@ final class History {
     }
 
     // MARK: - File
+
+    /// Takes away the group's and others' permissions of `path`, if it has any.
+    private static func makePrivate(_ path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & 0o077 != 0 else { return }
+        _ = chmod(path, 0o600)
+    }
 
     private func append(_ line: String, to path: String) {
         let directory = (path as NSString).deletingLastPathComponent

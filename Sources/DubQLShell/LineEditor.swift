@@ -8,7 +8,7 @@ import Foundation
 // MARK: - Line sources
 
 /// What one read of a line gave.
-enum LineRead: Equatable {
+public enum LineRead: Equatable, Sendable {
     /// A line, without its newline.
     case line(String)
     /// Ctrl-C: drop what is pending and prompt again.
@@ -17,14 +17,24 @@ enum LineRead: Equatable {
     case endOfInput
 }
 
-/// Reads lines of REPL input, from a terminal (with editing) or from a pipe.
-protocol LineSource: AnyObject {
+/// Reads lines of REPL input: from a terminal with editing (libedit), from a pipe, or from a
+/// script in tests. The REPL needs nothing else of its input.
+public protocol LineSource: AnyObject {
     /// Reads one line, showing `prompt` when interactive.
     func readLine(prompt: String) -> LineRead
-    /// Records one history entry (interactive sources only).
+    /// Records one history entry, for recall with Up (interactive sources only).
     func addHistory(_ entry: String)
-    /// True when input comes from a terminal.
+    /// True when input comes from a person at a terminal: the REPL then prints its banner, runs
+    /// a complete statement at Enter and writes history; otherwise input is a script.
     var isInteractive: Bool { get }
+    /// The earlier lines of the statement being typed, set before each read so that Tab
+    /// completion sees the whole statement.
+    func setPendingText(_ text: String)
+}
+
+extension LineSource {
+    /// Sources without completion need no pending text.
+    public func setPendingText(_ text: String) {}
 }
 
 /// Reads lines from standard input without prompts or history, for pipes and files.
@@ -144,9 +154,8 @@ final class EditLineSource: LineSource {
     }
 
     /// The pending lines of the statement being typed, so completion sees the whole statement.
-    var pendingText: String {
-        get { lineEditorPendingText }
-        set { lineEditorPendingText = newValue }
+    func setPendingText(_ text: String) {
+        lineEditorPendingText = text
     }
 
     func readLine(prompt: String) -> LineRead {

@@ -1,5 +1,5 @@
 // The local data source: events loaded from files or stdin, or the built-in demo data, queried
-// with the engine's executor. Also how the command line chooses its source.
+// with the engine's executor.
 
 import DubQL
 import DubQLEngine
@@ -26,8 +26,8 @@ public final class LocalSource: QuerySource {
     }
 
     /// Loads files (`-` is stdin). Malformed input is an error (exit 65) unless `skipInvalid`,
-    /// which skips it with a note; a missing file is exit 66.
-    static func load(paths: [String], skipInvalid: Bool) throws -> LocalSource {
+    /// which skips it with a note on `messages`; a missing file is exit 66.
+    static func load(paths: [String], skipInvalid: Bool, messages: MessageStream) throws(SessionFailure) -> LocalSource {
         var loader = EventLoader(options: LoadOptions(skipInvalid: skipInvalid))
         for path in paths {
             do {
@@ -35,13 +35,15 @@ public final class LocalSource: QuerySource {
             } catch let e as InputError {
                 throw SessionFailure("cannot read \(e)", exit: ExitStatus.noInput)
             } catch let e as LoadError {
-                Session.writeStderr("\(e)\n")
+                messages.write("\(e)\n")
                 throw SessionFailure(nil, exit: ExitStatus.dataError)
+            } catch {
+                throw SessionFailure("\(error)", exit: ExitStatus.software)
             }
         }
         if loader.skipped > 0 {
             let first = loader.firstSkipped.map { " (first: \($0))" } ?? ""
-            Session.note("skipped \(loader.skipped) invalid \(loader.skipped == 1 ? "event" : "events")\(first)")
+            messages.write("dubql: note: skipped \(loader.skipped) invalid \(loader.skipped == 1 ? "event" : "events")\(first)\n")
         }
         let store = loader.finish()
         let names = paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
@@ -64,6 +66,11 @@ public final class LocalSource: QuerySource {
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
+        if plan.aggregation != nil {
+            let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
+            AggregateWriter(format: session.format, sink: session.output, width: session.tableWidth, color: session.useColor).write(result)
+            return
+        }
         let listing = EventListing(query: query)
         let writer = session.makeWriter(for: listing.schema)
         let values = writer.needsValues
@@ -78,27 +85,5 @@ public final class LocalSource: QuerySource {
         let plan = try plan(query, source: source, session: session)
         // `--format json` gives the plan as JSON, as `dubql explain --format json` does.
         session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
-    }
-}
-
-// MARK: - Choosing a source
-
-/// Picks the data source from `--data`, `--api`, `DUB_API_KEY`, or else the demo data.
-public enum SourceChooser {
-    public static func choose(data: [String], api: Bool, apiURL: String?, skipInvalid: Bool, now: String?,
-                       environment: [String: String]) throws -> any QuerySource {
-        if !data.isEmpty { return try LocalSource.load(paths: data, skipInvalid: skipInvalid) }
-        let key = environment["DUB_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        if let key {
-            guard let factory = Session.apiSourceFactory else {
-                throw SessionFailure("DUB_API_KEY is set but this build cannot query Dub's API yet; pass --data FILE, or unset DUB_API_KEY to use the demo data", exit: ExitStatus.unavailable)
-            }
-            return try factory(key, apiURL ?? environment["DUB_API_URL"])
-        }
-        if api { throw SessionFailure("--api needs an API key in DUB_API_KEY: create one in Dub's dashboard (Settings > API Keys), then export DUB_API_KEY=dub_...", exit: ExitStatus.usage) }
-        let clock = now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
-        let demo = LocalSource.demo(now: clock)
-        Session.note("no --data and no DUB_API_KEY: querying \(demo.summary)")
-        return demo
     }
 }

@@ -1,5 +1,4 @@
-// The interactive loop: prompts, statements that run at ';' or when complete at Enter,
-// dot-commands, one history entry per statement, Ctrl-C and Ctrl-D.
+// The interactive loop: prompts, statements that run at ';', dot-commands, one history entry per statement, Ctrl-C and Ctrl-D.
 
 import DubQL
 import DubQLEngine
@@ -7,16 +6,25 @@ import DubQLOutput
 import DubQLSyntax
 import Foundation
 
-/// The read-run loop of `dubql` (DESIGN.md §5).
+/// The read-run loop of `dubql` (DESIGN.md §5), on any ``LineSource``: libedit on a terminal,
+/// plain lines from a pipe, or scripted lines in tests.
+///
+/// A statement runs at `;`, on a terminal as in a script; a dot-command runs at Enter, and only on
+/// a line at the start of a statement. Interactive input adds one history entry per statement or
+/// dot-command; piped input is a script: its last statement needs no `;`, nothing is written to
+/// the history, and the first failure is the exit status.
 public final class REPL {
-    static let prompt = "dubql> "
-    static let continuationPrompt = "   ...> "
+    /// The prompt at the start of a statement.
+    public static let prompt = "dubql> "
+    /// The prompt while a statement is incomplete.
+    public static let continuationPrompt = "   ...> "
 
     let shell: Shell
     let input: LineSource
     let history: History
 
-    init(shell: Shell, input: LineSource, history: History) {
+    /// A loop reading `input` into `shell`, recording statements in `history`.
+    public init(shell: Shell, input: LineSource, history: History) {
         self.shell = shell
         self.input = input
         self.history = history
@@ -25,7 +33,7 @@ public final class REPL {
 
     /// Reads and runs until `.quit` or end of input. Interactive sessions exit 0; piped input
     /// exits with the first failure's code.
-    func run() -> ExitStatus {
+    public func run() -> ExitStatus {
         if input.isInteractive { printBanner() }
         var pending = ""
         var entry = ""
@@ -36,7 +44,7 @@ public final class REPL {
         }
 
         while true {
-            (input as? EditLineSource)?.pendingText = pending
+            input.setPendingText(pending)
             switch input.readLine(prompt: pending.isEmpty ? REPL.prompt : REPL.continuationPrompt) {
             case .interrupted:
                 pending = ""
@@ -46,23 +54,23 @@ public final class REPL {
                     // The last statement of piped input needs no ';'.
                     note(runStatement(pending))
                 }
-                if input.isInteractive { FileHandle.standardOutput.write(Data("\n".utf8)) }
+                if input.isInteractive { shell.session.console.output.write("\n") }
                 shell.session.output.flush()
+                shell.session.console.output.flush()
                 return input.isInteractive ? ExitStatus.ok : (firstFailure ?? ExitStatus.ok)
             case .line(let line):
                 entry = entry.isEmpty ? line : entry + "\n" + line
-                let text = pending.isEmpty ? line : pending + "\n" + line
+                let continuing = !pending.isEmpty
+                let text = continuing ? pending + "\n" + line : line
                 pending = ""
                 var quit = false
-                for item in ScriptSplitter.split(text).items {
+                for item in ScriptSplitter.split(text, continuing: continuing).items {
                     if item.kind == .statement && !item.terminated {
-                        // Piped input is a script: statements end at ';' (or at the end of input).
-                        guard input.isInteractive else { pending = item.text; continue }
-                        switch Completeness.check(item.text) {
-                        case .complete: note(runStatement(item.text))
-                        case .empty: break
-                        case .incomplete: pending = item.text
-                        }
+                        // A statement runs at ';' (as in psql, sqlite3 and DuckDB), never because a
+                        // line happens to be complete: pasted lines make one statement. Only
+                        // comments or blanks are nothing to wait for at a terminal.
+                        if input.isInteractive && Completeness.check(item.text) == .empty { continue }
+                        pending = item.text
                         continue
                     }
                     let outcome = item.kind == .dotCommand ? shell.perform(line: item.text) : runStatement(item.text)
@@ -93,7 +101,8 @@ public final class REPL {
             End a query with ';' (Tab completes), .help for help, Ctrl-D to quit.
 
             """
-        FileHandle.standardOutput.write(Data(text.utf8))
+        shell.session.console.output.write(text)
+        shell.session.console.output.flush()
     }
 }
 
@@ -101,23 +110,23 @@ public final class REPL {
 // MARK: - Starting
 
 extension REPL {
-    /// Runs the REPL on `session`: libedit when standard input is a terminal, plain lines
-    /// otherwise (no prompt, no history writes). Returns the exit status.
+    /// Runs the REPL on `shell`: libedit when the shell is interactive, plain lines of standard
+    /// input otherwise (no prompt, no history writes). Returns the exit status.
     ///
     /// It runs on the main thread: the kernel gives process signals (Ctrl-C, Ctrl-Z's SIGCONT,
     /// window resizes) to the main thread first, and libedit must see them interrupt its own reads.
-    public static func start(session: Session, apiURL: String?, skipInvalid: Bool,
-                             interactive: Bool = isatty(0) != 0) -> ExitStatus {
-        if Thread.isMainThread { return run(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive) }
-        // The caller waits for the main thread to finish with the session: no shared use.
-        nonisolated(unsafe) let session = session
-        return DispatchQueue.main.sync { run(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive) }
+    public static func start(shell: Shell) -> ExitStatus {
+        if Thread.isMainThread { return run(shell: shell) }
+        // The caller waits for the main queue to finish with the shell: no shared use. (The main
+        // queue may be drained by another thread than the main one: no second check inside.)
+        nonisolated(unsafe) let shell = shell
+        return DispatchQueue.main.sync { run(shell: shell) }
     }
 
     /// The REPL itself, on the main queue.
-    private static func run(session: Session, apiURL: String?, skipInvalid: Bool, interactive: Bool) -> ExitStatus {
-        let shell = Shell(session: session, apiURL: apiURL, skipInvalid: skipInvalid, interactive: interactive)
-        let history = History(path: History.defaultPath(), persist: interactive)
+    private static func run(shell: Shell) -> ExitStatus {
+        let interactive = shell.interactive
+        let history = History(path: History.defaultPath(environment: shell.session.console.environment), persist: interactive)
         let input: LineSource
         if interactive {
             TerminalLocale.setUp()

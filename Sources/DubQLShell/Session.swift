@@ -1,21 +1,18 @@
 // The state one run of DubQL works in (data source, clock, time zone, output format, colour and
-// destination) and the one entry point that runs a parsed statement. `dubql query`, `dubql -e`,
+// destination) and the one entry point that runs a bound statement. `dubql query`, `dubql -e`,
 // `dubql run` and the REPL all go through it.
 
 import DubQL
 import DubQLEngine
 import DubQLOutput
 import DubQLSyntax
-#if canImport(Glibc)
-import Glibc
-#endif
 
 // MARK: - Sources
 
 /// Where queries run: local events (files or the demo data) or Dub's API.
 ///
-/// The API source (`APISource.swift`) conforms to this and is made through
-/// ``Session/apiSourceFactory``; the local one is ``LocalSource``.
+/// The API source is ``APISource``; the local one is ``LocalSource``. ``Session/start(_:console:announceDemo:)``
+/// picks one from the options.
 public protocol QuerySource: AnyObject {
     /// One line describing the source, for notes and the REPL (`demo data: 24,500 events`).
     var summary: String { get }
@@ -29,150 +26,99 @@ public protocol QuerySource: AnyObject {
 
 /// A failure that has already been explained to the user (or carries its message) and its exit code.
 public struct SessionFailure: Error {
+    /// What to tell the user (`dubql: error: ...`), or `nil` when it has been told already.
     public var message: String?
+    /// The exit status it ends a command with.
     public var exit: ExitStatus
+    /// A failure with its message and status.
     public init(_ message: String?, exit: ExitStatus) {
         self.message = message
         self.exit = exit
     }
 }
 
-/// `--color auto|always|never`.
-public enum ColorMode: String, CaseIterable, Sendable {
-    case auto, always, never
-}
-
 // MARK: - Session
 
-/// Runs statements against a source and writes results and diagnostics.
+/// Runs statements against a source and writes results and diagnostics to its console.
+///
+/// Made by ``start(_:console:announceDemo:)`` from the command line's options, or directly on a
+/// source (tests, embedding programs).
 public final class Session {
-    /// The data source queries run on.
+    /// The data source queries run on (`.open` swaps it).
     var source: any QuerySource
-    /// `--timezone`: the default time zone of queries without `TIMEZONE`.
+    /// The options the session started with (`--api-url`, `--verbose`, `--skip-invalid` are read
+    /// again by `.open`).
+    let options: SessionOptions
+    /// The process's environment and standard streams.
+    public let console: Console
+    /// `--timezone`, then `.timezone`: the default time zone of queries without `TIMEZONE`.
     var timeZone: String?
     /// `--now` as given (fixes the clock); `nil` follows the system clock.
     var now: String?
     var format: OutputFormat
     var colorMode: ColorMode
-    /// Where rows go (stdout by default; the REPL's `.output FILE` swaps it).
+    /// Where rows go (the console's output by default; `.output FILE` swaps it).
     public var output: OutputSink
     /// True when ``output`` is a terminal: tables fit its width and may use colour.
     var outputIsTerminal: Bool
-    /// The exit code of the last failure (0 after success).
-    public private(set) var lastExit: ExitStatus = ExitStatus.ok
     /// Polled by long scans; the REPL sets it on Ctrl-C.
     var isCancelled: (() -> Bool)?
 
-    /// Makes the API data source (set by `APISource.swift`); `nil` until the API client is built in.
-    nonisolated(unsafe) static var apiSourceFactory: ((_ apiKey: String, _ apiURL: String?) throws -> any QuerySource)?
-
-    public init(source: any QuerySource, format: OutputFormat = .table, timeZone: String? = nil, now: String? = nil,
-         colorMode: ColorMode = .auto, output: OutputSink = .standardOutput(), outputIsTerminal: Bool = isatty(1) != 0) {
+    /// A session on `source` with `options` (their source fields are not looked at), writing to `console`.
+    public init(source: any QuerySource, options: SessionOptions = SessionOptions(), console: Console) {
         self.source = source
-        self.format = format
-        self.timeZone = timeZone
-        self.now = now
-        self.colorMode = colorMode
-        self.output = output
-        self.outputIsTerminal = outputIsTerminal
+        self.options = options
+        self.console = console
+        self.format = options.format
+        self.timeZone = options.timeZone
+        self.now = options.now
+        self.colorMode = options.color
+        self.output = console.output
+        self.outputIsTerminal = console.outputIsTerminal
     }
 
     // MARK: Running
 
-    /// Parses `text` and runs its statements in order, stopping at the first failure.
-    /// Returns true when everything succeeded.
-    @discardableResult
-    public func run(text: String, name: String = "<query>") -> Bool {
-        let file = SourceFile(name: name, text: text)
-        let parsed = Parser.parse(file)
-        if !parsed.diagnostics.isEmpty { printDiagnostics(parsed.diagnostics, in: file) }
-        if parsed.hasErrors { return fail(ExitStatus.dataError) }
-        for statement in parsed.script.statements where !run(statement, in: file) { return false }
-        lastExit = ExitStatus.ok
-        return true
+    /// The clock and default zone of the next statement.
+    func makeContext() throws(SessionFailure) -> QueryContext {
+        do {
+            return try QueryContext.make(now: now, timeZone: timeZone)
+        } catch {
+            throw SessionFailure("\(error)", exit: .usage)
+        }
     }
 
-    /// Runs one parsed statement: binds it, then runs or explains it on the source.
-    /// Diagnostics and errors go to stderr; returns true on success.
-    @discardableResult
-    func run(_ statement: Statement, in file: SourceFile) -> Bool {
+    /// Runs a bound statement on the source, or with `explain` prints its plan. Errors go to the
+    /// console; returns `.ok` or the failure's exit status.
+    func run(_ query: BoundQuery, explain: Bool, in file: SourceFile) -> ExitStatus {
         do {
-            let context = try makeContext()
-            let (bound, diagnostics) = Binder.bind(statement, source: file, context: context)
-            if !diagnostics.isEmpty { printDiagnostics(diagnostics, in: file) }
-            guard let query = bound, !diagnostics.hasErrors else { return fail(ExitStatus.dataError) }
-            if statement.isExplain || query.explain {
+            if explain {
                 try source.explain(query, source: file, session: self)
             } else {
                 try source.execute(query, source: file, session: self)
             }
-            lastExit = ExitStatus.ok
-            return true
+            return .ok
         } catch let failure as SessionFailure {
             if let message = failure.message { printError(message) }
-            return fail(failure.exit)
+            return failure.exit
         } catch {
             printError("\(error)")
-            return fail(ExitStatus.software)
+            return .software
         }
-    }
-
-    /// The API plan of a statement without running it (the REPL's `plan`, `url` and `curl` modes).
-    func apiPlan(_ statement: Statement, in file: SourceFile) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
-        let context: QueryContext
-        do { context = try makeContext() } catch { return (nil, []) }
-        let (bound, diagnostics) = Binder.bind(statement, source: file, context: context)
-        guard let query = bound, !diagnostics.hasErrors else { return (nil, diagnostics) }
-        let (plan, more) = APIPlanner.plan(query)
-        return (plan, diagnostics + more)
-    }
-
-    /// The clock and default zone of the next statement.
-    func makeContext() throws -> QueryContext {
-        do {
-            return try QueryContext.make(now: now, timeZone: timeZone)
-        } catch {
-            throw SessionFailure("\(error)", exit: ExitStatus.usage)
-        }
-    }
-
-    private func fail(_ code: ExitStatus) -> Bool {
-        lastExit = code
-        return false
     }
 
     // MARK: Output
 
     /// True when output should carry ANSI colour.
-    var useColor: Bool {
-        switch colorMode {
-        case .never: return false
-        case .always: return !Session.noColorRequested
-        case .auto: return outputIsTerminal && !Session.noColorRequested && getenv("TERM").map { String(cString: $0) != "dumb" } ?? true
-        }
-    }
+    var useColor: Bool { console.useColor(colorMode, onTerminal: outputIsTerminal) }
 
-    /// True when diagnostics on stderr may be coloured.
-    var stderrColor: Bool {
-        switch colorMode {
-        case .never: return false
-        case .always: return !Session.noColorRequested
-        case .auto: return isatty(2) != 0 && !Session.noColorRequested
-        }
-    }
-
-    static var noColorRequested: Bool {
-        guard let v = getenv("NO_COLOR") else { return false }
-        return v.pointee != 0
-    }
+    /// True when diagnostics on the console's errors may be coloured.
+    var stderrColor: Bool { console.useColor(colorMode, onTerminal: console.errorsAreTerminal) }
 
     /// The width tables fit: the terminal's when writing to one, else `$COLUMNS`, else unlimited.
     var tableWidth: Int? {
-        if outputIsTerminal {
-            var ws = winsize()
-            if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
-        }
-        if let c = getenv("COLUMNS"), let n = Int(String(cString: c)), n > 0 { return n }
+        if outputIsTerminal, let width = console.terminalWidth() { return width }
+        if let columns = console.environment["COLUMNS"].flatMap({ Int($0) }), columns > 0 { return columns }
         return outputIsTerminal ? 80 : nil
     }
 
@@ -185,7 +131,7 @@ public final class Session {
     /// True when values show control characters escaped: when the output is a terminal (text from
     /// the data must never drive it), unless `DUBQL_ESCAPE` says `always` or `never`.
     var escapeControls: Bool {
-        switch getenv("DUBQL_ESCAPE").map({ String(cString: $0) }) {
+        switch console.environment["DUBQL_ESCAPE"] {
         case "always": return true
         case "never": return false
         default: return outputIsTerminal
@@ -207,28 +153,21 @@ public final class Session {
     }
 
     func printDiagnostics(_ diagnostics: [Diagnostic], in file: SourceFile) {
-        Session.writeStderr(DiagnosticRenderer.render(diagnostics, in: file, color: stderrColor))
+        writeStderr(DiagnosticRenderer.render(diagnostics, in: file, color: stderrColor))
     }
 
-    /// `dubql: error: message` on stderr.
+    /// `dubql: error: message` on the console's errors.
     func printError(_ message: String) {
-        Session.writeStderr("dubql: error: \(message)\n")
+        writeStderr("dubql: error: \(message)\n")
     }
 
-    /// `dubql: note: message` on stderr.
-    public static func note(_ message: String) {
+    /// `dubql: note: message` on the console's errors.
+    func note(_ message: String) {
         writeStderr("dubql: note: \(message)\n")
     }
 
-    public static func writeStderr(_ text: String) {
-        var text = text
-        text.withUTF8 { buf in
-            var off = 0
-            while off < buf.count, let base = buf.baseAddress {
-                let n = Glibc.write(2, base + off, buf.count - off)
-                if n <= 0 { return }
-                off += n
-            }
-        }
+    /// Writes `text` to the console's errors (standard error).
+    func writeStderr(_ text: String) {
+        console.errors.write(text)
     }
 }

@@ -51,60 +51,108 @@ public enum ShellOutcome: Equatable {
 
 // MARK: - Shell
 
-/// Runs statements, dot-commands and scripts in one session.
+/// Runs statements, dot-commands and scripts in one session: the engine behind the REPL,
+/// `dubql run`, `dubql query` and `.read`.
+///
+/// ```swift
+/// let shell = try Shell.start(SessionOptions(now: "2024-06-01T12:00:00Z"), console: .memory(), interactive: false)
+/// let status = shell.runScript(text: ".mode csv\nSELECT clicks LIMIT 2;", name: "<script>", continueOnError: false)
+/// ```
 public final class Shell {
-    let session: Session
+    /// The session statements run in.
+    public let session: Session
     var mode: ShellMode
     var explain = false
     var timer = false
-    /// The file `.output` writes to, or `nil` for standard output.
+    /// The file `.output` writes to (`|command` for a pipe), or `nil` for the console's output.
     private(set) var outputPath: String?
     private var outputFD: Int32 = -1
-    /// `--api-url`, for `.open api` and the dry-run modes.
-    var apiURL: String?
-    var skipInvalid: Bool
+    /// The `popen` stream of `.output |command`, closed (and waited for) when output moves on.
+    private var outputPipe: UnsafeMutablePointer<FILE>?
+    /// True after `.once`: output goes back to the console's after the next statement.
+    var outputOnce = false
     /// The REPL's history (for `.history`); `nil` in `dubql run`.
     var history: History?
-    /// True in the interactive REPL: Ctrl-C cancels queries, `.timer` and notes go to the terminal.
+    /// True in the interactive REPL: Ctrl-C cancels queries, and `.open` says what it opened.
     let interactive: Bool
     /// Scripts being read (`.read` inside `.read`), to refuse cycles.
     private var readStack: [String] = []
 
-    public init(session: Session, apiURL: String?, skipInvalid: Bool, interactive: Bool) {
+    /// A shell on `session`. `interactive` is true for the REPL on a terminal.
+    public init(session: Session, interactive: Bool) {
         self.session = session
         self.mode = .format(session.format)
-        self.apiURL = apiURL
-        self.skipInvalid = skipInvalid
         self.interactive = interactive
+    }
+
+    /// A shell on a new session (``Session/start(_:console:announceDemo:)``); the demo data is
+    /// announced with a note unless `interactive` (the REPL's banner names it). A failure to
+    /// start has been written to the console's errors, and is thrown as its exit status.
+    public static func start(_ options: SessionOptions, console: Console, interactive: Bool) throws(ExitStatus) -> Shell {
+        Shell(session: try Session.start(options, console: console, announceDemo: !interactive), interactive: interactive)
     }
 
     deinit { closeOutputFile() }
 
     // MARK: - Statements
 
-    /// Parses and runs the statements of `file` (usually one) in order, stopping at the first
-    /// failure. Diagnostics point into `file`.
+    /// Compiles the statements of `file` (usually one) and runs them in order, stopping at the
+    /// first failure. Diagnostics point into `file`; each statement's are written just before it runs.
     func runStatements(in file: SourceFile) -> ShellOutcome {
-        let parsed = Parser.parse(file)
-        if !parsed.diagnostics.isEmpty { session.printDiagnostics(parsed.diagnostics, in: file) }
-        if parsed.diagnostics.hasErrors { return .failed(ExitStatus.dataError) }
-        for statement in parsed.script.statements {
-            let outcome = run(statement, in: file)
+        if outputOnce {
+            // `.once`: this statement's result only, whether it runs or fails.
+            outputOnce = false
+            defer { _ = setOutput(.stdout) }
+            return runStatements(in: file)
+        }
+        let context: QueryContext
+        do {
+            context = try session.makeContext()
+        } catch {
+            if let message = error.message { session.printError(message) }
+            return .failed(error.exit)
+        }
+        let compilation = Compiler.compile(file, context: context)
+        if !compilation.syntaxDiagnostics.isEmpty { session.printDiagnostics(compilation.syntaxDiagnostics, in: file) }
+        if compilation.syntaxDiagnostics.hasErrors { return .failed(.dataError) }
+        for statement in compilation.statements {
+            if !statement.diagnostics.isEmpty { session.printDiagnostics(statement.diagnostics, in: file) }
+            guard let query = statement.query, !statement.diagnostics.hasErrors else { return .failed(.dataError) }
+            let outcome = run(query, explain: statement.statement.isExplain || query.explain, in: file)
             if outcome != .ok { return outcome }
         }
         return .ok
     }
 
-    /// Runs one statement in the current mode, with `.explain` and `.timer` applied.
-    func run(_ statement: Statement, in file: SourceFile) -> ShellOutcome {
+    /// Runs one bound statement in the current mode, with `.explain` and `.timer` applied.
+    func run(_ query: BoundQuery, explain isExplain: Bool, in file: SourceFile) -> ShellOutcome {
         switch mode {
         case .plan, .url, .curl:
-            return dryRun(statement, in: file)
+            return dryRun(query, in: file)
         case .format(let format):
             session.format = format
-            if explain && !statement.isExplain {
-                let explained = Statement(explain: Span(at: statement.span.start), select: statement.select, span: statement.span)
-                guard session.run(explained, in: file) else { return .failed(session.lastExit) }
+            if explain && !isExplain {
+                // `.explain on` adds the plan before the result, but never into a data file: when
+                // `.output` redirects results the plan goes to the terminal (else standard error),
+                // and a data format (json, ndjson, csv) off a terminal gets it on standard error.
+                let status: ExitStatus
+                let dataFormat = ([.json, .ndjson, .csv] as [OutputFormat]).contains(format)
+                if outputPath == nil && (session.outputIsTerminal || !dataFormat) {
+                    status = session.run(query, explain: true, in: file)
+                } else {
+                    let results = session.output
+                    let plan = OutputSink.memory()
+                    session.output = plan
+                    status = session.run(query, explain: true, in: file)
+                    session.output = results
+                    if outputPath != nil && session.console.outputIsTerminal {
+                        session.console.output.write(plan.text)
+                        session.console.output.flush()
+                    } else {
+                        session.writeStderr(plan.text)
+                    }
+                }
+                guard status == .ok else { return .failed(status) }
             }
             let started = DispatchTime.now()
             Interrupts.reset()
@@ -112,31 +160,40 @@ public final class Shell {
                 session.isCancelled = { Interrupts.pending }
                 interruptForceExit = 1
             }
-            let ok = session.run(statement, in: file)
+            let status = session.run(query, explain: isExplain, in: file)
             interruptForceExit = 0
             session.isCancelled = nil
             let cancelled = interactive && Interrupts.pending
             Interrupts.reset()
-            if cancelled { Session.writeStderr("interrupted\n") }
+            if cancelled { session.writeStderr("interrupted\n") }
             if timer {
                 let nanos = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
-                Session.writeStderr("time: \(Shell.formatDuration(nanos))\n")
+                session.writeStderr("time: \(Shell.formatDuration(nanos))\n")
             }
-            return ok ? .ok : .failed(session.lastExit)
+            return status == .ok ? .ok : .failed(status)
         }
     }
 
     /// `plan`, `url`, `curl`: what would be sent to Dub's API, without sending it.
-    private func dryRun(_ statement: Statement, in file: SourceFile) -> ShellOutcome {
-        let (plan, diagnostics) = session.apiPlan(statement, in: file)
+    private func dryRun(_ query: BoundQuery, in file: SourceFile) -> ShellOutcome {
+        let (plan, diagnostics) = APIPlanner.plan(query)
         if !diagnostics.isEmpty { session.printDiagnostics(diagnostics, in: file) }
-        guard let plan, !diagnostics.hasErrors else { return .failed(ExitStatus.dataError) }
-        let base = Explain.baseURL(option: apiURL, environment: ProcessInfo.processInfo.environment)
+        guard let plan, !diagnostics.hasErrors else { return .failed(.dataError) }
+        let base = DubAPI.baseURL(option: session.options.apiURL, environment: session.console.environment)
         switch mode {
         case .url: session.write(Explain.urls(plan, baseURL: base).map { $0 + "\n" }.joined())
         case .curl: session.write(Explain.curl(plan, baseURL: base).map { $0 + "\n" }.joined())
         default: session.write(Explain.text(plan))
         }
+        return .ok
+    }
+
+    /// Runs `text` (one or more statements, no dot-commands) as `dubql query` does: in order,
+    /// stopping at the first failure; diagnostics are named `name`. Returns the exit status.
+    public func runOnce(_ text: String, name: String = "<query>") -> ExitStatus {
+        let outcome = runStatements(in: SourceFile(name: name, text: text))
+        session.output.flush()
+        if case .failed(let status) = outcome { return status }
         return .ok
     }
 
@@ -151,7 +208,7 @@ public final class Shell {
     /// Runs a script's statements and dot-commands in order. Diagnostics carry `name` and the
     /// script's own lines and columns. Stops at the first failure unless `continueOnError`, and
     /// returns the first failure (or `.quit` when the script said `.quit`).
-    func runScript(text: String, name: String, continueOnError: Bool) -> ShellOutcome {
+    public func runScript(text: String, name: String, continueOnError: Bool) -> ShellOutcome {
         let whole = SourceFile(name: name, text: text)
         var firstFailure: ShellOutcome?
         for item in ScriptSplitter.split(text).items {
@@ -197,6 +254,24 @@ public final class Shell {
         return runScript(text: String(decoding: data, as: UTF8.self), name: name, continueOnError: continueOnError)
     }
 
+    /// Runs script files in order, as `dubql run` does (`-` is standard input): stops at the first
+    /// failure unless `continueOnError`, and at `.quit`. Returns the first failure's status, or `.ok`.
+    public func runScripts(_ paths: [String], continueOnError: Bool) -> ExitStatus {
+        var firstFailure: ExitStatus?
+        for path in paths {
+            let outcome = runScriptFile(path, continueOnError: continueOnError)
+            session.output.flush()
+            switch outcome {
+            case .ok: continue
+            case .quit: return firstFailure ?? .ok
+            case .failed(let status):
+                if firstFailure == nil { firstFailure = status }
+                if !continueOnError { return status }
+            }
+        }
+        return firstFailure ?? .ok
+    }
+
     /// Why `path` cannot be read, in a few words.
     static func reason(_ path: String) -> String {
         var isDirectory: ObjCBool = false
@@ -229,19 +304,22 @@ public final class Shell {
 
     // MARK: - Output destination
 
-    /// Sends results to `path` (appending; created with mode 0644), or back to standard output.
+    /// Sends results to a file (emptied first, or appended to; created with mode 0644), to a
+    /// shell command's standard input, or back to the console's output.
     func setOutput(_ destination: OutputDestination) -> ShellOutcome {
         switch destination {
         case .stdout:
             session.output.flush()
             closeOutputFile()
-            session.output = .standardOutput()
-            session.outputIsTerminal = isatty(1) != 0
+            session.output = session.console.output
+            session.outputIsTerminal = session.console.outputIsTerminal
             return .ok
-        case .file(let path):
-            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        case .file(let given), .append(let given):
+            let path = expandingTilde(given)
+            let truncate = destination == .file(given) ? O_TRUNC : O_APPEND
+            let fd = open(path, O_WRONLY | truncate | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                session.printError("cannot write '\(path)': \(String(cString: strerror(errno)))")
+                session.printError("cannot write '\(given)': \(String(cString: strerror(errno)))")
                 return .failed(ExitStatus.noInput)
             }
             session.output.flush()
@@ -251,22 +329,50 @@ public final class Shell {
             session.output = .fileDescriptor(fd)
             session.outputIsTerminal = false
             return .ok
+        case .pipe(let command):
+            session.output.flush()
+            closeOutputFile()
+            FileHandle.standardOutput.synchronizeFile()
+            guard let stream = popen(command, "w") else {
+                session.printError("cannot run '\(command)': \(String(cString: strerror(errno)))")
+                return .failed(ExitStatus.unavailable)
+            }
+            outputPipe = stream
+            outputFD = fileno(stream)
+            outputPath = "|" + command
+            session.output = .fileDescriptor(outputFD)
+            session.outputIsTerminal = false
+            return .ok
         }
+    }
+
+    /// `~` and `~/...` in the home directory (`$HOME`), as a shell would.
+    func expandingTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/"), let home = session.console.environment["HOME"] ?? ProcessInfo.processInfo.environment["HOME"] else {
+            return path
+        }
+        return home + path.dropFirst()
     }
 
     private func closeOutputFile() {
         guard outputFD >= 0 else { return }
         session.output.flush()
-        close(outputFD)
+        if let stream = outputPipe {
+            // Waits for the command, so its output comes before the next prompt.
+            pclose(stream)
+            outputPipe = nil
+        } else {
+            close(outputFD)
+        }
         outputFD = -1
         outputPath = nil
     }
 
-    /// A message for the user (settings shown by dot-commands): standard output, or standard
-    /// error while results go to a file, so the file holds results only.
+    /// A message for the user (settings shown by dot-commands): the output, or the console's
+    /// errors while results go to a file, so the file holds results only.
     func say(_ text: String) {
         if outputPath != nil {
-            Session.writeStderr(text)
+            session.writeStderr(text)
         } else {
             session.write(text)
         }

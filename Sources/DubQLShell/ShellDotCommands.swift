@@ -44,7 +44,12 @@ extension Shell {
                 say("output: \(outputPath ?? "stdout")\n")
                 return .ok
             }
+            outputOnce = false
             return setOutput(destination)
+        case .once(let destination):
+            let outcome = setOutput(destination)
+            if outcome == .ok { outputOnce = true }
+            return outcome
         case .fields(let event):
             say(fieldsText(event: event))
         case .timezone(let zone):
@@ -53,8 +58,8 @@ extension Shell {
                 return .ok
             }
             guard let known = Shell.timeZone(named: zone) else {
-                let hint = DotCommandSuggestion.closest(to: zone, among: TimeZone.knownTimeZoneIdentifiers)
-                session.printError("unknown time zone '\(zone)'" + (hint.map { " (did you mean '\($0)'?)" } ?? ""))
+                let hint = DidYouMean.hint(DidYouMean.candidates(for: zone, in: TimeZone.knownTimeZoneIdentifiers, limit: 1))
+                session.printError("unknown time zone '\(zone)'" + (hint.map { " (\($0))" } ?? ""))
                 return .failed(ExitStatus.dataError)
             }
             session.timeZone = known
@@ -76,39 +81,30 @@ extension Shell {
     /// One line naming the data source (the API key masked).
     var sourceDescription: String {
         if session.source.backend == .api {
-            let key = ProcessInfo.processInfo.environment["DUB_API_KEY"].map(Secrets.mask) ?? "no key"
+            let key = session.console.environment["DUB_API_KEY"].map(Secrets.mask) ?? "no key"
             return "\(session.source.summary) (key \(key))"
         }
         return session.source.summary
     }
 
     private func open(_ target: OpenTarget) -> ShellOutcome {
-        do {
-            switch target {
-            case .demo:
-                let clock = session.now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
-                session.source = LocalSource.demo(now: clock)
-            case .files(let paths):
-                session.source = try LocalSource.load(paths: paths, skipInvalid: skipInvalid)
-            case .api:
-                let environment = ProcessInfo.processInfo.environment
-                guard let key = environment["DUB_API_KEY"], !key.isEmpty else {
-                    session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")
-                    return .failed(ExitStatus.usage)
-                }
-                APISource.register()
-                guard let factory = Session.apiSourceFactory else {
-                    session.printError("this build cannot query Dub's API")
-                    return .failed(ExitStatus.unavailable)
-                }
-                session.source = try factory(key, apiURL ?? environment["DUB_API_URL"])
+        let choice: SourceChoice
+        switch target {
+        case .demo: choice = .demo
+        case .files(let paths): choice = .files(paths)
+        case .clickhouse(let url): choice = .clickhouse(url: url)
+        case .api:
+            guard let key = session.console.environment["DUB_API_KEY"], !key.isEmpty else {
+                session.printError(".open api needs an API key: quit, export DUB_API_KEY=dub_... (from Dub's dashboard, Settings > API Keys), and start dubql again")
+                return .failed(ExitStatus.usage)
             }
-        } catch let failure as SessionFailure {
-            if let message = failure.message { session.printError(message) }
-            return .failed(failure.exit)
+            choice = .api(key: key)
+        }
+        do {
+            session.source = try Session.makeSource(choice, options: session.options, console: session.console)
         } catch {
-            session.printError("\(error)")
-            return .failed(ExitStatus.software)
+            if let message = error.message { session.printError(message) }
+            return .failed(error.exit)
         }
         if interactive { say("data: \(sourceDescription)\n") }
         return .ok
@@ -124,7 +120,7 @@ extension Shell {
         }
         let width = DotCommandSpec.all.map(\.usage.count).max() ?? 0
         var text = """
-            Type DubQL statements, ending with ';' (Enter also runs a statement that is complete):
+            Type DubQL statements, ending with ';' (Enter before the ';' continues the statement):
               SELECT clicks WHERE country IN (US, DE) SINCE 7d;
               SELECT customer.email, sale.amount FROM sales WHERE saleType = new LIMIT 10;
             Tab completes keywords, events, fields and values; Up and Down recall history;

@@ -36,14 +36,27 @@ public struct SelectStatement: Hashable, Sendable, Codable {
     public var whereClause: WhereClause?
     public var time: TimeClause?
     public var timezone: TimezoneClause?
+    /// `GROUP BY keys`: makes the statement an aggregate query.
+    public var groupBy: GroupByClause?
+    /// `HAVING condition`: filters groups (aggregate queries only).
+    public var having: HavingClause?
     public var orderBy: OrderByClause?
     public var limit: IntegerClause?
     public var offset: IntegerClause?
     public var page: IntegerClause?
     public var span: Span
 
+    /// True when the statement aggregates: it has `GROUP BY` or `HAVING`, or an aggregate call
+    /// among its columns (`SELECT count() FROM clicks`).
+    public var isAggregate: Bool {
+        if groupBy != nil || having != nil { return true }
+        if case .columns(let items, _)? = projection { return items.contains { $0.expression.isCall } }
+        return false
+    }
+
     public init(event: Name, projection: Projection? = nil, whereClause: WhereClause? = nil,
-                time: TimeClause? = nil, timezone: TimezoneClause? = nil, orderBy: OrderByClause? = nil,
+                time: TimeClause? = nil, timezone: TimezoneClause? = nil, groupBy: GroupByClause? = nil,
+                having: HavingClause? = nil, orderBy: OrderByClause? = nil,
                 limit: IntegerClause? = nil, offset: IntegerClause? = nil, page: IntegerClause? = nil,
                 span: Span) {
         self.event = event
@@ -51,6 +64,8 @@ public struct SelectStatement: Hashable, Sendable, Codable {
         self.whereClause = whereClause
         self.time = time
         self.timezone = timezone
+        self.groupBy = groupBy
+        self.having = having
         self.orderBy = orderBy
         self.limit = limit
         self.offset = offset
@@ -74,12 +89,75 @@ public struct Name: Hashable, Sendable, Codable {
 /// `*` or a list of columns.
 public enum Projection: Hashable, Sendable, Codable {
     case all(Span)
-    case columns([FieldPath], Span)
+    case columns([SelectItem], Span)
 
     public var span: Span {
         switch self {
         case .all(let s), .columns(_, let s): s
         }
+    }
+}
+
+/// One item of the SELECT list: an expression and an optional `AS` alias.
+public struct SelectItem: Hashable, Sendable, Codable {
+    public var expression: Expression
+    /// The name after `AS`, when written.
+    public var alias: Name?
+    public var span: Span
+    public init(_ expression: Expression, alias: Name? = nil, span: Span) {
+        self.expression = expression
+        self.alias = alias
+        self.span = span
+    }
+    /// A plain field item (`country`), the only kind a listing query has.
+    public init(field: FieldPath) {
+        self.init(.field(field), span: field.span)
+    }
+    /// The field, when the item is a plain field without an alias.
+    public var plainField: FieldPath? {
+        if alias == nil, case .field(let f) = expression { return f }
+        return nil
+    }
+}
+
+/// What a select item, a group key or a sort key computes: a field (or a time bucket such as
+/// `day`, which is a name like any field until the binder resolves it) or a function call.
+public enum Expression: Hashable, Sendable, Codable {
+    case field(FieldPath)
+    case call(FunctionCall)
+
+    public var span: Span {
+        switch self {
+        case .field(let f): f.span
+        case .call(let c): c.span
+        }
+    }
+    public var isCall: Bool { if case .call = self { true } else { false } }
+}
+
+/// `count()`, `count(*)`, `count(field)`, `count(DISTINCT field)`, `sum(field)` ...
+///
+/// The parser lower-cases the names of the known functions (`COUNT()` is `count()`); the binder
+/// checks the name, the argument and its type.
+public struct FunctionCall: Hashable, Sendable, Codable {
+    public enum Argument: Hashable, Sendable, Codable {
+        /// `count()`
+        case none
+        /// `count(*)`
+        case star
+        /// `f(field)`, or `f(DISTINCT field)` when `distinct` is true.
+        case field(FieldPath, distinct: Bool)
+    }
+    /// The functions the language knows, in lower case.
+    public static let knownNames = ["count", "sum", "avg", "min", "max"]
+
+    public var name: Name
+    public var argument: Argument
+    public var span: Span
+    public init(name: Name, argument: Argument, span: Span) {
+        self.name = name
+        self.argument = argument
+        self.span = span
     }
 }
 
@@ -137,31 +215,68 @@ public struct TimezoneClause: Hashable, Sendable, Codable {
     }
 }
 
+/// `GROUP BY key, ...`: fields or time buckets (`day`), as written.
+public struct GroupByClause: Hashable, Sendable, Codable {
+    public var keys: [FieldPath]
+    public var span: Span
+    public init(keys: [FieldPath], span: Span) {
+        self.keys = keys
+        self.span = span
+    }
+}
+
+/// `HAVING condition`: a condition over aggregates and output columns.
+public struct HavingClause: Hashable, Sendable, Codable {
+    public var condition: Condition
+    public var span: Span
+    public init(condition: Condition, span: Span) {
+        self.condition = condition
+        self.span = span
+    }
+}
+
 /// Sort direction.
 public enum SortDirection: String, Hashable, Sendable, Codable {
     case ascending = "ASC", descending = "DESC"
 }
 
-/// `ORDER BY timestamp [ASC|DESC]`.
-public struct OrderByClause: Hashable, Sendable, Codable {
-    /// The field as written; the binder accepts only `timestamp`.
-    public var field: FieldPath
-    /// `nil` when no direction was written (descending).
+/// One key of `ORDER BY`: an expression and its direction as written.
+public struct SortKey: Hashable, Sendable, Codable {
+    /// A field, output column name or aggregate call; listing queries accept only `timestamp`.
+    public var expression: Expression
+    /// `nil` when no direction was written.
     public var direction: SortDirection?
     public var span: Span
-    public init(field: FieldPath, direction: SortDirection?, span: Span) {
-        self.field = field
+    public init(_ expression: Expression, direction: SortDirection?, span: Span) {
+        self.expression = expression
         self.direction = direction
         self.span = span
     }
 }
 
-/// `LIMIT n`, `OFFSET n` or `PAGE n`.
+/// `ORDER BY key [ASC|DESC] { , key [ASC|DESC] }`.
+public struct OrderByClause: Hashable, Sendable, Codable {
+    /// One or more keys, in priority order.
+    public var keys: [SortKey]
+    public var span: Span
+    public init(keys: [SortKey], span: Span) {
+        self.keys = keys
+        self.span = span
+    }
+    /// `ORDER BY field [ASC|DESC]` (the listing form).
+    public init(field: FieldPath, direction: SortDirection?, span: Span) {
+        self.init(keys: [SortKey(.field(field), direction: direction, span: field.span)], span: span)
+    }
+}
+
+/// `LIMIT n`, `LIMIT ALL`, `OFFSET n` or `PAGE n`.
 ///
-/// `value` is `nil` when the literal does not fit an `Int` (the parser reports it); `text` is the
-/// literal as written.
+/// `value` is `nil` when the literal does not fit an `Int` (the parser reports it) and for
+/// `LIMIT ALL`; `text` is the literal as written (`ALL` for `LIMIT ALL`).
 public struct IntegerClause: Hashable, Sendable, Codable {
     public var value: Int?
+    /// True for `LIMIT ALL` (no cap).
+    public var isAll: Bool { value == nil && text == "ALL" }
     public var text: String
     public var valueSpan: Span
     public var span: Span
@@ -202,6 +317,10 @@ public enum ComparisonOperator: String, Hashable, Sendable, Codable, CaseIterabl
 }
 
 /// `field op value`, `field [NOT] IN (values)`, or a bare boolean `field`.
+///
+/// In `HAVING` the left side may be an aggregate call (`count() > 5`): then ``call`` is set and
+/// ``field`` is the function's name as a one-component path (so code that only knows fields
+/// still reads a name and a span).
 public struct Predicate: Hashable, Sendable, Codable {
     public enum Kind: Hashable, Sendable, Codable {
         case comparison(ComparisonOperator, Value)
@@ -210,6 +329,8 @@ public struct Predicate: Hashable, Sendable, Codable {
         case bare
     }
     public var field: FieldPath
+    /// The aggregate call on the left side, in HAVING (`count() > 5`).
+    public var call: FunctionCall?
     public var kind: Kind
     public var span: Span
     public init(field: FieldPath, kind: Kind, span: Span) {
@@ -217,6 +338,14 @@ public struct Predicate: Hashable, Sendable, Codable {
         self.kind = kind
         self.span = span
     }
+    public init(call: FunctionCall, kind: Kind, span: Span) {
+        self.field = FieldPath(components: [call.name], span: call.name.span)
+        self.call = call
+        self.kind = kind
+        self.span = span
+    }
+    /// The left side as an expression.
+    public var subject: Expression { call.map(Expression.call) ?? .field(field) }
 }
 
 /// A literal value. Bare words and quoted strings are both ``Kind/text`` (bare words in value

@@ -25,7 +25,7 @@ extension SelectStatement {
             projection: projection.map {
                 switch $0 {
                 case .all: .all(zero)
-                case .columns(let c, _): .columns(c.map { $0.erasingSpans() }, zero)
+                case .columns(let c, _): .columns(c.map { SelectItem($0.expression.erasingSpans(), alias: $0.alias?.erasingSpans(), span: zero) }, zero)
                 }
             },
             whereClause: whereClause.map { WhereClause(condition: $0.condition.erasingSpans(), span: zero) },
@@ -36,7 +36,9 @@ extension SelectStatement {
                 }
             },
             timezone: timezone.map { TimezoneClause(name: $0.name, nameSpan: zero, span: zero) },
-            orderBy: orderBy.map { OrderByClause(field: $0.field.erasingSpans(), direction: $0.direction, span: zero) },
+            groupBy: groupBy.map { GroupByClause(keys: $0.keys.map { $0.erasingSpans() }, span: zero) },
+            having: having.map { HavingClause(condition: $0.condition.erasingSpans(), span: zero) },
+            orderBy: orderBy.map { OrderByClause(keys: $0.keys.map { SortKey($0.expression.erasingSpans(), direction: $0.direction, span: zero) }, span: zero) },
             limit: limit?.erasingSpans(), offset: offset?.erasingSpans(), page: page?.erasingSpans(),
             span: zero)
     }
@@ -81,7 +83,30 @@ extension Predicate {
         case .comparison(let op, let v): .comparison(op, v.erasingSpans())
         case .inList(let negated, let values): .inList(negated: negated, values.map { $0.erasingSpans() })
         }
+        if let call { return Predicate(call: call.erasingSpans(), kind: k, span: zero) }
         return Predicate(field: field.erasingSpans(), kind: k, span: zero)
+    }
+}
+
+extension Expression {
+    /// This expression with every span erased.
+    public func erasingSpans() -> Expression {
+        switch self {
+        case .field(let f): .field(f.erasingSpans())
+        case .call(let c): .call(c.erasingSpans())
+        }
+    }
+}
+
+extension FunctionCall {
+    /// This call with every span erased.
+    public func erasingSpans() -> FunctionCall {
+        let a: Argument = switch argument {
+        case .none: .none
+        case .star: .star
+        case .field(let f, let d): .field(f.erasingSpans(), distinct: d)
+        }
+        return FunctionCall(name: name.erasingSpans(), argument: a, span: zero)
     }
 }
 

@@ -38,6 +38,7 @@ public enum DateScanner {
                                      "August", "September", "October", "November", "December"]
 
     /// The number of days of a month of the proleptic Gregorian calendar.
+    @inlinable
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28

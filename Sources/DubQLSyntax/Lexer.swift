@@ -309,6 +309,9 @@ struct Scanner {
         case 0x6e_6961_6c70_7865: .explain
         case 0x6575_7274: .true
         case 0x65_736c_6166: .false
+        case 0x70_756f_7267: .group
+        case 0x676e_6976_6168: .having
+        case 0x7463_6e69_7473_6964: .distinct
         default: nil
         }
     }
@@ -409,6 +412,19 @@ struct Scanner {
                 : "U+\(String(b[start], radix: 16, uppercase: true).leftPadded(4))"
             var hints: [String] = []
             if b[start] == 33 { hints.append("'not equal' is written '!=' or '<>'") }
+            if b[start] == 92 {
+                // psql's backslash commands: DubQL's are dot-commands.
+                let next = start + 1 < n ? b[start + 1] : 0
+                switch next {
+                case UInt8(ascii: "d"): hints.append("psql's \\d is .fields here (.fields clicks for one event)")
+                case UInt8(ascii: "x"): hints.append("psql's \\x is .mode line here (one field per line; .mode table goes back)")
+                case UInt8(ascii: "q"): hints.append("psql's \\q is .quit here")
+                case UInt8(ascii: "o"): hints.append("psql's \\o is .output FILE here")
+                case UInt8(ascii: "i"): hints.append("psql's \\i is .read FILE here")
+                default: break
+                }
+                hints.append("shell commands start with '.': .help lists them")
+            }
             // `&&` and `||`: one error for the pair, pointing at the keyword.
             if (b[start] == 38 || b[start] == 124), start + 1 < n, b[start + 1] == b[start] {
                 i = start + 2

@@ -130,7 +130,7 @@ public struct Parser {
         return statement
     }
 
-    /// `event | projection "FROM" event`, where `projection = "*" | column { "," column } ;`
+    /// `event | projection "FROM" event`, where `projection = "*" | item { "," item } ;`
     mutating func parseTarget(into statement: inout SelectStatement) {
         if let star = accept(.star) {
             statement.projection = .all(star.span)
@@ -141,17 +141,17 @@ public struct Parser {
             expected("an event name (clicks, leads, sales) or columns")
             return
         }
-        let first = parseField()
-        if kind == .comma || at(.from) {
-            var columns = [first]
+        let first = parseSelectItem()
+        if kind == .comma || at(.from) || first.plainField == nil {
+            var items = [first]
             while accept(.comma) != nil && !stopped {
                 guard isNameStart else { expected("a column"); break }
-                columns.append(parseField())
+                items.append(parseSelectItem())
             }
-            let span = Span(start: first.span.start, end: columns.last?.span.end ?? first.span.end)
-            statement.projection = .columns(columns, span)
+            let span = Span(start: first.span.start, end: items.last?.span.end ?? first.span.end)
+            statement.projection = .columns(items, span)
             parseFromEvent(into: &statement)
-        } else if first.components.count == 1, let name = first.components.first {
+        } else if let field = first.plainField, field.components.count == 1, let name = field.components.first {
             statement.event = name
         } else {
             error(.unexpectedToken, "expected an event name (clicks, leads, sales), found '\(source.slice(first.span))'",

@@ -2,11 +2,11 @@
 
 extension Parser {
     /// The keywords that start a clause, in canonical order (for messages and recovery).
-    static let clauseKeywords: [Keyword] = [.where, .since, .between, .timezone, .order, .limit, .offset, .page]
+    static let clauseKeywords: [Keyword] = [.where, .group, .having, .since, .between, .timezone, .order, .limit, .offset, .page]
 
     static func isClauseStart(_ kind: TokenKind) -> Bool {
         switch kind {
-        case .keyword(.where), .keyword(.since), .keyword(.until), .keyword(.between), .keyword(.timezone),
+        case .keyword(.where), .keyword(.group), .keyword(.having), .keyword(.since), .keyword(.until), .keyword(.between), .keyword(.timezone),
              .keyword(.order), .keyword(.limit), .keyword(.offset), .keyword(.page):
             true
         default: false
@@ -21,7 +21,7 @@ extension Parser {
     // MARK: - { clause }
 
     /// `{ clause }` where
-    /// `clause = where | time | timezone | order_by | limit | offset | page ;`
+    /// `clause = where | group_by | having | time | timezone | order_by | limit | offset | page ;`
     mutating func parseClauses(into s: inout SelectStatement) {
         var nextStatement = false
         while !atEnd && !stopped && kind != .semicolon && !nextStatement {
@@ -43,6 +43,12 @@ extension Parser {
                 let condition = parseCondition()
                 let clause = WhereClause(condition: condition, span: keywordSpan.union(Span(at: previousEnd)))
                 if let first = s.whereClause { duplicate("WHERE", at: keywordSpan, first: first.span) } else { s.whereClause = clause }
+            case .keyword(.group):
+                let clause = parseGroupBy()
+                if let first = s.groupBy { duplicate("GROUP BY", at: keywordSpan, first: first.span) } else if let clause { s.groupBy = clause }
+            case .keyword(.having):
+                let clause = parseHaving()
+                if let first = s.having { duplicate("HAVING", at: keywordSpan, first: first.span) } else { s.having = clause }
             case .keyword(.since), .keyword(.between):
                 let clause = parseTimeClause()
                 if let first = s.time { duplicate("time", at: keywordSpan, first: first.span) } else { s.time = clause }
@@ -76,7 +82,7 @@ extension Parser {
                 } else if kind == .comma, let limit = s.limit, limit.span.end == previousEnd {
                     hints.append("LIMIT takes one number; to skip rows write LIMIT \(limit.text) OFFSET n")
                 }
-                expected((afterWhere ? "AND, OR, " : "") + "a clause (WHERE, SINCE, BETWEEN, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE) or ';'",
+                expected((afterWhere ? "AND, OR, " : "") + "a clause (WHERE, GROUP BY, HAVING, SINCE, BETWEEN, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE) or ';'",
                          suggesting: Parser.clauseKeywords + [.until, .from, .and, .or],
                          extraHints: hints)
                 skip(until: { Parser.isStatementSync($0.kind) })
@@ -123,7 +129,7 @@ extension Parser {
             let word = slice(t)
             if let preset = PresetName(rawValue: word.lowercased()) { return Instant(.preset(preset), span: t.span) }
             let names = PresetName.allCases.map(\.rawValue)
-            let hint = Suggestions.closest(to: word.lowercased(), among: names).map { "did you mean '\($0)'?" }
+            let hint = DidYouMean.hint(DidYouMean.candidates(for: word, in: names, limit: 1))
             error(.invalidInstant, "expected a duration, a preset or a date, found '\(word)'", at: t.span,
                   hints: (hint.map { [$0] } ?? []) + ["durations: 90m 24h 7d 2w 3mo 1y; presets: mtd qtd ytd all all_unfiltered"])
             return Instant(.preset(.all), span: t.span)
@@ -204,27 +210,15 @@ extension Parser {
         }
     }
 
-    /// `order_by = "ORDER" "BY" field [ "ASC" | "DESC" ] ;`
-    mutating func parseOrderBy() -> OrderByClause? {
-        let keyword = advance()
-        guard accept(.by) != nil else {
-            expected("'BY' after 'ORDER'", suggesting: [.by])
-            return nil
-        }
-        guard isNameStart else {
-            expected("a field to order by (timestamp)")
-            return nil
-        }
-        let field = parseField()
-        var direction: SortDirection?
-        if accept(.asc) != nil { direction = .ascending } else if accept(.desc) != nil { direction = .descending }
-        return OrderByClause(field: field, direction: direction, span: keyword.span.union(Span(at: previousEnd)))
-    }
-
-    /// `limit = "LIMIT" integer ;` `offset = "OFFSET" integer ;` `page = "PAGE" integer ;`
+    /// `limit = "LIMIT" ( integer | "all" ) ;` `offset = "OFFSET" integer ;` `page = "PAGE" integer ;`
+    /// (`ALL` is a word, not a keyword: `all` is also a preset and a value).
     mutating func parseIntegerClause() -> IntegerClause? {
         let keyword = advance()
         let t = current
+        if keyword.kind == .keyword(.limit), t.kind == .identifier, slice(t).lowercased() == "all" {
+            advance()
+            return IntegerClause(value: nil, text: "ALL", valueSpan: t.span, span: keyword.span.union(t.span))
+        }
         guard t.kind == .integer else {
             if t.kind == .error { advance(); return nil }
             expected("an integer after '\(slice(keyword).uppercased())'")

@@ -174,10 +174,17 @@ extension Parser {
 
     // MARK: - predicate
 
-    /// `predicate = field comparison value | field [ "NOT" ] "IN" "(" value { "," value } ")" | field ;`
-    /// (call only at a name).
+    /// `predicate = subject comparison value | subject [ "NOT" ] "IN" "(" value { "," value } ")" | field ;`
+    /// with `subject = call | field ;` (a call only makes sense in HAVING; the binder says so
+    /// elsewhere). Call only at a name.
     mutating func parsePredicate() -> Predicate {
         let field = parseField()
+        var call: FunctionCall?
+        if kind == .leftParen, field.components.count == 1 { call = parseCall(name: field.components[0]) }
+        let subjectSpan = call?.span ?? field.span
+        func make(_ kind: Predicate.Kind, _ span: Span) -> Predicate {
+            call.map { Predicate(call: $0, kind: kind, span: span) } ?? Predicate(field: field, kind: kind, span: span)
+        }
         let op: ComparisonOperator
         switch kind {
         case .equal: op = .equal
@@ -188,23 +195,25 @@ extension Parser {
         case .greaterEqual: op = .greaterEqual
         case .keyword(.in):
             advance()
-            return parseInList(field, negated: false)
+            return make(.inList(negated: false, parseInList()), Span(start: subjectSpan.start, end: max(subjectSpan.end, previousEnd)))
         case .keyword(.not):
             let notToken = advance()
-            if accept(.in) != nil { return parseInList(field, negated: true) }
-            error(.unexpectedToken, "expected 'IN' after '\(source.slice(field.span)) NOT', found \(describe(current))",
+            if accept(.in) != nil {
+                return make(.inList(negated: true, parseInList()), Span(start: subjectSpan.start, end: max(subjectSpan.end, previousEnd)))
+            }
+            error(.unexpectedToken, "expected 'IN' after '\(source.slice(subjectSpan)) NOT', found \(describe(current))",
                   at: current.span, notes: [DiagnosticNote("to negate a comparison, write NOT before the field", span: notToken.span)])
-            return Predicate(field: field, kind: .bare, span: field.span)
+            return make(.bare, subjectSpan)
         default:
-            return Predicate(field: field, kind: .bare, span: field.span)
+            return make(.bare, subjectSpan)
         }
         advance()
         let value = parseValue() ?? Value(.text(""), span: Span(at: current.start))
-        return Predicate(field: field, kind: .comparison(op, value), span: Span(start: field.span.start, end: previousEnd))
+        return make(.comparison(op, value), Span(start: subjectSpan.start, end: previousEnd))
     }
 
     /// `"(" value { "," value } ")"` after `IN`.
-    mutating func parseInList(_ field: FieldPath, negated: Bool) -> Predicate {
+    mutating func parseInList() -> [Value] {
         var values: [Value] = []
         if accept(.leftParen) == nil {
             expected("'(' after 'IN'")
@@ -226,7 +235,6 @@ extension Parser {
                 break
             }
         }
-        return Predicate(field: field, kind: .inList(negated: negated, values),
-                         span: Span(start: field.span.start, end: max(field.span.end, previousEnd)))
+        return values
     }
 }

@@ -20,16 +20,33 @@ extension Parser {
         let t = current
         guard t.kind != .error else { return }
         var hints: [String] = extraHints
-        if t.kind == .identifier, !keywords.isEmpty {
+        if let quoted = severalWordsHint() {
+            // `os = Mac OS`: a value of two words, not a misspelt `OR`.
+            hints.append(quoted)
+        } else if t.kind == .identifier, !keywords.isEmpty {
             let word = slice(t)
-            if let match = Suggestions.closest(to: word.uppercased(), among: keywords.map(\.rawValue)) {
-                hints.append("did you mean '\(match)'?")
+            if let hint = DidYouMean.hint(DidYouMean.candidates(for: word, in: keywords.map(\.rawValue), limit: 1)) {
+                hints.append(hint)
             }
         }
         // At the end of input, point just after the last token rather than at trailing blank
         // lines or comments, where the missing text belongs.
         let span = t.kind == .endOfInput ? Span(at: previousEnd) : t.span
         error(.unexpectedToken, "expected \(what), found \(describe(t))", at: span, hints: hints)
+    }
+
+    /// When the current word follows a bare word compared with `=`, `!=` or `<>` (`os = Mac OS`),
+    /// a hint to quote the words as one value (`os = 'Mac OS'`).
+    func severalWordsHint() -> String? {
+        guard current.kind == .identifier, index >= 2 else { return nil }
+        let value = tokens[index - 1], op = tokens[index - 2]
+        guard value.kind == .identifier, [.equal, .notEqual, .lessGreater].contains(op.kind) else { return nil }
+        var end = index
+        while end < tokens.count, tokens[end].kind == .identifier { end += 1 }
+        let words = tokens[(index - 1)..<end].map { slice($0) }.joined(separator: " ")
+        let field = index >= 3 && tokens[index - 3].kind == .identifier && (index < 4 || tokens[index - 4].kind != .dot)
+            ? slice(tokens[index - 3]) + " " : ""
+        return "quote a value of several words: \(field)\(slice(op)) '\(words.replacingQuotes())'"
     }
 
     /// How a token is named in a message: its source text in quotes (shortened), or `end of input`.
@@ -133,27 +150,67 @@ public enum EditDistance {
     }
 }
 
-// MARK: - Suggestions
+// MARK: - Did you mean
 
-/// "Did you mean" by edit distance.
-enum Suggestions {
-    /// The candidate closest to `word` (case-insensitive) when it is near enough to be a typo:
-    /// at most one edit for short words, two for longer ones. Nil when nothing is close.
-    static func closest(to word: String, among candidates: [String]) -> String? {
-        let w = Array(word.lowercased().unicodeScalars)
-        guard !w.isEmpty, w.count <= 64 else { return nil }
-        let limit = w.count <= 4 ? 1 : 2
-        var best: (String, Int)?
-        for candidate in candidates {
-            let c = Array(candidate.lowercased().unicodeScalars)
-            guard abs(c.count - w.count) <= limit else { continue }
-            let d = distance(w, c)
-            if d <= limit, d < (best?.1 ?? Int.max) { best = (candidate, d) }
-        }
-        return best?.0
+/// The one "did you mean" policy of DubQL: the parser's keywords, the binder's fields, values and
+/// time zones, and the shell's dot-commands all suggest by this rule.
+///
+/// A candidate is near a word (case-insensitively) when it is within
+/// ``maximumDistance(forLength:)`` edits of it, or when the word, three characters or more, begins
+/// it (`.hist` for `.history`). Words longer than ``maximumWordLength`` get no suggestion, so a
+/// huge identifier costs no more than reading it.
+public enum DidYouMean {
+    /// The longest word that gets suggestions: longer than any name or value DubQL knows.
+    public static let maximumWordLength = 64
+
+    /// The most edits that still read as a typo of a word of `length` characters: one up to four
+    /// characters, two up to eight, three beyond.
+    public static func maximumDistance(forLength length: Int) -> Int {
+        length <= 4 ? 1 : length <= 8 ? 2 : 3
     }
 
-    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        EditDistance.between(a, b)
+    /// Up to `limit` candidates near `word`, nearest first (ties in alphabetical order).
+    public static func candidates(for word: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+        // The byte count is known without reading the word: a huge word stops here.
+        guard !word.isEmpty, word.utf8.count <= maximumWordLength * 4 else { return [] }
+        let w = Array(word.lowercased())
+        guard w.count <= maximumWordLength else { return [] }
+        let most = maximumDistance(forLength: w.count)
+        var scored: [(candidate: String, distance: Int)] = []
+        var seen = Set<String>()
+        for candidate in candidates where seen.insert(candidate).inserted {
+            let c = Array(candidate.lowercased())
+            if w.count >= 3, c.count > w.count, c.starts(with: w) {
+                // The distance to a word's continuation is the number of characters added.
+                scored.append((candidate, c.count - w.count))
+            } else if abs(c.count - w.count) <= most {
+                let d = EditDistance.between(w, c)
+                if d <= most { scored.append((candidate, d)) }
+            }
+        }
+        scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.candidate < $1.candidate }
+        return scored.prefix(limit).map(\.candidate)
+    }
+
+    /// The nearest candidate, or `nil` when none is near.
+    public static func best(for word: String, in candidates: some Sequence<String>) -> String? {
+        self.candidates(for: word, in: candidates, limit: 1).first
+    }
+
+    /// `did you mean 'US'?`, `did you mean 'US', 'UA' or 'SA'?`, or `nil` for no candidates.
+    public static func hint(_ candidates: [String]) -> String? {
+        guard !candidates.isEmpty else { return nil }
+        let q = candidates.map { "'\($0)'" }
+        if q.count == 1 { return "did you mean \(q[0])?" }
+        return "did you mean \(q.dropLast().joined(separator: ", ")) or \(q[q.count - 1])?"
+    }
+}
+
+extension String {
+    /// Single quotes doubled, for a value written inside `'...'`.
+    fileprivate func replacingQuotes() -> String {
+        var out = ""
+        for c in self { out += c == "'" ? "''" : String(c) }
+        return out
     }
 }

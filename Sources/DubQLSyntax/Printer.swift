@@ -1,8 +1,9 @@
 // The canonical printer: AST back to DubQL text, such that parsing the output gives the same tree
 // (spans aside) and printing is idempotent.
 
-/// Writes the canonical form of DubQL: upper-case keywords, clauses in the order WHERE, time,
-/// TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE, minimal parentheses, and quotes only where needed.
+/// Writes the canonical form of DubQL: upper-case keywords, clauses in the order WHERE, GROUP BY,
+/// HAVING, time, TIMEZONE, ORDER BY, LIMIT, OFFSET, PAGE, minimal parentheses, and quotes only
+/// where needed.
 public enum Printer {
     /// Each statement followed by `;`, one per line (no final newline).
     public static func print(_ script: Script) -> String {
@@ -28,10 +29,14 @@ public enum Printer {
         switch s.projection {
         case nil: break
         case .all: out += "* FROM "
-        case .columns(let columns, _):
-            for (i, c) in columns.enumerated() {
+        case .columns(let items, _):
+            for (i, item) in items.enumerated() {
                 if i > 0 { out += ", " }
-                write(c, into: &out)
+                write(item.expression, into: &out)
+                if let alias = item.alias {
+                    out += " AS "
+                    writeName(alias.text, into: &out)
+                }
             }
             out += " FROM "
         }
@@ -39,6 +44,17 @@ public enum Printer {
         if let w = s.whereClause {
             out += " WHERE "
             write(w.condition, into: &out)
+        }
+        if let g = s.groupBy {
+            out += " GROUP BY "
+            for (i, k) in g.keys.enumerated() {
+                if i > 0 { out += ", " }
+                write(k, into: &out)
+            }
+        }
+        if let h = s.having {
+            out += " HAVING "
+            write(h.condition, into: &out)
         }
         if let t = s.time {
             switch t {
@@ -59,8 +75,11 @@ public enum Printer {
         if let tz = s.timezone { out += " TIMEZONE " + quoted(tz.name) }
         if let o = s.orderBy {
             out += " ORDER BY "
-            write(o.field, into: &out)
-            if let d = o.direction { out += " " + d.rawValue }
+            for (i, k) in o.keys.enumerated() {
+                if i > 0 { out += ", " }
+                write(k.expression, into: &out)
+                if let d = k.direction { out += " " + d.rawValue }
+            }
         }
         if let l = s.limit { out += " LIMIT " + l.text }
         if let o = s.offset { out += " OFFSET " + o.text }
@@ -125,7 +144,7 @@ public enum Printer {
     }
 
     private static func write(_ p: Predicate, into out: inout TextBuffer) {
-        write(p.field, into: &out)
+        write(p.subject, into: &out)
         switch p.kind {
         case .bare: return
         case .comparison(let op, let v):
@@ -173,6 +192,37 @@ public enum Printer {
             out += unit.rawValue
         case .preset(let p): out += p.rawValue
         case .date(let d): out += d.description
+        }
+    }
+
+    public static func print(_ e: Expression) -> String {
+        var out = TextBuffer()
+        write(e, into: &out)
+        return out.string
+    }
+
+    private static func write(_ e: Expression, into out: inout TextBuffer) {
+        switch e {
+        case .field(let f): write(f, into: &out)
+        case .call(let c): write(c, into: &out)
+        }
+    }
+
+    public static func print(_ c: FunctionCall) -> String {
+        var out = TextBuffer()
+        write(c, into: &out)
+        return out.string
+    }
+
+    private static func write(_ c: FunctionCall, into out: inout TextBuffer) {
+        writeName(c.name.text, into: &out)
+        switch c.argument {
+        case .none: out += "()"
+        case .star: out += "(*)"
+        case .field(let f, let distinct):
+            out += distinct ? "(DISTINCT " : "("
+            write(f, into: &out)
+            out += ")"
         }
     }
 

@@ -14,6 +14,12 @@ public enum ScriptFormatter {
         public var diagnostics: [Diagnostic]
         /// True when a comment inside a statement was moved before it.
         public var movedComments: Bool
+
+        public init(text: String?, diagnostics: [Diagnostic], movedComments: Bool) {
+            self.text = text
+            self.diagnostics = diagnostics
+            self.movedComments = movedComments
+        }
     }
 
     public static func format(_ source: SourceFile) -> Result {

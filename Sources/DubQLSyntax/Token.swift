@@ -9,6 +9,7 @@ public enum Keyword: String, CaseIterable, Sendable, Codable {
     case order = "ORDER", by = "BY", asc = "ASC", desc = "DESC"
     case limit = "LIMIT", offset = "OFFSET", page = "PAGE"
     case explain = "EXPLAIN", `true` = "TRUE", `false` = "FALSE"
+    case group = "GROUP", having = "HAVING", distinct = "DISTINCT"
 
     /// Looks a word up case-insensitively (`select`, `Select` and `SELECT` are all ``select``).
     public init?(word: some StringProtocol) {

@@ -33,6 +33,12 @@ enum EngineBench {
             ("SELECT clicks WHERE utm_campaign = 'launch week' AND utm_source = twitter SINCE 30d LIMIT 100", clicks),
             ("SELECT sales WHERE metadata.seats >= 30 AND metadata.plan = business SINCE all LIMIT 100", sales),
             ("SELECT clicks WHERE device = Desktop SINCE all ORDER BY timestamp ASC LIMIT 100 OFFSET 50000", clicks),
+            // Aggregates (issue 10): hash aggregation on dictionary codes, buckets by a sweep.
+            ("SELECT country, count() FROM clicks GROUP BY country SINCE all", clicks),
+            ("SELECT day, count() FROM clicks GROUP BY day SINCE all TIMEZONE 'America/New_York'", clicks),
+            ("SELECT count(), sum(sale.amount) FROM sales WHERE country = US SINCE all", sales),
+            ("SELECT count(DISTINCT customer.id) FROM sales SINCE all", sales),
+            ("SELECT device, count(), count(DISTINCT country) FROM clicks WHERE trigger = qr GROUP BY device SINCE 30d", clicks),
         ]
         for (text, store) in queries { query(text, store) }
     }
@@ -82,7 +88,7 @@ enum EngineBench {
             guard let statement = parsed.script.statements.first,
                   let query = Binder.bind(statement, source: file, context: QueryContext(now: end)).query,
                   let plan = LocalPlanner.plan(query).plan else { print("does not plan: \(text)"); return }
-            rows = Executor.rows(plan, on: store).count
+            rows = plan.aggregation != nil ? Executor.aggregate(plan, on: store).rows.count : Executor.rows(plan, on: store).count
             times.append(seconds(since: start))
         }
         times.sort()

@@ -2,7 +2,6 @@
 
 import ArgumentParser
 import DubQL
-import DubQLOutput
 import DubQLShell
 import DubQLSyntax
 import Foundation
@@ -14,7 +13,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check DubQL scripts for errors without running them.",
         discussion: """
             Reports syntax errors and meaning errors (unknown fields, wrong value types, bad time \
-            ranges, ...) as FILE:LINE:COL: error[DQLnnnn]: message, with the source line and a caret.
+            ranges, ...) of every statement, and unknown or malformed dot-command lines (.mode csv, \
+            as dubql run accepts them), as FILE:LINE:COL: error[DQLnnnn]: message, with the source \
+            line and a caret.
             With --json the diagnostics go to stdout as one JSON array of objects with file, line, \
             column, endLine, endColumn, severity, code, message, hints and notes.
             Exit status: 0 no errors (warnings allowed), 65 errors, 66 a file cannot be read.
@@ -30,7 +31,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var clock: ClockOptions
 
     @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
-    var color: DiagnosticColorMode = .auto
+    var color: ColorMode = .auto
 
     @Flag(help: "Print the diagnostics as one JSON array on stdout (for editors and CI) instead of text on stderr.")
     var json = false
@@ -67,16 +68,11 @@ struct CheckCommand: ParsableCommand {
         if failed { throw Exit.dataError }
     }
 
-    /// The diagnostics of one script: syntax first; when the syntax is sound, each statement's
-    /// binding (names, types, ranges) too.
+    /// The diagnostics of one script as `dubql run` reads it: dot-command lines are checked as
+    /// dot-commands, and every statement is parsed and bound on its own (names, types, ranges),
+    /// so one statement's syntax error hides no other statement's errors.
     static func check(_ source: SourceFile, context: QueryContext) -> [Diagnostic] {
-        let parsed = Parser.parse(source)
-        guard !parsed.hasErrors else { return parsed.diagnostics }
-        var diagnostics = parsed.diagnostics
-        for statement in parsed.script.statements {
-            diagnostics += Binder.bind(statement, source: source, context: context).diagnostics
-        }
-        return diagnostics
+        ScriptCheck.diagnostics(source, context: context)
     }
 }
 

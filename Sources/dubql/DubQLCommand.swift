@@ -1,10 +1,7 @@
 // The `dubql` command: subcommands as in the README ("Command line"), exit codes from sysexits.
 
 import ArgumentParser
-import DubQLSyntax
 import DubQL
-import DubQLOutput
-import DubQLShell
 
 @main
 struct DubQLCommand: AsyncParsableCommand {
@@ -14,10 +11,13 @@ struct DubQLCommand: AsyncParsableCommand {
         discussion: """
             With no subcommand, dubql starts the REPL (the `repl` subcommand and its options).
             Source: --data files, else Dub's API when DUB_API_KEY is set, else built-in demo data.
+            As in psql and DuckDB: -c QUERY (or -e) runs statements and exits, -f FILE runs a script
+            (- is stdin); 'dubql query -' reads the query from stdin. See 'dubql repl --help'.
 
             Examples:
               dubql                                        REPL on demo data
-              dubql -e 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
+              dubql -c 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
+              dubql -f report.dql                          run a script (like dubql run)
               dubql query 'SELECT sales SINCE 30d' --format csv
               dubql explain 'SELECT sales WHERE country IN (US) SINCE 30d' --format url
               dubql run report.dql
@@ -33,6 +33,7 @@ struct DubQLCommand: AsyncParsableCommand {
             QueryCommand.self,
             GenerateCommand.self,
             ServeCommand.self,
+            LoadCommand.self,
             ReplCommand.self,
             RunCommand.self,
         ],

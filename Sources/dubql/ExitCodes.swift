@@ -24,5 +24,3 @@ extension ExitCode {
     /// The exit code of a status the shell library reports.
     init(_ status: ExitStatus) { self.init(status.rawValue) }
 }
-
-extension ColorMode: ExpressibleByArgument {}

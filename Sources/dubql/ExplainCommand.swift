@@ -13,6 +13,11 @@ enum ExplainFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text, json, url, curl
 }
 
+/// `--target` of `dubql explain`: which planner.
+enum ExplainTarget: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case api, local, clickhouse
+}
+
 /// Shows how a query is planned.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,15 +44,24 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Show the plan of the local engine (for --data files) instead of the API plan (text and json only).")
     var local = false
 
+    @Option(help: "Planner: api (default), local (as --local) or clickhouse (the SQL over Dub's tables, and its parameters).")
+    var target: ExplainTarget?
+
+    @Option(help: ArgumentHelp("With --target clickhouse: only this Dub workspace (ws_...).", valueName: "ID"))
+    var workspace: String?
+
     @OptionGroup var clock: ClockOptions
     @OptionGroup var api: APIURLOptions
 
     @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
-    var color: DiagnosticColorMode = .auto
+    var color: ColorMode = .auto
 
     func validate() throws {
-        if local && (format == .url || format == .curl) {
-            throw ValidationError("--format \(format.rawValue) needs the API plan; drop --local")
+        if local, let target, target != .local {
+            throw ValidationError("--local and --target \(target.rawValue) disagree; give one")
+        }
+        if (local || target == .local || target == .clickhouse) && (format == .url || format == .curl) {
+            throw ValidationError("--format \(format.rawValue) needs the API plan; drop --\(local ? "local" : "target")")
         }
     }
 
@@ -56,7 +70,12 @@ struct ExplainCommand: ParsableCommand {
         let context = try clock.makeContext(useColor: useColor)
         let source = SourceFile(name: "<query>", text: query)
         let output: String
-        if local {
+        if target == .clickhouse {
+            let (plan, diagnostics) = Compiler.clickHousePlan(query, context: context, options: ClickHouseOptions(workspace: workspace))
+            DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
+            guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
+            output = format == .json ? Explain.json(plan) + "\n" : Explain.text(plan)
+        } else if local || target == .local {
             let (plan, diagnostics) = Compiler.localPlan(query, context: context)
             DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
             guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
@@ -65,7 +84,7 @@ struct ExplainCommand: ParsableCommand {
             let (plan, diagnostics) = Compiler.apiPlan(query, context: context)
             DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
             guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
-            let base = Explain.baseURL(option: api.apiURL, environment: ProcessInfo.processInfo.environment)
+            let base = DubAPI.baseURL(option: api.apiURL, environment: ProcessInfo.processInfo.environment)
             switch format {
             case .text: output = Explain.text(plan)
             case .json: output = Explain.json(plan) + "\n"

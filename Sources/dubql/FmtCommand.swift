@@ -1,6 +1,7 @@
 // `dubql fmt FILE... | -`: prints DubQL scripts in canonical form.
 
 import ArgumentParser
+import DubQLShell
 import DubQLSyntax
 import Foundation
 
@@ -14,7 +15,7 @@ struct FmtCommand: ParsableCommand {
             Keywords are upper-cased, clauses put in the order WHERE, SINCE/BETWEEN, TIMEZONE, \
             ORDER BY, LIMIT, OFFSET, PAGE, parentheses and quotes kept only where needed, and each \
             statement written on one line ending with ';'. Comments are kept on their own lines; one inside a \
-            statement moves before it (a warning says so).
+            statement moves before it (a warning says so). Dot-command lines (.mode csv) are kept as written.
             A script with syntax errors is not printed: its diagnostics go to stderr (exit 65).
             With --check nothing is printed; the exit status is 1 when a file is not canonical.
             With --write each file that changes is rewritten in place.
@@ -34,7 +35,7 @@ struct FmtCommand: ParsableCommand {
     var write = false
 
     @Option(help: "Colour diagnostics: auto (a terminal, unless NO_COLOR is set), always or never.")
-    var color: DiagnosticColorMode = .auto
+    var color: ColorMode = .auto
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one FILE, or - for stdin") }
@@ -51,7 +52,7 @@ struct FmtCommand: ParsableCommand {
                 missing = true
                 continue
             }
-            let result = ScriptFormatter.format(source)
+            let result = ScriptCheck.format(source)
             DiagnosticOutput.emit(result.diagnostics, source: source, color: useColor)
             guard let formatted = result.text else {
                 failed = true

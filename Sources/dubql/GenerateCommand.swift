@@ -2,8 +2,6 @@
 
 import ArgumentParser
 import DubQL
-import DubQLOutput
-import DubQLShell
 import DubQLEngine
 import Foundation
 
@@ -53,7 +51,7 @@ struct GenerateCommand: ParsableCommand {
         if let output {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard fd >= 0 else {
-                Session.writeStderr("dubql: error: cannot write \(output): \(String(cString: strerror(errno)).lowercased())\n")
+                DiagnosticOutput.writeToStandardError("dubql: error: cannot write \(output): \(String(cString: strerror(errno)).lowercased())\n")
                 throw Exit.noInput
             }
         } else {
@@ -65,7 +63,7 @@ struct GenerateCommand: ParsableCommand {
         generator.write { chunk in writer.enqueue(chunk) }
         let failed = writer.finish()
         if failed && output != nil {
-            Session.writeStderr("dubql: error: cannot write \(output ?? "")\n")
+            DiagnosticOutput.writeToStandardError("dubql: error: cannot write \(output ?? "")\n")
             throw Exit.software
         }
     }

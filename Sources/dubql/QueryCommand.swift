@@ -1,58 +1,8 @@
 // `dubql query QUERY`: runs DubQL statements once on files, stdin, the demo data or Dub's API.
 
 import ArgumentParser
-import DubQL
-import DubQLOutput
 import DubQLShell
-import DubQLEngine
 import Foundation
-
-extension OutputFormat: ExpressibleByArgument {}
-
-/// Options of every command that runs queries (`query`, `-e`, `run`, the REPL).
-struct QueryOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Event file to query: JSON array or NDJSON, .gz allowed, - for stdin (repeatable).", valueName: "FILE"))
-    var data: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Output format.", valueName: "FORMAT"))
-    var format: OutputFormat = .table
-
-    @Flag(name: .customLong("skip-invalid"), help: "Skip malformed events (their number is reported on stderr) instead of failing.")
-    var skipInvalid = false
-
-    @Flag(name: .long, help: "Query Dub's API (needs DUB_API_KEY); the default when DUB_API_KEY is set and no --data is given.")
-    var api = false
-
-    @Option(name: .long, help: ArgumentHelp("Colour (auto: on a terminal, unless NO_COLOR is set).", valueName: "WHEN"))
-    var color: ColorMode = .auto
-
-    @OptionGroup var clock: ClockOptions
-    @OptionGroup var apiURL: APIURLOptions
-
-    /// A session on the source these options choose (prints the demo note when it applies).
-    func makeSession() throws -> Session {
-        let source = try SourceChooser.choose(data: data, api: api, apiURL: apiURL.apiURL, skipInvalid: skipInvalid,
-                                              now: clock.now, environment: ProcessInfo.processInfo.environment)
-        return Session(source: source, format: format, timeZone: clock.timezone, now: clock.now, colorMode: color)
-    }
-}
-
-/// Runs `text` once with `options`: the reusable core of `dubql query` and `dubql -e`.
-/// Returns the exit code.
-func runQueryOnce(_ text: String, options: QueryOptions) -> ExitCode {
-    let session: Session
-    do {
-        session = try options.makeSession()
-    } catch let failure as SessionFailure {
-        if let message = failure.message { Session.writeStderr("dubql: error: \(message)\n") }
-        return ExitCode(failure.exit)
-    } catch {
-        Session.writeStderr("dubql: error: \(error)\n")
-        return Exit.software
-    }
-    session.run(text: text, name: "<query>")
-    return ExitCode(session.lastExit)
-}
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,15 +15,27 @@ struct QueryCommand: ParsableCommand {
             Examples:
               dubql query 'SELECT clicks WHERE country = US SINCE 7d' --data events.ndjson
               dubql query 'SELECT sales SINCE 30d' --data sales.json.gz --format csv
+              echo 'SELECT leads LIMIT 5' | dubql query -
             """)
 
-    @Argument(help: "The DubQL query (several statements separated by ';' run in order).")
+    @Argument(help: "The DubQL query (several statements separated by ';' run in order); - reads it from standard input.")
     var query: String
 
     @OptionGroup var options: QueryOptions
 
+    func validate() throws {
+        if query == "-" && options.data.contains("-") {
+            throw ValidationError("standard input cannot be both the query (-) and the data (--data -)")
+        }
+    }
+
     func run() throws {
-        let code = runQueryOnce(query, options: options)
-        if code != Exit.ok { throw code }
+        if query == "-" {
+            let data = (try? FileHandle.standardInput.readToEnd()) ?? Data()
+            let text = String(decoding: data, as: UTF8.self)
+            try options.withShell(interactive: false) { $0.runOnce(text, name: "<stdin>") }
+        } else {
+            try options.withShell(interactive: false) { $0.runOnce(query) }
+        }
     }
 }

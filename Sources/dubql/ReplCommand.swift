@@ -4,40 +4,8 @@
 import ArgumentParser
 import DubQL
 import DubQLShell
+import DubQLSyntax
 import Foundation
-
-// MARK: - Starting
-
-/// Starts the REPL with the common query options.
-func startREPL(options: QueryOptions) -> ExitCode {
-    let interactive = isatty(0) != 0
-    do {
-        let session = try makeREPLSession(options: options, interactive: interactive)
-        return ExitCode(REPL.start(session: session, apiURL: options.apiURL.apiURL, skipInvalid: options.skipInvalid,
-                                   interactive: interactive))
-    } catch let failure as SessionFailure {
-        if let message = failure.message { Session.writeStderr("dubql: error: \(message)\n") }
-        return ExitCode(failure.exit)
-    } catch {
-        Session.writeStderr("dubql: error: \(error)\n")
-        return Exit.software
-    }
-}
-
-/// The session of the REPL: like `dubql query`, except that on a terminal the banner names the
-/// demo data instead of a note on stderr.
-private func makeREPLSession(options: QueryOptions, interactive: Bool) throws -> Session {
-    let environment = ProcessInfo.processInfo.environment
-    let hasKey = !(environment["DUB_API_KEY"] ?? "").isEmpty
-    if interactive && options.data.isEmpty && !hasKey && !options.api {
-        let clock = options.clock.now.flatMap(QueryContext.parseInstant) ?? QueryContext.currentMillis()
-        return Session(source: LocalSource.demo(now: clock), format: options.format, timeZone: options.clock.timezone,
-                       now: options.clock.now, colorMode: options.color)
-    }
-    return try options.makeSession()
-}
-
-// MARK: - Command
 
 /// `dubql repl`: the same as `dubql` with no subcommand.
 struct ReplCommand: ParsableCommand {
@@ -45,13 +13,23 @@ struct ReplCommand: ParsableCommand {
         commandName: "repl",
         abstract: "Start the interactive shell (the default when no subcommand is given).",
         discussion: """
-            Statements run at ';' or at Enter when complete; Tab completes; .help lists the dot-commands.
+            Statements run at ';' (Enter before it continues the statement); dot-commands run at Enter;
+            Tab completes; .help lists the dot-commands.
+            -c QUERY (or -e) runs statements once, -f FILE runs a script, as in psql and DuckDB.
             History: $DUBQL_HISTORY, else $XDG_STATE_HOME/dubql/history, else ~/.local/state/dubql/history.
             """)
 
-    /// `dubql -e QUERY`: run one statement (as `dubql query QUERY`) instead of starting the REPL.
-    @Option(name: .customShort("e"), help: ArgumentHelp("Run QUERY once (like dubql query) instead of starting the REPL.", valueName: "QUERY"))
+    /// `dubql -c QUERY` (psql, DuckDB) or `-e QUERY`: run the statements (as `dubql query QUERY`)
+    /// instead of starting the REPL.
+    @Option(name: [.customShort("c"), .customShort("e")],
+            help: ArgumentHelp("Run QUERY once (like dubql query) instead of starting the REPL.", valueName: "QUERY"))
     var execute: String?
+
+    /// `dubql -f FILE` (psql, DuckDB): run a script (as `dubql run FILE`); `-` is standard input.
+    @Option(name: .customShort("f"),
+            help: ArgumentHelp("Run the script FILE (like dubql run FILE; - is standard input) instead of starting the REPL.",
+                               valueName: "FILE"))
+    var file: String?
 
     @OptionGroup var options: QueryOptions
 
@@ -60,15 +38,24 @@ struct ReplCommand: ParsableCommand {
     var unexpected: [String] = []
 
     func validate() throws {
+        if execute != nil && file != nil { throw ValidationError("give either -c QUERY or -f FILE, not both") }
+        if file == "-" && options.data.contains("-") {
+            throw ValidationError("standard input cannot be both the script (-f -) and the data (--data -)")
+        }
         guard let word = unexpected.first else { return }
         let names = DubQLCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
-        let hint = Suggestions.hint(Suggestions.nearest(to: word, in: names)).map { " (\($0))" } ?? ""
+        let hint = DidYouMean.hint(DidYouMean.candidates(for: word, in: names)).map { " (\($0))" } ?? ""
         throw ValidationError("'\(word)' is not a dubql subcommand\(hint); see 'dubql --help'. "
-                              + "To run a query, use: dubql -e 'SELECT ...' or dubql query 'SELECT ...'")
+                              + "To run a query, use: dubql -c 'SELECT ...' or dubql query 'SELECT ...'; a script: dubql -f FILE")
     }
 
     func run() throws {
-        let code = execute.map { runQueryOnce($0, options: options) } ?? startREPL(options: options)
-        if code != Exit.ok { throw code }
+        if let execute {
+            try options.withShell(interactive: false) { $0.runOnce(execute) }
+        } else if let file {
+            try options.withShell(interactive: false) { $0.runScripts([file], continueOnError: false) }
+        } else {
+            try options.withShell(interactive: isatty(0) != 0) { REPL.start(shell: $0) }
+        }
     }
 }

@@ -2,10 +2,7 @@
 // at the first error unless --continue.
 
 import ArgumentParser
-import DubQL
-import DubQLOutput
 import DubQLShell
-import Foundation
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,27 +35,6 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let session: Session
-        do {
-            session = try options.makeSession()
-        } catch let failure as SessionFailure {
-            if let message = failure.message { Session.writeStderr("dubql: error: \(message)\n") }
-            throw ExitCode(failure.exit)
-        }
-        let shell = Shell(session: session, apiURL: options.apiURL.apiURL, skipInvalid: options.skipInvalid,
-                          interactive: false)
-        var firstFailure: ExitCode?
-        scripts: for file in files {
-            let outcome = shell.runScriptFile(file, continueOnError: continueOnError)
-            session.output.flush()
-            switch outcome {
-            case .ok: continue
-            case .quit: break scripts
-            case .failed(let code):
-                if firstFailure == nil { firstFailure = ExitCode(code) }
-                if !continueOnError { throw ExitCode(code) }
-            }
-        }
-        if let firstFailure { throw firstFailure }
+        try options.withShell(interactive: false) { $0.runScripts(files, continueOnError: continueOnError) }
     }
 }

@@ -2,8 +2,6 @@
 
 import ArgumentParser
 import DubQL
-import DubQLOutput
-import DubQLShell
 import DubQLEngine
 import DubQLServer
 import Foundation

@@ -67,6 +67,37 @@ struct LoaderTests {
         #expect(try load(line).timestamps == [millis], "\(name)")
     }
 
+    /// Instants that exist and texts that look like them but do not (`2024-02-31` does not roll
+    /// into March), with the instant each one is, or `nil`.
+    static let calendarCases: [(String, Int64?)] = [
+        ("2024-02-29", 1_709_164_800_000), ("2024-02-29T23:59:59.999Z", 1_709_251_199_999),
+        ("2024-02-31", nil), ("2023-02-29", nil), ("2100-02-29", nil), ("2000-02-29", 951_782_400_000),
+        ("2024-04-31T00:00:00Z", nil), ("2024-06-31 12:00:00", nil), ("2024-00-10", nil), ("2024-13-01", nil),
+        ("2024-01-00T00:00:00Z", nil), ("2024-01-32", nil),
+        ("Sat Feb 31 2024 10:00:00 GMT+0000 (Coordinated Universal Time)", nil),
+        ("Thu Feb 29 2024 10:00:00 GMT+0000 (Coordinated Universal Time)", 1_709_200_800_000),
+    ]
+
+    /// The binder (`WHERE timestamp = '…'`), `--now` and the loader read instants with one parser, so
+    /// they accept and reject the same texts and agree on the instant.
+    @Test(arguments: calendarCases)
+    func everyReaderAgreesOnTheCalendar(_ text: String, _ expected: Int64?) throws {
+        #expect(ISOInstant.parse(text) == expected, "ISOInstant")
+        #expect(QueryContext.parseInstant(text) == expected, "--now")
+        let (query, _) = Fixture.bind("SELECT clicks WHERE timestamp = '\(text)' SINCE all")
+        if case .predicate(let p)? = query?.condition {
+            #expect(p.values == [.timestamp(try #require(expected))], "binder")
+        } else {
+            #expect(expected == nil, "the binder rejects '\(text)'")
+        }
+        let line = #"{"event":"click","timestamp":"\#(text)","click":{"id":"c"}}"#
+        if let expected {
+            #expect(try load(line).timestamps == [expected], "loader")
+        } else {
+            #expect(throws: LoadError.self, "the loader accepts '\(text)'") { try load(line) }
+        }
+    }
+
     @Test func javascriptFormIsRefinedToMillisecondsByTheClickTimestamp() throws {
         let line = #"{"event":"click","timestamp":"Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)","click":{"id":"c","timestamp":"2026-08-18T14:03:12.345Z"}}"#
         #expect(try load(line).timestamps == [1_787_061_792_345])

@@ -39,20 +39,6 @@ struct OutputTests {
         #expect(text.hasSuffix("(2 rows)\n"))
     }
 
-    @Test(arguments: [Int64(0), 1_787_061_792_345, 951_782_400_000, 4_102_444_799_999])
-    func isoRoundTrip(_ millis: Int64) {
-        #expect(TimestampParser.parse(TimestampFormatter.iso(millis)) == millis)
-        #expect(TimestampFormatter.iso(millis) == ISOInstant.format(millis))
-    }
-
-    @Test func javascriptFormRoundTrip() {
-        var out: [UInt8] = []
-        TimestampFormatter.appendJavaScript(1_787_061_792_000, to: &out)
-        let text = String(decoding: out, as: UTF8.self)
-        #expect(text == "Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)")
-        #expect(TimestampParser.parse(text) == 1_787_061_792_000)
-    }
-
     @Test func resultWriterJSONKeepsOriginalBytes() throws {
         let line = clickLine(id: "z", extra: #","weird":  [ 1 ,2 ]"#)
         let store = try load(line)

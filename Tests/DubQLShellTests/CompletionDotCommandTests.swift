@@ -4,6 +4,7 @@
 import Testing
 import DubQL
 @testable import DubQLShell
+import DubQLSyntax
 
 @Suite struct CompletionDotCommandTests {
     static let valid: [(String, DotCommand)] = [
@@ -34,6 +35,11 @@ import DubQL
         (".output", .output(nil)),
         (".output stdout", .output(.stdout)),
         (".output out.csv", .output(.file("out.csv"))),
+        (".output --append out.csv", .output(.append("out.csv"))),
+        (".output |sort -k2 'a b'", .output(.pipe("sort -k2 'a b'"))),
+        (".output| wc -l", .output(.pipe("wc -l"))),
+        (".once out.csv", .once(.file("out.csv"))),
+        (".once |cat", .once(.pipe("cat"))),
         (".fields", .fields(nil)),
         (".fields sales", .fields(.sales)),
         (".fields click", .fields(.clicks)),
@@ -51,6 +57,8 @@ import DubQL
         (".mdoe json", "unknown command '.mdoe'", "did you mean '.mode'?"),
         (".hist", "unknown command '.hist'", "did you mean '.history'?"),
         (".qiut", "unknown command '.qiut'", "did you mean '.quit'?"),
+        (".tiemzone", "unknown command '.tiemzone'", "did you mean '.timezone'?"),
+        (".mo", "unknown command '.mo'", "try .help"),  // two letters are too few to guess from
         (".zzzzzz", "unknown command '.zzzzzz'", "try .help"),
         (".", "expected a command name after '.'", "try .help"),
         (".mode jsn", "unknown mode 'jsn'; modes: table line json ndjson csv markdown plan url curl", "did you mean 'json'?"),
@@ -84,6 +92,6 @@ import DubQL
     /// A swap of neighbours is one edit, as in every other "did you mean" of DubQL.
     @Test(arguments: [("mode", "mdoe", 1), ("mode", "edom", 3), ("", "abc", 3), ("kitten", "sitting", 3), ("Zürich", "Zurich", 1)])
     func editDistance(_ a: String, _ b: String, _ d: Int) {
-        #expect(DotCommandSuggestion.distance(a, b) == d)
+        #expect(EditDistance.between(Array(a), Array(b)) == d)
     }
 }

@@ -53,6 +53,15 @@ struct CompletionCase: CustomTestStringConvertible, Sendable {
         CompletionCase(text: "SELECT clicks SINCE 7d ", includes: ["UNTIL", "WHERE", "LIMIT"], excludes: ["SINCE", "BETWEEN"]),
         CompletionCase(text: "SELECT clicks WHERE country = US ", includes: ["AND", "OR", "SINCE", "LIMIT"], excludes: ["WHERE"]),
         CompletionCase(text: "SELECT clicks LIMIT 10 ", includes: ["OFFSET", "WHERE"], excludes: ["LIMIT"]),
+        // OFFSET and PAGE are two clauses for the grammar (the binder refuses them together).
+        CompletionCase(text: "SELECT clicks OFFSET 10 ", includes: ["PAGE", "LIMIT"], excludes: ["OFFSET"]),
+        CompletionCase(text: "SELECT clicks PAGE 2 ", includes: ["OFFSET", "LIMIT"], excludes: ["PAGE"]),
+        // One name after SELECT is the event, or the first column when FROM follows.
+        CompletionCase(text: "SELECT clickz ", includes: ["FROM", "WHERE", "LIMIT"]),
+        CompletionCase(text: "SELECT country ", includes: ["FROM", "WHERE"]),
+        CompletionCase(text: "SELECT `sales` WHERE sale", includes: ["saleType", "sale.amount"]),
+        CompletionCase(text: "SELECT clickz WHERE cou", includes: ["country"]),
+        CompletionCase(text: "SELECT click.country ", includes: ["FROM"], excludes: ["WHERE"]),
         CompletionCase(text: "SELECT clicks ORDER ", includes: ["BY"]),
         CompletionCase(text: "SELECT clicks ORDER BY ", includes: ["timestamp"]),
         CompletionCase(text: "SELECT clicks ORDER BY timestamp ", includes: ["ASC", "DESC", "LIMIT"], excludes: ["ORDER BY"]),

@@ -86,6 +86,11 @@ struct ParserErrorTests {
               hint: "did you mean 'AND'?"),
         .init(marked: "SELECT country «FORM» clicks", code: .unexpectedToken, message: "found 'FORM'", hint: "did you mean 'FROM'?"),
         .init(marked: "SELECT clicks «LIMTI» 5", code: .unexpectedToken, message: "found 'LIMTI'", hint: "did you mean 'LIMIT'?"),
+        // The one "did you mean" rule: a prefix of three letters or more is near; so are three
+        // edits in a long word, but nothing in a word longer than any name.
+        .init(marked: "SELECT clicks «TIMEZ» UTC", code: .unexpectedToken, message: "found 'TIMEZ'", hint: "did you mean 'TIMEZONE'?"),
+        .init(marked: "SELECT clicks «TIMEZONEXYZ» UTC", code: .unexpectedToken, message: "found 'TIMEZONEXYZ'",
+              hint: "did you mean 'TIMEZONE'?"),
         .init(marked: "SELECT clicks WHERE country = US«,»DE", code: .unexpectedToken, message: "found ','", hint: "use IN"),
         .init(marked: "SELECT clicks LIMIT 10«,» 20", code: .unexpectedToken, message: "found ','", hint: "LIMIT 10 OFFSET n"),
         .init(marked: "SELECT clicks WHERE country =«=» US", code: .unexpectedToken, message: "expected a value, found '='",

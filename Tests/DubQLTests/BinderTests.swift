@@ -27,6 +27,8 @@ struct MarkedQuery: CustomStringConvertible {
         ("SELECT «click» WHERE country = US", .unknownEvent, .error, "did you mean 'clicks'?"),
         ("SELECT clicks WHERE «contry» = US", .unknownField, .error, "did you mean 'country'?"),
         ("SELECT timestamp, «cuntry» FROM clicks", .unknownField, .error, "did you mean 'country'?"),
+        ("SELECT clicks WHERE «coun» = US", .unknownField, .error, "did you mean 'country'?"),
+        ("SELECT clicks WHERE «\(String(repeating: "country", count: 10))» = US", .unknownField, .error, nil),
         ("SELECT clicks WHERE «saleType» = new", .fieldNotInEvent, .error, nil),
         ("SELECT clicks WHERE «metadata.plan» = pro", .fieldNotInEvent, .error, nil),
         ("SELECT leads WHERE «sale.amount» > 5", .fieldNotInEvent, .error, nil),

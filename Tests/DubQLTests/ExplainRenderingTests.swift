@@ -43,15 +43,9 @@ import Testing
 
     @Test func curlReadsTheKeyFromTheEnvironment() throws {
         let plan = try #require(Fixture.apiPlan("SELECT clicks WHERE country = US OR browser = Chrome"))
-        let commands = Explain.curl(plan, baseURL: Explain.defaultBaseURL)
+        let commands = Explain.curl(plan, baseURL: DubAPI.defaultBaseURL)
         #expect(commands.count == 2)
         #expect(commands[0] == "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" 'https://api.dub.co/events?event=clicks&country=US&interval=24h'")
-    }
-
-    @Test func baseURLPrecedence() {
-        #expect(Explain.baseURL(option: "http://a", environment: ["DUB_API_URL": "http://b"]) == "http://a")
-        #expect(Explain.baseURL(option: nil, environment: ["DUB_API_URL": "http://b"]) == "http://b")
-        #expect(Explain.baseURL(option: nil, environment: [:]) == "https://api.dub.co")
     }
 
     @Test func emptyPlanHasNoRequests() throws {
@@ -75,7 +69,7 @@ import Testing
         #expect(!compilation.hasErrors)
         let query = try #require(compilation.statements.first?.query)
         let plan = try #require(APIPlanner.plan(query).plan)
-        #expect(Explain.urls(plan, baseURL: Explain.defaultBaseURL) == [
+        #expect(Explain.urls(plan, baseURL: DubAPI.defaultBaseURL) == [
             "https://api.dub.co/events?event=sales&country=US,DE&query=metadata%5B%27plan%27%5D:%27pro%27&interval=30d&timezone=Europe%2FBerlin&limit=50",
         ])
         #expect(plan.residualText == nil)

@@ -65,6 +65,48 @@ struct CheckFmtTests {
         #expect(r.stderr.contains("country"))
     }
 
+    /// The README's weekly.dql: the dot-command lines `dubql run` accepts are no errors.
+    static let weekly = """
+        -- weekly.dql: German clicks as CSV, then the plan of a sales query
+        .mode csv
+        .output clicks-de.csv
+        SELECT timestamp, city, browser FROM clicks
+          WHERE country = DE SINCE 7d
+          LIMIT 1000;
+        .output stdout
+        .mode plan
+        SELECT sales WHERE country = US OR browser = Chrome SINCE 30d;
+
+        """
+
+    @Test func checkAcceptsTheDotCommandsThatRunAccepts() throws {
+        let r = try runDubQL(["check", try write(Self.weekly, name: "weekly.dql").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty, "\(r.stderr)")
+        let bad = try runDubQL(["check", "-"], stdin: "SELECT leads;\n.mdoe csv\n.mode xml\n")
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("<stdin>:2:1: error[DQL0701]: unknown command '.mdoe'"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("did you mean '.mode'?"))
+        #expect(bad.stderr.contains("<stdin>:3:1: error[DQL0701]"), "\(bad.stderr)")
+    }
+
+    @Test func checkReportsMeaningErrorsBesideASyntaxError() throws {
+        let r = try runDubQL(["check", "-"], stdin: "SELECT clicks WHER country = US;\nSELECT clicks WHERE contry = US SINCE 30d;\n")
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("<stdin>:1:15: error[DQL0201]"), "\(r.stderr)")
+        #expect(r.stderr.contains("<stdin>:2:21: error[DQL0302]"), "\(r.stderr)")
+    }
+
+    @Test func checkHintsForHabitsFromOtherTools() throws {
+        let r = try runDubQL(["check", "-"], stdin: "SELECT clicks WHERE os = Mac OS;\nSELECT clicks WHERE timestamp BETWEEN 2024-05-01 AND 2024-05-02;\n\\x\n")
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("quote a value of several words: os = 'Mac OS'"), "\(r.stderr)")
+        #expect(!r.stderr.contains("did you mean 'OR'"))
+        #expect(r.stderr.contains("write BETWEEN start AND end"), "\(r.stderr)")
+        #expect(r.stderr.contains("<stdin>:3:1: error[DQL0701]"), "\(r.stderr)")
+        #expect(r.stderr.contains(".mode line"), "\(r.stderr)")
+    }
+
     @Test func checkJSONListsDiagnosticsOnStdout() throws {
         let r = try runDubQL(["check", "--json", "-"], stdin: "SELECT clicks\nWHERE city = Zürich LIMIT 1 LIMIT 2")
         #expect(r.status == 65)
@@ -162,6 +204,26 @@ struct CheckFmtTests {
         #expect(r.stderr.contains("comments inside a statement were moved before it"))
         let again = try runDubQL(["fmt", "--check", "-"], stdin: r.stdout)
         #expect(again.status == 0 && again.stderr.isEmpty)
+    }
+
+    @Test func fmtKeepsDotCommandLinesAndFormatsTheStatements() throws {
+        let r = try runDubQL(["fmt", "-"], stdin: Self.weekly)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == """
+            -- weekly.dql: German clicks as CSV, then the plan of a sales query
+            .mode csv
+            .output clicks-de.csv
+            SELECT timestamp, city, browser FROM clicks WHERE country = DE SINCE 7d LIMIT 1000;
+            .output stdout
+            .mode plan
+            SELECT sales WHERE country = US OR browser = Chrome SINCE 30d;
+
+            """)
+        let again = try runDubQL(["fmt", "--check", "-"], stdin: r.stdout)
+        #expect(again.status == 0, "\(again.stderr)")
+        let bad = try runDubQL(["fmt", "-"], stdin: ".mode csv\nSELECT clicks WHERE\n")
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("<stdin>:2:"), "\(bad.stderr)")
     }
 
     @Test func fmtWriteRewritesFilesInPlace() throws {

@@ -74,6 +74,22 @@ import Testing
         Self.expectNoKey(r)
     }
 
+    /// No server at the port, or a host name that does not resolve: reported at once (exit 69),
+    /// not retried for seconds as a passing fault is.
+    @Test(arguments: [("http://127.0.0.1:1", "connection refused"), ("http://nonexistent.invalid", "unknown host")])
+    func aWrongURLFailsFast(url: String, reason: String) throws {
+        let started = Date()
+        let r = try runDubQL(["query", "SELECT clicks LIMIT 5", "--api", "--api-url", url, "--now", Self.now],
+                             environment: ["DUB_API_KEY": Self.key])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(r.status == 69, "\(r.stderr)")
+        #expect(r.stderr.contains(reason), "\(r.stderr)")
+        #expect(!r.stderr.contains("retrying"), "\(r.stderr)")
+        #expect(seconds < 5, "took \(seconds) s")
+        #expect(r.stdout.isEmpty)
+        Self.expectNoKey(r)
+    }
+
     @Test func missingKeyWithAPISaysHowToSetIt() throws {
         let r = try runDubQL(["query", "SELECT clicks", "--api"])
         #expect(r.status == 64)

@@ -78,6 +78,12 @@ final class TerminalSession {
         try tmux(["send-keys", "-t", "main", "-l", escaped])
     }
 
+    /// Pastes `text` as a terminal does (tmux turns each newline into a carriage return).
+    func paste(_ text: String) throws {
+        try tmux(["set-buffer", "-b", "paste", "--", text])
+        try tmux(["paste-buffer", "-b", "paste", "-d", "-t", "main"])
+    }
+
     /// Presses named keys: `Enter`, `Tab`, `C-c`, `C-d`, `Up`.
     func press(_ keys: String...) throws {
         try tmux(["send-keys", "-t", "main"] + keys)

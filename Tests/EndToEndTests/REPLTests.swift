@@ -31,12 +31,29 @@ struct REPLTests {
         try t.waitFor("last line is a prompt") { _ in (try? t.lastLine()) == "dubql>" }
     }
 
-    @Test func enterRunsACompleteStatementWithoutSemicolon() throws {
+    @Test func enterBeforeTheSemicolonContinuesTheStatement() throws {
         let t = try TerminalSession()
-        try t.waitForPrompt()
+        try t.waitForEditor()
         try t.type("SELECT leads LIMIT 2")
         try t.press("Enter")
+        try t.waitFor("   ...>")
+        #expect(!(try t.screen()).contains("rows)"))
+        try t.type(";")
+        try t.press("Enter")
         try t.waitFor("(2 rows)")
+    }
+
+    /// The paste: every line but the last is complete on its own; one statement runs, once.
+    @Test func aPastedMultiLineStatementRunsOnceAtItsSemicolon() throws {
+        let t = try TerminalSession()
+        try t.waitForEditor()
+        try t.paste("SELECT timestamp, country\nFROM clicks\nWHERE country = DE\nLIMIT 2;\n")
+        let screen = try t.waitFor("(2 rows)")
+        #expect(!screen.contains("(100 rows)"))
+        #expect(!screen.contains("error"), "\(screen)")
+        // Two rows whose country (the last column) is DE.
+        #expect(screen.split(separator: "\n").filter { $0.hasSuffix(" DE") || $0.contains(" DE ") }.count >= 2, "\(screen)")
+        try t.waitFor("last line is a prompt") { _ in (try? t.lastLine()) == "dubql>" }
     }
 
     @Test func tabCompletesKeywordsAndFields() throws {

@@ -168,6 +168,59 @@ private func script(_ text: String, name: String = "report.dql") throws -> Strin
         #expect(bad.status == 65)
     }
 
+    /// psql's and DuckDB's flags: -c QUERY, -f FILE; and `dubql query -` reads the query from stdin.
+    @Test func dashCRunsStatementsAndDashFRunsAScript() throws {
+        let c = try runDubQL(["-c", "SELECT sales LIMIT 2; SELECT leads LIMIT 1"] + now)
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stdout.contains("(2 rows)") && c.stdout.contains("(1 row)"))
+        let script = try makeTemporaryDirectory().appendingPathComponent("weekly.dql")
+        try ".mode csv\nSELECT country FROM clicks\n  LIMIT 2;\n".write(to: script, atomically: true, encoding: .utf8)
+        let f = try runDubQL(["-f", script.path] + now)
+        #expect(f.status == 0, "\(f.stderr)")
+        #expect(f.stdout.hasPrefix("country\r\n"))
+        #expect(f.stdout.components(separatedBy: "\r\n").count == 4)
+        let stdin = try runDubQL(["-f", "-"] + now, stdin: "SELECT leads LIMIT 1;\n")
+        #expect(stdin.status == 0)
+        #expect(stdin.stdout.contains("(1 row)"))
+        let missing = try runDubQL(["-f", "/nonexistent/weekly.dql"] + now)
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("cannot read script '/nonexistent/weekly.dql': no such file"), "\(missing.stderr)")
+        let both = try runDubQL(["-c", "SELECT leads", "-f", script.path] + now)
+        #expect(both.status == 64)
+        let help = try runDubQL(["--help"])
+        #expect(help.stdout.contains("-c QUERY") && help.stdout.contains("-f FILE"), "\(help.stdout)")
+        let replHelp = try runDubQL(["repl", "--help"])
+        #expect(replHelp.stdout.contains("-f <FILE>") && replHelp.stdout.contains("-c"), "\(replHelp.stdout)")
+    }
+
+    /// sqlite3's .output: truncates (--append adds), |command, .once; .explain on keeps JSON valid.
+    @Test func outputTruncatesAppendsPipesAndKeepsPlansOutOfJSON() throws {
+        let directory = try makeTemporaryDirectory()
+        let json = directory.appendingPathComponent("out.json").path
+        try "old text\n".write(toFile: json, atomically: true, encoding: .utf8)
+        let script = ".mode json\n.explain on\n.output \(json)\nSELECT country FROM clicks LIMIT 2;\n.output stdout\n"
+        let r = try runDubQL(["run", "-"] + now, stdin: script)
+        #expect(r.status == 0, "\(r.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: json))
+        #expect(try JSONSerialization.jsonObject(with: data) is [Any], "\(String(decoding: data, as: UTF8.self))")
+        #expect(!r.stderr.isEmpty)
+        let lines = directory.appendingPathComponent("lines.txt").path
+        let more = ".mode ndjson\n.once \(lines)\nSELECT country FROM clicks LIMIT 2;\n.output --append \(lines)\nSELECT country FROM clicks LIMIT 1;\n.output | wc -l\nSELECT country FROM clicks LIMIT 3;\n"
+        let p = try runDubQL(["run", "-"] + now, stdin: more)
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(try String(contentsOfFile: lines, encoding: .utf8).split(separator: "\n").count == 3)
+        #expect(p.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3", "\(p.stdout)")
+    }
+
+    @Test func queryDashReadsTheQueryFromStandardInput() throws {
+        let r = try runDubQL(["query", "-"] + now, stdin: "SELECT sales\nLIMIT 2\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("(2 rows)"))
+        let bad = try runDubQL(["query", "-"] + now, stdin: "SELECT sales WHERE\n")
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("<stdin>:"), "\(bad.stderr)")
+    }
+
     @Test func pipedInputRunsWithoutPromptOrHistory() throws {
         let directory = try makeTemporaryDirectory()
         let history = directory.appendingPathComponent("history").path

@@ -25,10 +25,10 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func aBareQueryPointsAtDashE() throws {
+    @Test func aBareQueryPointsAtDashC() throws {
         let r = try runDubQL(["SELECT clicks"])
         #expect(r.status == 64)
-        #expect(r.stderr.contains("dubql -e 'SELECT ...'"), "\(r.stderr)")
+        #expect(r.stderr.contains("dubql -c 'SELECT ...'"), "\(r.stderr)")
     }
 
     /// The REPL is the default subcommand, so subcommands parse their own options (`--format`

@@ -1,56 +1,78 @@
-// Instants as epoch milliseconds: parsing the two forms Dub writes (ISO 8601 and JavaScript's
-// `Date#toString`) straight from bytes, and formatting them back as ISO 8601 UTC.
+// Instants as epoch milliseconds: the one parser of the timestamps DubQL reads (ISO 8601 and
+// JavaScript's `Date#toString`, as Dub writes them) and the one formatter, used by the binder,
+// `--now`, the evaluator, the API model and the engine's loader (millions of timestamps a second).
+
+import DubQLSyntax
 
 // MARK: - Civil calendar
 
-/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's `days_from_civil`).
-public enum CivilTime {
-    /// Days since 1970-01-01 of a calendar date.
-    public static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
+/// Parsing and formatting of instants as epoch milliseconds, on the proleptic Gregorian calendar.
+///
+/// Parsing is strict about the calendar: `2024-02-31` and `2023-02-29` are no instants (they do
+/// not roll over into March), wherever the text comes from.
+public enum ISOInstant {
+    /// Epoch milliseconds of a UTC civil date and time. The components are not checked.
+    public static func millis(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0,
+                              millisecond: Int = 0) -> Int64 {
+        let days = daysFromCivil(year, month, day)
+        return ((Int64(days) * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+    }
+
+    /// The UTC civil date and time of an instant.
+    public struct Civil: Hashable, Sendable {
+        public var year, month, day, hour, minute, second, millisecond: Int
+    }
+
+    /// The UTC civil date and time of `millis`.
+    public static func civil(_ millis: Int64) -> Civil {
+        let msPerDay: Int64 = 86_400_000
+        var days = millis / msPerDay
+        var rem = millis % msPerDay
+        if rem < 0 { rem += msPerDay; days -= 1 }
+        let (y, m, d) = civilFromDays(Int(days))
+        let r = Int(rem)
+        return Civil(year: y, month: m, day: d, hour: r / 3_600_000, minute: r / 60_000 % 60,
+                     second: r / 1000 % 60, millisecond: r % 1000)
+    }
+
+    // Howard Hinnant's days_from_civil / civil_from_days.
+    @inlinable
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
     }
 
-    /// The calendar date of a day number since 1970-01-01.
-    public static func date(days z0: Int) -> (year: Int, month: Int, day: Int) {
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
+    /// `v` in decimal, left-padded with zeros to `n` digits.
+    static func pad(_ v: Int, _ n: Int) -> String {
+        let s = String(v)
+        return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
     }
 }
 
 // MARK: - Parsing
 
-/// Parses instants from bytes without allocating.
-public enum TimestampParser {
+extension ISOInstant {
     /// Parses an ISO 8601 instant (`2026-08-18T14:03:12.345Z`, `2026-08-18T14:03:12+02:00`,
-    /// `2026-08-18 14:03:12`, no zone meaning UTC) or the JavaScript long form
-    /// (`Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)`).
-    public static func parse(_ p: UnsafePointer<UInt8>, count n: Int) -> Int64? {
-        guard n >= 10 else { return nil }
-        if isDigit(p[0]) { return parseISO(p, n) }
-        return parseJavaScript(p, n)
-    }
-
+    /// `2026-08-18 14:03:12`: no zone means UTC; `2026-08-18`: UTC midnight) or JavaScript's
+    /// `Date#toString` (`Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)`, Dub's
+    /// top-level `timestamp`). `nil` for anything else, including dates that do not exist.
     public static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { buf in
@@ -59,7 +81,20 @@ public enum TimestampParser {
         }
     }
 
-    private static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ count: Int, _ n: Int) -> Int? {
+    /// ``parse(_:)`` on `count` bytes, without allocating (the loader's hot path: inlinable, so the
+    /// engine compiles it into its loop as when it was its own).
+    @inlinable
+    public static func parse(_ p: UnsafePointer<UInt8>, count n: Int) -> Int64? {
+        guard n >= 10 else { return nil }
+        if isDigit(p[0]) { return parseISO(p, n) }
+        return parseJavaScript(p, n)
+    }
+
+    @inlinable @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
+
+    @inlinable
+    static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ count: Int, _ n: Int) -> Int? {
         guard at + count <= n else { return nil }
         var v = 0
         for k in 0..<count {
@@ -70,14 +105,19 @@ public enum TimestampParser {
         return v
     }
 
-    private static func instant(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ ms: Int, offsetMinutes: Int) -> Int64? {
-        guard (1...12).contains(mo), d >= 1, d <= CivilTime.daysInMonth(y, mo), h < 24, mi < 60, s < 61 else { return nil }
-        let days = CivilTime.days(year: y, month: mo, day: d)
+    /// The instant of checked civil components: the one place the calendar is enforced.
+    @inlinable
+    static func instant(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ ms: Int,
+                                offsetMinutes: Int) -> Int64? {
+        guard (1...12).contains(mo), d >= 1, d <= DateScanner.daysIn(month: mo, year: y), h < 24, mi < 60, s < 61
+        else { return nil }
+        let days = daysFromCivil(y, mo, d)
         let secs = ((days * 24 + h) * 60 + mi) * 60 + s - offsetMinutes * 60
         return Int64(secs) * 1000 + Int64(ms)
     }
 
-    private static func parseISO(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+    @inlinable
+    static func parseISO(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
         guard let y = digits(p, 0, 4, n), p[4] == UInt8(ascii: "-"), let mo = digits(p, 5, 2, n),
               p[7] == UInt8(ascii: "-"), let d = digits(p, 8, 2, n) else { return nil }
         if n == 10 { return instant(y, mo, d, 0, 0, 0, 0, offsetMinutes: 0) }
@@ -121,13 +161,15 @@ public enum TimestampParser {
         return instant(y, mo, d, h, mi, s, ms, offsetMinutes: offset)
     }
 
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    @usableFromInline
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)`; the zone name is ignored.
-    private static func parseJavaScript(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+    @inlinable
+    static func parseJavaScript(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
         guard n >= 33, p[3] == UInt8(ascii: " "), p[7] == UInt8(ascii: " ") else { return nil }
         var month = 0
-        for (k, name) in months.enumerated() {
+        for (k, name) in monthNames.enumerated() {
             let u = Array(name.utf8)
             if p[4] == u[0] && p[5] == u[1] && p[6] == u[2] { month = k + 1; break }
         }
@@ -145,22 +187,28 @@ public enum TimestampParser {
 
 // MARK: - Formatting
 
-/// Formats instants as Dub does (`Date#toJSON`): `2026-08-18T14:03:12.345Z`.
-public enum TimestampFormatter {
-    public static func iso(_ millis: Int64) -> String {
+extension ISOInstant {
+    /// `2024-01-01T10:30:00.000Z`, as Dub writes instants (`Date#toJSON`).
+    public static func format(_ millis: Int64) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(24)
         appendISO(millis, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the ISO form to a byte buffer (the generator's hot path).
+    /// `2024-01-01` (the UTC date).
+    public static func formatDate(_ millis: Int64) -> String {
+        let c = civil(millis)
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
+    }
+
+    /// Appends ``format(_:)``'s form to a byte buffer (the generator's hot path).
     public static func appendISO(_ millis: Int64, to out: inout [UInt8]) {
         let ms = Int(((millis % 1000) + 1000) % 1000)
         let secs = Int((millis - Int64(ms)) / 1000)
         let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
         let rem = secs - days * 86_400
-        let (y, m, d) = CivilTime.date(days: days)
+        let (y, m, d) = civilFromDays(days)
         append4(y, &out); out.append(UInt8(ascii: "-")); append2(m, &out); out.append(UInt8(ascii: "-")); append2(d, &out)
         out.append(UInt8(ascii: "T"))
         append2(rem / 3600, &out); out.append(UInt8(ascii: ":")); append2(rem / 60 % 60, &out)
@@ -170,17 +218,16 @@ public enum TimestampFormatter {
     }
 
     private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Appends JavaScript's `Date#toString` form in UTC, as Dub's top-level `timestamp` has it.
     public static func appendJavaScript(_ millis: Int64, to out: inout [UInt8]) {
         let secs = Int(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
         let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
         let rem = secs - days * 86_400
-        let (y, m, d) = CivilTime.date(days: days)
+        let (y, m, d) = civilFromDays(days)
         out.append(contentsOf: weekdays[((days % 7) + 7) % 7].utf8)
         out.append(UInt8(ascii: " "))
-        out.append(contentsOf: months[m - 1].utf8)
+        out.append(contentsOf: monthNames[m - 1].utf8)
         out.append(UInt8(ascii: " ")); append2(d, &out); out.append(UInt8(ascii: " ")); append4(y, &out)
         out.append(UInt8(ascii: " ")); append2(rem / 3600, &out); out.append(UInt8(ascii: ":")); append2(rem / 60 % 60, &out)
         out.append(UInt8(ascii: ":")); append2(rem % 60, &out)

@@ -1,0 +1,172 @@
+// ClickHouse's TabSeparated answer to a ClickHousePlan, turned back into Dub's event JSON (the
+// shape `GET /events` returns), one NDJSON line per row, so that every output format, the
+// evaluator and the differential tests read ClickHouse rows as they read exported events.
+
+import DubQL
+import Foundation
+
+// MARK: - Decoder
+
+/// Splits a streamed TabSeparated body into rows and writes each as an event's JSON.
+public struct ClickHouseEventDecoder: Sendable {
+    public let output: [ClickHouseOutputColumn]
+    private var pending: [UInt8] = []
+    /// Rows decoded so far.
+    public private(set) var rows = 0
+
+    public init(output: [ClickHouseOutputColumn]) {
+        self.output = output
+    }
+
+    /// The events of the complete lines in `chunk` (and what was pending), as NDJSON.
+    public mutating func feed(_ chunk: Data) throws(ClickHouseError) -> [UInt8] {
+        pending.append(contentsOf: chunk)
+        guard let lastNewline = pending.lastIndex(of: 0x0A) else { return [] }
+        var out: [UInt8] = []
+        out.reserveCapacity(pending.count * 2)
+        var start = 0
+        while start <= lastNewline {
+            let end = pending[start...lastNewline].firstIndex(of: 0x0A) ?? lastNewline
+            try writeEvent(pending[start..<end], to: &out)
+            start = end + 1
+        }
+        pending.removeSubrange(0...lastNewline)
+        return out
+    }
+
+    /// Checks that nothing is left over at the end of the body.
+    public func finish() throws(ClickHouseError) {
+        if !pending.isEmpty {
+            try Self.checkException(pending[...])
+            throw .unavailable("the answer ended in the middle of a row")
+        }
+    }
+
+    /// ClickHouse reports an error that happens after the first rows inside the body.
+    static func checkException(_ line: ArraySlice<UInt8>) throws(ClickHouseError) {
+        let text = String(decoding: line, as: UTF8.self)
+        if text.hasPrefix("Code: ") || text.contains("DB::Exception:") {
+            throw ClickHouseError.from(status: 500, codeHeader: nil, body: text)
+        }
+    }
+
+    private mutating func writeEvent(_ line: ArraySlice<UInt8>, to out: inout [UInt8]) throws(ClickHouseError) {
+        var fields: [ArraySlice<UInt8>] = []
+        fields.reserveCapacity(output.count)
+        var s = line.startIndex
+        for i in line.indices where line[i] == 0x09 {
+            fields.append(line[s..<i])
+            s = i + 1
+        }
+        fields.append(line[s..<line.endIndex])
+        guard fields.count == output.count else {
+            try Self.checkException(line)
+            throw .unavailable("a row has \(fields.count) columns, expected \(output.count)")
+        }
+        // Output columns come grouped by their first path component (`click.*`, `link.*`).
+        out.append(UInt8(ascii: "{"))
+        var open: String?
+        var firstInObject = true
+        for (column, raw) in zip(output, fields) {
+            let top = column.path[0]
+            if column.path.count > 1 {
+                if open != top {
+                    if open != nil { out.append(UInt8(ascii: "}")) }
+                    if !firstInObject { out.append(UInt8(ascii: ",")) }
+                    Self.appendString(top, to: &out)
+                    out += Array(":{".utf8)
+                    open = top
+                } else {
+                    out.append(UInt8(ascii: ","))
+                }
+                Self.appendString(column.path[1], to: &out)
+            } else {
+                if open != nil { out.append(UInt8(ascii: "}")); open = nil }
+                if !firstInObject { out.append(UInt8(ascii: ",")) }
+                Self.appendString(top, to: &out)
+            }
+            firstInObject = false
+            out.append(UInt8(ascii: ":"))
+            try Self.appendValue(raw, column.kind, to: &out)
+        }
+        if open != nil { out.append(UInt8(ascii: "}")) }
+        out += Array("}\n".utf8)
+        rows += 1
+    }
+
+    // MARK: Values
+
+    static func appendValue(_ raw: ArraySlice<UInt8>, _ kind: ClickHouseOutputColumn.Kind, to out: inout [UInt8]) throws(ClickHouseError) {
+        let isNull = raw.count == 2 && raw.first == UInt8(ascii: "\\") && raw.last == UInt8(ascii: "N")
+        switch kind {
+        case .text, .nullableText:
+            if isNull { out += Array("null".utf8); return }
+            appendString(unescape(raw), to: &out)
+        case .number:
+            guard !raw.isEmpty, !isNull, raw.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x65 || $0 == 0x45 || $0 == 0x2B }) else {
+                out += Array("null".utf8)
+                return
+            }
+            out += raw
+        case .boolean:
+            out += Array((raw.elementsEqual("true".utf8) || raw.elementsEqual("1".utf8) ? "true" : "false").utf8)
+        case .json:
+            let text = unescape(raw)
+            out += text.isEmpty || isNull ? Array("null".utf8) : Array(text.utf8)
+        case .millis:
+            guard let ms = Int64(String(decoding: raw, as: UTF8.self)) else {
+                throw .unavailable("expected epoch milliseconds, found '\(String(decoding: raw.prefix(40), as: UTF8.self))'")
+            }
+            appendString(Self.iso(ms), to: &out)
+        }
+    }
+
+    /// TabSeparated escapes: `\t \n \\ \' \0 \b \f \r`.
+    static func unescape(_ raw: ArraySlice<UInt8>) -> String {
+        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.count)
+        var i = raw.startIndex
+        while i < raw.endIndex {
+            let b = raw[i]
+            if b == UInt8(ascii: "\\"), i + 1 < raw.endIndex {
+                let n = raw[i + 1]
+                switch n {
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "0"): bytes.append(0x00)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                default: bytes.append(n)
+                }
+                i += 2
+            } else {
+                bytes.append(b)
+                i += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        var text = ""
+        JSONText.quote(s, to: &text)
+        out += Array(text.utf8)
+    }
+
+    /// `2026-08-21T10:30:00.250Z`.
+    public static func iso(_ millis: Int64) -> String {
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let ms = Int(millis - seconds * 1000)
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
+    }
+}
