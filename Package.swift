@@ -55,7 +55,7 @@ let package = Package(
             "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLServer", "DubQLOutput", "DubQLShell",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine"]),
+        .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell"]),
 
         // What the test targets share: fixtures (clock, events, compiling), the grammar reader and
         // sentence generator, random helpers over the engine's SplitMix64, package paths. Tests only.
@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "DubQLOutputTests", dependencies: ["DubQL", "DubQLEngine", "DubQLOutput", "DubQLTestSupport"]),
         .testTarget(name: "DubQLShellTests", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell", "DubQLTestSupport"]),
         // Runs the built `dubql` binary: CLI contract, REPL in tmux, client against `dubql serve`.
-        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLClient", "DubQLTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dubql", "DubQL", "DubQLEngine", "DubQLClient", "DubQLAPIModel", "DubQLTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -272,14 +272,13 @@ public struct Binder {
 
     /// True when a predicate's field occurred before (in `seen`, filled in tree order) or has a
     /// closed domain; walks the tree without building arrays of predicates.
-    static func mayFold(_ c: BoundCondition, seen: inout [FieldRef]) -> Bool {
+    static func mayFold(_ c: BoundCondition, seen: inout SeenSet<FieldRef>) -> Bool {
         switch c {
         case .constant:
             return false
         case .predicate(let p):
-            if seen.contains(p.field) || Normalizer.closedDomain(p.field) != nil { return true }
-            seen.append(p.field)
-            return false
+            if Normalizer.closedDomain(p.field) != nil { return true }
+            return !seen.insert(p.field)
         case .not(let inner):
             return mayFold(inner, seen: &seen)
         case .and(let parts), .or(let parts):
@@ -290,8 +289,7 @@ public struct Binder {
 
     mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span) {
         // Only a field that occurs twice, or one with a closed set of values, can fold to a constant.
-        var seen: [FieldRef] = []
-        seen.reserveCapacity(4)
+        var seen = SeenSet<FieldRef>()
         guard Binder.mayFold(c, seen: &seen) else { return }
         switch Normalizer.normalize(c) {
         case .constant(false)?:

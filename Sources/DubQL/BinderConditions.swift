@@ -125,12 +125,15 @@ extension Binder {
             guard let v = bindValue(value, for: field, fieldText: p.field.dotted) else { return nil }
             return BoundPredicate(field: field.ref, op: bop, values: [v], span: p.span)
         case .inList(let negated, let values):
-            var bound: [ScalarValue] = []
+            // The distinct values in order; a `SeenSet` so that a list of a million values is linear.
+            var seen = SeenSet<ScalarValue>()
+            seen.reserveCapacity(values.count)
             var ok = true
             for value in values {
                 guard let v = bindValue(value, for: field, fieldText: p.field.dotted) else { ok = false; continue }
-                if !bound.contains(v) { bound.append(v) }
+                seen.insert(v)
             }
+            let bound = seen.elements
             guard ok, !bound.isEmpty else { return nil }
             return BoundPredicate(field: field.ref, op: negated ? .notIn : .in, values: bound, span: p.span)
         }

@@ -184,8 +184,20 @@ public enum Explain {
     }
 
     /// One runnable curl command per request; the key is read from `$DUB_API_KEY`, never written.
+    ///
+    /// Every part that comes from outside (the URL, base URL included) is quoted for POSIX shells
+    /// by ``shellQuote(_:)``, so no `$(...)`, backquote or quote in it is ever run; a URL that
+    /// starts with `-` comes after `--`, so curl cannot take it for an option.
     public static func curl(_ plan: APIPlan, baseURL: String) -> [String] {
-        urls(plan, baseURL: baseURL).map { "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" '\($0)'" }
+        urls(plan, baseURL: baseURL).map { url in
+            "curl -sS -H \"Authorization: Bearer $DUB_API_KEY\" " + (url.hasPrefix("-") ? "-- " : "") + shellQuote(url)
+        }
+    }
+
+    /// `text` as one word for a POSIX shell: in single quotes, each `'` written `'\''`. Nothing
+    /// inside single quotes is special, newlines included.
+    public static func shellQuote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     static func readableQuery(_ params: [APIParameter]) -> String {

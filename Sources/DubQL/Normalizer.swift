@@ -88,11 +88,10 @@ public enum Normalizer {
             return true
         }) {
             var distinct = true
-            outer: for i in operands.indices.dropFirst() {
-                guard case .predicate(let p) = operands[i] else { continue }
-                for j in 0..<i {
-                    if case .predicate(let q) = operands[j], q.field == p.field { distinct = false; break outer }
-                }
+            var fields = SeenSet<FieldRef>()
+            for case .predicate(let p) in operands where !fields.insert(p.field) {
+                distinct = false
+                break
             }
             if distinct {
                 if operands.isEmpty { return .constant(conjunctive) }
@@ -100,22 +99,23 @@ public enum Normalizer {
                 return conjunctive ? .and(operands) : .or(operands)
             }
         }
-        // Operands are few: linear scans beat hashing here (the planner runs in microseconds).
+        // Operands are usually few (linear scans then), but a chain of 100,000 must not be compared pairwise.
         var items: [BoundCondition] = []
         var groups: [(field: FieldRef, predicates: [BoundPredicate], slot: Int)] = []
-        var erasedOthers: [BoundCondition] = []
+        var groupOfField: [FieldRef: Int] = [:]
+        var erasedOthers = SeenSet<BoundCondition>()
         for o in operands {
             if case .predicate(let p) = o, p.op == .in || p.op == .notIn {
-                if let g = groups.firstIndex(where: { $0.field == p.field }) {
+                let g = groups.count <= 8 ? groups.firstIndex(where: { $0.field == p.field }) : groupOfField[p.field]
+                if let g {
                     groups[g].predicates.append(p)
                 } else {
+                    groupOfField[p.field] = groups.count
                     groups.append((p.field, [p], items.count))
                     items.append(o)
                 }
             } else {
-                let key = erased(o)
-                guard !erasedOthers.contains(key) else { continue }
-                erasedOthers.append(key)
+                guard erasedOthers.insert(erased(o)) else { continue }
                 items.append(o)
             }
         }
@@ -141,39 +141,52 @@ public enum Normalizer {
     static func mergeGroup(_ group: [BoundPredicate], conjunctive: Bool) -> BoundCondition {
         guard var first = group.first else { return .constant(conjunctive) }
         // `include == nil` means "no include list": every value not excluded passes.
+        // Lists keep the order of first occurrence; membership goes through `SeenSet`, so merging
+        // is linear in the number of values, however many there are.
         var include: [ScalarValue]?
         var exclude: [ScalarValue] = []
+        var excluded = SeenSet<ScalarValue>()
         if conjunctive {
             for p in group {
                 if p.op == .in {
-                    include = include.map { cur in cur.filter { p.values.contains($0) } } ?? p.values
+                    if let cur = include {
+                        let admitted = SeenSet(p.values)
+                        include = cur.filter { admitted.contains($0) }
+                    } else {
+                        include = p.values
+                    }
                 } else {
-                    for v in p.values where !exclude.contains(v) { exclude.append(v) }
+                    for v in p.values { excluded.insert(v) }
                 }
             }
+            exclude = excluded.elements
         } else {
             // Union: a value passes when some operand admits it.
-            var inc: [ScalarValue] = []
+            var included = SeenSet<ScalarValue>()
             var exc: [ScalarValue]?
             for p in group {
                 if p.op == .in {
-                    for v in p.values where !inc.contains(v) { inc.append(v) }
+                    for v in p.values { included.insert(v) }
+                } else if let cur = exc {
+                    let rejected = SeenSet(p.values)
+                    exc = cur.filter { rejected.contains($0) }
                 } else {
-                    exc = exc.map { cur in cur.filter { p.values.contains($0) } } ?? p.values
+                    exc = p.values
                 }
             }
             if let exc {
-                exclude = exc.filter { !inc.contains($0) }
+                exclude = exc.filter { !included.contains($0) }
+                excluded = SeenSet(exclude)
                 include = nil
                 if exclude.isEmpty { return .constant(true) }
             } else {
-                include = inc
+                include = included.elements
             }
         }
         var values: [ScalarValue]
         var op: BoundOperator
         if let inc = include {
-            values = inc.filter { !exclude.contains($0) }
+            values = inc.filter { !excluded.contains($0) }
             op = .in
             if values.isEmpty { return .constant(false) }
         } else {
@@ -181,7 +194,8 @@ public enum Normalizer {
             op = .notIn
         }
         if let domain = closedDomain(first.field) {
-            let admitted = domain.filter { values.contains($0) == (op == .in) }
+            let listed = SeenSet(values)
+            let admitted = domain.filter { listed.contains($0) == (op == .in) }
             if admitted.isEmpty { return .constant(false) }
             if admitted.count == domain.count { return .constant(true) }
             values = admitted
@@ -189,7 +203,11 @@ public enum Normalizer {
         }
         first.op = op
         first.values = values
-        if group.count > 1 { first.span = group.compactMap(\.span).reduce(nil) { acc, s in acc.map { $0.union(s) } ?? s } }
+        if group.count > 1 {
+            var span: Span?
+            for s in group.lazy.compactMap(\.span) { span = span.map { $0.union(s) } ?? s }
+            first.span = span
+        }
         return .predicate(first)
     }
 
@@ -201,10 +219,9 @@ public enum Normalizer {
         case .in:
             return !p.values.isEmpty
         case .notIn:
-            let v = p.values
-            if v.count < 2 { return true }
-            for i in 1..<v.count where v[..<i].contains(v[i]) { return false }
-            return true
+            if p.values.count < 2 { return true }
+            var seen = SeenSet<ScalarValue>()
+            return p.values.allSatisfy { seen.insert($0) }
         default:
             return false
         }

@@ -148,7 +148,8 @@ public enum APIModel {
         if let s = params["saleType"], s != "new", s != "recurring" {
             throw .zod("invalid_value", "saleType", "Invalid option: expected one of \"new\"|\"recurring\"")
         }
-        if let q = params["query"], q.count > 10000 {
+        // zod's `max(10000)` counts UTF-16 code units, as JavaScript's `length` does.
+        if let q = params["query"], q.utf16.count > 10000 {
             throw .zod("too_big", "query", "Too big: expected string to have <=10000 characters")
         }
         let qr = try parseBool(params["qr"], "qr")
@@ -270,8 +271,13 @@ public enum APIModel {
 
     /// SQL `LIKE`: `%` matches any run of bytes, `_` any one byte, `\\` escapes; case-sensitive.
     public static func like(_ text: String, _ pattern: String) -> Bool {
-        let t = Array(text.utf8), p = Array(pattern.utf8)
-        var ti = 0, pi = 0
+        like(Array(text.utf8), from: 0, Array(pattern.utf8))
+    }
+
+    /// SQL `LIKE` of the bytes `t[from...]` against `pattern`, anchored at `from`: `%` any run,
+    /// `_` any byte, `\\` escapes. The server's compiled filters call it on bytes they keep.
+    public static func like(_ t: [UInt8], from: Int, _ p: [UInt8]) -> Bool {
+        var ti = from, pi = 0
         var star = -1, mark = 0
         while ti < t.count {
             if pi < p.count, p[pi] == UInt8(ascii: "%") {
@@ -357,7 +363,7 @@ extension APIQuery {
 extension APIMetadataCondition {
     /// ClickHouse: `JSONExtractString` is `""` for non-strings; numeric operators compare
     /// `toFloat64OrNull` of both sides, and a NULL comparison is false.
-    func matches(_ value: JSONValue?) -> Bool {
+    public func matches(_ value: JSONValue?) -> Bool {
         let s: String
         if case .string(let v)? = value { s = v } else { s = "" }
         switch op {

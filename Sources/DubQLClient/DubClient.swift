@@ -15,7 +15,8 @@ public struct DubClientConfiguration: Sendable {
     public var baseURL: URL
     /// The API key, sent as `Authorization: Bearer KEY`; never printed.
     public var apiKey: String
-    /// Seconds to wait for an answer to one request.
+    /// Seconds one attempt of a request may take in all, from connecting to the last byte of
+    /// the body (a server that drips its answer is cut off too).
     public var timeout: Double
     public var retry: RetryPolicy
     /// Log every request and response (with the key masked) through the client's log.
@@ -33,7 +34,8 @@ public struct DubClientConfiguration: Sendable {
         let text = DubAPI.baseURL(option: baseURL, environment: [:])
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", url.host != nil else {
-            throw .invalidBaseURL(text)
+            // The URL may carry credentials (`https://user:KEY@host`): never shown.
+            throw .invalidBaseURL(Secrets.displayURL(text, key: apiKey))
         }
         guard let apiKey, !apiKey.isEmpty else { throw .missingKey }
         self.baseURL = url
@@ -47,11 +49,27 @@ public struct DubClientConfiguration: Sendable {
     /// A configuration from the environment: `DUB_API_KEY`, the base URL by ``DubAPI/baseURL(option:environment:)``
     /// (`apiURL`, else `DUB_API_URL`, else Dub's), `DUBQL_API_TIMEOUT` (seconds per request,
     /// default 30) and `DUBQL_API_RETRIES` (attempts per request, default 5).
+    ///
+    /// A set but invalid `DUBQL_API_TIMEOUT` or `DUBQL_API_RETRIES` is an error
+    /// (``DubClientError/invalidSetting(name:value:expected:)``), never silently the default;
+    /// an empty one counts as not set.
     public static func fromEnvironment(_ environment: [String: String], apiURL: String? = nil,
                                        verbose: Bool = false, userAgent: String = "dubql") throws(DubClientError) -> Self {
-        let timeout = environment["DUBQL_API_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 && $0 <= 3600 ? $0 : nil } ?? 30
+        var timeout = 30.0
+        if let text = environment["DUBQL_API_TIMEOUT"], !text.isEmpty {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
+                  seconds > 0, seconds <= 3600 else {
+                throw .invalidSetting(name: "DUBQL_API_TIMEOUT", value: text,
+                                      expected: "a number of seconds above 0 and at most 3600, such as 30 or 2.5")
+            }
+            timeout = seconds
+        }
         var retry = RetryPolicy.standard
-        if let attempts = environment["DUBQL_API_RETRIES"].flatMap(Int.init), (1...20).contains(attempts) {
+        if let text = environment["DUBQL_API_RETRIES"], !text.isEmpty {
+            guard let attempts = Int(text.trimmingCharacters(in: .whitespaces)), (1...20).contains(attempts) else {
+                throw .invalidSetting(name: "DUBQL_API_RETRIES", value: text,
+                                      expected: "a whole number of attempts from 1 (no retries) to 20")
+            }
             retry.maxAttempts = attempts
         }
         return try DubClientConfiguration(baseURL: DubAPI.baseURL(option: apiURL, environment: environment),
@@ -106,7 +124,7 @@ public final class DubClient: Sendable {
             if Task.isCancelled { throw .cancelled }
             let started = Date()
             if configuration.verbose {
-                log("> \(method) \(url.absoluteString)")
+                log("> \(method) \(Secrets.displayURL(url.absoluteString, key: configuration.apiKey))")
                 log("> Authorization: Bearer \(Secrets.mask(configuration.apiKey))")
             }
             let outcome = await perform(url, method: method)
@@ -161,11 +179,19 @@ public final class DubClient: Sendable {
         let host = url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } ?? url.absoluteString
         let timeout = configuration.timeout
         let box = TaskBox()
+        // The whole attempt has one deadline, body included: URLSession's own timeouts only bound
+        // the gaps between bytes (and its resource timeout is not enforced everywhere), so a
+        // server sending a byte now and then could hold the client forever. A timer on a queue
+        // costs nothing while it waits.
+        let deadline = DispatchWorkItem { box.expire() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
+        defer { deadline.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Int, [String: String], Data), DubClientError>, Never>) in
                 let task = session.dataTask(with: request) { data, response, error in
                     if let error {
-                        continuation.resume(returning: .failure(Self.classify(error, host: host, timeout: timeout)))
+                        let failure = box.expired ? .timeout(seconds: timeout) : Self.classify(error, host: host, timeout: timeout)
+                        continuation.resume(returning: .failure(failure))
                         return
                     }
                     guard let http = response as? HTTPURLResponse else {
@@ -223,7 +249,7 @@ public final class DubClient: Sendable {
                         message: Secrets.redact(dub.message, key: key),
                         docURL: dub.doc_url.map { Secrets.redact($0, key: key) })
         }
-        return .httpStatus(status: status, body: Secrets.redact(Self.snippet(body), key: key))
+        return .httpStatus(status: status, body: Secrets.snippet(body, key: key))
     }
 
     private func checkArray(_ body: Data, headers: [String: String]) throws(DubClientError) -> Data {
@@ -234,20 +260,11 @@ public final class DubClient: Sendable {
         case UInt8(ascii: "["):
             return body
         case UInt8(ascii: "{"):
-            throw .invalidResponse("a JSON object, expected a JSON array of events: \(Secrets.redact(Self.snippet(body), key: configuration.apiKey))")
+            throw .invalidResponse("a JSON object, expected a JSON array of events: \(Secrets.snippet(body, key: configuration.apiKey))")
         default:
             let type = headers["content-type"].map { " (\($0))" } ?? ""
-            throw .invalidResponse("the body is not JSON\(type): \(Secrets.redact(Self.snippet(body), key: configuration.apiKey))")
+            throw .invalidResponse("the body is not JSON\(type): \(Secrets.snippet(body, key: configuration.apiKey))")
         }
-    }
-
-    /// The start of a body, on one line, for messages.
-    static func snippet(_ body: Data) -> String {
-        var text = String(decoding: body.prefix(160), as: UTF8.self)
-            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: "")
-            .trimmingCharacters(in: .whitespaces)
-        if body.count > 160 { text += "…" }
-        return text
     }
 
     private static func shortReason(_ error: DubClientError) -> String {
@@ -280,6 +297,18 @@ private final class TaskBox: @unchecked Sendable {
     private let lock = NSLock()
     private var task: URLSessionDataTask?
     private var cancelled = false
+    private var didExpire = false
+
+    /// Whether the attempt's deadline passed (its task was cancelled for it).
+    var expired: Bool { lock.lock(); defer { lock.unlock() }; return didExpire }
+
+    /// The deadline passed: cancel the task, remembering why.
+    func expire() {
+        lock.lock()
+        didExpire = true
+        lock.unlock()
+        cancel()
+    }
 
     func set(_ task: URLSessionDataTask) {
         lock.lock()

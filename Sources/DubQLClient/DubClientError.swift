@@ -10,8 +10,11 @@ import Foundation
 public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No API key: `--api` was asked for but `DUB_API_KEY` is not set.
     case missingKey
-    /// The base URL (`--api-url`, `DUB_API_URL`) is not an http(s) URL.
+    /// The base URL (`--api-url`, `DUB_API_URL`) is not an http(s) URL (as shown: user info masked).
     case invalidBaseURL(String)
+    /// A setting of the environment (`DUBQL_API_TIMEOUT`, `DUBQL_API_RETRIES`) has a value that
+    /// is not one: an error rather than a silent default.
+    case invalidSetting(name: String, value: String, expected: String)
     /// The API answered with Dub's error body `{"error":{"code","message","doc_url"}}`.
     case api(status: Int, code: String, message: String, docURL: String?)
     /// The API answered with an error status but without Dub's error body.
@@ -35,6 +38,8 @@ public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible 
                 + "or query exported files with --data FILE"
         case .invalidBaseURL(let url):
             return "invalid API URL '\(url)': expected an http:// or https:// URL (from --api-url or DUB_API_URL)"
+        case .invalidSetting(let name, let value, let expected):
+            return "invalid \(name) '\(value)': expected \(expected)"
         case .api(_, let code, let message, let docURL):
             var text = "\(code): \(message)"
             if let docURL, !docURL.isEmpty { text += "\n  see \(docURL)" }
@@ -68,7 +73,7 @@ public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible 
     public var kind: Kind {
         switch self {
         case .missingKey: return .unauthorized
-        case .invalidBaseURL: return .usage
+        case .invalidBaseURL, .invalidSetting: return .usage
         case .api(let status, _, _, _), .httpStatus(let status, _):
             switch status {
             case 401, 403: return .unauthorized
@@ -88,7 +93,7 @@ public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible 
         case queryError
         /// 69: unreachable, timed out, not the expected answer, or retries exhausted.
         case unavailable
-        /// 64: the command line itself was wrong (a bad `--api-url`).
+        /// 64: the command line itself was wrong (a bad `--api-url`, `DUBQL_API_TIMEOUT`, `DUBQL_API_RETRIES`).
         case usage
         /// 130: Ctrl-C.
         case cancelled

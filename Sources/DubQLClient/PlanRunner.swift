@@ -193,7 +193,8 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
             do {
                 events = try decode(body)
             } catch {
-                throw DubClientError.invalidResponse("\(error)")
+                // What the decoder says may quote the body, and so an echo of the key.
+                throw DubClientError.invalidResponse(Secrets.redact("\(error)", key: client.configuration.apiKey))
             }
             stats.eventsFetched += events.count
             var fresh = false

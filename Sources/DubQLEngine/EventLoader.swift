@@ -29,7 +29,80 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct LoadOptions: Sendable {
     /// Skip malformed events instead of failing (their number is reported).
     public var skipInvalid: Bool
-    public init(skipInvalid: Bool = false) { self.skipInvalid = skipInvalid }
+    /// What one event and one decompressed stream may take.
+    public var limits: LoadLimits
+    public init(skipInvalid: Bool = false, limits: LoadLimits = LoadLimits()) {
+        self.skipInvalid = skipInvalid
+        self.limits = limits
+    }
+}
+
+/// Bounds on hostile or broken input, so that memory stays bounded whatever a file holds.
+///
+/// - One event (an NDJSON line, or an object of an array) takes at most ``maxEventBytes``
+///   (16 MiB by default; `DUBQL_MAX_EVENT_SIZE`). A pipe or device read without a line break for
+///   that long (`--data /dev/zero`) fails at once, unless it is a JSON array.
+/// - A gzip stream decompresses to at most ``maxGzipRatio`` times its compressed size (100 by
+///   default, `DUBQL_MAX_GZIP_RATIO`), and always to 64 MiB: exported events compress about 10
+///   times, a decompression bomb about 1000 times.
+public struct LoadLimits: Sendable, Equatable {
+    public var maxEventBytes: Int
+    public var maxGzipRatio: Int
+    /// What any gzip stream may decompress to, whatever its ratio.
+    public static let gzipAllowance = 64 << 20
+
+    public init(maxEventBytes: Int = 16 << 20, maxGzipRatio: Int = 100) {
+        self.maxEventBytes = maxEventBytes
+        self.maxGzipRatio = maxGzipRatio
+    }
+
+    /// The limits with `DUBQL_MAX_EVENT_SIZE` (bytes, or with a `K`, `M` or `G` suffix for KiB,
+    /// MiB, GiB) and `DUBQL_MAX_GZIP_RATIO` applied; an invalid value is an error naming it.
+    public static func fromEnvironment(_ environment: [String: String]) throws(LimitError) -> LoadLimits {
+        var limits = LoadLimits()
+        if let text = environment["DUBQL_MAX_EVENT_SIZE"] {
+            guard let n = parseSize(text), n >= 1024, n <= Int(UInt32.max) else {
+                throw LimitError(message: "DUBQL_MAX_EVENT_SIZE must be a size between 1K and 4G (bytes, or with K, M or G), found '\(text)'")
+            }
+            limits.maxEventBytes = n
+        }
+        if let text = environment["DUBQL_MAX_GZIP_RATIO"] {
+            guard let n = Int(text), n >= 1, n <= 1_000_000 else {
+                throw LimitError(message: "DUBQL_MAX_GZIP_RATIO must be a whole number from 1 to 1000000, found '\(text)'")
+            }
+            limits.maxGzipRatio = n
+        }
+        return limits
+    }
+
+    static func parseSize(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var scale = 1
+        switch text.last {
+        case "K"?, "k"?: scale = 1 << 10
+        case "M"?, "m"?: scale = 1 << 20
+        case "G"?, "g"?: scale = 1 << 30
+        default: break
+        }
+        if scale > 1 { digits = digits.dropLast() }
+        guard let n = Int(digits), n >= 0 else { return nil }
+        let (product, overflow) = n.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : product
+    }
+
+    /// `16 MiB`, `512 KiB`, `1000 bytes`.
+    static func describe(_ bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 16 << 20 { return "\((bytes + (1 << 19)) >> 20) MiB" }
+        if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
+    }
+}
+
+/// An invalid limit setting (from the environment).
+public struct LimitError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 // MARK: - Loader
@@ -59,7 +132,7 @@ public struct EventLoader {
 
     /// Loads a file (`-` is stdin; `.gz` content is decompressed whatever the name).
     public mutating func load(path: String) throws -> Int {
-        try load(InputBuffer.open(path: path))
+        try load(InputBuffer.open(path: path, limits: options.limits))
     }
 
     /// Loads events from bytes in memory (an API page, generated data), named for diagnostics.
@@ -187,6 +260,7 @@ public struct EventLoader {
             var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
             bounded.endsAtLineBreak = lineEnd < buffer.count
             do throws(EventParser.Failure) {
+                if lineEnd - start > options.limits.maxEventBytes { throw tooLarge(start, options.limits) }
                 guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
                 try parser.parse(&bounded)
                 let end = bounded.pos
@@ -223,6 +297,7 @@ public struct EventLoader {
         do throws(EventParser.Failure) {
             guard s.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(s.error("an event object"), syntax: true) }
             try parser.parse(&s)
+            if s.pos - start > options.limits.maxEventBytes { throw tooLarge(start, options.limits) }
             try rows.add(parser, start: start, end: s.pos, index)
         } catch {
             if !options.skipInvalid || error.syntax { throw locate(buffer, error.error, code: error.code) }
@@ -230,6 +305,11 @@ public struct EventLoader {
             s.pos = start
             do { try s.skipValue() } catch { throw locate(buffer, error, code: "DQL0501") }
         }
+    }
+
+    /// An event over the size limit (skippable with `--skip-invalid`: the JSON around it is sound).
+    private static func tooLarge(_ start: Int, _ limits: LoadLimits) -> EventParser.Failure {
+        EventParser.Failure(JSONScanError(offset: start, message: "event larger than \(LoadLimits.describe(limits.maxEventBytes)): one event may take at most that (set DUBQL_MAX_EVENT_SIZE to raise it)"), code: "DQL0509")
     }
 
     private static func nextNewline(_ buffer: InputBuffer, from: Int) -> Int {

@@ -76,6 +76,8 @@ struct EventParser {
     var topTimestamp: Int64?
     var topIsCoarse = false
     var clickTimestamp: Int64?
+    /// Decoded bytes of a key or value written with escapes (rare: the slow path).
+    private var scratch: [UInt8] = []
 
     init(base: UnsafePointer<UInt8>, end: Int) {
         self.base = base
@@ -115,13 +117,13 @@ struct EventParser {
                 let key = try s.scanString()
                 try s.expect(UInt8(ascii: ":"), "':' after an object key")
                 s.skipWhitespace()
-                let action = key.hasEscapes ? -1 : Self.topKeys.lookup(base + key.start, key.end - key.start)
+                let action = key.hasEscapes ? lookUpEscaped(key, in: Self.topKeys) : Self.topKeys.lookup(base + key.start, key.end - key.start)
                 switch action {
                 case 0:
                     let at = s.pos
                     let v = try stringValue(&s, "event")
-                    guard let v, !v.hasEscapes else { throw Failure(JSONScanError(offset: at, message: "expected \"click\", \"lead\" or \"sale\" for 'event'"), code: "DQL0506") }
-                    switch String(decoding: UnsafeBufferPointer(start: base + v.start, count: v.end - v.start), as: UTF8.self) {
+                    guard let v else { throw Failure(JSONScanError(offset: at, message: "expected \"click\", \"lead\" or \"sale\" for 'event'"), code: "DQL0506") }
+                    switch s.decode(v) {
                     case "click": type = 0
                     case "lead": type = 1
                     case "sale": type = 2
@@ -131,11 +133,13 @@ struct EventParser {
                 case 1:
                     let at = s.pos
                     if let v = try stringValue(&s, "timestamp") {
-                        guard let t = ISOInstant.parse(base + v.start, count: v.end - v.start) else {
+                        guard let t = parseTimestamp(v) else {
                             throw Failure(JSONScanError(offset: at, message: "expected an ISO 8601 or JavaScript date for 'timestamp', found \"\(s.decode(v))\""), code: "DQL0507")
                         }
                         topTimestamp = t
-                        topIsCoarse = !isDigit(base[v.start])
+                        // The JavaScript form starts with a weekday name, ISO 8601 with a digit.
+                        let first = v.hasEscapes ? scratch.first : (v.end > v.start ? base[v.start] : nil)
+                        topIsCoarse = !(first.map(isDigit) ?? false)
                     }
                 case 2:
                     if s.peek() == UInt8(ascii: "n") {
@@ -185,14 +189,14 @@ struct EventParser {
             let key = try s.scanString()
             try s.expect(UInt8(ascii: ":"), "':' after an object key")
             s.skipWhitespace()
-            let action = key.hasEscapes ? -1 : keys.lookup(base + key.start, key.end - key.start)
+            let action = key.hasEscapes ? lookUpEscaped(key, in: keys) : keys.lookup(base + key.start, key.end - key.start)
             switch action {
             case 0...:
                 try column(&s, action, name: "\(name).\(StringColumn.allCases[action].path[1])")
             case -2:
                 let at = s.pos
                 if let v = try stringValue(&s, "click.timestamp") {
-                    guard let t = ISOInstant.parse(base + v.start, count: v.end - v.start) else {
+                    guard let t = parseTimestamp(v) else {
                         throw Failure(JSONScanError(offset: at, message: "expected an ISO 8601 date for 'click.timestamp', found \"\(s.decode(v))\""), code: "DQL0507")
                     }
                     clickTimestamp = t
@@ -216,6 +220,22 @@ struct EventParser {
             if s.peek() == UInt8(ascii: "}") { s.pos += 1; return }
             throw s.error("',' or '}' after an object member")
         }
+    }
+
+    /// The action of a key written with escapes (`"c\u006funtry"`): keys compare by their decoded
+    /// text, as every JSON reader compares them. Unescaped keys take the direct lookup.
+    private mutating func lookUpEscaped(_ key: StringSpan, in table: KeyTable) -> Int {
+        scratch.removeAll(keepingCapacity: true)
+        JSONScanner.unescape(UnsafeBufferPointer(start: base + key.start, count: key.end - key.start), into: &scratch)
+        return scratch.withUnsafeBufferPointer { b in b.baseAddress.map { table.lookup($0, b.count) } ?? -1 }
+    }
+
+    /// A timestamp string, decoded first when it holds escapes.
+    private mutating func parseTimestamp(_ v: StringSpan) -> Int64? {
+        guard v.hasEscapes else { return ISOInstant.parse(base + v.start, count: v.end - v.start) }
+        scratch.removeAll(keepingCapacity: true)
+        JSONScanner.unescape(UnsafeBufferPointer(start: base + v.start, count: v.end - v.start), into: &scratch)
+        return scratch.withUnsafeBufferPointer { b in b.baseAddress.flatMap { ISOInstant.parse($0, count: b.count) } }
     }
 
     /// A text column's value: a string, or null (no value).

@@ -114,6 +114,20 @@ public final class EventStore: @unchecked Sendable {
         return newSale[row] ? "new" : "recurring"
     }
 
+    /// Rows of one event type in ascending (timestamp, event id) order.
+    public func rowsInOrder(of event: EventType) -> [UInt32] { ascending[event.index] }
+
+    /// The dictionary code of a text column in row `i`: equal codes mean equal values, 0 means
+    /// absent or null. For callers that decide a condition once per distinct value.
+    @inline(__always)
+    public func code(_ column: StringColumn, _ row: Int) -> Int { Int(codes[column.rawValue][row]) }
+
+    /// Distinct values of a text column, plus one for code 0 (the codes are `0..<distinctCodes`).
+    public func distinctCodes(_ column: StringColumn) -> Int { dictionaries[column.rawValue].count }
+
+    /// The value behind a code of ``code(_:_:)`` (`nil` for 0).
+    public func value(_ column: StringColumn, code: Int) -> String? { dictionaries[column.rawValue][code] }
+
     /// Row `i` as an ``EventRecord`` (what the evaluator, the server and test oracles read).
     public func record(_ row: Int) -> StoredEvent { StoredEvent(store: self, row: row) }
 

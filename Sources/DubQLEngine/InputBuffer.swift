@@ -64,8 +64,11 @@ public final class InputBuffer: @unchecked Sendable {
     // MARK: Opening
 
     /// Opens a path: `-` reads stdin; `.gz` files are decompressed; other files are memory-mapped.
-    public static func open(path: String) throws(InputError) -> InputBuffer {
-        if path == "-" { return try readAll(fd: 0, name: "<stdin>") }
+    ///
+    /// Throws ``InputError`` when the input cannot be read, and ``LoadError`` when what is read
+    /// breaks `limits` (a pipe without line breaks, a decompression bomb) before it is all in memory.
+    public static func open(path: String, limits: LoadLimits = LoadLimits()) throws -> InputBuffer {
+        if path == "-" { return try readAll(fd: 0, name: "<stdin>", limits: limits) }
         let fd = posixOpen(path)
         guard fd >= 0 else { throw InputError(path: path, message: String(cString: strerror(errno)).lowercased()) }
         defer { close(fd) }
@@ -75,7 +78,7 @@ public final class InputBuffer: @unchecked Sendable {
         let size = Int(st.st_size)
         let buffer: InputBuffer
         if (st.st_mode & S_IFMT) != S_IFREG {
-            buffer = try readAll(fd: fd, name: path)
+            buffer = try readAll(fd: fd, name: path, limits: limits)
         } else if size == 0 {
             buffer = InputBuffer(name: path, bytes: [])
         } else {
@@ -86,17 +89,20 @@ public final class InputBuffer: @unchecked Sendable {
             buffer = InputBuffer(name: path, raw: mapped, count: size, release: { p, n in munmap(p, n) })
             buffer.isMapped = true
         }
-        if isGzip(buffer) { return try gunzip(buffer) }
+        if isGzip(buffer) { return try gunzip(buffer, limits: limits) }
         return buffer
     }
 
     static func isGzip(_ b: InputBuffer) -> Bool { b.count >= 2 && b.base[0] == 0x1F && b.base[1] == 0x8B }
 
     /// Reads a file descriptor to its end (stdin, pipes); gzip input is decompressed.
-    static func readAll(fd: Int32, name: String) throws(InputError) -> InputBuffer {
+    static func readAll(fd: Int32, name: String, limits: LoadLimits) throws -> InputBuffer {
         var capacity = 1 << 20
         var raw = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0
+        var guardrail = StreamGuard(name: name, limits: limits)
+        var gzip: Bool?
+        var checked = 0
         while true {
             if used == capacity {
                 let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
@@ -113,17 +119,33 @@ public final class InputBuffer: @unchecked Sendable {
             }
             if n == 0 { break }
             used += n
+            // Gzip is checked as it is decompressed; anything else as it arrives.
+            let bytes = UnsafePointer(raw.assumingMemoryBound(to: UInt8.self))
+            if gzip == nil, used >= 2 { gzip = bytes[0] == 0x1F && bytes[1] == 0x8B }
+            if gzip == false {
+                do {
+                    try guardrail.feed(bytes + checked, used - checked, whole: bytes)
+                } catch {
+                    raw.deallocate()
+                    throw error
+                }
+                checked = used
+            }
         }
         let buffer = InputBuffer(name: name, raw: raw, count: used, release: { p, _ in p.deallocate() })
-        if isGzip(buffer) { return try gunzip(buffer) }
+        if isGzip(buffer) { return try gunzip(buffer, limits: limits) }
         return buffer
     }
 
-    /// Decompresses gzip (several members are concatenated, as `cat a.gz b.gz` makes them).
-    static func gunzip(_ input: InputBuffer) throws(InputError) -> InputBuffer {
-        var capacity = max(input.count * 4, 1 << 16)
+    /// Decompresses gzip (several members are concatenated, as `cat a.gz b.gz` makes them),
+    /// stopping as soon as the output breaks `limits`.
+    static func gunzip(_ input: InputBuffer, limits: LoadLimits) throws -> InputBuffer {
+        let (ratioLimit, overflow) = input.count.multipliedReportingOverflow(by: limits.maxGzipRatio)
+        let maximum = max(LoadLimits.gzipAllowance, overflow ? Int.max : ratioLimit)
+        var capacity = min(max(input.count * 4, 1 << 16), maximum)
         var raw = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         var used = 0
+        var guardrail = StreamGuard(name: input.name, limits: limits)
         var stream = z_stream()
         var offset = 0
         while offset < input.count {
@@ -137,17 +159,32 @@ public final class InputBuffer: @unchecked Sendable {
             var status: Int32 = Z_OK
             while status != Z_STREAM_END {
                 if used == capacity {
-                    let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                    guard capacity < maximum else {
+                        inflateEnd(&stream)
+                        raw.deallocate()
+                        throw guardrail.failure(code: "DQL0509", "gzip data decompresses to more than \(LoadLimits.describe(maximum)) (\(limits.maxGzipRatio) times its compressed size): refusing what looks like a decompression bomb (set DUBQL_MAX_GZIP_RATIO to raise the limit)")
+                    }
+                    let grown = min(capacity * 2, maximum)
+                    let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
                     bigger.copyMemory(from: raw, byteCount: used)
                     raw.deallocate()
                     raw = bigger
-                    capacity *= 2
+                    capacity = grown
                 }
                 stream.next_out = (raw + used).assumingMemoryBound(to: UInt8.self)
                 stream.avail_out = UInt32(min(capacity - used, Int(UInt32.max)))
                 let before = stream.avail_out
                 status = inflate(&stream, Z_NO_FLUSH)
-                used += Int(before - stream.avail_out)
+                let produced = Int(before - stream.avail_out)
+                do {
+                    try guardrail.feed(UnsafePointer((raw + used).assumingMemoryBound(to: UInt8.self)), produced,
+                                       whole: raw.assumingMemoryBound(to: UInt8.self))
+                } catch {
+                    inflateEnd(&stream)
+                    raw.deallocate()
+                    throw error
+                }
+                used += produced
                 if status == Z_BUF_ERROR && stream.avail_in == 0 { status = Z_DATA_ERROR }
                 guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
                     inflateEnd(&stream)
@@ -162,5 +199,71 @@ public final class InputBuffer: @unchecked Sendable {
             while offset < input.count && input.base[offset] == 0 { offset += 1 }
         }
         return InputBuffer(name: input.name, raw: raw, count: used, release: { p, _ in p.deallocate() })
+    }
+}
+
+// MARK: - Streams
+
+/// Checks input that is read or decompressed into memory as it arrives, so that hostile input
+/// fails before it fills memory: it must start like events (`[` or `{` after blanks), and, unless
+/// it is a JSON array, break lines at least every ``LoadLimits/maxEventBytes``.
+struct StreamGuard {
+    let name: String
+    let limits: LoadLimits
+    /// 1-based line of the next byte, and the bytes since the last line break.
+    private var line = 1
+    private var run = 0
+    private var started = false
+    private var isArray = false
+    private var offset = 0
+
+    init(name: String, limits: LoadLimits) {
+        self.name = name
+        self.limits = limits
+    }
+
+    /// Checks `n` new bytes at `p` (`whole` is the start of everything read, for a BOM).
+    mutating func feed(_ p: UnsafePointer<UInt8>, _ n: Int, whole: UnsafePointer<UInt8>) throws(LoadError) {
+        var i = 0
+        if !started {
+            while i < n {
+                let b = p[i]
+                let at = offset + i
+                // A UTF-8 byte order mark at the very start.
+                if at < 3 && (b == 0xEF || b == 0xBB || b == 0xBF) && whole[0] == 0xEF { i += 1; continue }
+                if b == 0x20 || b == 0x09 || b == 0x0D { i += 1; run += 1; continue }
+                if b == 0x0A { i += 1; line += 1; run = 0; continue }
+                guard b == UInt8(ascii: "[") || b == UInt8(ascii: "{") else {
+                    let what = b >= 0x21 && b <= 0x7E ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x\(String(b, radix: 16, uppercase: true).leftPadded(2))"
+                    throw LoadError(file: name, line: line, column: run + 1, code: "DQL0501",
+                                    message: "expected a JSON array of events or an event object, found \(what)")
+                }
+                started = true
+                isArray = b == UInt8(ascii: "[")
+                break
+            }
+        }
+        offset += n
+        guard !isArray else { return }
+        while i < n {
+            guard let q = memchr(p + i, 0x0A, n - i) else {
+                run += n - i
+                break
+            }
+            let k = UnsafeRawPointer(q).assumingMemoryBound(to: UInt8.self) - p
+            run += k - i
+            if run > limits.maxEventBytes { break }
+            line += 1
+            run = 0
+            i = k + 1
+        }
+        if run > limits.maxEventBytes {
+            throw failure(code: "DQL0509", "line \(line) is longer than \(LoadLimits.describe(limits.maxEventBytes)) without a line break: one event may take at most that (set DUBQL_MAX_EVENT_SIZE to raise it)")
+        }
+    }
+
+    /// An error at the current line.
+    func failure(code: String, _ message: String) -> LoadError {
+        LoadError(file: name, line: line, column: 1, code: code, message: message)
     }
 }

@@ -18,6 +18,12 @@ public struct DubErrorResponse: Error, Sendable, Hashable {
         case unprocessableEntity = "unprocessable_entity"
         case rateLimitExceeded = "rate_limit_exceeded"
         case internalServerError = "internal_server_error"
+        /// 405. Not in Dub's table: Dub runs on Next.js, which answers a method the route does
+        /// not export with an empty 405; the local server says why in Dub's body shape.
+        case methodNotAllowed = "method_not_allowed"
+        /// 414. Not in Dub's table either (Dub's platform refuses long URLs before the app):
+        /// a request head over the local server's limit.
+        case uriTooLong = "uri_too_long"
 
         /// The HTTP status of the code.
         public var status: Int {
@@ -30,6 +36,8 @@ public struct DubErrorResponse: Error, Sendable, Hashable {
             case .unprocessableEntity: 422
             case .rateLimitExceeded: 429
             case .internalServerError: 500
+            case .methodNotAllowed: 405
+            case .uriTooLong: 414
             }
         }
 
@@ -90,6 +98,13 @@ extension DubErrorResponse {
     public static let invalidKey = DubErrorResponse(.unauthorized, "Unauthorized: Invalid API key.")
     /// 404 for a path other than `/events`.
     public static let notFound = DubErrorResponse(.notFound, "Not found.")
+    /// The methods `/events` answers: GET, and HEAD and OPTIONS as Next.js derives them.
+    public static let allowedMethods = "GET, HEAD, OPTIONS"
+    /// 405 for any other method, with the `Allow` header.
+    public static func methodNotAllowed(_ method: String) -> DubErrorResponse {
+        DubErrorResponse(.methodNotAllowed, "Method \(method) is not allowed on /events. Allowed: \(allowedMethods).",
+                         headers: [("Allow", allowedMethods)])
+    }
     /// 500, as Dub words it.
     public static let internalError = DubErrorResponse(
         .internalServerError, "An internal server error occurred. Please contact our support if the problem persists.")

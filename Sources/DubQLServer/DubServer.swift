@@ -4,6 +4,8 @@
 import DubQL
 import Foundation
 import HTTPTypes
+import HummingbirdCore
+import NIOCore
 import Hummingbird
 import Logging
 
@@ -63,15 +65,42 @@ public struct DubServerConfiguration: Sendable {
     public var now: Int64?
     /// Test-only misbehaviour (`--fault`).
     public var fault: Fault?
+    /// Seconds a connection may stay silent (no request, or a request head not finished) before
+    /// it is closed; a request being answered is never cut.
+    public var idleTimeout: Double
+    /// The largest request head (request line and headers) accepted, in bytes: room for a
+    /// `query` of 10,000 characters of any script, percent-encoded (at most 120 KB).
+    public var maxHeadBytes: Int
+    /// Requests computed at once, each on its own thread (more wait for one to finish).
+    public var workers: Int
+
+    public static let defaultIdleTimeout = 30.0
+    public static let defaultMaxHeadBytes = 256 * 1024
+    public static let defaultWorkers = 32
 
     public init(host: String = "127.0.0.1", port: Int = DubServerConfiguration.defaultPort, apiKey: String? = nil,
-                rateLimit: Int? = nil, now: Int64? = nil, fault: Fault? = nil) {
+                rateLimit: Int? = nil, now: Int64? = nil, fault: Fault? = nil,
+                idleTimeout: Double = DubServerConfiguration.defaultIdleTimeout,
+                maxHeadBytes: Int = DubServerConfiguration.defaultMaxHeadBytes,
+                workers: Int = DubServerConfiguration.defaultWorkers) {
         self.host = host
         self.port = port
         self.apiKey = apiKey
         self.rateLimit = rateLimit
         self.now = now
         self.fault = fault
+        self.idleTimeout = idleTimeout
+        self.maxHeadBytes = maxHeadBytes
+        self.workers = workers
+    }
+
+    /// True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and `::1`.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h == "::1" || h == "[::1]" || h == "0:0:0:0:0:0:0:1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return false }
+        return parts[0] == "127"
     }
 }
 
@@ -80,10 +109,11 @@ public struct DubServerConfiguration: Sendable {
 /// Kinds: an HTTP status (`500`, `503` ...) answered with Dub's error body, `html` (a 200 that is
 /// not JSON), `object` (a 200 JSON object), `close` (the connection closes before a body),
 /// `hang` (no answer for 3 seconds), `redirect` (a 302 to another host), `drop` (every third
-/// event of a page left out, as Dub does for events of deleted links: pages come back short).
+/// event of a page left out, as Dub does for events of deleted links: pages come back short),
+/// `spin` (3 seconds of CPU before the normal answer: a slow request, for head-of-line tests).
 public struct Fault: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        case status(Int), html, object, close, hang, redirect, drop
+        case status(Int), html, object, close, hang, redirect, drop, spin
     }
     public var kind: Kind
     /// How many requests misbehave; `nil` for all of them.
@@ -106,6 +136,7 @@ public struct Fault: Sendable, Hashable {
         case "hang": kind = .hang
         case "redirect": kind = .redirect
         case "drop": kind = .drop
+        case "spin": kind = .spin
         default:
             guard let status = Int(name), (400...599).contains(status) else { return nil }
             kind = .status(status)
@@ -122,12 +153,15 @@ public struct DubServer: Sendable {
     private let log: @Sendable (String) -> Void
     private let limiter: RateLimiter?
     private let requestCounter = Counter()
+    /// Where the events of a request are computed: never on an event loop or the cooperative pool.
+    private let pool: WorkerPool
 
     public init(configuration: DubServerConfiguration, source: any EventsSource, log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.source = source
         self.log = log
         self.limiter = configuration.rateLimit.map { RateLimiter(limit: $0) }
+        self.pool = WorkerPool(maximum: configuration.workers)
     }
 
     /// An answer before it becomes an HTTP response.
@@ -148,12 +182,12 @@ public struct DubServer: Sendable {
     public func answer(method: String, path: String, query: String?, authorization: String?) -> Answer {
         let serial = requestCounter.next()
         guard path == "/events" || path == "/events/" else { return error(.notFound) }
-        guard method == "GET" || method == "HEAD" else {
-            var answer = error(DubErrorResponse(.badRequest, "Method \(method) is not allowed on /events."))
-            answer.status = 405
-            answer.headers.append(("Allow", "GET"))
-            return answer
+        // As Next.js does for a route that exports GET: HEAD is GET without the body, OPTIONS
+        // lists the methods (without authentication), anything else is 405.
+        if method == "OPTIONS" {
+            return Answer(status: 204, headers: [("Allow", DubErrorResponse.allowedMethods)], body: [])
         }
+        guard method == "GET" || method == "HEAD" else { return error(.methodNotAllowed(method)) }
         // Dub's order of checks: auth, then the rate limit, then the parameters.
         guard let authorization else { return error(.missingAuthorization) }
         guard authorization.hasPrefix("Bearer ") else { return error(.misconfiguredAuthorization) }
@@ -164,7 +198,11 @@ public struct DubServer: Sendable {
         if let limiter, let tooMany = limiter.check(key: key, nowMillis: realNow) { return error(tooMany) }
         var dropEvery = 0
         if let fault = configuration.fault, fault.count.map({ serial <= $0 }) ?? true {
-            if fault.kind == .drop { dropEvery = 3 } else { return answer(for: fault) }
+            switch fault.kind {
+            case .drop: dropEvery = 3
+            case .spin: Self.spin(seconds: 3)
+            default: return answer(for: fault)
+            }
         }
         switch source.events(SearchParams.parse(query), nowMillis: configuration.now ?? realNow) {
         case .success(var body):
@@ -203,7 +241,7 @@ public struct DubServer: Sendable {
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"events\":[]}".utf8))
         case .close:
             return Answer(status: 200, headers: [("Content-Type", "application/json")], body: [], closeConnection: true)
-        case .drop:
+        case .drop, .spin:
             return error(.internalError)
         case .redirect:
             return Answer(status: 302, headers: [("Location", "http://127.0.0.2:9/events")], body: [])
@@ -221,8 +259,14 @@ public struct DubServer: Sendable {
             await self.respond(to: request)
         }
         let host = configuration.host
+        let log = self.log, maxHead = configuration.maxHeadBytes
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [TransportGuard(maxHeadBytes: maxHead, log: log)],
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHead, maxHeaderListSize: maxHead, maxHeaderFieldCount: 100))
         let app = Application(
             responder: responder,
+            server: .http1(configuration: http),
             configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "dubql"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -232,6 +276,22 @@ public struct DubServer: Sendable {
             logger: Self.quietLogger()
         )
         try await app.runService()
+    }
+
+    /// Keeps a core busy (the `spin` fault).
+    private static func spin(seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        var x: UInt64 = 1
+        while Date() < end { for _ in 0..<10_000 { x = x &* 6364136223846793005 &+ 1 } }
+        if x == 0 { print("") }
+    }
+
+    /// The request target for the log, cut to a readable length (a head may be 256 KiB).
+    static func shownTarget(_ path: String, _ query: String?) -> String {
+        let target = path + (query.map { "?" + $0 } ?? "")
+        let limit = 512
+        guard target.utf8.count > limit else { return target }
+        return String(decoding: target.utf8.prefix(limit), as: UTF8.self) + "... (\(target.utf8.count) bytes)"
     }
 
     /// Hummingbird's own logger, kept to warnings: the request log above is the server's voice.
@@ -246,8 +306,10 @@ public struct DubServer: Sendable {
         let method = request.method.rawValue
         let uriPath = request.uri.path
         let query = request.uri.query
-        var answer = answer(method: method, path: uriPath, query: query,
-                            authorization: request.headers[.authorization])
+        let authorization = request.headers[.authorization]
+        // The scan is CPU-bound: it runs on a pool thread, so a slow request cannot hold up the
+        // event loops or the tasks answering other requests.
+        let answer = await pool.run { self.answer(method: method, path: uriPath, query: query, authorization: authorization) }
         if answer.delaySeconds > 0 {
             try? await Task.sleep(nanoseconds: UInt64(answer.delaySeconds * 1_000_000_000))
         }
@@ -256,13 +318,13 @@ public struct DubServer: Sendable {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
         }
         let millis = String(format: "%.1f", Date().timeIntervalSince(started) * 1000)
-        let shown = uriPath + (query.map { "?" + $0 } ?? "")
+        let shown = Self.shownTarget(uriPath, query)
         let count = answer.events.map { " \($0) events" } ?? ""
         log("\(method) \(shown) \(answer.status)\(count) \(answer.body.count) bytes \(millis) ms")
         if answer.closeConnection {
             return Response(status: .ok, headers: fields, body: ResponseBody { _ in throw ClosedByFault() })
         }
-        if method == "HEAD" { answer.body = [] }
+        // HEAD keeps the body here: the encoder leaves it out but keeps its Content-Length.
         let body = answer.body
         return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

@@ -14,7 +14,9 @@ import Foundation
 public final class APISource: QuerySource {
     let client: DubClient
     public var backend: Backend { .api }
-    public var summary: String { "Dub's API at \(client.configuration.baseURL.absoluteString)" }
+    public var summary: String {
+        "Dub's API at \(Secrets.displayURL(client.configuration.baseURL.absoluteString, key: client.configuration.apiKey))"
+    }
 
     init(client: DubClient) {
         self.client = client
@@ -76,8 +78,11 @@ public final class APISource: QuerySource {
         case .failure(let error):
             // Close what was written; with nothing written, print no empty result before the error.
             if output.hasRows { output.finish() }
+            // Every message is redacted once more where it leaves the client: whatever a server
+            // said, in whatever part of an error, the key never reaches the terminal.
             if let clientError = error as? DubClientError {
-                throw SessionFailure(clientError.description, exit: ExitStatus(clientError.kind.exitCode))
+                throw SessionFailure(Secrets.redact(clientError.description, key: client.configuration.apiKey),
+                                     exit: ExitStatus(clientError.kind.exitCode))
             }
             throw SessionFailure(Secrets.redact("\(error)", key: client.configuration.apiKey), exit: ExitStatus.unavailable)
         }
@@ -100,14 +105,22 @@ public final class APISource: QuerySource {
 
     /// Runs `work` to completion on the concurrency pool while this thread waits, cancelling it
     /// when `isCancelled` says so or, outside the REPL, on Ctrl-C.
+    ///
+    /// The wait is a `poll` on two pipes, one written when the work ends, one by the SIGINT
+    /// handler: it takes no CPU, and Ctrl-C wakes it at once. (In the REPL, whose own handler
+    /// records Ctrl-C, `isCancelled` is also checked a few times a second.)
     private func runBlocking<T: Sendable>(isCancelled: (() -> Bool)?,
                                           _ work: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
         let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
+        let done = WakePipe()
+        defer { done.close() }
         let body: @Sendable () async -> Void = {
             do { box.set(.success(try await work())) } catch { box.set(.failure(error)) }
-            done.signal()
+            done.wake()
         }
+        // Installed before the work starts, so that no Ctrl-C falls between the two.
+        let interrupt = isCancelled == nil ? Interrupt.install() : nil
+        defer { interrupt?.remove() }
         // The caller may itself be on the concurrency pool (an async command); the work gets its
         // own thread so that waiting here can never starve it, even on a one-core machine.
         let task: Task<Void, Never>
@@ -116,10 +129,22 @@ public final class APISource: QuerySource {
         } else {
             task = Task(operation: body)
         }
-        let interrupt = isCancelled == nil ? Interrupt.install() : nil
-        defer { interrupt?.remove() }
-        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if isCancelled?() == true || interrupt?.fired == true { task.cancel() }
+        var fds = [pollfd(fd: done.readEnd, events: Int16(POLLIN), revents: 0)]
+        for fd in interrupt?.descriptors ?? [] { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        let timeout: Int32 = isCancelled == nil ? -1 : 200
+        var cancelled = false
+        while !done.isWoken {
+            _ = poll(&fds, nfds_t(fds.count), timeout)
+            let interrupted = interrupt?.take() == true
+            if interrupted && cancelled {
+                // A second Ctrl-C while the first is being acted on: the work did not stop in time.
+                FileHandle.standardError.write(Data("\ninterrupted\n".utf8))
+                exit(ExitStatus.interrupted.rawValue)
+            }
+            if !cancelled, interrupted || isCancelled?() == true {
+                task.cancel()
+                cancelled = true
+            }
         }
         return box.get() ?? .failure(DubClientError.cancelled)
     }
@@ -196,33 +221,126 @@ private final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// Ctrl-C while a `dubql query` waits on the API: remembered so the request is cancelled and the
-/// command exits with "cancelled" (130) rather than dying mid-write.
-private final class Interrupt: @unchecked Sendable {
-    private let source: any DispatchSourceSignal
-    private let lock = NSLock()
-    private var didFire = false
+/// A pipe that one thread writes a byte to so that another, waiting in `poll`, wakes up.
+private final class WakePipe: @unchecked Sendable {
+    let readEnd: Int32
+    private let writeEnd: Int32
 
-    var fired: Bool { lock.lock(); defer { lock.unlock() }; return didFire }
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) != 0 { fatalError("dubql: cannot create a pipe (errno \(errno))") }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
+    }
+
+    func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Whether ``wake()`` was called (reads the byte without blocking).
+    var isWoken: Bool {
+        var byte: UInt8 = 0
+        return read(readEnd, &byte, 1) == 1
+    }
+
+    func close() {
+        _ = Foundation.close(readEnd)
+        _ = Foundation.close(writeEnd)
+    }
+}
+
+// MARK: - Ctrl-C outside the REPL
+
+/// The write end of the pipe that ``apiInterruptHandler`` writes to: a plain word store, all a
+/// signal handler may safely do.
+nonisolated(unsafe) private var apiInterruptPipe: Int32 = -1
+
+private let apiInterruptHandler: @convention(c) (Int32) -> Void = { _ in
+    var byte: UInt8 = 1
+    _ = write(apiInterruptPipe, &byte, 1)
+}
+
+/// Ctrl-C while a `dubql query` (or `run`, or piped input) waits on the API: noticed so that the
+/// request is cancelled and the statement ends with "cancelled" (130) rather than the process
+/// dying mid-write, however many statements ran before.
+///
+/// A plain `sigaction` handler writing to a pipe, installed for the wait and replaced by what
+/// was there before when it ends; on Linux also a `signalfd`, for when every live thread blocks
+/// SIGINT (Swift's pool threads start with it blocked) and the signal would only stay pending.
+/// Not a dispatch signal source: on Linux those install a handler and set masks of their own that
+/// outlive the source, which is how Ctrl-C used to stop working after the first statement.
+private final class Interrupt {
+    private static let pipeEnds: (read: Int32, write: Int32) = {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) != 0 { fatalError("dubql: cannot create a pipe (errno \(errno))") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        }
+        apiInterruptPipe = fds[1]
+        return (fds[0], fds[1])
+    }()
+
+    #if os(Linux)
+    private static let signalDescriptor: Int32 = {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        // glibc's `signalfd` (sys/signalfd.h is not in the Glibc module); SFD_NONBLOCK and
+        // SFD_CLOEXEC are O_NONBLOCK and O_CLOEXEC.
+        typealias SignalFD = @convention(c) (Int32, UnsafePointer<sigset_t>, Int32) -> Int32
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "signalfd") else { return -1 }
+        let signalfd = unsafeBitCast(symbol, to: SignalFD.self)
+        return signalfd(-1, &set, O_NONBLOCK | O_CLOEXEC)
+    }()
+    #endif
+
+    private var previous = sigaction()
+    /// The descriptors that become readable on Ctrl-C.
+    let descriptors: [Int32]
 
     private init() {
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        #if os(Linux)
+        descriptors = [Self.pipeEnds.read] + (Self.signalDescriptor >= 0 ? [Self.signalDescriptor] : [])
+        #else
+        descriptors = [Self.pipeEnds.read]
+        #endif
     }
 
     static func install() -> Interrupt {
         let interrupt = Interrupt()
-        signal(SIGINT, SIG_IGN)
-        interrupt.source.setEventHandler { [interrupt] in
-            interrupt.lock.lock()
-            interrupt.didFire = true
-            interrupt.lock.unlock()
+        _ = interrupt.take()
+        var action = sigaction()
+        #if os(Linux)
+        action.__sigaction_handler.sa_handler = apiInterruptHandler
+        let previousHandler = { (a: sigaction) in unsafeBitCast(a.__sigaction_handler.sa_handler, to: Int.self) }
+        #else
+        action.__sigaction_u.__sa_handler = apiInterruptHandler
+        let previousHandler = { (a: sigaction) in unsafeBitCast(a.__sigaction_u.__sa_handler, to: Int.self) }
+        #endif
+        sigemptyset(&action.sa_mask)
+        // Other threads' reads and writes are restarted, not failed with EINTR; `poll` never is.
+        action.sa_flags = Int32(SA_RESTART)
+        sigaction(SIGINT, &action, &interrupt.previous)
+        if previousHandler(interrupt.previous) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            // Started with Ctrl-C ignored (`nohup`, a background job of a script): keep it so.
+            sigaction(SIGINT, &interrupt.previous, nil)
         }
-        interrupt.source.resume()
         return interrupt
     }
 
-    func remove() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+    /// Whether a Ctrl-C arrived since the last call (reads every descriptor empty).
+    func take() -> Bool {
+        var fired = false
+        var buffer = [UInt8](repeating: 0, count: 128)
+        for fd in descriptors {
+            while read(fd, &buffer, buffer.count) > 0 { fired = true }
+        }
+        return fired
     }
+
+    func remove() { sigaction(SIGINT, &previous, nil) }
 }

@@ -53,7 +53,8 @@ public final class ClickHouseSource: QuerySource {
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
-        let output = StreamingOutput(session: session, query: query)
+        let listing = EventListing(query: query)
+        let output = StreamingOutput(writer: session.makeWriter(for: listing.schema), listing: listing)
         guard !plan.isEmpty else {
             output.finish()
             return
@@ -99,7 +100,8 @@ private final class RowSink: @unchecked Sendable {
         } catch {
             throw .unavailable("a row from ClickHouse is not a Dub event (\(error.message))")
         }
-        for row in 0..<store.count { output.write(store.record(row)) }
+        // Dub's tables know which sales are new only through a query of their own: not shown yet.
+        for row in 0..<store.count { output.write(store.record(row), saleType: nil) }
     }
 
     func finish() throws(ClickHouseError) { try decoder.finish() }

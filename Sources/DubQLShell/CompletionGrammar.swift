@@ -29,6 +29,10 @@ enum CompletionGrammar {
 
     private enum InstantRole { case since, until, betweenStart, betweenEnd }
 
+    /// Where a `call` stands (Grammar/DubQL.ebnf, `expression`, `subject`, `sort_key`): where the
+    /// walk goes on after its `)`.
+    private enum CallSite { case projection, predicate, order }
+
     private enum Mode {
         case start, afterExplain, afterSelect
         /// After `SELECT name`: an event (`SELECT clicks`, clauses follow), or the first column
@@ -52,6 +56,12 @@ enum CompletionGrammar {
         case timezone
         case afterOrder, orderField, afterOrderField, afterOrderDirection
         case limitValue, afterLimit, offsetValue
+        /// `call` after its `(`: `*`, DISTINCT, a field or `)`.
+        case callArgument(CallSite)
+        /// `call` after `( DISTINCT`: a field.
+        case callDistinct(CallSite)
+        /// `call` after its argument: `)`.
+        case callEnd(CallSite)
         case dead
     }
 
@@ -131,15 +141,19 @@ enum CompletionGrammar {
 
         func isName(_ t: Token) -> Bool { t.kind == .identifier || t.kind == .quotedIdentifier }
 
-        /// After a name: when a call's `(` follows, consumes it through its `)` (`count(DISTINCT
-        /// customer.id)`); false when the call is unfinished.
-        mutating func skipCall() -> Bool {
-            guard i < tokens.count, tokens[i].kind == .leftParen else { return true }
-            while i < tokens.count {
-                defer { i += 1 }
-                if tokens[i].kind == .rightParen { return true }
+        /// After a name: when a call's `(` follows, consumes it and walks on in the call's
+        /// argument (`call`); otherwise goes to `next`.
+        mutating func callOr(_ site: CallSite, else next: Mode) {
+            if i < tokens.count, tokens[i].kind == .leftParen { i += 1; mode = .callArgument(site) } else { mode = next }
+        }
+
+        /// The mode after a call's `)`, by where the call stands.
+        func afterCall(_ site: CallSite) -> Mode {
+            switch site {
+            case .projection: .afterProjectionItem
+            case .predicate: .afterField(nil)
+            case .order: .afterOrderField
             }
-            return false
         }
 
         func isWord(_ t: Token, _ word: String) -> Bool { t.kind == .identifier && t.text.lowercased() == word }
@@ -192,19 +206,19 @@ enum CompletionGrammar {
                         event = EventType(rawValue: path.lowercased())
                         mode = .afterNameInSelect(known: event != nil)
                     } else {
-                        mode = skipCall() ? .afterProjectionItem : .dead
+                        callOr(.projection, else: .afterProjectionItem)
                     }
                 } else { mode = .dead }
             case .afterNameInSelect:
                 if t.kind == .keyword(.from) { event = nil; mode = .afterFrom; i += 1 } else if t.kind == .comma {
                     event = nil; mode = .projectionField; i += 1
-                } else if !clauseKeyword(t) { mode = .dead }
+                } else if isWord(t, "as") { event = nil; mode = .alias; i += 1 } else if !clauseKeyword(t) { mode = .dead }
             case .afterProjectionItem:
                 if t.kind == .comma { mode = .projectionField; i += 1 } else if t.kind == .keyword(.from) {
                     mode = .afterFrom; i += 1
                 } else if isWord(t, "as") { mode = .alias; i += 1 } else { mode = .dead }
             case .projectionField:
-                if isName(t) { _ = fieldPath(); mode = skipCall() ? .afterProjectionItem : .dead } else { mode = .dead }
+                if isName(t) { _ = fieldPath(); callOr(.projection, else: .afterProjectionItem) } else { mode = .dead }
             case .alias:
                 if isName(t) { mode = .afterProjectionItem; i += 1 } else { mode = .dead }
             case .afterGroup:
@@ -220,8 +234,7 @@ enum CompletionGrammar {
             case .predicateStart:
                 if t.kind == .keyword(.not) { i += 1 } else if t.kind == .leftParen { depth += 1; i += 1 } else if isName(t) {
                     let path = fieldPath()
-                    let isCall = i < tokens.count && tokens[i].kind == .leftParen
-                    mode = !skipCall() ? .dead : .afterField(isCall ? nil : Catalog.field(named: path))
+                    callOr(.predicate, else: .afterField(Catalog.field(named: path)))
                 } else { mode = .dead }
             case .afterField(let f):
                 switch t.kind {
@@ -264,7 +277,7 @@ enum CompletionGrammar {
             case .afterOrder:
                 if t.kind == .keyword(.by) { mode = .orderField; i += 1 } else { mode = .dead }
             case .orderField:
-                if isName(t) { _ = fieldPath(); mode = skipCall() ? .afterOrderField : .dead } else { mode = .dead }
+                if isName(t) { _ = fieldPath(); callOr(.order, else: .afterOrderField) } else { mode = .dead }
             case .afterOrderField:
                 if t.kind == .keyword(.asc) || t.kind == .keyword(.desc) { mode = .afterOrderDirection; i += 1 } else if t.kind == .comma {
                     mode = .orderField; i += 1
@@ -281,6 +294,16 @@ enum CompletionGrammar {
                 }
             case .offsetValue:
                 if t.kind == .integer { mode = .clauses; i += 1 } else { mode = .dead }
+            case .callArgument(let site):
+                if t.kind == .rightParen { mode = afterCall(site); i += 1 } else if t.kind == .star {
+                    mode = .callEnd(site); i += 1
+                } else if t.kind == .keyword(.distinct) { mode = .callDistinct(site); i += 1 } else if isName(t) {
+                    _ = fieldPath(); mode = .callEnd(site)
+                } else { mode = .dead }
+            case .callDistinct(let site):
+                if isName(t) { _ = fieldPath(); mode = .callEnd(site) } else { mode = .dead }
+            case .callEnd(let site):
+                if t.kind == .rightParen { mode = afterCall(site); i += 1 } else { mode = .dead }
             case .dead:
                 i = tokens.count
             }
@@ -338,6 +361,9 @@ enum CompletionGrammar {
             case .afterOrder: return State(expectations: [.keywords(["BY"])])
             case .orderField: return State(expectations: [.orderField])
             case .afterOrderField: return State(expectations: [.keywords(["ASC", "DESC"]), clauses])
+            case .callArgument: return State(expectations: [.star, .keywords(["DISTINCT"]), .fields(event)])
+            case .callDistinct: return State(expectations: [.fields(event)])
+            case .callEnd: return State(expectations: [])
             case .afterLimit:
                 return State(expectations: [.keywords(used.offset ? [] : ["OFFSET"]), clauses])
             }

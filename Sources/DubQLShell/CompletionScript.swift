@@ -147,12 +147,11 @@ public enum ScriptSplitter {
     }
 
     /// A source file for one statement of a larger input that reports the statement's own lines
-    /// and columns: the lines before it are left empty and the text before it on its first line
-    /// becomes blanks, so diagnostics point into the original file.
+    /// and columns (its ``SourceFile/origin`` is where it starts in `whole`), so diagnostics
+    /// point into the original file. Its text is the statement alone: making many of them costs
+    /// the statements' length, not the file's for each.
     public static func sourceFile(named name: String, for item: ScriptItem, in whole: SourceFile) -> SourceFile {
         let location = whole.location(of: item.offset)
-        let prefix = String(repeating: "\n", count: location.line - 1)
-            + String(repeating: " ", count: location.column - 1)
-        return SourceFile(name: name, text: prefix + item.text)
+        return SourceFile(name: name, text: item.text, origin: (location.line, location.column))
     }
 }

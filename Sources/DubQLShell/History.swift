@@ -21,8 +21,8 @@ public final class History {
     /// is made private (0600): it holds every query typed.
     public init(path: String, persist: Bool) {
         self.path = persist ? path : nil
+        if persist { History.restrictPermissions(of: path) }
         guard let data = FileManager.default.contents(atPath: path) else { return }
-        if persist { History.makePrivate(path) }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         entries = lines.map { History.unescape(String($0)) }
         if entries.count > History.capacity {
@@ -61,10 +61,11 @@ public final class History {
 
     // MARK: - File
 
-    /// Takes away the group's and others' permissions of `path`, if it has any.
-    private static func makePrivate(_ path: String) {
-        var status = stat()
-        guard stat(path, &status) == 0, status.st_mode & 0o077 != 0 else { return }
+    /// The history holds every query typed, so only its owner may read it: an existing file that
+    /// others can read or write (an older version, `touch`, a umask of 022) is tightened to 0600.
+    static func restrictPermissions(of path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mode & 0o077 != 0 else { return }
         _ = chmod(path, 0o600)
     }
 

@@ -5,6 +5,7 @@ import DubQL
 import DubQLEngine
 import DubQLOutput
 import DubQLSyntax
+import Foundation
 
 // MARK: - Local source
 
@@ -26,9 +27,17 @@ public final class LocalSource: QuerySource {
     }
 
     /// Loads files (`-` is stdin). Malformed input is an error (exit 65) unless `skipInvalid`,
-    /// which skips it with a note on `messages`; a missing file is exit 66.
-    static func load(paths: [String], skipInvalid: Bool, messages: MessageStream) throws(SessionFailure) -> LocalSource {
-        var loader = EventLoader(options: LoadOptions(skipInvalid: skipInvalid))
+    /// which skips it with a note on `messages`; a missing file is exit 66. `LoadLimits` come
+    /// from `environment` (`DUBQL_MAX_EVENT_BYTES` and the like).
+    static func load(paths: [String], skipInvalid: Bool, messages: MessageStream,
+                     environment: [String: String]) throws(SessionFailure) -> LocalSource {
+        let limits: LoadLimits
+        do {
+            limits = try LoadLimits.fromEnvironment(environment)
+        } catch {
+            throw SessionFailure(error.message, exit: .usage)
+        }
+        var loader = EventLoader(options: LoadOptions(skipInvalid: skipInvalid, limits: limits))
         for path in paths {
             do {
                 _ = try loader.load(path: path)

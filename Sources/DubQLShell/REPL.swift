@@ -38,12 +38,19 @@ public final class REPL {
         var pending = ""
         var entry = ""
         var firstFailure: ExitStatus?
+        // Piped input stops at Ctrl-C (exit 130), as a script does; the interactive REPL goes on.
+        var interrupted = false
 
         func note(_ outcome: ShellOutcome) {
             if case .failed(let code) = outcome, firstFailure == nil { firstFailure = code }
+            if outcome == .failed(.interrupted), !input.isInteractive { interrupted = true }
         }
 
         while true {
+            if interrupted {
+                shell.session.output.flush()
+                return ExitStatus.interrupted
+            }
             input.setPendingText(pending)
             switch input.readLine(prompt: pending.isEmpty ? REPL.prompt : REPL.continuationPrompt) {
             case .interrupted:
@@ -64,7 +71,7 @@ public final class REPL {
                 let text = continuing ? pending + "\n" + line : line
                 pending = ""
                 var quit = false
-                for item in ScriptSplitter.split(text, continuing: continuing).items {
+                for item in ScriptSplitter.split(text, continuing: continuing).items where !interrupted {
                     if item.kind == .statement && !item.terminated {
                         // A statement runs at ';' (as in psql, sqlite3 and DuckDB), never because a
                         // line happens to be complete: pasted lines make one statement. Only

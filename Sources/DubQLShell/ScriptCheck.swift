@@ -22,7 +22,10 @@ public enum ScriptCheck {
                     diagnostics.append(.error(.invalidDotCommand, error.message, at: span, hints: error.hint.map { [$0] } ?? []))
                 }
             case .statement:
-                diagnostics += Compiler.compile(keeping([span], of: source), context: context).diagnostics
+                // The statement alone, its spans moved to where it stands: linear in the script
+                // (compiling the whole blanked file per statement was quadratic).
+                let piece = SourceFile(name: source.name, text: item.text)
+                diagnostics += Compiler.compile(piece, context: context).diagnostics.map { $0.shifted(by: item.offset) }
             }
         }
         return diagnostics
@@ -64,6 +67,20 @@ public enum ScriptCheck {
             bytes[i] = 0x20
         }
         return SourceFile(name: source.name, text: String(decoding: bytes, as: UTF8.self))
+    }
+}
+
+extension Diagnostic {
+    /// The diagnostic with its span and its notes' spans `offset` bytes later.
+    fileprivate func shifted(by offset: Int) -> Diagnostic {
+        var d = self
+        d.span = Span(start: span.start + offset, end: span.end + offset)
+        d.notes = notes.map { note in
+            var n = note
+            n.span = note.span.map { Span(start: $0.start + offset, end: $0.end + offset) }
+            return n
+        }
+        return d
     }
 }
 

@@ -127,7 +127,8 @@ extension Session {
     static func makeSource(_ choice: SourceChoice, options: SessionOptions, console: Console) throws(SessionFailure) -> any QuerySource {
         switch choice {
         case .files(let paths):
-            return try LocalSource.load(paths: paths, skipInvalid: options.skipInvalid, messages: console.errors)
+            return try LocalSource.load(paths: paths, skipInvalid: options.skipInvalid, messages: console.errors,
+                                        environment: console.environment)
         case .api(let key):
             return try APISource.make(apiKey: key, apiURL: options.apiURL, verbose: options.verbose,
                                       environment: console.environment, messages: console.errors)

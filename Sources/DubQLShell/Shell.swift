@@ -223,9 +223,10 @@ public final class Shell {
             switch outcome {
             case .ok: continue
             case .quit: return firstFailure ?? .quit
-            case .failed:
+            case .failed(let status):
                 if firstFailure == nil { firstFailure = outcome }
-                if !continueOnError { return outcome }
+                // Ctrl-C stops the script, `--continue` or not.
+                if !continueOnError || status == .interrupted { return outcome }
             }
         }
         return firstFailure ?? .ok
@@ -266,7 +267,8 @@ public final class Shell {
             case .quit: return firstFailure ?? .ok
             case .failed(let status):
                 if firstFailure == nil { firstFailure = status }
-                if !continueOnError { return status }
+                // Ctrl-C stops the run, `--continue` or not: the process exits 130.
+                if !continueOnError || status == .interrupted { return status }
             }
         }
         return firstFailure ?? .ok

@@ -42,22 +42,49 @@ public enum DiagnosticRenderer {
     }
 
     /// The line holding the start of `span` and an underline under the span's part on that line
-    /// (one caret for an empty span, e.g. at the end of input).
+    /// (one caret for an empty span, e.g. at the end of input). A line longer than
+    /// ``maximumShownBytes`` is shown as a window around the span, cut with `...`, so that
+    /// rendering many diagnostics on one huge line stays linear.
     static func snippet(_ span: Span, in source: SourceFile, style: Style, tint: String) -> String {
         let start = source.location(of: span.start)
-        let line = source.lineText(start.line)
+        let index = source.lineIndex(of: Swift.min(Swift.max(0, span.start), source.bytes.count))
+        let range = source.lineRange(index)
         let gutter = String(start.line)
         let pad = String(repeating: " ", count: gutter.count)
+        var line: String
+        var caretColumn: Int
+        var width: Int
+        if range.count <= maximumShownBytes {
+            line = source.lineText(start.line)
+            caretColumn = start.column
+            let lineCharacters = line.count
+            let end = source.location(of: Swift.min(span.end, range.upperBound))
+            width = Swift.max(1, Swift.min(end.column, lineCharacters + 1) - start.column)
+        } else {
+            // A window of the line's bytes around the span's start, cut at character starts.
+            let at = Swift.min(Swift.max(span.start, range.lowerBound), range.upperBound)
+            var from = Swift.max(range.lowerBound, at - windowBytes)
+            var to = Swift.min(range.upperBound, at + windowBytes)
+            while from > range.lowerBound, source.bytes[from] & 0xC0 == 0x80 { from -= 1 }
+            while to < range.upperBound, source.bytes[to] & 0xC0 == 0x80 { to += 1 }
+            let before = from > range.lowerBound ? "..."
+                : index == 0 ? String(repeating: " ", count: source.origin.column - 1) : ""
+            line = before + String(decoding: source.bytes[from..<to], as: UTF8.self) + (to < range.upperBound ? "..." : "")
+            caretColumn = before.count + String(decoding: source.bytes[from..<at], as: UTF8.self).count + 1
+            let spanEnd = Swift.min(Swift.max(span.end, at), to)
+            width = Swift.max(1, String(decoding: source.bytes[at..<spanEnd], as: UTF8.self).count)
+        }
         // Tabs are shown as one space so that one character stays one column.
         let shown = line.replacingAll("\t", with: " ")
-        let lineCharacters = shown.count
-        let lineEnd = source.lineStarts[start.line - 1] + line.utf8.count
-        let end = source.location(of: min(span.end, lineEnd))
-        let width = max(1, min(end.column, lineCharacters + 1) - start.column)
-        let underline = String(repeating: " ", count: start.column - 1) + String(repeating: "^", count: width)
+        let underline = String(repeating: " ", count: caretColumn - 1) + String(repeating: "^", count: width)
         return style.paint("\(gutter) | ", Style.blue, bold: true) + shown + "\n"
             + style.paint("\(pad) | ", Style.blue, bold: true) + style.paint(underline, tint, bold: true) + "\n"
     }
+
+    /// Lines up to this many bytes are shown whole.
+    static let maximumShownBytes = 400
+    /// Bytes shown on each side of a span's start in a longer line.
+    static let windowBytes = 120
 }
 
 /// ANSI styling that disappears when colour is off.

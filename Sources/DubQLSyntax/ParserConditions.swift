@@ -219,6 +219,7 @@ extension Parser {
             expected("'(' after 'IN'")
             if isValueLike(kind), let v = parseValue() { values.append(v) } // `country IN US`
         } else {
+            values.reserveCapacity(expectedListLength())
             while !stopped {
                 if let v = parseValue() {
                     values.append(v)
@@ -236,5 +237,21 @@ extension Parser {
             }
         }
         return values
+    }
+
+    /// The number of values of the list starting at the cursor (commas before `)` + 1), so that a
+    /// list of a million values is allocated once rather than grown to twice its size.
+    func expectedListLength() -> Int {
+        var commas = 0
+        var i = index
+        while i < tokens.count {
+            switch tokens[i].kind {
+            case .comma: commas += 1
+            case .rightParen, .semicolon, .endOfInput: return commas + 1
+            default: break
+            }
+            i += 1
+        }
+        return commas + 1
     }
 }

@@ -34,47 +34,125 @@ public struct Span: Hashable, Sendable, Codable, CustomStringConvertible {
 // MARK: - SourceFile
 
 /// A named source text (a file name, `<query>` or `<stdin>`) with its UTF-8 bytes and a line table.
+///
+/// A source may stand for a piece of a larger file (one statement of a script): its ``origin``
+/// is where the piece starts there, and lines and columns are those of the larger file, as if
+/// the text before the piece were blank. Spans stay offsets into ``bytes``.
 public final class SourceFile: Sendable {
     /// What diagnostics print before `:LINE:COL` (a path, `<query>`, `<stdin>`).
     public let name: String
     public let text: String
     /// The UTF-8 bytes of `text`, the unit of every ``Span``.
     public let bytes: [UInt8]
-    /// Byte offset of the first byte of each line (line 1 starts at 0).
+    /// Byte offset of the first byte of each line of `text` (line 1 starts at 0).
     public let lineStarts: [Int]
+    /// The 1-based line and column in the larger file where `text` starts (1, 1 for a whole file).
+    public let origin: (line: Int, column: Int)
+    /// For long lines holding non-ASCII text, the byte offsets (from the line start) and character
+    /// counts of every ``checkpointStride``-th character, so that a column is counted from the
+    /// nearest checkpoint rather than from the start of a line of any length.
+    private let checkpoints: [Int: [(byte: Int, characters: Int)]]
+    /// Lines (0-based) that hold a byte >= 0x80; on the others a column is a byte difference.
+    private let nonASCIILines: Set<Int>
 
-    public init(name: String, text: String) {
+    static let checkpointStride = 256
+
+    public convenience init(name: String, text: String) {
+        self.init(name: name, text: text, origin: (1, 1))
+    }
+
+    /// A source for `text`, which starts at `origin` (1-based line and column) of a larger file.
+    public init(name: String, text: String, origin: (line: Int, column: Int)) {
         self.name = name
         self.text = text
+        self.origin = (Swift.max(1, origin.line), Swift.max(1, origin.column))
         let bytes = Array(text.utf8)
         self.bytes = bytes
         var starts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        var nonASCII = Set<Int>()
+        var high: UInt8 = 0
+        for (i, b) in bytes.enumerated() {
+            high |= b
+            if b == UInt8(ascii: "\n") {
+                if high >= 0x80 { nonASCII.insert(starts.count - 1) }
+                high = 0
+                starts.append(i + 1)
+            }
+        }
+        if high >= 0x80 { nonASCII.insert(starts.count - 1) }
         self.lineStarts = starts
+        self.nonASCIILines = nonASCII
+        var checkpoints: [Int: [(byte: Int, characters: Int)]] = [:]
+        for line in nonASCII {
+            let start = starts[line], end = line + 1 < starts.count ? starts[line + 1] : bytes.count
+            guard end - start > SourceFile.checkpointStride else { continue }
+            var points: [(byte: Int, characters: Int)] = []
+            var count = 0
+            let content = String(decoding: bytes[start..<end], as: UTF8.self)
+            var index = content.startIndex
+            while index < content.endIndex {
+                if count % SourceFile.checkpointStride == 0 {
+                    points.append((content.utf8.distance(from: content.startIndex, to: index), count))
+                }
+                content.formIndex(after: &index)
+                count += 1
+            }
+            checkpoints[line] = points
+        }
+        self.checkpoints = checkpoints
     }
 
     /// A 1-based line and column for a byte offset. Columns count Unicode characters (grapheme
     /// clusters), so a caret under a line containing `Zürich` lands where a terminal shows it.
     public func location(of offset: Int) -> SourceLocation {
         let offset = Swift.max(0, Swift.min(offset, bytes.count))
+        let line = lineIndex(of: offset)
+        let lineStart = lineStarts[line]
+        var column: Int
+        if !nonASCIILines.contains(line) {
+            // ASCII: one byte, one character (a line holds no CR LF pair, its only two-byte cluster).
+            column = offset - lineStart + 1
+        } else if let points = checkpoints[line] {
+            var lo = 0, hi = points.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if lineStart + points[mid].byte <= offset { lo = mid } else { hi = mid - 1 }
+            }
+            let from = lineStart + points[lo].byte
+            column = points[lo].characters + String(decoding: bytes[from..<offset], as: UTF8.self).count + 1
+        } else {
+            column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
+        }
+        if line == 0 { column += origin.column - 1 }
+        return SourceLocation(line: line + origin.line, column: column, offset: offset)
+    }
+
+    /// The 0-based index in ``lineStarts`` of the line holding `offset`.
+    func lineIndex(of offset: Int) -> Int {
         // Binary search for the last line start <= offset.
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
-        let lineStart = lineStarts[lo]
-        let prefix = String(decoding: bytes[lineStart..<offset], as: UTF8.self)
-        return SourceLocation(line: lo + 1, column: prefix.count + 1, offset: offset)
+        return lo
     }
 
-    /// The text of a 1-based line, without its line terminator.
+    /// The text of a 1-based line (of the larger file), without its line terminator; the lines
+    /// before ``origin`` are empty, and its first line starts with blanks up to its column.
     public func lineText(_ line: Int) -> String {
-        guard line >= 1, line <= lineStarts.count else { return "" }
-        let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        let index = line - origin.line
+        guard index >= 0, index < lineStarts.count else { return "" }
+        let blanks = index == 0 ? String(repeating: " ", count: origin.column - 1) : ""
+        return blanks + String(decoding: bytes[lineRange(index)], as: UTF8.self)
+    }
+
+    /// The byte range of a 0-based line of `text`, without its line terminator.
+    func lineRange(_ index: Int) -> Range<Int> {
+        let start = lineStarts[index]
+        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count
         if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return String(decoding: bytes[start..<Swift.max(start, end)], as: UTF8.self)
+        return start..<Swift.max(start, end)
     }
 
     /// The source text covered by a span (clamped to the input).

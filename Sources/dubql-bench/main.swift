@@ -8,3 +8,4 @@ func wants(_ group: String) -> Bool { requested.isEmpty || requested.contains(gr
 if wants("syntax") { SyntaxBench.run() }
 if wants("planner") { PlannerBench.run() }
 if wants("engine") { EngineBench.run() }
+if wants("large") { LargeBench.run() }

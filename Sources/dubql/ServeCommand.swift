@@ -16,6 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
             The first line on stdout is the base URL it listens on; one line per request goes to stderr.
             Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
+            The key: --api-key KEY, --api-key-file FILE (its first line), or the environment variable
+            DUBQL_SERVE_API_KEY; a key on the command line is visible to every user of the machine.
+            Without a key any Bearer key is accepted, so a --host other than loopback needs one.
+
             Example:
               dubql generate --event clicks --count 5000 > clicks.ndjson
               dubql serve --data clicks.ndjson --port 8787 --api-key dub_test &
@@ -35,8 +39,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Port to listen on; 0 picks a free port (default \(DubServerConfiguration.defaultPort)).", valueName: "N"))
     var port: Int = DubServerConfiguration.defaultPort
 
-    @Option(name: .customLong("api-key"), help: ArgumentHelp("The only API key accepted (default: any Bearer key).", valueName: "KEY"))
+    @Option(name: .customLong("api-key"), help: ArgumentHelp("The only API key accepted (default: $DUBQL_SERVE_API_KEY, else any Bearer key).", valueName: "KEY"))
     var apiKey: String?
+
+    @Option(name: .customLong("api-key-file"), help: ArgumentHelp("Read the only API key accepted from the first line of FILE.", valueName: "FILE"))
+    var apiKeyFile: String?
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close connections silent for this many seconds (default \(Int(DubServerConfiguration.defaultIdleTimeout))).", valueName: "SECONDS"))
+    var idleTimeout: Double = DubServerConfiguration.defaultIdleTimeout
 
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second per key; more get 429 with Retry-After.", valueName: "N"))
     var rateLimit: Int?
@@ -60,16 +70,48 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1 request per second") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+        if apiKey != nil, apiKeyFile != nil { throw ValidationError("give the key with --api-key or with --api-key-file, not both") }
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds") }
         if let fault, Fault(fault) == nil { throw ValidationError("unknown --fault '\(fault)'") }
         if let now, ISOInstant.parse(now) == nil {
             throw ValidationError("--now expects an ISO 8601 instant such as 2026-08-18T12:00:00Z, got '\(now)'")
         }
     }
 
+    /// The key from `--api-key`, else `--api-key-file`, else `$DUBQL_SERVE_API_KEY`; `nil` for none.
+    static func resolveKey(option: String?, file: String?, environment: [String: String]) throws -> String? {
+        if let option { return option }
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                standardError("dubql serve: error: cannot read the key file '\(file)'")
+                throw Exit.noInput
+            }
+            let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            let key = line.trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else {
+                standardError("dubql serve: error: the key file '\(file)' is empty")
+                throw Exit.usage
+            }
+            return key
+        }
+        if let value = environment["DUBQL_SERVE_API_KEY"], !value.isEmpty { return value }
+        return nil
+    }
+
     func run() async throws {
+        let apiKey = try Self.resolveKey(option: self.apiKey, file: apiKeyFile, environment: ProcessInfo.processInfo.environment)
+        if apiKey == nil, !DubServerConfiguration.isLoopback(host) {
+            // Without a key any Bearer key is accepted: anyone who can reach the address could read the events.
+            standardError("dubql serve: error: --host \(host) is reachable from other machines: give a key with --api-key-file FILE, DUBQL_SERVE_API_KEY or --api-key (or serve on 127.0.0.1)")
+            throw Exit.usage
+        }
         let store: EventStore
         do {
-            store = try EventLoader.load(paths: data).store
+            let limits = try LoadLimits.fromEnvironment(ProcessInfo.processInfo.environment)
+            store = try EventLoader.load(paths: data, options: LoadOptions(limits: limits)).store
+        } catch let error as LimitError {
+            standardError("dubql serve: error: \(error)")
+            throw Exit.usage
         } catch let error as LoadError {
             standardError("\(error)")
             throw Exit.dataError
@@ -79,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = DubServerConfiguration(
             host: host, port: port, apiKey: apiKey, rateLimit: rateLimit,
-            now: now.flatMap(ISOInstant.parse), fault: fault.flatMap(Fault.init))
+            now: now.flatMap(ISOInstant.parse), fault: fault.flatMap(Fault.init), idleTimeout: idleTimeout)
         let quiet = self.quiet
         let server = DubServer(configuration: configuration, source: LocalEventsSource(store: store),
                                log: { line in if !quiet { standardError(line) } })
@@ -99,10 +141,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let count = store.count
         let files = data.joined(separator: ", ")
-        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+        if !DubServerConfiguration.isLoopback(host) {
             standardError("dubql serve: warning: listening on \(host), not loopback: anyone who can reach it can read these events")
         }
-        let keyNote = apiKey == nil ? "any Bearer key is accepted" : "only the --api-key key is accepted"
+        let keyNote = apiKey == nil ? "any Bearer key is accepted" : "only the configured key is accepted"
         do {
             try await server.run { url in
                 // The first stdout line is the URL, so that scripts and tests can find a --port 0 server.

@@ -97,6 +97,21 @@ struct REPLTests {
         try second.waitFor("dubql> SELECT sales LIMIT 1;")
     }
 
+    /// A history file others can read (an older dubql, `touch` with umask 022) is tightened to
+    /// 0600 when the REPL opens it, and keeps its entries.
+    @Test func anExistingWorldReadableHistoryBecomesPrivate() throws {
+        let directory = try makeTemporaryDirectory()
+        let history = directory.appendingPathComponent("history").path
+        try "SELECT leads LIMIT 1;\n".write(toFile: history, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: history)
+        let t = try TerminalSession(historyPath: history, directory: directory)
+        try t.waitForPrompt()
+        let attributes = try FileManager.default.attributesOfItem(atPath: history)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        try t.press("Up")
+        try t.waitFor("dubql> SELECT leads LIMIT 1;")
+    }
+
     @Test func multiLineStatementIsOneHistoryEntry() throws {
         let t = try TerminalSession()
         try t.waitForPrompt()

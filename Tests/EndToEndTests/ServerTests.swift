@@ -19,12 +19,13 @@ final class ServeProcess: @unchecked Sendable {
     private let errors = LockedData()
     private let group = DispatchGroup()
 
-    init(_ arguments: [String], lifetime: Int = 120) throws {
+    init(_ arguments: [String], lifetime: Int = 120, environment: [String: String] = [:]) throws {
         process.executableURL = DubQLBinary.url
         process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--max-lifetime", String(lifetime),
                              "--exit-with-parent"] + arguments
         var env = ProcessInfo.processInfo.environment
-        for key in ["DUB_API_KEY", "DUB_API_URL"] { env[key] = nil }
+        for key in ["DUB_API_KEY", "DUB_API_URL", "DUBQL_SERVE_API_KEY"] { env[key] = nil }
+        for (k, v) in environment { env[k] = v }
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
