@@ -183,7 +183,7 @@ final class StreamingOutput: @unchecked Sendable {
     var hasRows: Bool { writer.rowCount > 0 }
 
     /// Writes one event; `saleType` says where its sale type comes from (see ``EventListing/SaleTypes``).
-    func write(_ event: StoredEvent, saleType: EventListing.SaleTypes = .store) {
+    func write(_ event: StoredEvent, saleType: EventListing.SaleTypes) {
         if !begun {
             writer.begin()
             begun = true
