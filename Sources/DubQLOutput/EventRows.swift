@@ -64,7 +64,7 @@ public struct EventListing: Sendable {
                     (ResultColumn("email", .text), .text(.customerEmail)), link, country, city]
         case .sales:
             return [time, (ResultColumn("event", .text), .text(.eventName)),
-                    (ResultColumn("amount", .money, unit: "cents"), .money),
+                    (ResultColumn("amount", .money), .money),
                     (ResultColumn("saleType", .text), .saleType), (ResultColumn("customer", .text), .customer), link, country]
         }
     }

@@ -36,6 +36,8 @@ public final class ResultWriter {
     /// Display text of the rows of a table, kept until ``end()``.
     private var tableRows: [[String]] = []
     private let headers: [String]
+    /// The time zone of each instant column that names one (``ResultColumn/unit``), else `nil`.
+    private let zones: [ZonedCalendar?]
 
     public init(format: OutputFormat, schema: ResultSchema, sink: OutputSink, options: Options = Options()) {
         self.format = format
@@ -43,6 +45,7 @@ public final class ResultWriter {
         self.sink = sink
         self.options = options
         headers = schema.columns.map(\.name)
+        zones = schema.columns.map { c in c.type == .instant ? c.unit.map { ZonedCalendar(identifier: $0) ?? .utc } : nil }
     }
 
     /// False when rows need no values: json and ndjson of whole events write only their JSON.
@@ -57,7 +60,7 @@ public final class ResultWriter {
         case .csv: sink.write(headers.map { shown(CSV.field($0)) }.joined(separator: ",") + "\r\n")
         case .markdown:
             sink.write("| " + headers.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
-            sink.write("|" + headers.map { _ in "---|" }.joined() + "\n")
+            sink.write("|" + schema.columns.map { $0.type.isNumeric ? "---:|" : "---|" }.joined() + "\n")
         case .json: sink.write("[")
         default: break
         }
@@ -87,7 +90,7 @@ public final class ResultWriter {
                     if i > 0 { out += "," }
                     JSONWriter.quote(column.name, to: &out)
                     out += ":"
-                    CellText.json(i < row.values.count ? row.values[i] : .null, to: &out)
+                    CellText.json(i < row.values.count ? row.values[i] : .null, zone: zones[i], to: &out)
                 }
                 out += "}"
                 var bytes = out
@@ -106,8 +109,10 @@ public final class ResultWriter {
     public func end() {
         switch format {
         case .table:
-            let columns = zip(headers, schema.columns).map {
-                TableRenderer.Column(shown(TableRenderer.cell($0)), alignRight: $1.type.isNumeric)
+            // Numbers say their unit in the header (`sum(sale.amount) (cents)`); money values say theirs.
+            let columns = zip(headers, schema.columns).map { name, column in
+                let header = column.type.isNumeric ? column.unit.map { name + " (\($0))" } ?? name : name
+                return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric)
             }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
             tableRows = []
@@ -121,7 +126,7 @@ public final class ResultWriter {
 
     /// The text of cell `i` for the text formats.
     private func text(_ row: ResultRow, _ i: Int) -> String {
-        CellText.text(i < row.values.count ? row.values[i] : .null)
+        CellText.text(i < row.values.count ? row.values[i] : .null, zone: zones[i])
     }
 
     /// A cell as the format wrote it, escaped for a terminal when asked (after the format's own
@@ -144,15 +149,15 @@ public final class ResultWriter {
 /// How values are spelled: as text (table, line, csv, markdown) and as JSON.
 enum CellText {
     /// A value as cell text: strings bare, null empty, numbers exact (see ``NumberText``), money as
-    /// ``Money/format(cents:currency:literal:)``, instants in ISO 8601 UTC, JSON compactly.
-    static func text(_ value: ResultValue) -> String {
+    /// ``Money/format(cents:currency:literal:)``, instants in ISO 8601 (UTC, or in `zone`), JSON compactly.
+    static func text(_ value: ResultValue, zone: ZonedCalendar? = nil) -> String {
         switch value {
         case .null: return ""
         case .text(let s): return s
         case .integer(let i): return String(i)
         case .number(let d, let literal): return NumberText.text(d, literal: literal)
         case .boolean(let b): return b ? "true" : "false"
-        case .instant(let ms): return ISOInstant.format(ms)
+        case .instant(let ms): return InstantText.format(ms, zone: zone)
         case .money(let cents, let currency, let literal): return Money.format(cents: cents, currency: currency, literal: literal)
         case .json(let v): return text(v)
         }
@@ -170,17 +175,36 @@ enum CellText {
     }
 
     /// Appends a value as JSON: instants as ISO strings, money as its number of cents.
-    static func json(_ value: ResultValue, to out: inout String) {
+    static func json(_ value: ResultValue, zone: ZonedCalendar? = nil, to out: inout String) {
         switch value {
         case .null: out += "null"
         case .text(let s): JSONWriter.quote(s, to: &out)
         case .integer(let i): out += String(i)
         case .number(let d, let literal): out += NumberText.json(d, literal: literal)
         case .boolean(let b): out += b ? "true" : "false"
-        case .instant(let ms): JSONWriter.quote(ISOInstant.format(ms), to: &out)
+        case .instant(let ms): JSONWriter.quote(InstantText.format(ms, zone: zone), to: &out)
         case .money(let cents, _, let literal): out += NumberText.json(cents, literal: literal)
         case .json(let v): JSONWriter.write(v, to: &out)
         }
+    }
+}
+
+// MARK: - Instants
+
+/// Instants as ISO 8601 text.
+enum InstantText {
+    /// Without a zone, UTC with milliseconds (`2026-08-18T14:03:12.345Z`, how events print); in a
+    /// zone, its local time and offset, milliseconds only when there are some
+    /// (`2026-08-19T00:00:00-04:00`, `…Z` in UTC: how time buckets print).
+    static func format(_ ms: Int64, zone: ZonedCalendar?) -> String {
+        guard let zone else { return ISOInstant.format(ms) }
+        let offset = zone.offsetSeconds(at: ms)
+        var local = String(ISOInstant.format(ms + Int64(offset) * 1000).dropLast())  // without its `Z`
+        if local.hasSuffix(".000") { local.removeLast(4) }
+        guard offset != 0 else { return local + "Z" }
+        let a = abs(offset)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return local + (offset < 0 ? "-" : "+") + two(a / 3600) + ":" + two((a % 3600) / 60)
     }
 }
 

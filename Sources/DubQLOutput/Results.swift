@@ -14,7 +14,8 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     case integer
     /// A number from the data or a computed one (`sale.amount`, an average).
     case number
-    /// An amount of money: ``ResultValue/money(cents:currency:literal:)``, in the column's ``ResultColumn/unit``.
+    /// An amount of money: ``ResultValue/money(cents:currency:literal:)`` values (printed with
+    /// their currency, `$49.00`), or numbers in the column's ``ResultColumn/unit`` (`cents`).
     case money
     /// An instant, printed in UTC as ISO 8601 (`timestamp`, a time bucket's start).
     case instant
@@ -34,7 +35,10 @@ public struct ResultColumn: Sendable, Hashable {
     /// What the values are. A value may still be ``ResultValue/null``, or ``ResultValue/json(_:)``
     /// when the data holds another kind of value than the type says (data is never trusted).
     public var type: ValueType
-    /// The unit of the values, when they have one: `cents` for `sale.amount` and money.
+    /// The unit of the values, when they have one. For numbers and money printed as numbers, what
+    /// they count (`cents` for `sale.amount`, `sum(sale.amount)`), which table headers show; money
+    /// values that carry a currency need none. For instants, the IANA time zone they are printed in
+    /// (time buckets start at local midnight); without one, UTC.
     public var unit: String?
 
     public init(_ name: String, _ type: ValueType, unit: String? = nil) {

@@ -64,7 +64,7 @@ public final class APISource: QuerySource {
         let saleTypes = output.writer.needsValues && listing.showsSaleType
         let started = Date()
         let outcome = runBlocking(isCancelled: session.isCancelled) {
-            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: $1) }
+            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: .known($1)) }
         }
         switch outcome {
         case .success(let stats):
@@ -161,8 +161,8 @@ struct PageError: Error, CustomStringConvertible {
 /// Writes the rows of an API answer as they arrive: each row is read once from the store of its
 /// page into typed values and handed to the writer (tables keep the values' text until the end).
 ///
-/// Called from the task that runs the plan while the session's thread waits for it, so never from
-/// two threads at once.
+/// Used by every source whose rows arrive as event JSON (Dub's API, ClickHouse). Called from the
+/// task that runs the plan while the session's thread waits for it, so never from two threads at once.
 final class StreamingOutput: @unchecked Sendable {
     let writer: ResultWriter
     private let listing: EventListing
@@ -173,15 +173,22 @@ final class StreamingOutput: @unchecked Sendable {
         self.listing = listing
     }
 
+    /// The output of `query`'s rows in the session's format.
+    convenience init(session: Session, query: BoundQuery) {
+        let listing = EventListing(query: query)
+        self.init(writer: session.makeWriter(for: listing.schema), listing: listing)
+    }
+
     /// Whether any row has been written.
     var hasRows: Bool { writer.rowCount > 0 }
 
-    func write(_ event: StoredEvent, saleType: String?) {
+    /// Writes one event; `saleType` says where its sale type comes from (see ``EventListing/SaleTypes``).
+    func write(_ event: StoredEvent, saleType: EventListing.SaleTypes) {
         if !begun {
             writer.begin()
             begun = true
         }
-        writer.write(listing.row(event.store, event.row, saleType: .known(saleType), values: writer.needsValues))
+        writer.write(listing.row(event.store, event.row, saleType: saleType, values: writer.needsValues))
     }
 
     func finish() {

@@ -101,7 +101,7 @@ private final class RowSink: @unchecked Sendable {
             throw .unavailable("a row from ClickHouse is not a Dub event (\(error.message))")
         }
         // Dub's tables know which sales are new only through a query of their own: not shown yet.
-        for row in 0..<store.count { output.write(store.record(row), saleType: nil) }
+        for row in 0..<store.count { output.write(store.record(row), saleType: .known(nil)) }
     }
 
     func finish() throws(ClickHouseError) { try decoder.finish() }

@@ -77,7 +77,10 @@ public final class LocalSource: QuerySource {
         let plan = try plan(query, source: source, session: session)
         if plan.aggregation != nil {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
-            AggregateWriter(format: session.format, sink: session.output, width: session.tableWidth, color: session.useColor).write(result)
+            let writer = session.makeWriter(for: result.resultSchema)
+            writer.begin()
+            for row in result.resultRows { writer.write(row) }
+            writer.end()
             return
         }
         let listing = EventListing(query: query)

@@ -72,8 +72,8 @@ struct OutputTests {
     @Test func readmeResultsExample() {
         let schema = ResultSchema(columns: [ResultColumn("country", .text), ResultColumn("count()", .integer),
                                             ResultColumn("sum(sale.amount)", .money, unit: "cents")])
-        let rows = [ResultRow(values: [.text("US"), .integer(1204), .money(cents: 5_880_000, currency: "usd")]),
-                    ResultRow(values: [.text("DE"), .integer(87), .money(cents: 431_00, currency: "usd")])]
+        let rows = [ResultRow(values: [.text("US"), .integer(1204), .integer(5_880_000)]),
+                    ResultRow(values: [.text("DE"), .integer(87), .integer(43_100)])]
         func write(_ format: OutputFormat) -> String {
             let sink = OutputSink.memory()
             let writer = ResultWriter(format: format, schema: schema, sink: sink)
@@ -83,16 +83,28 @@ struct OutputTests {
             return sink.text
         }
         #expect(write(.table) == """
-             country │ count() │ sum(sale.amount)
-            ─────────┼─────────┼──────────────────
-             US      │    1204 │       $58,800.00
-             DE      │      87 │          $431.00
+             country │ count() │ sum(sale.amount) (cents)
+            ─────────┼─────────┼──────────────────────────
+             US      │    1204 │                  5880000
+             DE      │      87 │                    43100
             (2 rows)
 
             """)
         #expect(write(.ndjson) == #"{"country":"US","count()":1204,"sum(sale.amount)":5880000}"# + "\n"
                 + #"{"country":"DE","count()":87,"sum(sale.amount)":43100}"# + "\n")
-        #expect(write(.csv) == "country,count(),sum(sale.amount)\r\nUS,1204,\"$58,800.00\"\r\nDE,87,$431.00\r\n")
+        #expect(write(.csv) == "country,count(),sum(sale.amount)\r\nUS,1204,5880000\r\nDE,87,43100\r\n")
+        #expect(write(.markdown).hasPrefix("| country | count() | sum(sale.amount) |\n|---|---:|---:|\n"))
+    }
+
+    /// Instants print in UTC with milliseconds, or in the column's time zone (time buckets).
+    @Test func instantsInAZone() {
+        let schema = ResultSchema(columns: [ResultColumn("day", .instant, unit: "America/New_York"), ResultColumn("at", .instant)])
+        let sink = OutputSink.memory()
+        let writer = ResultWriter(format: .csv, schema: schema, sink: sink)
+        writer.begin()
+        writer.write(ResultRow(values: [.instant(1_787_025_600_000), .instant(1_787_025_600_000)]))
+        writer.end()
+        #expect(sink.text == "day,at\r\n2026-08-18T00:00:00-04:00,2026-08-18T04:00:00.000Z\r\n")
     }
 
     @Test(arguments: [("plain", "plain"), ("\u{1B}]0;x\u{07}", #"\x1b]0;x\x07"#), ("a\nb\tc\r", #"a\nb\tc\r"#),

@@ -1,0 +1,42 @@
+// Aggregate answers as results: the engine's and the evaluator's AggregateResult is one more
+// schema for the writers, with counts as integers, sums of `sale.amount` in cents, and time
+// buckets printed in the query's time zone.
+
+import DubQL
+
+extension AggregateResult {
+    /// The columns as a result schema: money in `cents` (printed as plain numbers, the unit in
+    /// table headers), instants in the result's time zone.
+    public var resultSchema: ResultSchema {
+        ResultSchema(columns: columns.map { column in
+            switch column.type {
+            case .text: ResultColumn(column.name, .text)
+            case .boolean: ResultColumn(column.name, .boolean)
+            case .integer: ResultColumn(column.name, .integer)
+            case .number: ResultColumn(column.name, .number)
+            case .money: ResultColumn(column.name, .money, unit: "cents")
+            case .instant: ResultColumn(column.name, .instant, unit: timeZone)
+            case .json: ResultColumn(column.name, .json)
+            }
+        })
+    }
+
+    /// The rows as result rows, in order.
+    public var resultRows: [ResultRow] {
+        rows.map { row in ResultRow(values: row.map(ResultValue.init)) }
+    }
+}
+
+extension ResultValue {
+    /// The result value of an aggregate value (JSON group keys are already their compact text).
+    public init(_ value: AggregateValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .boolean(b)
+        case .integer(let i): self = .integer(i)
+        case .number(let d): self = .number(d)
+        case .text(let s): self = .text(s)
+        case .instant(let ms): self = .instant(ms)
+        }
+    }
+}
