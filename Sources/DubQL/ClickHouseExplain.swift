@@ -25,7 +25,7 @@ extension Explain {
             ("params", JSONText.object(plan.params.map { ($0.name, JSONText.string($0.value)) }, indent: 2)),
             ("paramTypes", JSONText.object(plan.params.map { ($0.name, JSONText.string($0.type)) }, indent: 2)),
             ("requests", "[]"), ("residual", "null"),
-            ("limit", String(plan.limit)),
+            ("limit", plan.limit == Int.max ? "null" : String(plan.limit)),
             ("notes", JSONText.array(plan.notes.map(JSONText.string), indent: 2)),
         ], indent: 0)
     }

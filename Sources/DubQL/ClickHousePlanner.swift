@@ -60,9 +60,13 @@ public struct ClickHousePlan: Hashable, Sendable, Codable {
     /// True when the condition can never be true: nothing needs to be sent.
     public var isEmpty: Bool
     public var notes: [String]
+    /// For an aggregate query: what the answer's columns hold (``output`` is then empty).
+    public var aggregate: ClickHouseAggregateColumns?
 
     public init(event: EventType, sql: String, params: [ClickHouseParameter], output: [ClickHouseOutputColumn],
-                columns: [BoundColumn], limit: Int, offset: Int, isEmpty: Bool, notes: [String]) {
+                columns: [BoundColumn], limit: Int, offset: Int, isEmpty: Bool, notes: [String],
+                aggregate: ClickHouseAggregateColumns? = nil) {
+        self.aggregate = aggregate
         self.event = event
         self.sql = sql
         self.params = params
@@ -245,6 +249,14 @@ public enum ClickHousePlanner {
                                           at: p.span ?? Span(at: 0), hints: ["compare it with a quoted text instead"]))
             }
         }
+        if let a = query.aggregation {
+            for (field, span) in fields(of: a) {
+                if let why = unanswerableInAggregate(field, event: query.event) {
+                    diagnostics.append(.error(.notInClickHouseTables, "'\(field)' cannot be evaluated on ClickHouse: \(why)",
+                                              at: span ?? Span(at: 0), hints: ["run the query on exported files (--data) or Dub's API (--api)"]))
+                }
+            }
+        }
         guard diagnostics.isEmpty else { return (nil, diagnostics) }
         var builder = SQLBuilder()
         let normalized = Normalizer.normalize(query.condition)
@@ -256,6 +268,15 @@ public enum ClickHousePlanner {
         case let c?: condition = c
         }
         let usesSaleType = predicates.contains { $0.field == .catalog("saleType") }
+            || (query.aggregation.map { fields(of: $0).contains { $0.0 == .catalog("saleType") } } ?? false)
+        if let a = query.aggregation {
+            // An aggregate always runs: even over no events it has its one row (or its empty buckets).
+            let (sql, columns) = builder.aggregateStatement(query, a, options: options, condition: isEmpty ? .constant(false) : condition,
+                                                            saleType: usesSaleType && query.event == .sales)
+            let notes = columns.isPaged ? [] : ["the groups' order, HAVING and LIMIT are applied to ClickHouse's groups by DubQL"]
+            return (ClickHousePlan(event: query.event, sql: sql, params: builder.params, output: [], columns: [],
+                                   limit: a.limit ?? Int.max, offset: a.offset, isEmpty: false, notes: notes, aggregate: columns), [])
+        }
         let sql = builder.statement(query, options: options, condition: condition, saleType: usesSaleType)
         let notes = isEmpty ? ["the condition can never be true: nothing is sent"] : []
         let plan = ClickHousePlan(event: query.event, sql: sql, params: builder.params,
@@ -308,6 +329,19 @@ struct SQLBuilder {
             let alias = column.1.joined(separator: ".")
             lines.append("  \(column.0) AS `\(alias)`" + (i + 1 < output.count ? "," : ""))
         }
+        lines += from(query, options: options, condition: condition, saleType: saleType)
+        let direction = query.order == .ascending ? "ASC" : "DESC"
+        let id = query.event == .clicks ? "e.click_id" : "e.event_id"
+        lines.append("ORDER BY e.timestamp \(direction), \(id) \(direction)")
+        lines.append("LIMIT \(param(String(query.limit), "UInt64"))"
+                     + (query.offset > 0 ? " OFFSET \(param(String(query.offset), "UInt64"))" : ""))
+        return lines.joined(separator: "\n")
+    }
+
+    /// `FROM` the event table with the link metadata (and the first sales) joined, and `WHERE`
+    /// the workspace, the time range and the condition: the selected events, one clause per line.
+    mutating func from(_ query: BoundQuery, options: ClickHouseOptions, condition: BoundCondition?, saleType: Bool) -> [String] {
+        var lines: [String] = []
         let table = ClickHouseSchema.table(query.event)
         lines.append("FROM \(table) AS e")
         var linkFilter = "deleted = 0"
@@ -333,12 +367,7 @@ struct SQLBuilder {
         // Parameters are numbered in the order they appear: the condition's after the time range.
         if let condition { conditions.append(self.condition(condition, event: query.event)) }
         for (i, c) in conditions.enumerated() { lines.append((i == 0 ? "WHERE " : "  AND ") + c) }
-        let direction = query.order == .ascending ? "ASC" : "DESC"
-        let id = query.event == .clicks ? "e.click_id" : "e.event_id"
-        lines.append("ORDER BY e.timestamp \(direction), \(id) \(direction)")
-        lines.append("LIMIT \(param(String(query.limit), "UInt64"))"
-                     + (query.offset > 0 ? " OFFSET \(param(String(query.offset), "UInt64"))" : ""))
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     // MARK: Conditions

@@ -3,6 +3,7 @@
 // evaluator and the differential tests read ClickHouse rows as they read exported events.
 
 import DubQL
+import DubQLEngine
 import Foundation
 
 // MARK: - Decoder
@@ -168,5 +169,88 @@ public struct ClickHouseEventDecoder: Sendable {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
+    }
+}
+
+// MARK: - Aggregate answers
+
+/// The TabSeparated answer of an aggregate plan: one group per row, its keys and aggregates as
+/// typed values (and, for a time series, the group's first and last instant).
+public enum ClickHouseAggregateDecoder {
+    /// The groups of a complete body, in the answer's order, and the span of the selected events
+    /// (`nil` when no event was selected).
+    public static func groups(_ body: Data, columns: ClickHouseAggregateColumns) throws(ClickHouseError)
+        -> (groups: [[AggregateValue]], span: (Int64, Int64)?) {
+        let bytes = [UInt8](body)
+        let width = columns.kinds.count + (columns.hasSpan ? 2 : 0)
+        var groups: [[AggregateValue]] = []
+        var first: Int64?, last: Int64?
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let line = bytes[start..<end]
+            start = end + 1
+            if line.isEmpty { continue }
+            var fields: [ArraySlice<UInt8>] = []
+            var s = line.startIndex
+            for i in line.indices where line[i] == 0x09 {
+                fields.append(line[s..<i])
+                s = i + 1
+            }
+            fields.append(line[s..<line.endIndex])
+            guard fields.count == width else {
+                try ClickHouseEventDecoder.checkException(line)
+                throw .unavailable("a row has \(fields.count) columns, expected \(width)")
+            }
+            var row: [AggregateValue] = []
+            row.reserveCapacity(columns.kinds.count)
+            for (kind, raw) in zip(columns.kinds, fields) { row.append(try value(raw, kind)) }
+            if columns.hasSpan {
+                // Only a time series asks for the span, and it always groups: no row stands for no events.
+                if case .instant(let f) = try value(fields[width - 2], .instant),
+                   case .instant(let l) = try value(fields[width - 1], .instant) {
+                    first = min(first ?? f, f)
+                    last = max(last ?? l, l)
+                }
+            }
+            groups.append(row)
+        }
+        return (groups, first.flatMap { f in last.map { (f, $0) } })
+    }
+
+    /// One field of the answer as a typed value.
+    static func value(_ raw: ArraySlice<UInt8>, _ kind: ClickHouseValueKind) throws(ClickHouseError) -> AggregateValue {
+        let isNull = raw.count == 2 && raw.first == UInt8(ascii: "\\") && raw.last == UInt8(ascii: "N")
+        if isNull { return .null }
+        let text = String(decoding: raw, as: UTF8.self)
+        switch kind {
+        case .text:
+            return .text(ClickHouseEventDecoder.unescape(raw))
+        case .integer:
+            guard let i = Int64(text) else { throw .unavailable("expected an integer, found '\(text.prefix(40))'") }
+            return .integer(i)
+        case .number:
+            switch text {
+            case "nan", "-nan": return .null
+            case "inf", "+inf": return .number(.infinity)
+            case "-inf": return .number(-.infinity)
+            default:
+                guard let d = Double(text) else { throw .unavailable("expected a number, found '\(text.prefix(40))'") }
+                return .number(d)
+            }
+        case .boolean:
+            return .bool(text == "true" || text == "1")
+        case .instant:
+            guard let ms = Int64(text) else { throw .unavailable("expected epoch milliseconds, found '\(text.prefix(40))'") }
+            return .instant(ms)
+        case .json:
+            let json = ClickHouseEventDecoder.unescape(raw)
+            if json.isEmpty { return .null }
+            do {
+                return AggregateValue(try JSONValue.parse(Array(json.utf8)))
+            } catch {
+                throw .unavailable("a JSON value from ClickHouse does not parse: \(error.message)")
+            }
+        }
     }
 }

@@ -10,61 +10,6 @@ import Testing
 
 @Suite("Aggregates")
 struct AggregateTests {
-    static let keys: [EventType: [String]] = {
-        let common = ["country", "city", "device", "browser", "os", "trigger", "referer", "refererUrl", "url", "utm_source",
-                      "utm_campaign", "domain", "link", "linkId", "root", "qr", "continent", "region", "link.title",
-                      "day", "hour", "week", "month"]
-        return [.clicks: common,
-                .leads: common + ["metadata.plan", "customer.country", "customerId"],
-                .sales: common + ["metadata.plan", "customer.country", "saleType", "sale.paymentProcessor", "metadata.seats"]]
-    }()
-    static let aggregates: [EventType: [String]] = {
-        let common = ["count()", "count(*)", "count(city)", "count(DISTINCT country)", "count(DISTINCT link.shortLink)",
-                      "min(timestamp)", "max(timestamp)", "count(utm_source)"]
-        return [.clicks: common,
-                .leads: common + ["count(DISTINCT customer.id)", "count(DISTINCT metadata.plan)", "sum(metadata.seats)"],
-                .sales: common + ["sum(sale.amount)", "avg(sale.amount)", "min(sale.amount)", "max(sale.amount)",
-                                  "count(DISTINCT customer.id)", "sum(metadata.seats)", "avg(metadata.seats)", "max(metadata.seats)"]]
-    }()
-    static let conditions = ["country IN (US, DE)", "device = Mobile", "NOT browser = Chrome", "root", "utm_source = newsletter",
-                             "continent != EU OR os = iOS"]
-    static let times = ["SINCE all", "SINCE 3d", "SINCE 8d UNTIL 2d", "BETWEEN 2026-08-10 AND 2026-08-12", "SINCE 36h", "SINCE 90m"]
-    static let zones = ["", "TIMEZONE 'America/New_York'", "TIMEZONE 'Asia/Kolkata'", "TIMEZONE 'Europe/Berlin'"]
-
-    static func query(_ r: inout SplitMix64) -> String {
-        let event = r.pick(EventType.allCases)
-        var keys: [String] = []
-        for _ in 0..<r.below(3) {
-            let k = r.pick(Self.keys[event]!)
-            if !keys.contains(k) { keys.append(k) }
-        }
-        var aggs: [String] = []
-        for _ in 0..<(1 + r.below(3)) {
-            let a = r.pick(Self.aggregates[event]!)
-            if !aggs.contains(a) { aggs.append(a) }
-        }
-        var items: [String] = keys
-        for (i, a) in aggs.enumerated() { items.append(r.below(3) == 0 ? "\(a) AS a\(i)" : a) }
-        var q = "SELECT " + items.joined(separator: ", ")
-        q += " FROM \(event.rawValue)"
-        if r.below(3) == 0 { q += " WHERE " + r.pick(conditions) }
-        if !keys.isEmpty { q += " GROUP BY " + keys.joined(separator: ", ") }
-        if r.below(4) == 0 {
-            let op: String = r.pick([">", ">=", "<", "="])
-            let n: Int = r.pick([0, 1, 2, 5])
-            q += " HAVING count() \(op) \(n)"
-        }
-        q += " " + r.pick(times) + " " + r.pick(zones)
-        if r.below(3) == 0 {
-            let sortable = keys + aggs
-            q += " ORDER BY " + r.pick(sortable) + " " + r.pick(["ASC", "DESC", ""])
-            if r.below(2) == 0 { q += ", " + r.pick(sortable) + " DESC" }
-        }
-        if r.below(2) == 0 { let n: Int = r.pick([1, 3, 10, 1000]); q += " LIMIT \(n)" }
-        if r.below(4) == 0 { let n: Int = r.pick([1, 2, 7]); q += " OFFSET \(n)" }
-        return q
-    }
-
     static let context = QueryContext(now: StoreFixture.end, timeZone: nil)
 
     @Test(arguments: 0..<12)
@@ -74,7 +19,7 @@ struct AggregateTests {
         let records = store.records
         var nonEmpty = 0
         for _ in 0..<30 {
-            let text = Self.query(&r)
+            let text = AggregateQueries.query(&r)
             let compilation = Compiler.compile(SourceFile(name: "<q>", text: text), context: Self.context)
             let query = try #require(compilation.statements.first?.query, "\(text): \(compilation.diagnostics)")
             let (plan, diagnostics) = LocalPlanner.plan(query)
