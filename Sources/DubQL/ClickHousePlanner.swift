@@ -62,11 +62,14 @@ public struct ClickHousePlan: Hashable, Sendable, Codable {
     public var notes: [String]
     /// For an aggregate query: what the answer's columns hold (``output`` is then empty).
     public var aggregate: ClickHouseAggregateColumns?
+    /// True when each row ends with one more column, the sale's type (see ``ClickHouseOptions/saleTypes``).
+    public var hasSaleTypes: Bool
 
     public init(event: EventType, sql: String, params: [ClickHouseParameter], output: [ClickHouseOutputColumn],
                 columns: [BoundColumn], limit: Int, offset: Int, isEmpty: Bool, notes: [String],
-                aggregate: ClickHouseAggregateColumns? = nil) {
+                aggregate: ClickHouseAggregateColumns? = nil, hasSaleTypes: Bool = false) {
         self.aggregate = aggregate
+        self.hasSaleTypes = hasSaleTypes
         self.event = event
         self.sql = sql
         self.params = params
@@ -83,7 +86,15 @@ public struct ClickHousePlan: Hashable, Sendable, Codable {
 public struct ClickHouseOptions: Hashable, Sendable, Codable {
     /// Dub's workspace id, with or without `ws_` (the tables store it without); `nil` reads every workspace.
     public var workspace: String?
-    public init(workspace: String? = nil) { self.workspace = workspace }
+    /// For a sales listing whose columns show `saleType` (the default columns do): also answer each
+    /// sale's type (`new` or `recurring`, from the first sale of its link and customer) as one more
+    /// column after the event's, ``ClickHousePlan/hasSaleTypes``. It costs a pass over the sales,
+    /// so ask for it only when the rows are shown as values (not as whole events' JSON).
+    public var saleTypes: Bool
+    public init(workspace: String? = nil, saleTypes: Bool = false) {
+        self.workspace = workspace
+        self.saleTypes = saleTypes
+    }
 
     /// The id as the tables store it: `ws_cl…` becomes `cl…` (Dub's `normalizeWorkspaceId`).
     public var storedWorkspace: String? {
@@ -277,11 +288,14 @@ public enum ClickHousePlanner {
             return (ClickHousePlan(event: query.event, sql: sql, params: builder.params, output: [], columns: [],
                                    limit: a.limit ?? Int.max, offset: a.offset, isEmpty: false, notes: notes, aggregate: columns), [])
         }
-        let sql = builder.statement(query, options: options, condition: condition, saleType: usesSaleType)
+        let saleTypes = options.saleTypes && query.event == .sales
+            && (query.columns.isEmpty || query.columns.contains { $0.field == .catalog("saleType") })
+        let sql = builder.statement(query, options: options, condition: condition, saleType: usesSaleType || saleTypes,
+                                    saleTypeColumn: saleTypes)
         let notes = isEmpty ? ["the condition can never be true: nothing is sent"] : []
         let plan = ClickHousePlan(event: query.event, sql: sql, params: builder.params,
                                   output: ClickHouseSchema.output(query.event).map { ClickHouseOutputColumn(path: $0.1, kind: $0.2) }, columns: query.columns,
-                                  limit: query.limit, offset: query.offset, isEmpty: isEmpty, notes: notes)
+                                  limit: query.limit, offset: query.offset, isEmpty: isEmpty, notes: notes, hasSaleTypes: saleTypes)
         return (plan, [])
     }
 
@@ -321,14 +335,13 @@ struct SQLBuilder {
     }
 
     /// The whole SELECT, one clause per line.
-    mutating func statement(_ query: BoundQuery, options: ClickHouseOptions, condition: BoundCondition?, saleType: Bool) -> String {
+    mutating func statement(_ query: BoundQuery, options: ClickHouseOptions, condition: BoundCondition?, saleType: Bool,
+                            saleTypeColumn: Bool = false) -> String {
         var lines: [String] = []
-        let output = ClickHouseSchema.output(query.event)
+        var items = ClickHouseSchema.output(query.event).map { "\($0.0) AS `\($0.1.joined(separator: "."))`" }
+        if saleTypeColumn { items.append("if(e.event_id = fs.first_event_id, 'new', 'recurring') AS `saleType`") }
         lines.append("SELECT")
-        for (i, column) in output.enumerated() {
-            let alias = column.1.joined(separator: ".")
-            lines.append("  \(column.0) AS `\(alias)`" + (i + 1 < output.count ? "," : ""))
-        }
+        for (i, item) in items.enumerated() { lines.append("  " + item + (i + 1 < items.count ? "," : "")) }
         lines += from(query, options: options, condition: condition, saleType: saleType)
         let direction = query.order == .ascending ? "ASC" : "DESC"
         let id = query.event == .clicks ? "e.click_id" : "e.event_id"

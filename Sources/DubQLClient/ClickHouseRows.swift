@@ -11,17 +11,23 @@ import Foundation
 /// Splits a streamed TabSeparated body into rows and writes each as an event's JSON.
 public struct ClickHouseEventDecoder: Sendable {
     public let output: [ClickHouseOutputColumn]
+    /// True when each row ends with the sale's type (``DubQL/ClickHousePlan/hasSaleTypes``).
+    public let hasSaleTypes: Bool
     private var pending: [UInt8] = []
     /// Rows decoded so far.
     public private(set) var rows = 0
+    /// The sale types of the rows of the last ``feed(_:)``, in order (when ``hasSaleTypes``).
+    public private(set) var saleTypes: [String] = []
 
-    public init(output: [ClickHouseOutputColumn]) {
+    public init(output: [ClickHouseOutputColumn], hasSaleTypes: Bool = false) {
         self.output = output
+        self.hasSaleTypes = hasSaleTypes
     }
 
     /// The events of the complete lines in `chunk` (and what was pending), as NDJSON.
     public mutating func feed(_ chunk: Data) throws(ClickHouseError) -> [UInt8] {
         pending.append(contentsOf: chunk)
+        saleTypes.removeAll(keepingCapacity: true)
         guard let lastNewline = pending.lastIndex(of: 0x0A) else { return [] }
         var out: [UInt8] = []
         out.reserveCapacity(pending.count * 2)
@@ -60,10 +66,12 @@ public struct ClickHouseEventDecoder: Sendable {
             s = i + 1
         }
         fields.append(line[s..<line.endIndex])
-        guard fields.count == output.count else {
+        let width = output.count + (hasSaleTypes ? 1 : 0)
+        guard fields.count == width else {
             try Self.checkException(line)
-            throw .unavailable("a row has \(fields.count) columns, expected \(output.count)")
+            throw .unavailable("a row has \(fields.count) columns, expected \(width)")
         }
+        if hasSaleTypes { saleTypes.append(Self.unescape(fields[output.count])) }
         // Output columns come grouped by their first path component (`click.*`, `link.*`).
         out.append(UInt8(ascii: "{"))
         var open: String?

@@ -40,25 +40,33 @@ public final class ClickHouseSource: QuerySource {
 
     // MARK: Planning
 
-    func plan(_ query: BoundQuery, source: SourceFile, session: Session) throws -> ClickHousePlan {
-        try session.accept(ClickHousePlanner.plan(query, options: options), in: source)
+    func plan(_ query: BoundQuery, source: SourceFile, session: Session, saleTypes: Bool = false) throws -> ClickHousePlan {
+        var options = options
+        options.saleTypes = saleTypes
+        return try session.accept(ClickHousePlanner.plan(query, options: options), in: source)
     }
 
     public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
-        let plan = try plan(query, source: source, session: session)
+        // The statement a table of the rows would send.
+        let plan = try plan(query, source: source, session: session, saleTypes: true)
         session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
     }
 
     // MARK: Running
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
-        let plan = try plan(query, source: source, session: session)
-        if let columns = plan.aggregate, let aggregation = query.aggregation {
-            try aggregate(plan, columns, aggregation, query: query, session: session)
+        if query.aggregation != nil {
+            let plan = try plan(query, source: source, session: session)
+            if let columns = plan.aggregate, let aggregation = query.aggregation {
+                try aggregate(plan, columns, aggregation, query: query, session: session)
+            }
             return
         }
         let listing = EventListing(query: query)
-        let output = StreamingOutput(writer: session.makeWriter(for: listing.schema), listing: listing)
+        let writer = session.makeWriter(for: listing.schema)
+        // Sale types cost ClickHouse a pass over the sales: only when a column shows them.
+        let plan = try plan(query, source: source, session: session, saleTypes: writer.needsValues)
+        let output = StreamingOutput(writer: writer, listing: listing)
         guard !plan.isEmpty else {
             output.finish()
             return
@@ -132,7 +140,7 @@ private final class RowSink: @unchecked Sendable {
     var rows: Int { decoder.rows }
 
     init(plan: ClickHousePlan, output: StreamingOutput) {
-        decoder = ClickHouseEventDecoder(output: plan.output)
+        decoder = ClickHouseEventDecoder(output: plan.output, hasSaleTypes: plan.hasSaleTypes)
         self.output = output
         event = plan.event
     }
@@ -146,8 +154,10 @@ private final class RowSink: @unchecked Sendable {
         } catch {
             throw .unavailable("a row from ClickHouse is not a Dub event (\(error.message))")
         }
-        // Dub's tables know which sales are new only through a query of their own: not shown yet.
-        for row in 0..<store.count { output.write(store.record(row), saleType: .known(nil)) }
+        let types = decoder.saleTypes
+        for row in 0..<store.count {
+            output.write(store.record(row), saleType: .known(row < types.count ? types[row] : nil))
+        }
     }
 
     func finish() throws(ClickHouseError) { try decoder.finish() }

@@ -71,7 +71,7 @@ struct ExplainCommand: ParsableCommand {
         let source = SourceFile(name: "<query>", text: query)
         let output: String
         if target == .clickhouse {
-            let (plan, diagnostics) = Compiler.clickHousePlan(query, context: context, options: ClickHouseOptions(workspace: workspace))
+            let (plan, diagnostics) = Compiler.clickHousePlan(query, context: context, options: ClickHouseOptions(workspace: workspace, saleTypes: true))
             DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
             guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
             output = format == .json ? Explain.json(plan) + "\n" : Explain.text(plan)

@@ -230,6 +230,24 @@ enum ClickHouseTestData {
         #expect(ch.stdout == local.stdout)
     }
 
+    /// Sale types come from the first sale of each link and customer, in ClickHouse as locally.
+    @Test(arguments: ["table", "csv"])
+    func saleTypesMatchTheLocalEngine(format: String) throws {
+        let q = "SELECT timestamp, eventId, saleType, sale.amount FROM sales SINCE all LIMIT 80"
+        let common = ["query", q, "--now", APITestData.now, "--format", format, "--color", "never"]
+        let ch = try runDubQL(common + (try ClickHouseTestData.arguments()))
+        let local = try runDubQL(common + (try APITestData.dataArguments()))
+        #expect(ch.status == 0 && local.status == 0, "\(ch.stderr)")
+        #expect(ch.stdout == local.stdout)
+        #expect(ch.stdout.contains("new") && ch.stdout.contains("recurring"), "\(ch.stdout)")
+        // The default columns show them too; whole events in JSON do not ask ClickHouse for them.
+        let table = try runDubQL(["query", "SELECT sales SINCE all LIMIT 30", "--now", APITestData.now, "--color", "never"]
+                                 + (try ClickHouseTestData.arguments()))
+        #expect(table.status == 0 && table.stdout.contains("recurring"), "\(table.stdout)\(table.stderr)")
+        let explained = try runDubQL(["explain", "--target", "clickhouse", "SELECT sales SINCE all"])
+        #expect(explained.stdout.contains("if(e.event_id = fs.first_event_id, 'new', 'recurring') AS `saleType`"), "\(explained.stdout)")
+    }
+
     // MARK: Differential
 
     static let batches = 12
