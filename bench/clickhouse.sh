@@ -64,3 +64,14 @@ CH_IDS=$("$DUBQL" query "$Q1" --now "$NOW" --format ndjson --clickhouse "$URL" -
 LOCAL_IDS=$("$DUBQL" query "$Q1" --now "$NOW" --format ndjson --data "$WORK/clicks.ndjson" | ids)
 SAME=$([ "$CH_IDS" = "$LOCAL_IDS" ] && echo "the same" || echo "DIFFERENT")
 echo "q1 rows: $(echo "$CH_IDS" | wc -l); both backends return $SAME events in the same order"
+
+# An aggregate: the count by country over the whole range, in ClickHouse and on the local engine.
+AGG="SELECT country, count() AS clicks FROM clicks GROUP BY country ORDER BY clicks DESC SINCE all"
+CH=$(median "$DUBQL" query "$AGG" --now "$NOW" --format ndjson --clickhouse "$URL" --database dub)
+printf 'count by country through ClickHouse (dubql query, process start to last row): %.0f ms\n' "$(echo "$CH * 1000" | bc -l)"
+LOCAL=$(median "$DUBQL" query "$AGG" --now "$NOW" --format ndjson --data "$WORK/clicks.ndjson")
+printf 'count by country on the local engine (dubql query --data, loading the file included): %.0f ms\n' "$(echo "$LOCAL * 1000" | bc -l)"
+CH_ROWS=$("$DUBQL" query "$AGG" --now "$NOW" --format ndjson --clickhouse "$URL" --database dub)
+LOCAL_ROWS=$("$DUBQL" query "$AGG" --now "$NOW" --format ndjson --data "$WORK/clicks.ndjson")
+SAME=$([ "$CH_ROWS" = "$LOCAL_ROWS" ] && echo "the same" || echo "DIFFERENT")
+echo "count by country: $(echo "$CH_ROWS" | wc -l) groups; both backends return $SAME rows"
