@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Source, spans, tokens, lexer, parser, AST, printer, diagnostics, completeness, the one
@@ -31,8 +32,12 @@ let package = Package(
         .target(name: "DubQL", dependencies: ["DubQLSyntax"]),
         // Event loaders, columnar store, executor, generator.
         .target(name: "DubQLEngine", dependencies: ["DubQL", "CZlib"]),
-        // HTTP client for the Dub API (URLSession), paging, retries, merging.
-        .target(name: "DubQLClient", dependencies: ["DubQL", "DubQLEngine"]),
+        // HTTP clients for the Dub API and ClickHouse (AsyncHTTPClient: it waits on epoll, where
+        // URLSession's libcurl on Linux polls and spins a core), paging, retries, merging.
+        .target(name: "DubQLClient", dependencies: [
+            "DubQL", "DubQLEngine",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // A model of Dub's server: parameter validation with Dub's messages, event selection.
         .target(name: "DubQLAPIModel", dependencies: ["DubQLSyntax", "DubQL"]),
         // Dub-compatible GET /events server over local data.

@@ -206,9 +206,12 @@ public final class ClickHouseClient: Sendable {
     public let configuration: ClickHouseConfiguration
     private let log: @Sendable (String) -> Void
 
+    private let transport: HTTPTransport
+
     public init(configuration: ClickHouseConfiguration, log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.log = log
+        self.transport = HTTPTransport(idleTimeout: configuration.timeout)
     }
 
     /// Runs `sql` with `params`, giving the answer's body to `onData` chunk by chunk as it arrives
@@ -226,23 +229,27 @@ public final class ClickHouseClient: Sendable {
             for p in params { log(">   param_\(p.name) = \(configuration.redact(p.value))") }
             if let data { log(">   (\(data.count) bytes of rows)") }
         }
-        let stream = ResponseStream(onData: onData)
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
-        sessionConfiguration.timeoutIntervalForResource = max(configuration.timeout * 20, 600)
-        sessionConfiguration.httpShouldSetCookies = false
-        sessionConfiguration.urlCache = nil
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
-        let session = URLSession(configuration: sessionConfiguration, delegate: stream, delegateQueue: queue)
-        defer { session.finishTasksAndInvalidate() }
-        let task = session.dataTask(with: request)
-        task.resume()
-        while stream.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if isCancelled?() == true { task.cancel() }
-        }
+        let redact = configuration.redact
+        let stream = ResponseStream(onData: onData, redact: { redact($0) })
         let host = configuration.url.host.map { h in configuration.url.port.map { "\(h):\($0)" } ?? h } ?? "?"
-        let outcome = stream.outcome(host: host, timeout: configuration.timeout, redact: configuration.redact)
+        let transport = self.transport
+        // The gaps between bytes are bounded by the timeout; a whole answer by 20 times it (a
+        // long scan streams for a while), at least 10 minutes.
+        let deadline = max(configuration.timeout * 20, 600)
+        var outcome: Result<Void, ClickHouseError>
+        do {
+            try blocking(isCancelled: isCancelled) {
+                try await transport.exchange(url: request.url, method: "POST", headers: request.headers, body: request.body,
+                                             deadline: deadline, onHead: { stream.head($0) }, onChunk: { try stream.chunk($0) })
+            }
+            outcome = stream.outcome()
+        } catch let failure as TransportFailure {
+            outcome = .failure(ResponseStream.error(failure, host: host, timeout: configuration.timeout))
+        } catch let e as ClickHouseError {
+            outcome = .failure(e)
+        } catch {
+            outcome = .failure(.unavailable(configuration.redact("\(error)")))
+        }
         if configuration.verbose {
             let millis = Int(Date().timeIntervalSince(started) * 1000)
             switch outcome {
@@ -262,7 +269,7 @@ public final class ClickHouseClient: Sendable {
 
     /// The request: POST to the endpoint; the statement in the body (or in `query=` before the
     /// rows of an INSERT), `database=` and `param_NAME=` in the URL, the credentials in headers.
-    func makeRequest(_ sql: String, params: [ClickHouseParameter], data: Data?) throws(ClickHouseError) -> URLRequest {
+    func makeRequest(_ sql: String, params: [ClickHouseParameter], data: Data?) throws(ClickHouseError) -> Request {
         guard var components = URLComponents(url: configuration.url, resolvingAgainstBaseURL: false) else {
             throw .invalidURL("'\(configuration.displayURL)' is not a valid URL")
         }
@@ -282,90 +289,84 @@ public final class ClickHouseClient: Sendable {
         components.percentEncodedQuery = items.isEmpty ? nil
             : items.map { "\(DubAPI.percentEncode($0.name))=\(DubAPI.percentEncode($0.value ?? ""))" }.joined(separator: "&")
         guard let url = components.url else { throw .invalidURL("'\(configuration.displayURL)' is not a valid URL") }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: configuration.timeout)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("dubql/\(DubQLVersion.string)", forHTTPHeaderField: "User-Agent")
+        var headers = [("User-Agent", "dubql/\(DubQLVersion.string)")]
         if let token = configuration.token {
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            headers.append(("Authorization", "Bearer \(token)"))
         } else if let user = configuration.user {
             let pair = Data("\(user):\(configuration.password ?? "")".utf8).base64EncodedString()
-            request.setValue("Basic \(pair)", forHTTPHeaderField: "Authorization")
+            headers.append(("Authorization", "Basic \(pair)"))
         }
-        return request
+        return Request(url: url, headers: headers, body: body)
+    }
+
+    /// A statement's POST: where, with which headers, and its body.
+    struct Request: Sendable {
+        var url: URL
+        var headers: [(String, String)]
+        var body: Data
     }
 }
 
 // MARK: - Streaming
 
 /// Receives one answer: the status first, then the body chunk by chunk.
-private final class ResponseStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    let done = DispatchSemaphore(value: 0)
+private final class ResponseStream: @unchecked Sendable {
+    private let lock = NSLock()
     private let onData: @Sendable (Data) throws -> Void
-    private(set) var status = 0
-    private(set) var bytes = 0
+    private var storedStatus = 0
+    private var storedBytes = 0
     private var codeHeader: String?
     private var errorBody = Data()
-    private var transportError: (any Error)?
-    private var callbackError: (any Error)?
+    private let redact: @Sendable (String) -> String
 
-    init(onData: @escaping @Sendable (Data) throws -> Void) {
+    init(onData: @escaping @Sendable (Data) throws -> Void, redact: @escaping @Sendable (String) -> String) {
         self.onData = onData
+        self.redact = redact
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        if let http = response as? HTTPURLResponse {
-            status = http.statusCode
-            for (name, value) in http.allHeaderFields {
-                if let n = name as? String, n.lowercased() == "x-clickhouse-exception-code" { codeHeader = value as? String }
+    var status: Int { lock.withLock { storedStatus } }
+    var bytes: Int { lock.withLock { storedBytes } }
+
+    func head(_ head: HTTPHead) {
+        lock.withLock {
+            storedStatus = head.status
+            codeHeader = head.headers["x-clickhouse-exception-code"]
+        }
+    }
+
+    /// A piece of the body: the rows go to the caller; an error's text is kept (64 KiB of it).
+    func chunk(_ data: Data) throws {
+        let ok = lock.withLock { () -> Bool in
+            storedBytes += data.count
+            guard (200..<300).contains(storedStatus) else {
+                if errorBody.count < 65536 { errorBody.append(data) }
+                return false
             }
+            return true
         }
-        completionHandler(.allow)
+        if ok { try onData(data) }
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        bytes += data.count
-        guard (200..<300).contains(status) else {
-            if errorBody.count < 65536 { errorBody.append(data) }
-            return
-        }
-        guard callbackError == nil else { return }
-        do { try onData(data) } catch {
-            callbackError = error
-            dataTask.cancel()
-        }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        transportError = error
-        done.signal()
-    }
-
-    func outcome(host: String, timeout: Double, redact: (String) -> String) -> Result<Void, ClickHouseError> {
-        if let callbackError {
-            if let e = callbackError as? ClickHouseError { return .failure(e) }
-            return .failure(.unavailable(redact("\(callbackError)")))
-        }
-        if let transportError {
-            // A query error can also arrive after the first rows: ClickHouse then ends the body with it.
-            if let urlError = transportError as? URLError {
-                switch urlError.code {
-                case .cancelled: return .failure(.cancelled)
-                case .timedOut: return .failure(.timeout(seconds: timeout))
-                case .cannotConnectToHost: return .failure(.unavailable("cannot connect to \(host) (connection refused)"))
-                case .cannotFindHost, .dnsLookupFailed: return .failure(.unavailable("cannot connect to \(host) (unknown host)"))
-                case .networkConnectionLost: return .failure(.unavailable("\(host) closed the connection before the answer was complete"))
-                default: return .failure(.unavailable("cannot talk to \(host): \(redact(urlError.localizedDescription))"))
-                }
+    /// The answer: success, or ClickHouse's error of a non-2xx status.
+    func outcome() -> Result<Void, ClickHouseError> {
+        lock.withLock {
+            guard (200..<300).contains(storedStatus) else {
+                return .failure(ClickHouseError.from(status: storedStatus, codeHeader: codeHeader,
+                                                     body: redact(String(decoding: errorBody, as: UTF8.self))))
             }
-            return .failure(.unavailable("cannot talk to \(host): \(redact("\(transportError)"))"))
+            return .success(())
         }
-        guard (200..<300).contains(status) else {
-            return .failure(ClickHouseError.from(status: status, codeHeader: codeHeader,
-                                                 body: redact(String(decoding: errorBody, as: UTF8.self))))
+    }
+
+    static func error(_ failure: TransportFailure, host: String, timeout: Double) -> ClickHouseError {
+        switch failure {
+        case .cancelled: .cancelled
+        case .timeout: .timeout(seconds: timeout)
+        case .refused: .unavailable("cannot connect to \(host) (connection refused)")
+        case .unknownHost: .unavailable("cannot connect to \(host) (unknown host)")
+        case .closed: .unavailable("\(host) closed the connection before the answer was complete")
+        case .other(let text): .unavailable("cannot talk to \(host): \(text)")
         }
-        return .success(())
     }
 }
 

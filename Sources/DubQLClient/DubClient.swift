@@ -1,5 +1,5 @@
 // The HTTP client for Dub's API: one `GET /events` page at a time, with auth, timeouts,
-// retries and readable errors, on URLSession.
+// retries and readable errors, over HTTPTransport (AsyncHTTPClient).
 
 import DubQL
 import Foundation
@@ -91,20 +91,13 @@ public final class DubClient: Sendable {
     public let configuration: DubClientConfiguration
     /// Where progress and verbose lines go (stderr in the command line).
     private let log: @Sendable (String) -> Void
-    private let session: URLSession
+    private let transport: HTTPTransport
 
     public init(configuration: DubClientConfiguration, log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.log = log
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
-        sessionConfiguration.timeoutIntervalForResource = configuration.timeout * 4
-        sessionConfiguration.httpShouldSetCookies = false
-        sessionConfiguration.urlCache = nil
-        self.session = URLSession(configuration: sessionConfiguration, delegate: RedirectGuard(), delegateQueue: nil)
+        self.transport = HTTPTransport(idleTimeout: configuration.timeout)
     }
-
-    deinit { session.invalidateAndCancel() }
 
     /// One page of `request`: its parameters with `page` and `limit` for that page.
     ///
@@ -170,46 +163,24 @@ public final class DubClient: Sendable {
     // MARK: - One attempt
 
     private func perform(_ url: URL, method: String) async -> Result<(Int, [String: String], Data), DubClientError> {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData,
-                                 timeoutInterval: configuration.timeout)
-        request.httpMethod = method
-        request.setValue("Bearer \(configuration.apiKey)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
         let host = url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } ?? url.absoluteString
         let timeout = configuration.timeout
-        let box = TaskBox()
-        // The whole attempt has one deadline, body included: URLSession's own timeouts only bound
-        // the gaps between bytes (and its resource timeout is not enforced everywhere), so a
-        // server sending a byte now and then could hold the client forever. A timer on a queue
-        // costs nothing while it waits.
-        let deadline = DispatchWorkItem { box.expire() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
-        defer { deadline.cancel() }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Int, [String: String], Data), DubClientError>, Never>) in
-                let task = session.dataTask(with: request) { data, response, error in
-                    if let error {
-                        let failure = box.expired ? .timeout(seconds: timeout) : Self.classify(error, host: host, timeout: timeout)
-                        continuation.resume(returning: .failure(failure))
-                        return
-                    }
-                    guard let http = response as? HTTPURLResponse else {
-                        continuation.resume(returning: .failure(.invalidResponse("not an HTTP response")))
-                        return
-                    }
-                    var headers: [String: String] = [:]
-                    for (name, value) in http.allHeaderFields {
-                        if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-                    }
-                    continuation.resume(returning: .success((http.statusCode, headers, data ?? Data())))
-                }
-                box.set(task)
-                task.resume()
-            }
-        } onCancel: {
-            box.cancel()
+        let answer = Answer()
+        do {
+            // One deadline for the whole attempt, body included: a server sending a byte now and
+            // then cannot hold the client past it.
+            try await transport.exchange(url: url, method: method, headers: [
+                ("Authorization", "Bearer \(configuration.apiKey)"),
+                ("Accept", "application/json"),
+                ("User-Agent", configuration.userAgent),
+            ], body: nil, deadline: timeout, onHead: { answer.head = $0 }, onChunk: { answer.append($0) })
+        } catch let failure as TransportFailure {
+            return .failure(Self.classify(failure, host: host, timeout: timeout))
+        } catch {
+            return .failure(.unreachable(host: host, reason: String(describing: error)))
         }
+        guard let head = answer.head else { return .failure(.invalidResponse("not an HTTP response")) }
+        return .success((head.status, head.headers, answer.body))
     }
 
     static let unknownHost = "unknown host"
@@ -222,22 +193,15 @@ public final class DubClient: Sendable {
         return reason == unknownHost || reason == connectionRefused
     }
 
-    private static func classify(_ error: any Error, host: String, timeout: Double) -> DubClientError {
-        if let urlError = error as? URLError {
-            switch urlError.code {
-            case .cancelled: return .cancelled
-            case .timedOut: return .timeout(seconds: timeout)
-            case .cannotConnectToHost: return .unreachable(host: host, reason: connectionRefused)
-            case .networkConnectionLost: return .unreachable(host: host, reason: "the connection was closed before an answer")
-            case .cannotFindHost, .dnsLookupFailed: return .unreachable(host: host, reason: unknownHost)
-            case .notConnectedToInternet: return .unreachable(host: host, reason: "no network")
-            case .badServerResponse, .zeroByteResource:
-                return .unreachable(host: host, reason: "the server closed the connection without a valid answer")
-            default: break
-            }
+    private static func classify(_ failure: TransportFailure, host: String, timeout: Double) -> DubClientError {
+        switch failure {
+        case .cancelled: .cancelled
+        case .timeout: .timeout(seconds: timeout)
+        case .refused: .unreachable(host: host, reason: connectionRefused)
+        case .unknownHost: .unreachable(host: host, reason: unknownHost)
+        case .closed: .unreachable(host: host, reason: "the connection was closed before an answer")
+        case .other(let text): .unreachable(host: host, reason: text)
         }
-        let nsError = error as NSError
-        return .unreachable(host: host, reason: nsError.localizedDescription)
     }
 
     // MARK: - Answers
@@ -276,53 +240,15 @@ public final class DubClient: Sendable {
     }
 }
 
-// MARK: - Redirects
-
-/// Follows a redirect only to the same scheme, host and port, so the key in the `Authorization`
-/// header never goes to another server; any other redirect is answered as the 3xx it is.
-private final class RedirectGuard: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        let from = task.originalRequest?.url
-        let to = request.url
-        let same = from?.scheme == to?.scheme && from?.host == to?.host && from?.port == to?.port
-        completionHandler(same ? request : nil)
-    }
-}
-
-// MARK: - Cancellation
-
-/// Holds the running data task so that a cancelled Swift task can cancel it.
-private final class TaskBox: @unchecked Sendable {
+/// One answer as it arrives: the head, then the body's pieces.
+private final class Answer: @unchecked Sendable {
     private let lock = NSLock()
-    private var task: URLSessionDataTask?
-    private var cancelled = false
-    private var didExpire = false
-
-    /// Whether the attempt's deadline passed (its task was cancelled for it).
-    var expired: Bool { lock.lock(); defer { lock.unlock() }; return didExpire }
-
-    /// The deadline passed: cancel the task, remembering why.
-    func expire() {
-        lock.lock()
-        didExpire = true
-        lock.unlock()
-        cancel()
+    private var storedHead: HTTPHead?
+    private var bytes = Data()
+    var head: HTTPHead? {
+        get { lock.withLock { storedHead } }
+        set { lock.withLock { storedHead = newValue } }
     }
-
-    func set(_ task: URLSessionDataTask) {
-        lock.lock()
-        self.task = task
-        let cancelNow = cancelled
-        lock.unlock()
-        if cancelNow { task.cancel() }
-    }
-
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        let task = self.task
-        lock.unlock()
-        task?.cancel()
-    }
+    func append(_ d: Data) { lock.withLock { bytes.append(d) } }
+    var body: Data { lock.withLock { bytes } }
 }
