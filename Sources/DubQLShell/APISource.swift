@@ -63,8 +63,10 @@ public final class APISource: QuerySource {
         // A page cannot tell new sales from recurring ones: learn them only when a column shows them.
         let saleTypes = output.writer.needsValues && listing.showsSaleType
         let started = Date()
-        // Pages, events and time so far on a terminal's stderr, for scans of more than one page.
-        let line = session.console.errorsAreTerminal ? ProgressLine(errors: session.console.errors, results: session.output) : nil
+        // Pages, events and time so far on a terminal's stderr, for scans of more than one page
+        // (not with --verbose, whose log of every request says as much, line by line).
+        let line = session.console.errorsAreTerminal && !client.configuration.verbose
+            ? ProgressLine(errors: session.console.errors, results: session.output) : nil
         let outcome = runBlocking(isCancelled: session.isCancelled) {
             try await runner.run(plan, saleTypes: saleTypes, progress: line.map { l in { l.update(pages: $0.requests, events: $0.eventsFetched) } }) {
                 line?.clear()
