@@ -52,8 +52,11 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
     ///
     /// Stops fetching as soon as the plan's rows are taken. `emit` may throw to stop early (a
     /// closed pipe); that error is rethrown unchanged.
+    ///
+    /// `progress` is called after every page fetched, with the statistics so far (on the task
+    /// that runs the plan, between calls of `emit`): the shell draws a progress line from it.
     @discardableResult
-    public func run(_ plan: APIPlan, saleTypes: Bool = false,
+    public func run(_ plan: APIPlan, saleTypes: Bool = false, progress: ((Statistics) -> Void)? = nil,
                     emit: (_ event: Event, _ saleType: String?) throws -> Void) async throws -> Statistics {
         var stats = Statistics()
         let paging = plan.paging
@@ -68,9 +71,16 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         var seen = Set<String>()
         var toSkip = max(0, paging.skipRows)
 
+        var reported = 0
+        func report() {
+            guard let progress, stats.requests != reported else { return }
+            reported = stats.requests
+            progress(stats)
+        }
         while true {
             for index in streams.indices where streams[index].buffer.isEmpty && !streams[index].exhausted {
                 try await fill(&streams[index], plan: plan, pageSize: pageSize, stats: &stats)
+                report()
             }
             var best: Int?
             for index in streams.indices {
@@ -91,6 +101,7 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
                     saleType = fixed
                 } else if lookups[chosen] != nil {
                     try await reach(&lookups[chosen]!, event.timestampMillis, plan: plan, newSales: &newSales, stats: &stats)
+                    report()
                     saleType = newSales.contains(event.eventID) ? "new" : "recurring"
                 }
             }

@@ -19,11 +19,15 @@ public final class ResultWriter {
         public var color: Bool
         /// Show control characters escaped (``TerminalText``): for output to a terminal.
         public var escapeControls: Bool
+        /// Tables or records (``TableRenderer/Expanded``): by default a table when rows fit `width`.
+        public var expanded: TableRenderer.Expanded
 
-        public init(width: Int? = nil, color: Bool = false, escapeControls: Bool = false) {
+        public init(width: Int? = nil, color: Bool = false, escapeControls: Bool = false,
+                    expanded: TableRenderer.Expanded = .auto) {
             self.width = width
             self.color = color
             self.escapeControls = escapeControls
+            self.expanded = expanded
         }
     }
 
@@ -110,11 +114,16 @@ public final class ResultWriter {
         switch format {
         case .table:
             // Numbers say their unit in the header (`sum(sale.amount) (cents)`); money values say theirs.
-            let columns = zip(headers, schema.columns).map { name, column in
+            // Timestamps are never cut; URLs are cut in the middle, other text at its end.
+            let columns = zip(headers, schema.columns).enumerated().map { i, pair in
+                let (name, column) = pair
                 let header = column.type.isNumeric ? column.unit.map { name + " (\($0))" } ?? name : name
-                return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric)
+                let cut: TableRenderer.Cut = column.type == .instant ? .never
+                    : column.type == .text ? TableRenderer.cut(for: tableRows.lazy.map { $0[i] }) : .end
+                return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric, cut: cut)
             }
-            sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
+            sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color,
+                                            expanded: options.expanded))
             tableRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break

@@ -63,9 +63,17 @@ public final class APISource: QuerySource {
         // A page cannot tell new sales from recurring ones: learn them only when a column shows them.
         let saleTypes = output.writer.needsValues && listing.showsSaleType
         let started = Date()
+        // Pages, events and time so far on a terminal's stderr, for scans of more than one page
+        // (not with --verbose, whose log of every request says as much, line by line).
+        let line = session.console.errorsAreTerminal && !client.configuration.verbose
+            ? ProgressLine(errors: session.console.errors, results: session.output) : nil
         let outcome = runBlocking(isCancelled: session.isCancelled) {
-            try await runner.run(plan, saleTypes: saleTypes) { output.write($0, saleType: .known($1)) }
+            try await runner.run(plan, saleTypes: saleTypes, progress: line.map { l in { l.update(pages: $0.requests, events: $0.eventsFetched) } }) {
+                line?.clear()
+                output.write($0, saleType: .known($1))
+            }
         }
+        line?.clear()
         switch outcome {
         case .success(let stats):
             output.finish()
@@ -154,6 +162,57 @@ public final class APISource: QuerySource {
 struct PageError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+// MARK: - Progress
+
+/// A progress line on a terminal's standard error while an API scan fetches pages:
+/// `fetching: 3 pages, 2,500 events, 1.2 s`, drawn from the second page on (a one-page answer
+/// needs none), redrawn at most ten times a second, and erased before a row is written and when
+/// the scan ends, so that it never mixes with results.
+final class ProgressLine: @unchecked Sendable {
+    private let errors: MessageStream
+    private let results: OutputSink
+    private let started = DispatchTime.now()
+    private var lastDrawn: UInt64 = 0
+    private var shown = false
+
+    init(errors: MessageStream, results: OutputSink) {
+        self.errors = errors
+        self.results = results
+    }
+
+    /// Draws the line for `pages` fetched so far (from 2 on).
+    func update(pages: Int, events: Int) {
+        guard pages >= 2 else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if shown && now - lastDrawn < 100_000_000 { return }
+        lastDrawn = now
+        // Rows written so far go out first, so the line never lands in the middle of one.
+        results.flush()
+        let seconds = Double(now - started.uptimeNanoseconds) / 1e9
+        errors.write("\r\u{1B}[K" + "fetching: \(pages) pages, \(ProgressLine.grouped(events)) events, "
+                     + String(format: "%.1f s", seconds))
+        shown = true
+    }
+
+    /// Erases the line, if it is shown.
+    func clear() {
+        guard shown else { return }
+        errors.write("\r\u{1B}[K")
+        shown = false
+    }
+
+    /// `12345` as `12,345`.
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(d)
+        }
+        return out
+    }
 }
 
 // MARK: - Streaming output

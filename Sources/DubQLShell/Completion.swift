@@ -287,6 +287,7 @@ public enum Completion {
         case .outputTarget: return fixed(["stdout"]) + CompletionPaths.complete(word, environment: environment)
         case .event: return fixed(EventType.allCases.map(\.rawValue))
         case .timeZone: return environment.timeZones.filter { $0.lowercased().hasPrefix(lowered) }
+        case .choices(let words): return fixed(words)
         }
     }
 }

@@ -2,6 +2,7 @@
 // drives parsing, `.help`, "did you mean" and Tab completion, plus a pure parser from a line.
 
 import DubQL
+import DubQLOutput
 import DubQLSyntax
 
 // MARK: - Dot-commands
@@ -32,6 +33,25 @@ public enum DotCommand: Hashable, Sendable {
     case timezone(String?)
     /// `.history`
     case history
+    /// `.expanded [auto|on|off]`: tables, or records of one field per line
+    case expanded(TableRenderer.Expanded?)
+    /// `.pager [on|off]`: long results through `$PAGER` on a terminal
+    case pager(Bool?)
+    /// `.since [DURATION|PRESET|DATE|off]`: the time range of statements without one (the REPL
+    /// checks the text, as written after `SINCE`)
+    case since(String?)
+    /// `.limit [N|all|off]`: the LIMIT of statements without one
+    case limit(SessionLimit?)
+}
+
+/// What `.limit` sets.
+public enum SessionLimit: Hashable, Sendable {
+    /// `LIMIT n` for statements without a LIMIT.
+    case rows(Int)
+    /// No limit: every row (a listing stops at DubQL's ceiling, ``DubQL/Binder/maximumLimit`` events).
+    case all
+    /// Back to the built-in default (100 events; all groups).
+    case off
 }
 
 /// What `.open` switches the data source to.
@@ -77,6 +97,8 @@ public enum DotCommandArgument: Hashable, Sendable {
     case event
     /// An IANA time zone.
     case timeZone
+    /// One of these words (or a value typed freely, such as `.since 7d` or `.limit 500`).
+    case choices([String])
 }
 
 /// The description of one dot-command: name, usage, a one-line summary and its argument.
@@ -119,6 +141,22 @@ public struct DotCommandSpec: Hashable, Sendable {
                        summary: "Time zone for day boundaries (IANA name, e.g. Europe/Zurich).", argument: .timeZone),
         DotCommandSpec(name: "history", aliases: [], usage: ".history",
                        summary: "List the statements typed so far.", argument: .none),
+    ] + DotCommandSpec.displayAndDefaults
+
+    /// `.expanded`, `.pager`, `.since` and `.limit`: how results are shown, and the defaults of
+    /// statements that lack a clause.
+    static let displayAndDefaults: [DotCommandSpec] = [
+        DotCommandSpec(name: "expanded", aliases: [], usage: ".expanded [auto|on|off]",
+                       summary: "Tables (off), records of one field per line (on), or records when a row cannot fit (auto).",
+                       argument: .choices(TableRenderer.Expanded.allCases.map(\.rawValue))),
+        DotCommandSpec(name: "pager", aliases: [], usage: ".pager [on|off]",
+                       summary: "Show results longer than the terminal through $PAGER (default less -SFRX).", argument: .onOff),
+        DotCommandSpec(name: "since", aliases: [], usage: ".since [DURATION|PRESET|DATE|off]",
+                       summary: "The time range of statements without SINCE or BETWEEN (7d, 30d, mtd, 2026-01-01); off: 24h.",
+                       argument: .choices(Catalog.timePresets.filter { $0 != "all_unfiltered" } + ["off"])),
+        DotCommandSpec(name: "limit", aliases: [], usage: ".limit [N|all|off]",
+                       summary: "The LIMIT of statements without one; all: every row; off: 100 events, all groups.",
+                       argument: .choices(["all", "off"])),
     ]
 
     /// The spec named `name` (or one of its aliases), case-insensitively, without the dot.
@@ -195,16 +233,16 @@ extension DotCommand {
         guard word.hasPrefix("\\") else { return nil }
         let equivalents: [String: String] = [
             "\\d": ".fields [EVENT] lists the fields (psql's \\d)",
-            "\\x": ".mode line shows one field per line (psql's \\x; .mode table goes back)",
+            "\\x": ".expanded on shows one field per line, .expanded auto only when a row cannot fit, .mode line as key = value (psql's \\x)",
             "\\q": ".quit leaves (psql's \\q)",
             "\\o": ".output FILE sends results to a file (psql's \\o)",
             "\\i": ".read FILE runs a script (psql's \\i)",
             "\\?": ".help lists the commands (psql's \\?)",
             "\\h": ".help lists the commands (psql's \\h)",
             "\\timing": ".timer on shows the time of each statement (psql's \\timing)",
+            "\\pset": ".pager on|off and .expanded auto|on|off set how results show (psql's \\pset)",
         ]
-        let key = word.count > 2 && !word.hasPrefix("\\timing") ? String(word.prefix(2)) : word
-        let hint = equivalents[key] ?? "DubQL's shell commands start with '.': .help lists them"
+        let hint = equivalents[word] ?? equivalents[String(word.prefix(2))] ?? "DubQL's shell commands start with '.': .help lists them"
         return DotCommandError("unknown command '\(word)': DubQL's shell commands start with '.'", hint: hint)
     }
 
@@ -315,8 +353,48 @@ extension DotCommand {
         case "timezone":
             if let e = atMostOne() { return .failure(e) }
             return .success(.timezone(args.first))
+        case "expanded", "pager", "since", "limit":
+            return parseDisplayOrDefault(spec: spec, args: args)
         default:
             return .failure(DotCommandError("unknown command '.\(spec.name)'", hint: "try .help"))
+        }
+    }
+}
+
+extension DotCommand {
+    /// `.expanded`, `.pager`, `.since`, `.limit`.
+    fileprivate static func parseDisplayOrDefault(spec: DotCommandSpec, args: [String]) -> Result<DotCommand, DotCommandError> {
+        let usage = "usage: \(spec.usage)"
+        if spec.name != "since", args.count > 1 {
+            return .failure(DotCommandError("too many arguments to .\(spec.name)", hint: usage))
+        }
+        let word = args.first?.lowercased()
+        switch spec.name {
+        case "expanded":
+            guard let word else { return .success(.expanded(nil)) }
+            guard let value = TableRenderer.Expanded(rawValue: word) else {
+                return .failure(DotCommandError("expected auto, on or off, found '\(args[0])'", hint: usage))
+            }
+            return .success(.expanded(value))
+        case "pager":
+            guard let word else { return .success(.pager(nil)) }
+            switch word {
+            case "on", "true", "yes", "1": return .success(.pager(true))
+            case "off", "false", "no", "0": return .success(.pager(false))
+            default: return .failure(DotCommandError("expected 'on' or 'off', found '\(args[0])'", hint: usage))
+            }
+        case "since":
+            // Everything after `.since` is what would follow SINCE (`.since 2026-01-01 UNTIL 2026-02-01`).
+            return .success(.since(args.isEmpty ? nil : args.joined(separator: " ")))
+        default:
+            guard let word else { return .success(.limit(nil)) }
+            if word == "all" { return .success(.limit(.all)) }
+            if word == "off" { return .success(.limit(.off)) }
+            guard let n = Int(word), n >= 1, n <= Binder.maximumLimit else {
+                return .failure(DotCommandError("expected a number from 1 to \(Binder.maximumLimit), 'all' or 'off', found '\(args[0])'",
+                                                hint: usage))
+            }
+            return .success(.limit(.rows(n)))
         }
     }
 }

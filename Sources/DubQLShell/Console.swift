@@ -66,6 +66,13 @@ enum FileDescriptor {
         guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
         return Int(size.ws_col)
     }
+
+    /// The height (rows) of the terminal on `fd`, or `nil` when it is none or does not say.
+    static func terminalHeight(_ fd: Int32) -> Int? {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
+        return Int(size.ws_row)
+    }
 }
 
 // MARK: - Console
@@ -86,23 +93,29 @@ public struct Console {
     public var errorsAreTerminal: Bool
     /// The current width of the output terminal, when it is one and says.
     public var terminalWidth: () -> Int?
+    /// The current height of the output terminal (rows), when it is one and says: results taller
+    /// than it go through the pager.
+    public var terminalHeight: () -> Int?
 
-    /// A console of these streams; `terminalWidth` is asked each time a table is laid out.
+    /// A console of these streams; `terminalWidth` is asked each time a table is laid out,
+    /// `terminalHeight` each time a result may be paged.
     public init(environment: [String: String], output: OutputSink, outputIsTerminal: Bool,
-                errors: MessageStream, errorsAreTerminal: Bool, terminalWidth: @escaping () -> Int? = { nil }) {
+                errors: MessageStream, errorsAreTerminal: Bool, terminalWidth: @escaping () -> Int? = { nil },
+                terminalHeight: @escaping () -> Int? = { nil }) {
         self.environment = environment
         self.output = output
         self.outputIsTerminal = outputIsTerminal
         self.errors = errors
         self.errorsAreTerminal = errorsAreTerminal
         self.terminalWidth = terminalWidth
+        self.terminalHeight = terminalHeight
     }
 
     /// The process's own: its environment, descriptors 1 and 2, and what `isatty` says of them.
     public static func process(environment: [String: String]) -> Console {
         Console(environment: environment, output: .standardOutput(), outputIsTerminal: FileDescriptor.isTerminal(1),
                 errors: .standardError(), errorsAreTerminal: FileDescriptor.isTerminal(2),
-                terminalWidth: { FileDescriptor.terminalWidth(1) })
+                terminalWidth: { FileDescriptor.terminalWidth(1) }, terminalHeight: { FileDescriptor.terminalHeight(1) })
     }
 
     /// Memory streams that are no terminals, for tests: read them back with `output.text` and

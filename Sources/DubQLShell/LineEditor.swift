@@ -59,8 +59,6 @@ final class PlainLineSource: LineSource {
 nonisolated(unsafe) var lineEditorCompleter: ((String) -> [String])?
 /// Lines of the statement typed so far, prepended to the current line for completion context.
 nonisolated(unsafe) var lineEditorPendingText = ""
-/// The candidates of the current completion, handed to libedit one by one by the generator.
-nonisolated(unsafe) var lineEditorCandidates: [String] = []
 /// Characters that end a word for completion: must match the completer's own notion of a word.
 nonisolated(unsafe) let lineEditorWordBreaks: UnsafeMutablePointer<CChar> = strdup(Completion.wordBreakString) ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 
@@ -107,13 +105,6 @@ private let readKey: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { s
 /// The application name libedit matches in `~/.editrc`.
 nonisolated(unsafe) let lineEditorName: UnsafeMutablePointer<CChar> = strdup("dubql") ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 
-/// Hands libedit the candidate number `state` (0, 1, 2 ...), as a malloc'd C string.
-private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = { _, state in
-    let index = Int(state)
-    guard index >= 0, index < lineEditorCandidates.count else { return nil }
-    return strdup(lineEditorCandidates[index])
-}
-
 /// libedit's `rl_attempted_completion_function`: asks the completer, never falls back to file names.
 private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, _, _ in
     rl_attempted_completion_over = 1
@@ -123,7 +114,6 @@ private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, I
     let context = lineEditorPendingText.isEmpty ? beforeCursor : lineEditorPendingText + "\n" + beforeCursor
     let candidates = completer(context)
     guard !candidates.isEmpty else { return nil }
-    lineEditorCandidates = candidates
     // A directory or an unfinished quote wants no blank after it.
     if candidates.count == 1, let only = candidates.first, only.hasSuffix("/") {
         rl_completion_append_character = 0
@@ -131,7 +121,33 @@ private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, I
         rl_completion_append_character = Int32(UInt8(ascii: " "))
     }
     guard let text else { return nil }
-    return rl_completion_matches(text, completionGenerator)
+    // libedit leaves a lone opening quote out of the word it replaces (`TIMEZONE '` gives it an
+    // empty word), while the candidates start with that quote: insert them without it, or the
+    // quote would be doubled (`TIMEZONE ''`).
+    let word = String(beforeCursor.reversed().prefix { !Completion.wordBreakCharacters.contains($0) }.reversed())
+    let replaced = String(cString: text)
+    let kept = word.hasSuffix(replaced) ? String(word.dropLast(replaced.count)) : ""
+    return completionMatches(candidates, keeping: kept)
+}
+
+/// The array libedit wants from a completion: the text to put in place of its word (what every
+/// candidate has in common, less `kept`, the part of the word libedit does not replace), then
+/// the candidates to list (none for a single one), then `NULL`; all malloc'd, as libedit frees them.
+private func completionMatches(_ candidates: [String], keeping kept: String) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    var common = candidates[0]
+    for c in candidates.dropFirst() {
+        common = String(zip(common, c).prefix { $0 == $1 }.map(\.0))
+    }
+    let insert = kept.isEmpty || !common.hasPrefix(kept) ? common : String(common.dropFirst(kept.count))
+    let listed = candidates.count == 1 ? [] : candidates
+    let count = 1 + listed.count + 2
+    guard let raw = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * count) else { return nil }
+    let matches = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: count)
+    matches[0] = strdup(insert)
+    for (i, c) in listed.enumerated() { matches[i + 1] = strdup(c) }
+    matches[listed.count + 1] = nil
+    matches[listed.count + 2] = nil
+    return matches
 }
 
 // MARK: - libedit

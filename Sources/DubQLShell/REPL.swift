@@ -52,7 +52,7 @@ public final class REPL {
                 return ExitStatus.interrupted
             }
             input.setPendingText(pending)
-            switch input.readLine(prompt: pending.isEmpty ? REPL.prompt : REPL.continuationPrompt) {
+            switch input.readLine(prompt: pending.isEmpty ? shell.prompt : shell.continuationPrompt) {
             case .interrupted:
                 pending = ""
                 entry = ""

@@ -61,6 +61,8 @@ public final class Session {
     public var output: OutputSink
     /// True when ``output`` is a terminal: tables fit its width and may use colour.
     var outputIsTerminal: Bool
+    /// `.expanded`: tables, or records of one field per line (by default when a row cannot fit).
+    var expanded: TableRenderer.Expanded = .auto
     /// Polled by long scans; the REPL sets it on Ctrl-C.
     var isCancelled: (() -> Bool)?
 
@@ -125,7 +127,7 @@ public final class Session {
     /// A writer of a result with `schema`, in the session's format, to its output.
     func makeWriter(for schema: ResultSchema) -> ResultWriter {
         ResultWriter(format: format, schema: schema, sink: output,
-                     options: .init(width: tableWidth, color: useColor, escapeControls: escapeControls))
+                     options: .init(width: tableWidth, color: useColor, escapeControls: escapeControls, expanded: expanded))
     }
 
     /// True when values show control characters escaped: when the output is a terminal (text from

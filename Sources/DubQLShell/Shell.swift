@@ -77,12 +77,20 @@ public final class Shell {
     let interactive: Bool
     /// Scripts being read (`.read` inside `.read`), to refuse cycles.
     private var readStack: [String] = []
+    /// `.pager`: results taller than the terminal go through `$PAGER` (on by default in the
+    /// interactive REPL; never when the output is not a terminal).
+    var pager: Bool
+    /// `.since`: the time clause of statements without one (as parsed), and its text.
+    var defaultTime: (clause: TimeClause, text: String)?
+    /// `.limit`: the LIMIT of statements without one.
+    var defaultLimit: SessionLimit = .off
 
     /// A shell on `session`. `interactive` is true for the REPL on a terminal.
     public init(session: Session, interactive: Bool) {
         self.session = session
         self.mode = .format(session.format)
         self.interactive = interactive
+        self.pager = interactive
     }
 
     /// A shell on a new session (``Session/start(_:console:announceDemo:)``); the demo data is
@@ -112,13 +120,13 @@ public final class Shell {
             if let message = error.message { session.printError(message) }
             return .failed(error.exit)
         }
-        let compilation = Compiler.compile(file, context: context)
+        let compilation = compileWithDefaults(file, context: context)
         if !compilation.syntaxDiagnostics.isEmpty { session.printDiagnostics(compilation.syntaxDiagnostics, in: file) }
         if compilation.syntaxDiagnostics.hasErrors { return .failed(.dataError) }
         for statement in compilation.statements {
             if !statement.diagnostics.isEmpty { session.printDiagnostics(statement.diagnostics, in: file) }
             guard let query = statement.query, !statement.diagnostics.hasErrors else { return .failed(.dataError) }
-            let outcome = run(query, explain: statement.statement.isExplain || query.explain, in: file)
+            let outcome = paged { run(query, explain: statement.statement.isExplain || query.explain, in: file) }
             if outcome != .ok { return outcome }
         }
         return .ok

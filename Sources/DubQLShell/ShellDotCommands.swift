@@ -13,7 +13,7 @@ extension Shell {
     func perform(_ command: DotCommand) -> ShellOutcome {
         switch command {
         case .help(let topic):
-            say(Shell.helpText(topic: topic))
+            page(Shell.helpText(topic: topic))
         case .quit:
             return .quit
         case .open(let target):
@@ -51,7 +51,7 @@ extension Shell {
             if outcome == .ok { outputOnce = true }
             return outcome
         case .fields(let event):
-            say(fieldsText(event: event))
+            page(fieldsText(event: event))
         case .timezone(let zone):
             guard let zone else {
                 say("timezone: \(session.timeZone ?? "UTC")\n")
@@ -64,7 +64,9 @@ extension Shell {
             }
             session.timeZone = known
         case .history:
-            say(historyText())
+            page(historyText())
+        case .expanded, .pager, .since, .limit:
+            return performDisplayOrDefault(command) ?? .ok
         }
         return .ok
     }
@@ -155,7 +157,7 @@ extension Shell {
         }
         let headers = ["field", "aliases", "type", "events", "API", "values"]
         return TableRenderer.render(headers: headers, rows: rows, width: session.outputIsTerminal ? session.tableWidth : nil,
-                                    color: session.useColor)
+                                    color: session.useColor, expanded: session.expanded)
     }
 
     // MARK: - History

@@ -17,6 +17,7 @@ struct ReplCommand: ParsableCommand {
             Tab completes; .help lists the dot-commands.
             -c QUERY (or -e) runs statements once, -f FILE runs a script, as in psql and DuckDB.
             History: $DUBQL_HISTORY, else $XDG_STATE_HOME/dubql/history, else ~/.local/state/dubql/history.
+            Results longer than the terminal page through $PAGER, else less -SFRX (.pager off to stop).
             """)
 
     /// `dubql -c QUERY` (psql, DuckDB) or `-e QUERY`: run the statements (as `dubql query QUERY`)

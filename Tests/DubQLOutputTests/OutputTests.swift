@@ -32,6 +32,44 @@ struct OutputTests {
         #expect(lines.last == "(1 row)")
     }
 
+    @Test func columnsGiveWayByPriority() {
+        let stamp = "2026-08-18T14:03:12.345Z"
+        let url = "https://acme.com/" + String(repeating: "p", count: 60) + "?utm_source=x"
+        let columns = [TableRenderer.Column("timestamp", cut: .never), TableRenderer.Column("url", cut: .middle),
+                       TableRenderer.Column("country")]
+        let text = TableRenderer.render(columns: columns, rows: [[stamp, url, "US"]], width: 80, color: false)
+        let lines = text.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= 80 }, "\(text)")
+        // The timestamp whole, the URL's start and end kept around the `…`.
+        #expect(lines[2].contains(stamp))
+        #expect(lines[2].contains("https://acme.com/"))
+        #expect(lines[2].contains("…") && lines[2].contains("utm_source=x"), "\(text)")
+        #expect(lines[2].hasSuffix("US"))
+    }
+
+    @Test func rowsThatCannotFitPrintAsRecords() {
+        let headers = (1...8).map { "column\($0)" }
+        let row = (1...8).map { "value-number-\($0)" }
+        let auto = TableRenderer.render(headers: headers, rows: [row, row], width: 80, color: false)
+        #expect(auto.hasPrefix("─[ row 1 ]"), "\(auto)")
+        #expect(auto.contains("\ncolumn8 │ value-number-8\n"))
+        #expect(auto.contains("─[ row 2 ]"))
+        #expect(auto.hasSuffix("(2 rows)\n"))
+        let off = TableRenderer.render(headers: headers, rows: [row], width: 80, color: false, expanded: .off)
+        #expect(!off.contains("─[ row"))
+        #expect(off.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        let on = TableRenderer.render(headers: ["a"], rows: [["b"]], width: nil, color: false, expanded: .on)
+        #expect(on == "─[ row 1 ]\na │ b\n(1 row)\n")
+        // No rows: a table's header, whatever the width.
+        #expect(TableRenderer.render(headers: headers, rows: [], width: 80, color: false).hasSuffix("(0 rows)\n"))
+    }
+
+    @Test func onlyColumnsOfURLsAreCutInTheMiddle() {
+        #expect(TableRenderer.cut(for: ["https://a.com/x", "", "http://b.org"]) == .middle)
+        #expect(TableRenderer.cut(for: ["https://a.com/x", "dub.sh/x"]) == .end)
+        #expect(TableRenderer.cut(for: ["", ""]) == .end)
+    }
+
     @Test func tablesWithoutWidthKeepEverything() {
         let long = String(repeating: "y", count: 300)
         let text = TableRenderer.render(headers: ["v"], rows: [[long], ["b"]], width: nil, color: false)

@@ -3,6 +3,7 @@
 
 import Testing
 import DubQL
+import DubQLOutput
 @testable import DubQLShell
 import DubQLSyntax
 
@@ -46,6 +47,18 @@ import DubQLSyntax
         (".timezone", .timezone(nil)),
         (".timezone Europe/Zurich", .timezone("Europe/Zurich")),
         (".history", .history),
+        (".expanded", .expanded(nil)),
+        (".expanded AUTO", .expanded(.auto)),
+        (".expanded on", .expanded(.on)),
+        (".pager off", .pager(false)),
+        (".pager", .pager(nil)),
+        (".since 7d", .since("7d")),
+        (".since 2026-01-01 UNTIL 2026-02-01", .since("2026-01-01 UNTIL 2026-02-01")),
+        (".since", .since(nil)),
+        (".limit 500", .limit(.rows(500))),
+        (".limit ALL", .limit(.all)),
+        (".limit off", .limit(.off)),
+        (".limit", .limit(nil)),
     ]
 
     @Test(arguments: valid)
@@ -69,6 +82,10 @@ import DubQLSyntax
         (".quit now", ".quit takes no arguments", "usage: .quit"),
         (".help mdoe", "unknown command '.mdoe'", "did you mean '.mode'?"),
         (".open 'unterminated", "unterminated quote in dot-command", nil),
+        (".expanded wide", "expected auto, on or off, found 'wide'", "usage: .expanded [auto|on|off]"),
+        (".pager maybe", "expected 'on' or 'off', found 'maybe'", "usage: .pager [on|off]"),
+        (".limit 0", "expected a number from 1 to 1000000, 'all' or 'off', found '0'", "usage: .limit [N|all|off]"),
+        (".limit 5 6", "too many arguments to .limit", "usage: .limit [N|all|off]"),
     ]
 
     @Test(arguments: invalid)

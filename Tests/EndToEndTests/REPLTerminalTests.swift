@@ -12,9 +12,11 @@ final class TerminalSession {
     let directory: URL
 
     /// Starts `dubql arguments` in a 120x40 terminal, with history in a temporary file; with
-    /// `shell`, an interactive bash (prompt `$ `) instead, for job control.
+    /// `shell`, an interactive bash (prompt `$ `) instead, for job control; with `executable`,
+    /// that program instead of dubql (`/bin/sh` with `-c`, to redirect dubql's output).
     init(_ arguments: [String] = ["--now", "2024-06-01T12:00:00Z"], historyPath: String? = nil,
-         directory: URL? = nil, environment: [String: String] = [:], shell: Bool = false) throws {
+         directory: URL? = nil, environment: [String: String] = [:], shell: Bool = false,
+         executable: String? = nil) throws {
         socket = "dubql-test-\(UUID().uuidString.prefix(12))"
         self.directory = try directory ?? makeTemporaryDirectory()
         self.historyPath = historyPath ?? self.directory.appendingPathComponent("history").path
@@ -27,7 +29,7 @@ final class TerminalSession {
         // A small shell around dubql prints its exit status: tmux may not have reaped the pane's
         // process yet when asked. The shell ignores Ctrl-C so that only dubql sees it.
         args += shell ? ["/bin/bash", "--norc", "--noprofile", "-i"]
-            : ["/bin/sh", "-c", #"trap '' INT; "$0" "$@"; echo "[dubql exited with $?]""#, DubQLBinary.url.path] + arguments
+            : ["/bin/sh", "-c", #"trap '' INT; "$0" "$@"; echo "[dubql exited with $?]""#, executable ?? DubQLBinary.url.path] + arguments
         try tmux(args)
         // Keep the pane after dubql exits, to read its exit status.
         try tmux(["set-option", "-t", "main", "remain-on-exit", "on"])
