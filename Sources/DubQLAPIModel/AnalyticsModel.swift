@@ -257,7 +257,8 @@ public enum AnalyticsModel {
         let local = ISOInstant.format(start + Int64(offset) * 1000)
         let sign = offset < 0 ? "-" : "+"
         let minutes = abs(offset) / 60
-        let zone = sign + String(format: "%02d%02d", minutes / 60, minutes % 60)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        let zone = sign + two(minutes / 60) + two(minutes % 60)
         return String(local.dropLast()) + zone
     }
 }
