@@ -151,7 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { url in
                 // The first stdout line is the URL, so that scripts and tests can find a --port 0 server.
                 FileHandle.standardOutput.write(Data((url + "\n").utf8))
-                standardError("dubql serve: \(count) events from \(files); GET \(url)/events (\(keyNote)); Ctrl-C stops")
+                standardError("dubql serve: \(count) events from \(files); GET \(url)/events and \(url)/analytics (\(keyNote)); Ctrl-C stops")
             }
         } catch {
             standardError("error: cannot serve on \(host):\(port): \(error)")
