@@ -87,6 +87,9 @@ struct CompiledQuery {
         if let program = query.programId { add(.programID) { $0 == program } }
     }
 
+    /// True when every row passes (no filter at all): the caller may skip calling ``matches(_:)``.
+    var acceptsEveryRow: Bool { !matchesNothing && tests.isEmpty && saleType == nil && metadata.isEmpty }
+
     private mutating func add(_ column: StringColumn, _ decide: @escaping (String) -> Bool) {
         tests.append(ColumnTest(column: column, memo: [UInt8](repeating: 0, count: store.distinctCodes(column)), decide: decide))
     }

@@ -1,4 +1,4 @@
-// `dubql serve`: a Dub-compatible `GET /events` server over local event files.
+// `dubql serve`: a Dub-compatible `GET /events` and `GET /analytics` server over local event files.
 
 import ArgumentParser
 import DubQL
@@ -9,9 +9,11 @@ import Foundation
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve Dub's GET /events over local event files (for testing clients and Dub's SDKs).",
+        abstract: "Serve Dub's GET /events and GET /analytics over local event files (for testing clients and Dub's SDKs).",
         discussion: """
-            Answers GET /events with Dub's parameters, defaults, validation errors, auth and paging.
+            Answers GET /events with Dub's parameters, defaults, validation errors, auth and paging,
+            and GET /analytics (counts, time series and every groupBy the exported events can answer)
+            with Dub's response shapes, sort orders, 5,000-group cap and documented quirks.
 
             The first line on stdout is the base URL it listens on; one line per request goes to stderr.
             Stop it with Ctrl-C (SIGINT) or SIGTERM.
@@ -149,7 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { url in
                 // The first stdout line is the URL, so that scripts and tests can find a --port 0 server.
                 FileHandle.standardOutput.write(Data((url + "\n").utf8))
-                standardError("dubql serve: \(count) events from \(files); GET \(url)/events (\(keyNote)); Ctrl-C stops")
+                standardError("dubql serve: \(count) events from \(files); GET \(url)/events and \(url)/analytics (\(keyNote)); Ctrl-C stops")
             }
         } catch {
             standardError("error: cannot serve on \(host):\(port): \(error)")
