@@ -194,7 +194,9 @@ import Testing
     }
 
     @Test func ctrlCCancelsARunningQuery() throws {
-        let server = try ServeProcess(["--data", try APITestData.small.get(), "--fault", "hang"])
+        // A server that takes the request and never answers; Ctrl-C once the request is out (a
+        // fixed wait raced the process's start-up on a loaded machine).
+        let server = try ClientRobustnessTests.stallingServer()
         defer { server.stop() }
         let process = Process()
         process.executableURL = DubQLBinary.url
@@ -206,7 +208,9 @@ import Testing
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        usleep(800_000)
+        let started = Date().addingTimeInterval(60)
+        while server.requestCount == 0 && process.isRunning && Date() < started { usleep(20_000) }
+        usleep(100_000)
         process.interrupt()
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(10_000) }
