@@ -22,9 +22,9 @@ public enum TableRenderer {
         render(columns: headers.map { Column($0) }, rows: rows.map { $0.map { cell($0) } }, width: width, color: color)
     }
 
-    /// Renders a table with a `(N rows)` footer; cells wider than their share of `width` are cut
+    /// Renders a table with a `(N rows)` footer (or `footer`); cells wider than their share of `width` are cut
     /// with `…`. Cells should come from ``cell(_:maximum:)``: on one line and of bounded length.
-    public static func render(columns: [Column], rows: [[String]], width: Int?, color: Bool) -> String {
+    public static func render(columns: [Column], rows: [[String]], width: Int?, color: Bool, footer: String? = nil) -> String {
         let n = columns.count
         var widths = columns.map(\.header.count)
         for r in rows { for i in 0..<min(n, r.count) { widths[i] = max(widths[i], r[i].count) } }
@@ -52,7 +52,7 @@ public enum TableRenderer {
         var out = line(columns.map(\.header), bold)
         out += dim + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: "┼") + reset + "\n"
         for r in rows { out += line(r, "") }
-        out += "(\(rows.count) \(rows.count == 1 ? "row" : "rows"))\n"
+        out += (footer ?? "(\(rows.count) \(rows.count == 1 ? "row" : "rows"))") + "\n"
         return out
     }
 
