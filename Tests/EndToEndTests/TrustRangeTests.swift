@@ -45,6 +45,14 @@ import DubQLTestSupport
         #expect(!timed.stderr.contains("no time clause") && !timed.stderr.contains("nothing matched"), "\(timed.stderr)")
     }
 
+    @Test func theREPLSaysItToo() throws {
+        let r = try runDubQL(["repl", "--now", Self.now] + APITestData.dataArguments(),
+                             stdin: "SELECT clicks WHERE country = US;\nSELECT clicks SINCE 30d;\nSELECT clicks SINCE 30d LIMIT 3;\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "no time clause: the default SINCE 24h applies").count == 2, "\(r.stderr)")
+        #expect(r.stdout.contains(" rows shown; add LIMIT n or LIMIT ALL)") && r.stdout.contains("(3 rows)"), "\(r.stdout)")
+    }
+
     @Test func theDefaultRangeIsStillSentExplicitly() throws {
         let r = try Self.api("SELECT clicks WHERE country = US", extra: ["--verbose"])
         #expect(r.status == 0, "\(r.stderr)")
