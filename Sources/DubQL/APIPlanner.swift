@@ -36,7 +36,18 @@ public enum APIPlanner {
                                          "EXPLAIN --local shows the local plan"])])
         }
         var notes: [String] = []
-        let normalized = Normalizer.normalize(query.condition)
+        var query = query
+        var normalized = Normalizer.normalize(query.condition)
+        // `timestamp` bounds in WHERE narrow the range that is sent (TimeNarrowing.swift).
+        if let narrowed = TimeNarrowing.narrow(query.time, by: normalized) {
+            if narrowed.isEmpty {
+                normalized = .constant(false)
+            } else {
+                if narrowed.narrowed { notes.append("time range narrowed by the condition on timestamp: \(TimeNarrowing.describe(narrowed.time))") }
+                query.time = narrowed.time
+                normalized = narrowed.condition
+            }
+        }
         let time = planTime(query, notes: &notes)
 
         if case .constant(false)? = normalized {
@@ -62,6 +73,9 @@ public enum APIPlanner {
             branches = union.branches
             planNotes = union.notes
             residualParts = []
+            // Every branch is exact: what the single request could not send (`customerId IN (a, b)`
+            // on clicks) is sent by the branches.
+            unplannable = []
             notes.append("union of \(branches.count) requests: merged by timestamp, one row per \(query.event.idPath.joined(separator: "."))")
         } else {
             residualParts += ors
@@ -78,7 +92,7 @@ public enum APIPlanner {
                 Diagnostic.error(.notPlannable,
                                  "'\(p.field)' cannot be sent to the API here (\(reason)), and the events the API returns do not carry it",
                                  at: p.span ?? Span(at: 0),
-                                 hints: reason.contains("inside an OR") ? ["move the \(p.field) condition out of the OR: ... AND \(p.field) = ..."] : [])
+                                 hints: hints(for: p, reason: reason))
             }
             return (nil, diagnostics)
         }
@@ -97,6 +111,16 @@ public enum APIPlanner {
                            residualText: residual.map(ResidualPrinter.text), order: query.order, limit: query.limit,
                            offset: query.offset, paging: paging, columns: query.columns, timeZone: query.timeZone, notes: notes)
         return (plan, [])
+    }
+
+    /// What to do about a condition that cannot be planned.
+    static func hints(for p: BoundPredicate, reason: String) -> [String] {
+        if reason.contains("inside an OR") { return ["move the \(p.field) condition out of the OR: ... AND \(p.field) = ..."] }
+        if reason.contains("another link-level filter") {
+            return ["add a link-level condition the links share, such as AND domain = 'dub.sh' (or folderId, partnerId, tenantId, tagId, groupId, root)"]
+        }
+        if reason.contains("a union has at most") { return ["split the values over several queries of at most \(maximumUnionRequests) values each"] }
+        return []
     }
 
     // MARK: - Union

@@ -64,7 +64,7 @@ enum Pushdowns {
         let externalId = preds["externalId"].flatMap { singleValue($0) }.map { "ext_" + $0 }
         let key = preds["key"].flatMap { singleValue($0) }
         let domainSingle = preds["domain"].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
-        let apiOnlyLinkLevel = preds["tagId"] != nil || preds["groupId"] != nil
+        let apiOnlyLinkLevel = preds["tagId"] != nil || preds["groupId"] != nil || preds["partnerTagId"] != nil
         enum Mode { case none, linkId, externalId, key }
         var mode = Mode.none
         if !apiOnlyLinkLevel {
@@ -73,7 +73,8 @@ enum Pushdowns {
             else if key != nil, domainSingle != nil { mode = .key }
             else if linkId != nil, !list.contains(where: { linkLevel($0.name) }) { mode = .linkId }
         } else if linkId != nil || externalId != nil || key != nil {
-            plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the tagId/groupId filter")
+            plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the "
+                              + (preds["partnerTagId"] != nil ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
         }
 
         if mode != .none {
@@ -133,7 +134,11 @@ enum Pushdowns {
                 plan.params[param] = v
             case .single:
                 if let v = singleValue(p) { plan.params[param] = v }
-                else if isAPIOnly(p.field, event: event) { plan.unplannable.append((p, "the API takes one \(spec.name) and no exclusion")) }
+                else if isAPIOnly(p.field, event: event) {
+                    let many = p.op == .in && p.values.count > APIPlanner.maximumUnionRequests
+                    plan.unplannable.append((p, many ? "the API takes one \(spec.name) per request, and a union has at most \(APIPlanner.maximumUnionRequests) requests"
+                                                     : "the API takes one \(spec.name) and no exclusion"))
+                }
                 else { keep(p) }
             case .key:
                 if mode == .key, let k = key { plan.params[param] = k } else { keep(p) }
@@ -173,8 +178,18 @@ enum Pushdowns {
             }
         }
         if !queryParts.isEmpty { plan.params["query"] = queryParts.joined(separator: " AND ") }
+        // Dub's events pipe applies partnerTagId to clicks and leads only when another link-level
+        // filter is sent too (dub-api.md §2); exported events cannot check it either.
+        if event != .sales, plan.params["partnerTagId"] != nil,
+           !partnerTagCompanions.contains(where: { plan.params[$0] != nil }), let p = preds["partnerTagId"] {
+            plan.params["partnerTagId"] = nil
+            plan.unplannable.append((p, "Dub's API applies partnerTagId to \(event.rawValue) only together with another link-level filter"))
+        }
         return plan
     }
+
+    /// The link-level parameters that make Dub apply `partnerTagId` to clicks and leads.
+    static let partnerTagCompanions = ["domain", "tagId", "folderId", "partnerId", "groupId", "tenantId", "root"]
 
     /// The properties of one catalog field that planning reads, read in place from ``Catalog/fields``.
     struct CatalogField {

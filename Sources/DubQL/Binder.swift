@@ -92,16 +92,15 @@ public struct Binder {
             }
         }
 
+        let time = bindTime(select.time)
         var condition: BoundCondition?
         if let w = select.whereClause {
             condition = bindCondition(w.condition)
             if let c = condition {
                 checkKeys(c, pinned: false)
-                warnIfNeverTrue(c, w.condition.span)
+                warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: select.time == nil)
             }
         }
-
-        let time = bindTime(select.time)
 
         var order = SortDirection.descending
         if let o = select.orderBy, let key = o.keys.first {
@@ -118,26 +117,27 @@ public struct Binder {
         }
 
         let paging = bindPaging(select, groups: false)
-        let limit = paging.limit ?? Binder.defaultLimit
+        let limit = paging.limit ?? Binder.maximumLimit
         let offset = paging.offset
 
-        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
-                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
-                          text: Printer.print(statement))
+        var query = BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
+                               order: order, limit: limit, offset: offset, explain: statement.isExplain,
+                               text: Printer.print(statement))
+        query.hasDefaultTime = select.time == nil
+        query.limitIsAll = paging.limit == nil
+        query.hasDefaultLimit = select.limit == nil
+        return query
     }
 
     // MARK: - Paging
 
     /// `LIMIT n`, `OFFSET n`, `PAGE p` of a listing (`groups: false`: at most
-    /// ``Binder/maximumLimit`` events, default ``Binder/defaultLimit``, no `LIMIT ALL`) or of an
-    /// aggregate's groups (`groups: true`: `LIMIT ALL` is the default, `PAGE` needs `LIMIT n`).
-    /// A `nil` limit means every row.
+    /// ``Binder/maximumLimit`` events, default ``Binder/defaultLimit``; `LIMIT ALL` is every event
+    /// up to that cap) or of an aggregate's groups (`groups: true`: `LIMIT ALL` is the default).
+    /// `PAGE` needs `LIMIT n`. A `nil` limit means every row.
     mutating func bindPaging(_ select: SelectStatement, groups: Bool) -> (limit: Int?, offset: Int) {
         var limit: Int? = groups ? nil : Binder.defaultLimit
-        if !groups, let l = select.limit, l.isAll {
-            error(.limitOutOfRange, "LIMIT ALL is for aggregate queries: a listing returns at most \(Binder.maximumLimit) events",
-                  l.valueSpan, hints: ["write LIMIT \(Binder.maximumLimit)"])
-        }
+        if !groups, let l = select.limit, l.isAll { limit = nil }
         if let l = select.limit, let v = l.value {
             if v < 1 || v > Binder.maximumLimit {
                 error(.limitOutOfRange, "LIMIT must be between 1 and \(Binder.maximumLimit)\(groups ? " (or ALL)" : ""), found \(l.text)", l.valueSpan)
@@ -163,7 +163,7 @@ public struct Binder {
                     offset = (v - 1) * limit
                 }
             } else {
-                error(.pageOutOfRange, "PAGE needs LIMIT n: it skips (PAGE-1)*LIMIT groups", p.span)
+                error(.pageOutOfRange, "PAGE needs LIMIT n: it skips (PAGE-1)*LIMIT \(groups ? "groups" : "rows")", p.span)
             }
         }
         return (limit, offset)
@@ -304,17 +304,42 @@ public struct Binder {
         }
     }
 
-    mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span) {
-        // Only a field that occurs twice, or one with a closed set of values, can fold to a constant.
+    mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span, time: TimeRange, defaultTime: Bool) {
+        // Only a field that occurs twice, or one with a closed set of values, can fold to a constant;
+        // only a condition on `timestamp` can leave the time range empty.
         var seen = SeenSet<FieldRef>()
-        guard Binder.mayFold(c, seen: &seen) else { return }
-        switch Normalizer.normalize(c) {
+        let folds = Binder.mayFold(c, seen: &seen)
+        let timed = Binder.mentionsTimestamp(c)
+        guard folds || timed else { return }
+        let normalized = Normalizer.normalize(c)
+        switch normalized {
         case .constant(false)?:
             warning(.neverTrue, "this condition can never be true: the query returns no rows", span)
+            return
         case .constant(true)?:
             warning(.alwaysTrue, "this condition is always true: it filters nothing", span)
+            return
         default:
             break
+        }
+        guard timed, let narrowed = TimeNarrowing.narrow(time, by: normalized), narrowed.isEmpty else { return }
+        // What the condition alone asks for, to show beside the range it misses.
+        let asked = TimeNarrowing.narrow(TimeRange(start: nil, end: nil), by: normalized)?.time ?? TimeRange(start: nil, end: nil)
+        let range = TimeNarrowing.describe(time) + (defaultTime ? ", the default SINCE \(Binder.defaultPreset)" : "")
+        var hints = ["put the time in the time clause: "
+                     + (asked.start.map { "SINCE \(APIPlanner.formatInstant($0))" } ?? "SINCE all")
+                     + (asked.end.map { " UNTIL \(APIPlanner.formatInstant($0))" } ?? "")]
+        if defaultTime { hints.append("a query without SINCE or BETWEEN covers the last \(Binder.defaultPreset)") }
+        warning(.neverTrue, "this condition can never be true in the time range (\(range)): the query returns no rows", span, hints: hints)
+    }
+
+    /// True when some predicate of `c` compares `timestamp`.
+    static func mentionsTimestamp(_ c: BoundCondition) -> Bool {
+        switch c {
+        case .constant: return false
+        case .predicate(let p): return p.field == .catalog("timestamp")
+        case .not(let inner): return mentionsTimestamp(inner)
+        case .and(let parts), .or(let parts): return parts.contains(where: mentionsTimestamp)
         }
     }
 }

@@ -12,15 +12,15 @@ extension Binder {
 
     mutating func bindAggregateStatement(_ statement: Statement, zoneName: String) -> BoundQuery? {
         let select = statement.select
+        let time = bindTime(select.time)
         var condition: BoundCondition?
         if let w = select.whereClause {
             condition = bindCondition(w.condition)
             if let c = condition {
                 checkKeys(c, pinned: false)
-                warnIfNeverTrue(c, w.condition.span)
+                warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: select.time == nil)
             }
         }
-        let time = bindTime(select.time)
         var state = AggregationState()
 
         for path in select.groupBy?.keys ?? [] {
@@ -70,9 +70,11 @@ extension Binder {
 
         let aggregation = BoundAggregation(keys: state.keys, aggregates: state.aggregates, columns: state.columns,
                                            having: state.having, order: order, limit: limit, offset: offset, fill: fill)
-        return BoundQuery(event: event, columns: [], condition: condition, time: time, timeZone: zoneName,
-                          order: .descending, limit: limit ?? Binder.maximumLimit, offset: offset,
-                          explain: statement.isExplain, text: Printer.print(statement), aggregation: aggregation)
+        var query = BoundQuery(event: event, columns: [], condition: condition, time: time, timeZone: zoneName,
+                               order: .descending, limit: limit ?? Binder.maximumLimit, offset: offset,
+                               explain: statement.isExplain, text: Printer.print(statement), aggregation: aggregation)
+        query.hasDefaultTime = select.time == nil
+        return query
     }
 
     // MARK: - Keys

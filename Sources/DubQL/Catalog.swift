@@ -86,7 +86,7 @@ public enum Derivation: Hashable, Sendable, Codable {
     case saleType
     /// ``EventRecord/timestampMillis``.
     case timestamp
-    /// Not present in exported events (`tagId`, `groupId`).
+    /// Not present in exported events (`tagId`, `groupId`, `partnerTagId`).
     case unavailable
 }
 
@@ -229,6 +229,8 @@ private func buildFields() -> [FieldSpec] {
              doc: "Tag of the link (API only: exported events have no tags)."),
         spec("groupId", [], local: [], api: "groupId", .list, linkLevel: true, path: [], .unavailable,
              doc: "Partner group (API only)."),
+        spec("partnerTagId", [], local: [], api: "partnerTagId", .list, linkLevel: true, path: [], .unavailable,
+             doc: "Tag of the link's partner (API only; on clicks and leads Dub applies it only with another link-level filter)."),
         spec("customerId", ["customer.id"], local: conversions, api: "customerId", .single, path: ["customer", "id"],
              doc: "Dub customer ID; on clicks, the clicks that led to that customer's lead (API only)."),
         spec("country", ["click.country"], .country, api: "country", .list, path: ["click", "country"],

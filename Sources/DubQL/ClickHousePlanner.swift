@@ -129,8 +129,8 @@ public enum ClickHouseSchema {
         case instant(String)
         /// A 0/1 expression.
         case boolean(String)
-        /// `tagId`: membership in the link's `tag_ids`.
-        case tags
+        /// `tagId`, `partnerTagId`: membership in an array column of the link (`tag_ids`, `partner_tag_ids`).
+        case tags(String)
         /// `customerId` on clicks: the clicks of that customer's leads.
         case customerOfClick
         /// `saleType`: from the first sale of the (link, customer) pair.
@@ -150,7 +150,8 @@ public enum ClickHouseSchema {
         "groupId": .text("l.partner_group_id"),
         "link.programId": .text("l.program_id"),
         "link.url": .text("l.url"),
-        "tagId": .tags,
+        "tagId": .tags("tag_ids"),
+        "partnerTagId": .tags("partner_tag_ids"),
         "customerId": .text("e.customer_id"),
         "country": .text("e.country"),
         "city": .text("e.city"),
@@ -364,7 +365,10 @@ struct SQLBuilder {
             workspace = p
             linkFilter = "workspace_id = \(p) AND " + linkFilter
         }
-        lines.append("LEFT JOIN (SELECT link_id, url, tenant_id, program_id, partner_id, partner_group_id, folder_id, tag_ids")
+        // `partner_tag_ids` only when a condition reads it, so that other statements stay as they were.
+        let partnerTags = condition.map { c in APIPlanner.predicates(in: c).contains { $0.field == .catalog("partnerTagId") } } ?? false
+        lines.append("LEFT JOIN (SELECT link_id, url, tenant_id, program_id, partner_id, partner_group_id, folder_id, tag_ids"
+                     + (partnerTags ? ", partner_tag_ids" : ""))
         lines.append("           FROM \(ClickHouseSchema.linksTable) FINAL WHERE \(linkFilter)) AS l ON l.link_id = e.link_id")
         if saleType {
             // The first sale of each (link, customer) pair, ties broken by event id as every backend does.
@@ -442,9 +446,9 @@ struct SQLBuilder {
             let positive = holds.first ?? true
             let isTrue = p.op == .in ? positive : !positive
             return isTrue ? "(\(expr)) != 0" : "(\(expr)) = 0"
-        case .tags:
+        case .tags(let column):
             let list = "[" + p.values.map { param($0.textValue ?? "", "String") }.joined(separator: ", ") + "]"
-            return (p.op == .notIn ? "NOT " : "") + "hasAny(l.tag_ids, \(list))"
+            return (p.op == .notIn ? "NOT " : "") + "hasAny(l.\(column), \(list))"
         case .customerOfClick:
             let inner = compare("customer_id", BoundPredicate(field: p.field, op: .in, values: p.values), type: "String") { $0.textValue }
             return "e.click_id \(p.op == .notIn ? "NOT IN" : "IN") (SELECT click_id FROM \(ClickHouseSchema.table(.leads)) WHERE \(inner))"

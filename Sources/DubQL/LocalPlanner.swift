@@ -28,7 +28,17 @@ public enum LocalPlanner {
             }
         }
         guard diagnostics.isEmpty else { return (nil, diagnostics) }
-        let normalized = Normalizer.normalize(query.condition)
+        var normalized = Normalizer.normalize(query.condition)
+        // `timestamp` bounds in WHERE narrow the scanned slice (TimeNarrowing.swift).
+        var time = query.time
+        if let narrowed = TimeNarrowing.narrow(time, by: normalized) {
+            if narrowed.isEmpty {
+                normalized = .constant(false)
+            } else {
+                time = narrowed.time
+                normalized = narrowed.condition
+            }
+        }
         // Pattern matches, not `==`: comparing builds a boxed constant and walks the whole tree.
         var filter = normalized
         var isEmpty = false
@@ -37,7 +47,7 @@ public enum LocalPlanner {
         case .constant(false)?: filter = nil; isEmpty = true
         default: break
         }
-        let plan = LocalPlan(event: query.event, filter: filter, time: query.time,
+        let plan = LocalPlan(event: query.event, filter: filter, time: time,
                              timeZone: query.timeZone, order: query.order, offset: query.offset, limit: query.limit,
                              columns: query.columns, isEmpty: isEmpty, aggregation: query.aggregation)
         return (plan, [])
@@ -47,6 +57,6 @@ public enum LocalPlanner {
     static func whyAPIOnly(_ field: FieldRef) -> String {
         field == .catalog("customerId")
             ? "exported click events carry no customer"
-            : "exported events carry no \(field == .catalog("tagId") ? "tags" : "partner groups")"
+            : "exported events carry no \(field == .catalog("tagId") ? "tags" : field == .catalog("partnerTagId") ? "partner tags" : "partner groups")"
     }
 }

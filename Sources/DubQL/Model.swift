@@ -191,6 +191,14 @@ public struct BoundQuery: Hashable, Sendable, Codable {
     public var explain: Bool
     /// The canonical DubQL text of the statement.
     public var text: String
+    /// True when the statement has no time clause and ``time`` is the default `SINCE 24h`
+    /// (``Binder/defaultPreset``): runners say so, since it shapes the answer.
+    public var hasDefaultTime = false
+    /// True for a listing with `LIMIT ALL`: ``limit`` is then ``Binder/maximumLimit``, the most a
+    /// listing returns.
+    public var limitIsAll = false
+    /// True for a listing without `LIMIT`: ``limit`` is ``Binder/defaultLimit``.
+    public var hasDefaultLimit = false
     /// For aggregate queries (`GROUP BY`, `count()` ...): the groups, aggregates, HAVING, order and
     /// paging of groups. `nil` for listing queries, whose ``columns``, ``order``, ``limit`` and
     /// ``offset`` describe events; with an aggregation those describe nothing.

@@ -154,7 +154,8 @@ public enum APIModel {
         }
         let qr = try parseBool(params["qr"], "qr")
         let page = try parsePositiveInt(params["page"], "page", "Page", default: 1)
-        let limit = try parsePositiveInt(params["limit"], "limit", "Limit", default: 100)
+        // Since 2026-07 the limit's messages speak of the page size (dub-analytics.md §4).
+        let limit = try parsePositiveInt(params["limit"], "limit", "Page size", default: 100)
         guard limit <= 1000 else { throw .zod("too_big", "limit", "Max page size is 1000.") }
         var order = SortDirection.descending
         for key in ["sortOrder", "order"] {
@@ -195,6 +196,14 @@ public enum APIModel {
         if filters["linkId"] != nil || lookup != nil {
             for name in APIQuery.linkLevelFilters { filters[name] = nil }
             rootFilter = nil
+        }
+
+        // The events pipe's guard for the link subquery lists partnerTagId only for sales: on
+        // clicks and leads it has an effect only beside another link-level filter.
+        if event != .sales, filters["partnerTagId"] != nil,
+           !(APIQuery.linkLevelFilters.subtracting(["partnerTagId"]).contains { filters[$0] != nil } || rootFilter != nil
+             || !(params["programId"] ?? "").isEmpty) {
+            filters["partnerTagId"] = nil
         }
 
         var regionSub: String?

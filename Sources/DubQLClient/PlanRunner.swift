@@ -41,6 +41,18 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         public var rowsReturned = 0
         /// Of ``requests``, those that learned sale types (``DubQL/APIPlan/saleTypeRequest(for:)``).
         public var saleTypeRequests = 0
+        /// When the run stopped at the plan's rows: whether more rows would have followed.
+        public var more: MoreRows = .no
+    }
+
+    /// What is known, when the rows were taken, about rows after them.
+    public enum MoreRows: Sendable, Hashable {
+        /// None: every request ran out (or the rows were not cut).
+        case no
+        /// Rows that pass were fetched beyond the last one returned.
+        case yes
+        /// A request's last page was full, so its next page may hold more.
+        case maybe
     }
 
     /// Runs `plan`, calling `emit` for each row of the answer in order, as soon as it is known.
@@ -107,7 +119,14 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
             }
             try emit(event, saleType)
             stats.rowsReturned += 1
-            if stats.rowsReturned >= paging.takeRows { return stats }
+            if stats.rowsReturned >= paging.takeRows {
+                if streams.contains(where: { $0.buffer.contains { !seen.contains($0.eventID) } }) {
+                    stats.more = .yes
+                } else if streams.contains(where: { !$0.exhausted && $0.lastPageFull }) {
+                    stats.more = .maybe
+                }
+                return stats
+            }
         }
     }
 
@@ -120,6 +139,8 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         var exhausted = false
         /// Ids this stream has fetched, to notice a server that answers every page alike.
         var fetched = Set<String>()
+        /// True when the last page held a whole page of events: a next page may follow.
+        var lastPageFull = false
     }
 
     /// The sales of one request that are new, fetched page by page as the rows need them.
@@ -208,6 +229,7 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
                 throw DubClientError.invalidResponse(Secrets.redact("\(error)", key: client.configuration.apiKey))
             }
             stats.eventsFetched += events.count
+            stream.lastPageFull = events.count >= pageSize
             var fresh = false
             for event in events where stream.fetched.insert(event.eventID).inserted { fresh = true }
             if !fresh {

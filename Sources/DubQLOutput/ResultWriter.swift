@@ -37,6 +37,9 @@ public final class ResultWriter {
     public let options: Options
     /// Rows written so far.
     public private(set) var rowCount = 0
+    /// Set before ``end()`` when the rows stopped at the listing's LIMIT and more match: a table
+    /// says so in its footer (other formats leave it to the caller, on standard error).
+    public var truncation: Truncation?
     /// Display text of the rows of a table, kept until ``end()``.
     private var tableRows: [[String]] = []
     private let headers: [String]
@@ -123,7 +126,7 @@ public final class ResultWriter {
                 return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric, cut: cut)
             }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color,
-                                            expanded: options.expanded))
+                                            expanded: options.expanded, footer: truncation.map { "(\($0.text))" }))
             tableRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break

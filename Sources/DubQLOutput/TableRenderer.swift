@@ -56,20 +56,21 @@ public enum TableRenderer {
     /// Renders a table with a `(N rows)` footer. Columns that do not fit `width` give way by
     /// priority: the widest first, never below ``minimumWidth(_:natural:)``, never a `.never`
     /// column. When even that does not fit (and `expanded` is `.auto`), or with `.on`, each row
-    /// prints as a record of `header │ value` lines instead (``renderRecords(columns:rows:width:color:)``).
+    /// prints as a record of `header │ value` lines instead (``renderRecords(columns:rows:width:color:footer:)``).
     /// Cells should come from ``cell(_:maximum:)``: on one line and of bounded length.
+    /// `footer` replaces the `(N rows)` line (the truncation note: `(100 of 5,412 rows shown; ...)`).
     public static func render(columns: [Column], rows: [[String]], width: Int?, color: Bool,
-                              expanded: Expanded = .auto) -> String {
+                              expanded: Expanded = .auto, footer: String? = nil) -> String {
         let n = columns.count
         var widths = columns.map(\.header.count)
         for r in rows { for i in 0..<min(n, r.count) { widths[i] = max(widths[i], r[i].count) } }
-        if expanded == .on && !rows.isEmpty { return renderRecords(columns: columns, rows: rows, width: width, color: color) }
+        if expanded == .on && !rows.isEmpty { return renderRecords(columns: columns, rows: rows, width: width, color: color, footer: footer) }
         if let width {
             // Each column costs its width plus 3 for the separator.
             let overhead = 3 * n - 1
             let minimums = columns.indices.map { minimumWidth(columns[$0], natural: widths[$0]) }
             if expanded == .auto, !rows.isEmpty, minimums.reduce(0, +) + overhead > width {
-                return renderRecords(columns: columns, rows: rows, width: width, color: color)
+                return renderRecords(columns: columns, rows: rows, width: width, color: color, footer: footer)
             }
             let floor = expanded == .off ? columns.indices.map { columns[$0].cut == .never ? widths[$0] : min(widths[$0], 4) } : minimums
             // Shrink the widest column that may still give way, one character at a time.
@@ -94,13 +95,14 @@ public enum TableRenderer {
         var out = line(columns.map(\.header), bold, header: true)
         out += dim + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: "┼") + reset + "\n"
         for r in rows { out += line(r, "", header: false) }
-        out += footer(rows.count)
+        out += footer.map { $0 + "\n" } ?? rowsFooter(rows.count)
         return out
     }
 
     /// Rows as records, one field per line (psql's expanded display), each under a
     /// `─[ row N ]──` rule, with the `(N rows)` footer. Values are cut to `width` as in a table.
-    public static func renderRecords(columns: [Column], rows: [[String]], width: Int?, color: Bool) -> String {
+    public static func renderRecords(columns: [Column], rows: [[String]], width: Int?, color: Bool,
+                                     footer: String? = nil) -> String {
         let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
         let labelWidth = columns.map(\.header.count).max() ?? 0
         let valueWidth = width.map { max(10, $0 - labelWidth - 3) }
@@ -120,11 +122,11 @@ public enum TableRenderer {
                 out += s + "\n"
             }
         }
-        out += footer(rows.count)
+        out += footer.map { $0 + "\n" } ?? rowsFooter(rows.count)
         return out
     }
 
-    static func footer(_ count: Int) -> String {
+    static func rowsFooter(_ count: Int) -> String {
         "(\(count) \(count == 1 ? "row" : "rows"))\n"
     }
 

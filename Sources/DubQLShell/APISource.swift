@@ -76,7 +76,12 @@ public final class APISource: QuerySource {
         line?.clear()
         switch outcome {
         case .success(let stats):
-            output.finish()
+            let more: Truncation.More? = switch stats.more {
+            case .no: nil
+            case .yes: .exist
+            case .maybe: .mayExist
+            }
+            output.finish(truncation: Truncation.of(query, shown: stats.rowsReturned, more: more), session: session)
             if client.configuration.verbose {
                 let millis = Int(Date().timeIntervalSince(started) * 1000)
                 let lookups = stats.saleTypeRequests > 0 ? " (\(stats.saleTypeRequests) for saleType)" : ""
@@ -256,6 +261,15 @@ final class StreamingOutput: @unchecked Sendable {
             begun = true
         }
         writer.end()
+    }
+
+    /// Ends the output, saying when the rows stopped at the listing's LIMIT and more exist.
+    func finish(truncation: Truncation?, session: Session) {
+        if !begun {
+            writer.begin()
+            begun = true
+        }
+        session.finish(writer, truncation: truncation)
     }
 }
 

@@ -79,18 +79,23 @@ public final class LocalSource: QuerySource {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
             let writer = session.makeWriter(for: result.resultSchema)
             writer.begin()
-            for row in result.resultRows { writer.write(row) }
+            let rows = result.resultRows
+            for row in rows { writer.write(row) }
             writer.end()
+            if rows.isEmpty { session.noteDataSpan(plan, store: store) }
             return
         }
         let listing = EventListing(query: query)
         let writer = session.makeWriter(for: listing.schema)
         let values = writer.needsValues
         writer.begin()
-        Executor.run(plan, on: store, isCancelled: session.isCancelled) { row in
+        let shown = Executor.run(plan, on: store, isCancelled: session.isCancelled) { row in
             writer.write(listing.row(store, row, saleType: .store, values: values))
         }
-        writer.end()
+        // Only a listing cut at its LIMIT needs the total: counting costs a second pass over the range.
+        let cut = shown >= plan.limit && (query.hasDefaultLimit || query.limitIsAll)
+        session.finish(writer, truncation: cut ? Truncation.of(query, shown: shown, more: .total(Executor.count(plan, on: store))) : nil)
+        if shown == 0 { session.noteDataSpan(plan, store: store) }
     }
 
     public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {

@@ -97,6 +97,7 @@ public final class Session {
             if explain {
                 try source.explain(query, source: file, session: self)
             } else {
+                noteDefaultTime(query)
                 try source.execute(query, source: file, session: self)
             }
             return .ok

@@ -77,6 +77,21 @@ struct OutputTests {
         #expect(text.hasSuffix("(2 rows)\n"))
     }
 
+    @Test func truncationIsInTheTableFooterOnly() throws {
+        let schema = ResultSchema(columns: [ResultColumn("country", .text)])
+        let cut = Truncation(shown: 1, more: .total(5412))
+        #expect(cut.text == "1 of 5,412 rows shown; add LIMIT n or LIMIT ALL")
+        #expect(Truncation(shown: 100, offset: 10, more: .exist).text == "rows 11-110 shown; more rows exist; add LIMIT n or LIMIT ALL")
+        #expect(Truncation(shown: 1_000_000, more: .mayExist, capped: true).text
+                == "1,000,000 rows shown; more may exist (the last page was full): a listing returns at most 1,000,000 rows; read on with OFFSET 1000000")
+        for format in [OutputFormat.table, .csv] {
+            let sink = OutputSink.memory()
+            let w = ResultWriter(format: format, schema: schema, sink: sink)
+            w.begin(); w.write(ResultRow(values: [.text("US")])); w.truncation = cut; w.end()
+            #expect(sink.text.hasSuffix(format == .table ? "(1 of 5,412 rows shown; add LIMIT n or LIMIT ALL)\n" : "US\r\n"), "\(sink.text)")
+        }
+    }
+
     @Test func resultWriterJSONKeepsOriginalBytes() throws {
         let line = clickLine(id: "z", extra: #","weird":  [ 1 ,2 ]"#)
         let store = try load(line)

@@ -16,6 +16,9 @@ import DubQL
         CompletionCase(text: "SELECT country, count() FROM clicks GROUP BY country ORDER BY count() DESC, country ", includes: ["LIMIT", "ASC"]),
         CompletionCase(text: "SELECT country, count() FROM clicks GROUP BY country LIMIT ", includes: ["ALL"]),
         CompletionCase(text: "SELECT country, count() FROM clicks GROUP BY country LIMIT ALL ", includes: ["OFFSET"]),
+        // Listings take LIMIT ALL too (issue 12).
+        CompletionCase(text: "SELECT clicks LIMIT ", includes: ["ALL"]),
+        CompletionCase(text: "SELECT clicks WHERE country = US LIMIT ALL ", includes: ["OFFSET"]),
     ]
 
     @Test(arguments: cases)

@@ -25,7 +25,7 @@ import Testing
 @Suite struct APIModelValidationTests {
     static let cases: [([String: String], String)] = [
         (["limit": "1001"], "too_big: limit: Max page size is 1000."),
-        (["limit": "0"], "too_small: limit: Limit must be greater than 0."),
+        (["limit": "0"], "too_small: limit: Page size must be greater than 0."),
         (["page": "0"], "too_small: page: Page must be greater than 0."),
         (["page": "abc"], "invalid_type: page: Page must be a number."),
         (["page": "1.5"], "invalid_type: page: Page must be an integer."),

@@ -19,7 +19,7 @@ import Testing
         ("SELECT count() FROM clicks WHERE count() > 3", .misplacedAggregate, "count()"),
         ("SELECT timestamp, count() FROM clicks GROUP BY timestamp", .invalidGroupKey, "timestamp"),
         ("SELECT country, count() FROM clicks GROUP BY country ORDER BY nope", .unknownOrderKey, "nope"),
-        ("SELECT clicks LIMIT ALL", .limitOutOfRange, "ALL"),
+        ("SELECT clicks LIMIT ALL PAGE 2", .pageOutOfRange, "PAGE 2"),
         ("SELECT country AS c FROM clicks", .aliasInListing, "c"),
         ("SELECT count() AS n, count(*) AS n FROM clicks", .aliasInListing, "n"),
         ("SELECT clicks GROUP BY country", .notGrouped, "clicks"),

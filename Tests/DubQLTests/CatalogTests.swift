@@ -44,6 +44,24 @@ import Testing
         }
     }
 
+    /// Every parameter of `/events` in Dub's newest source (reference dub-analytics.md §4) is either
+    /// a catalog field's or one the planner writes itself (time, paging, order, `query`), or a
+    /// deprecated one DubQL does not send (`programId` is unchecked, `tagIds` ignored, `order`).
+    @Test func everyParameterOfTheNewestSourceIsKnown() {
+        let params = Set(Catalog.fields.compactMap(\.apiParameter))
+        let written = ["event", "interval", "start", "end", "timezone", "page", "limit", "sortBy", "sortOrder", "query"]
+        let deprecated = ["programId", "tagIds", "order"]
+        for p in ["domain", "key", "linkId", "externalId", "tenantId", "tagId", "folderId", "partnerTagId", "groupId",
+                  "partnerId", "customerId", "country", "city", "region", "continent", "device", "browser", "os", "trigger",
+                  "qr", "referer", "refererUrl", "url", "utm_source", "utm_medium", "utm_campaign", "utm_term",
+                  "utm_content", "root", "saleType"] + written + deprecated {
+            #expect(params.contains(p) || written.contains(p) || deprecated.contains(p), "\(p)")
+        }
+        #expect(params.contains("partnerTagId"))
+        #expect(Catalog.apiIntervals == ["24h", "7d", "30d", "90d", "1y", "mtd", "qtd", "ytd", "all"])
+        #expect(Catalog.paymentProcessors.contains("apple") && Catalog.field(named: "click.ua") != nil)
+    }
+
     @Test func countryTableIsISO() {
         #expect(Catalog.countries.count >= 249)
         #expect(Catalog.countryCodes.contains("US") && Catalog.countryCodes.contains("DE"))

@@ -64,7 +64,7 @@ enum Golden {
         let seed = ["event", "page", "limit", "sortOrder", "domain", "key", "linkId", "externalId", "interval", "start", "end",
                     "timezone", "tenantId", "tagId", "folderId", "groupId", "partnerId", "customerId", "country", "city", "region",
                     "continent", "device", "browser", "os", "trigger", "referer", "refererUrl", "utm_source", "utm_medium",
-                    "utm_campaign", "utm_term", "utm_content", "url", "root", "saleType", "query"]
+                    "utm_campaign", "utm_term", "utm_content", "url", "root", "saleType", "query", "partnerTagId"]
         #expect(seed.filter { !sent.contains($0) } == [])
     }
 
