@@ -41,6 +41,9 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         public var rowsReturned = 0
         /// Of ``requests``, those that learned sale types (``DubQL/APIPlan/saleTypeRequest(for:)``).
         public var saleTypeRequests = 0
+        /// An aggregate on `/analytics` whose groups did not add up to Dub's totals was computed
+        /// from its `/events` fallback.
+        public var usedFallback = false
     }
 
     /// Runs `plan`, calling `emit` for each row of the answer in order, as soon as it is known.
