@@ -9,13 +9,22 @@ import DubQL
 
 extension Executor {
     /// Runs an aggregate plan: one row per group, in the plan's order.
-    public static func aggregate(_ plan: LocalPlan, on store: EventStore, isCancelled: (() -> Bool)? = nil) -> AggregateResult {
+    ///
+    /// `rowFilter`, when given, is a further condition on row numbers, AND-ed with the plan's:
+    /// `dubql serve` selects rows with Dub's own filter semantics (which DubQL conditions cannot
+    /// all express, such as the UTM substring match) and aggregates them here.
+    public static func aggregate(_ plan: LocalPlan, on store: EventStore, rowFilter: ((Int) -> Bool)? = nil,
+                                 isCancelled: (() -> Bool)? = nil) -> AggregateResult {
         guard let a = plan.aggregation else { return AggregateResult(columns: [], rows: [], timeZone: plan.timeZone) }
         let calendar = ZonedCalendar(identifier: plan.timeZone) ?? .utc
         let rows = store.ascending[plan.event.index]
         var (lo, hi) = range(of: plan.time, in: rows, timestamps: store.timestamps)
         if plan.isEmpty { hi = lo }
-        let filter = plan.filter.map { compile($0, plan.event, store) }
+        var filter = plan.filter.map { compile($0, plan.event, store) }
+        if let rowFilter {
+            let extra = ClosureFilter(rowFilter)
+            filter = filter.map { AndFilter(parts: [$0, extra]) } ?? extra
+        }
         let keyReaders = a.keys.map { KeyReader(key: $0, event: plan.event, store: store, calendar: calendar) }
         let valueReaders = a.aggregates.map { agg -> KeyReader? in
             guard agg.function == .count || agg.function == .countDistinct, let f = agg.field else { return nil }

@@ -146,6 +146,13 @@ class RowFilter {
     func matches(_ row: Int) -> Bool { true }
 }
 
+/// A condition given as a function of the row number (``Executor/aggregate(_:on:rowFilter:isCancelled:)``).
+final class ClosureFilter: RowFilter {
+    let test: (Int) -> Bool
+    init(_ test: @escaping (Int) -> Bool) { self.test = test }
+    override func matches(_ row: Int) -> Bool { test(row) }
+}
+
 final class ConstantFilter: RowFilter {
     let value: Bool
     init(value: Bool) { self.value = value }

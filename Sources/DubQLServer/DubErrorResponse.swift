@@ -96,13 +96,13 @@ extension DubErrorResponse {
     public static let missingAuthorization = DubErrorResponse(.unauthorized, "Missing Authorization header.")
     /// 401 for a key the server does not know.
     public static let invalidKey = DubErrorResponse(.unauthorized, "Unauthorized: Invalid API key.")
-    /// 404 for a path other than `/events`.
+    /// 404 for a path other than `/events` and `/analytics`.
     public static let notFound = DubErrorResponse(.notFound, "Not found.")
     /// The methods `/events` answers: GET, and HEAD and OPTIONS as Next.js derives them.
     public static let allowedMethods = "GET, HEAD, OPTIONS"
     /// 405 for any other method, with the `Allow` header.
-    public static func methodNotAllowed(_ method: String) -> DubErrorResponse {
-        DubErrorResponse(.methodNotAllowed, "Method \(method) is not allowed on /events. Allowed: \(allowedMethods).",
+    public static func methodNotAllowed(_ method: String, path: String = "/events") -> DubErrorResponse {
+        DubErrorResponse(.methodNotAllowed, "Method \(method) is not allowed on \(path). Allowed: \(allowedMethods).",
                          headers: [("Allow", allowedMethods)])
     }
     /// 500, as Dub words it.

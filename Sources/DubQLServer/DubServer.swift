@@ -44,6 +44,15 @@ public struct EventsBody: Sendable {
 public protocol EventsSource: Sendable {
     /// The answer for `params` at the server's clock `nowMillis`, or Dub's error.
     func events(_ params: [String: String], nowMillis: Int64) -> Result<EventsBody, DubErrorResponse>
+    /// The body of `GET /analytics` for `params`, or Dub's error.
+    func analytics(_ params: [String: String], nowMillis: Int64) -> Result<[UInt8], DubErrorResponse>
+}
+
+extension EventsSource {
+    /// Sources without analytics answer 404, as for any unknown path.
+    public func analytics(_ params: [String: String], nowMillis: Int64) -> Result<[UInt8], DubErrorResponse> {
+        .failure(.notFound)
+    }
 }
 
 // MARK: - Configuration
@@ -146,7 +155,7 @@ public struct Fault: Sendable, Hashable {
 
 // MARK: - Server
 
-/// Serves `GET /events` from an ``EventsSource`` with Dub's auth, rate limit and errors.
+/// Serves `GET /events` and `GET /analytics` from an ``EventsSource`` with Dub's auth, rate limit and errors.
 public struct DubServer: Sendable {
     public let configuration: DubServerConfiguration
     private let source: any EventsSource
@@ -181,13 +190,16 @@ public struct DubServer: Sendable {
     /// events themselves, and any configured fault.
     public func answer(method: String, path: String, query: String?, authorization: String?) -> Answer {
         let serial = requestCounter.next()
-        guard path == "/events" || path == "/events/" else { return error(.notFound) }
+        let isAnalytics = path == "/analytics" || path == "/analytics/"
+        guard path == "/events" || path == "/events/" || isAnalytics else { return error(.notFound) }
         // As Next.js does for a route that exports GET: HEAD is GET without the body, OPTIONS
         // lists the methods (without authentication), anything else is 405.
         if method == "OPTIONS" {
             return Answer(status: 204, headers: [("Allow", DubErrorResponse.allowedMethods)], body: [])
         }
-        guard method == "GET" || method == "HEAD" else { return error(.methodNotAllowed(method)) }
+        guard method == "GET" || method == "HEAD" else {
+            return error(.methodNotAllowed(method, path: isAnalytics ? "/analytics" : "/events"))
+        }
         // Dub's order of checks: auth, then the rate limit, then the parameters.
         guard let authorization else { return error(.missingAuthorization) }
         guard authorization.hasPrefix("Bearer ") else { return error(.misconfiguredAuthorization) }
@@ -202,6 +214,14 @@ public struct DubServer: Sendable {
             case .drop: dropEvery = 3
             case .spin: Self.spin(seconds: 3)
             default: return answer(for: fault)
+            }
+        }
+        if isAnalytics {
+            switch source.analytics(SearchParams.parse(query), nowMillis: configuration.now ?? realNow) {
+            case .success(let body):
+                return Answer(status: 200, headers: [("Content-Type", "application/json")], body: body)
+            case .failure(let failure):
+                return error(failure)
             }
         }
         switch source.events(SearchParams.parse(query), nowMillis: configuration.now ?? realNow) {

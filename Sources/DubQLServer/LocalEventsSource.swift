@@ -1,4 +1,4 @@
-// Answers `GET /events` from loaded events with Dub's semantics (the planner's `APIModel`):
+// Answers `GET /events` (and, in LocalAnalytics.swift, `GET /analytics`) from loaded events with Dub's semantics (the planner's `APIModel`):
 // validation, filters, time range, link lookup, sort and paging; rows are the original JSON bytes.
 // Also the local server's own bounds on the work of a request (`RequestLimits`).
 
@@ -20,6 +20,8 @@ public struct LocalEventsSource: EventsSource {
     private let linkIDs: Set<String>
     private let externalIDs: Set<String>
     private let domainKeys: Set<String>
+    /// The newest `link` object of every link, for `/analytics` (`top_links`, the fast path).
+    let links: LinkDirectory
 
     public init(store: EventStore) {
         self.store = store
@@ -34,6 +36,7 @@ public struct LocalEventsSource: EventsSource {
         self.linkIDs = ids
         self.externalIDs = externals
         self.domainKeys = pairs
+        self.links = LinkDirectory(store: store)
     }
 
     public func events(_ params: [String: String], nowMillis: Int64) -> Result<EventsBody, DubErrorResponse> {
@@ -96,7 +99,7 @@ public struct LocalEventsSource: EventsSource {
 
     /// Dub resolves `externalId` or `domain` + `key` to one link first, and answers 404 when there
     /// is none (here: no event of the data has that link).
-    private func lookUpLink(_ lookup: APILinkLookup?) -> DubErrorResponse? {
+    func lookUpLink(_ lookup: APILinkLookup?) -> DubErrorResponse? {
         switch lookup {
         case nil:
             return nil
