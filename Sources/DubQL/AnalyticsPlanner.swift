@@ -205,11 +205,13 @@ public enum AnalyticsPlanner {
             one("referer_urls", "refererUrl"), one("top_base_urls", "url"),
             one("utm_sources", "utm_source"), one("utm_mediums", "utm_medium"), one("utm_campaigns", "utm_campaign"),
             one("utm_terms", "utm_term"), one("utm_contents", "utm_content"),
-            one("top_domains", "domain", linkMetadata: true), one("top_folders", "folderId", linkMetadata: true),
-            one("top_partners", "partnerId", linkMetadata: true),
+            one("top_domains", "domain", linkMetadata: true),
             GroupBySpec(name: "regions", linkMetadata: false, fields: ["country": .field("country"), "region": .field("region")]),
+            // Its rows carry the link's folder and partner (null when it has none), so links without
+            // one form DubQL's null group, which top_folders and top_partners drop.
             GroupBySpec(name: "top_links", linkMetadata: false,
-                        fields: ["linkId": .field("id"), "link": .shortLink, "domain": .field("domain")]),
+                        fields: ["linkId": .field("id"), "link": .shortLink, "domain": .field("domain"),
+                                 "folderId": .field("folderId"), "partnerId": .field("partnerId")]),
             GroupBySpec(name: "cities", linkMetadata: false,
                         fields: ["country": .field("country"), "region": .field("region"), "city": .field("city")]),
         ]
