@@ -99,8 +99,9 @@ extension APIRequest {
 ///   `customer.country`, `metadata.*`, `saleType`, `tenantId` ...);
 /// - a condition that does not become parameters exactly (a residual, a union of requests);
 /// - a filter Dub ignores or mishandles for that `groupBy`: `region` with the dimension group-bys
-///   (they return no rows), `query` with `top_domains`/`top_folders`/`top_partners` (ignored
-///   there), `customerId` on clicks with those (ignored);
+///   (they return no rows), `query` with `top_domains` (ignored there), `customerId` on clicks
+///   with it (ignored); then the next `groupBy` that gives the keys is tried (`top_links` rows
+///   also carry `domain`, `folderId` and `partnerId`);
 /// - a time series whose bucket is coarser than none of Dub's (`week`, from `month` buckets), or
 ///   over `all` (Dub starts that series at the workspace's creation);
 ///

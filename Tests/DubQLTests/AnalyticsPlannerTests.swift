@@ -138,3 +138,21 @@ import Testing
         #expect(aggregate.result(rows: [Self.row(["start": "yesterday"], ["leads": 1])], totals: nil) == nil)
     }
 }
+
+@Suite struct AnalyticsReadmeTests {
+    /// README "Aggregates on the API" shows the plan of issue 10's second query as it is.
+    @Test func readmeExampleIsTheRealPlan() throws {
+        let readme = try String(contentsOf: PackageFiles.readme, encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "### Aggregates on the API").dropFirst().first)
+        let lines = section.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let command = try #require(lines.firstIndex { $0.hasPrefix("    $ dubql explain ") })
+        let query = String(lines[command].dropFirst("    $ dubql explain \"".count).dropLast())
+        var shown: [String] = []
+        for line in lines[(command + 1)...] {
+            guard line.hasPrefix("    ") else { break }
+            shown.append(String(line.dropFirst(4)))
+        }
+        let plan = try #require(Fixture.apiPlan(query))
+        #expect(Explain.text(plan).hasPrefix(shown.joined(separator: "\n") + "\n"))
+    }
+}
