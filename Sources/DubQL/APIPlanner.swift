@@ -26,15 +26,10 @@ public enum APIPlanner {
     /// evaluated on returned events.
     ///
     /// `pageSize` caps the page size below Dub's 1000 (tests use it to exercise paging on small data).
-    public static func plan(_ query: BoundQuery, pageSize: Int = maximumPageSize) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
-        if query.aggregation != nil {
-            // Until aggregates plan onto GET /analytics (issue 10), they run on local data only.
-            return (nil, [.error(.aggregateNotSupported,
-                                 "aggregate queries run on local data for now: Dub's API is queried for events only",
-                                 at: Span(start: 0, end: query.text.utf8.count),
-                                 hints: ["run it on exported events: --data FILE (or the built-in demo data, without DUB_API_KEY)",
-                                         "EXPLAIN --local shows the local plan"])])
-        }
+    /// Aggregate queries are planned by ``AnalyticsPlanner`` (`maxEvents` caps its `/events` fallback).
+    public static func plan(_ query: BoundQuery, pageSize: Int = maximumPageSize,
+                            maxEvents: Int = AnalyticsPlanner.defaultMaxEvents) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
+        if query.aggregation != nil { return AnalyticsPlanner.plan(query, pageSize: pageSize, maxEvents: maxEvents) }
         var notes: [String] = []
         var query = query
         var normalized = Normalizer.normalize(query.condition)

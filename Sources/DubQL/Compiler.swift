@@ -58,11 +58,13 @@ public enum Compiler {
         compile(SourceFile(name: name, text: text), context: context)
     }
 
-    /// The API plan of a one-statement text, with every diagnostic (parse, bind, plan).
-    public static func apiPlan(_ text: String, name: String = "<query>", context: QueryContext) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
+    /// The API plan of a one-statement text, with every diagnostic (parse, bind, plan);
+    /// `maxEvents` caps the events an aggregate computed from `GET /events` may fetch.
+    public static func apiPlan(_ text: String, name: String = "<query>", context: QueryContext,
+                               maxEvents: Int = AnalyticsPlanner.defaultMaxEvents) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
         let c = compile(text, name: name, context: context)
         guard !c.hasErrors, let query = single(c) else { return (nil, c.diagnostics + missing(c)) }
-        let (plan, d) = APIPlanner.plan(query)
+        let (plan, d) = APIPlanner.plan(query, maxEvents: maxEvents)
         return (plan, c.diagnostics + d)
     }
 

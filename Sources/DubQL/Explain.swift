@@ -11,6 +11,17 @@ public enum Explain {
 
     /// The plan as a tree, as in DESIGN.md §2.3.
     public static func text(_ plan: APIPlan) -> String {
+        if let aggregate = plan.aggregate { return aggregateText(plan, aggregate) }
+        var node = listingNode(plan, rows: true)
+        if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
+        var out = "QUERY PLAN (api)\n" + node.render(prefix: "", last: true)
+        for n in notes(plan) { out += "note: \(n)\n" }
+        return out
+    }
+
+    /// The requests of a listing plan with their merge, residual filter and limit; without
+    /// `rows` (the events an aggregate reads), no limit is shown.
+    static func listingNode(_ plan: APIPlan, rows showRows: Bool) -> TreeNode {
         var node: TreeNode
         let fetches = plan.requests.map { r in
             // Under each request, the one that tells its new sales from recurring ones.
@@ -19,23 +30,68 @@ public enum Explain {
                 [TreeNode("SALE TYPES \(l.method) \(l.path)?\(readableQuery(l.params))")]
             } ?? [])
         }
-        let rows = "limit \(plan.limit)" + (plan.offset > 0 ? ", offset \(plan.offset)" : "")
+        let rows = showRows ? ", limit \(plan.limit)" + (plan.offset > 0 ? ", offset \(plan.offset)" : "") : ""
         if fetches.isEmpty {
             node = TreeNode("EMPTY (the condition can never be true: no request)")
         } else if fetches.count > 1 {
-            node = TreeNode("MERGE by timestamp \(plan.order == .ascending ? "asc" : "desc"), distinct \(plan.event.idPath.joined(separator: ".")), \(rows)", fetches)
+            node = TreeNode("MERGE by timestamp \(plan.order == .ascending ? "asc" : "desc"), distinct \(plan.event.idPath.joined(separator: "."))\(rows)", fetches)
             if let r = plan.residualText { node = TreeNode("FILTER \(r)", [node]) }
         } else if let r = plan.residualText {
-            node = TreeNode("FILTER \(r), \(rows)", fetches)
-        } else if plan.paging.takeRows > plan.paging.pageSize || plan.paging.skipRows > 0 {
+            node = TreeNode("FILTER \(r)\(rows)", fetches)
+        } else if showRows && (plan.paging.takeRows > plan.paging.pageSize || plan.paging.skipRows > 0) {
             node = TreeNode("LIMIT \(plan.limit)" + (plan.offset > 0 ? " OFFSET \(plan.offset)" : ""), fetches)
         } else {
             node = fetches[0]
         }
-        if !plan.columns.isEmpty { node = TreeNode("PROJECT \(plan.columns.map(\.name).joined(separator: ", "))", [node]) }
+        return node
+    }
+
+    /// An aggregate API plan: the `/analytics` requests and how their rows make the groups, or the
+    /// `/events` requests aggregated locally; then HAVING, SORT, LIMIT and PROJECT.
+    static func aggregateText(_ plan: APIPlan, _ g: AggregateAPIPlan) -> String {
+        guard let a = g.query.aggregation else { return "QUERY PLAN (api)\n" }
+        var notes = plan.notes
+        let node: TreeNode
+        switch g.strategy {
+        case .analytics:
+            let fetches = plan.requests.enumerated().map { i, r in
+                TreeNode("\(i == 0 ? "ANALYTICS" : "TOTALS") \(r.method) \(r.path)?\(readableQuery(r.params))")
+            }
+            let metrics = zip(a.aggregates, g.metrics).map { aggregate, m in "\(aggregate.text) = \(metricText(m, g.query.event))" }
+            var label = "GROUPS"
+            if !a.keys.isEmpty { label += " by " + a.keys.map(\.name).joined(separator: ", ") }
+            label += ": " + (metrics.isEmpty ? "(no aggregates)" : metrics.joined(separator: ", "))
+            if let fill = a.fill {
+                label += "; every \(fill.bucket.rawValue), empty ones 0" + (g.query.timeZone == "UTC" ? "" : " (\(g.query.timeZone))")
+            }
+            node = aggregateNodes(a, over: TreeNode(label, fetches), timeZone: g.query.timeZone, label: nil)
+            if let f = g.fallback {
+                notes.append("fallback when the groups do not add up: " + f.requests.map { "GET \($0.path)?\(readableQuery($0.params))" }
+                    .joined(separator: " and ") + (f.residualText.map { ", filtered by \($0)" } ?? ""))
+            }
+        case .events:
+            var label = localAggregateLabel(a, timeZone: g.query.timeZone)
+            label += plan.requests.isEmpty ? "" : "; at most \(g.maxEvents) events"
+            node = aggregateNodes(a, over: listingNode(plan, rows: false), timeZone: g.query.timeZone, label: label)
+            notes = g.reasons.map { "GET /events, not /analytics: \($0)" } + notes
+            if g.needsSaleTypes && !plan.requests.isEmpty {
+                notes.append("saleType: new when the SALE TYPES request also returns the sale, else recurring")
+            }
+            if !plan.requests.isEmpty {
+                notes.append("more than \(g.maxEvents) events is an error: --max-events N or DUBQL_MAX_EVENTS=N raises the cap")
+            }
+        }
         var out = "QUERY PLAN (api)\n" + node.render(prefix: "", last: true)
-        for n in notes(plan) { out += "note: \(n)\n" }
+        for n in notes { out += "note: \(n)\n" }
         return out
+    }
+
+    static func metricText(_ m: AggregateAPIPlan.Metric, _ event: EventType) -> String {
+        switch m {
+        case .count: AnalyticsPlanner.countField(event)
+        case .saleAmount: "saleAmount"
+        case .averageSaleAmount: "saleAmount / sales"
+        }
     }
 
     /// The plan's notes, and what its sale-type requests do when it has some.
@@ -67,7 +123,20 @@ public enum Explain {
     }
 
     /// AGGREGATE, HAVING, SORT, LIMIT and PROJECT of an aggregate plan, above `input`.
-    static func aggregateNodes(_ a: BoundAggregation, over input: TreeNode, timeZone: String) -> TreeNode {
+    static func aggregateNodes(_ a: BoundAggregation, over input: TreeNode, timeZone: String, label: String? = "") -> TreeNode {
+        var node = input
+        if label == nil {
+            // The input is already the groups.
+        } else if let label, !label.isEmpty {
+            node = TreeNode(label, [input])
+        } else {
+            node = TreeNode(localAggregateLabel(a, timeZone: timeZone), [input])
+        }
+        return finishNodes(a, over: node)
+    }
+
+    /// The AGGREGATE label of a local plan.
+    static func localAggregateLabel(_ a: BoundAggregation, timeZone: String) -> String {
         var aggregate = "AGGREGATE"
         if !a.keys.isEmpty { aggregate += " by " + a.keys.map(\.name).joined(separator: ", ") }
         aggregate += ": " + (a.aggregates.isEmpty ? "(no aggregates)" : a.aggregates.map(\.text).joined(separator: ", "))
@@ -75,7 +144,12 @@ public enum Explain {
             aggregate += "; every \(fill.bucket.rawValue) from " + (fill.start.map(APIPlanner.formatInstant) ?? "the first event")
                 + " to " + APIPlanner.formatInstant(fill.end) + (timeZone == "UTC" ? "" : " (\(timeZone))") + ", empty ones 0"
         }
-        var node = TreeNode(aggregate, [input])
+        return aggregate
+    }
+
+    /// HAVING, SORT, LIMIT and PROJECT above the groups.
+    static func finishNodes(_ a: BoundAggregation, over groups: TreeNode) -> TreeNode {
+        var node = groups
         if let h = a.having { node = TreeNode("HAVING " + havingText(h, a), [node]) }
         node = TreeNode("SORT by " + a.order.map { "\(sourceName($0.source, a)) \($0.direction == .ascending ? "asc" : "desc")" }
             .joined(separator: ", "), [node])
@@ -129,6 +203,7 @@ public enum Explain {
     /// When the rows show `saleType`, a request may also hold `saleTypeRequest`, the request that
     /// tells its new sales from recurring ones (``APIPlan/saleTypeRequest(for:)``), in the same shape.
     public static func json(_ plan: APIPlan) -> String {
+        if let aggregate = plan.aggregate { return aggregateJSON(plan, aggregate) }
         func members(_ r: APIRequest, indent: Int) -> [(String, String)] {
             [("method", JSONText.string(r.method)), ("path", JSONText.string(r.path)),
              ("params", JSONText.object(r.params.map { ($0.name, JSONText.string($0.value)) }, indent: indent + 2))]
@@ -158,29 +233,82 @@ public enum Explain {
             ("limit", plan.aggregation.map { $0.limit.map(String.init) ?? "null" } ?? String(plan.limit)),
         ]
         if let a = plan.aggregation {
-            // What a script needs to read the result: the columns and their types, the keys, the order.
-            members.append(("aggregate", JSONText.object([
-                ("groupBy", JSONText.array(a.keys.map { JSONText.string($0.name) }, indent: 4)),
-                ("columns", JSONText.array(a.columns.map {
-                    JSONText.object([("name", JSONText.string($0.name)), ("type", JSONText.string($0.type.rawValue))], indent: 6)
-                }, indent: 4)),
-                ("having", a.having.map { JSONText.string(havingText($0, a)) } ?? "null"),
-                ("orderBy", JSONText.array(a.order.map {
-                    JSONText.string(sourceName($0.source, a) + ($0.direction == .ascending ? " ASC" : " DESC"))
-                }, indent: 4)),
-                ("offset", String(a.offset)),
-            ], indent: 2)))
+            members.append(("aggregate", JSONText.object(aggregateMembers(a), indent: 2)))
         }
         return JSONText.object(members + [
             ("notes", JSONText.array(plan.isEmpty ? [JSONText.string("the condition can never be true")] : [], indent: 2)),
         ], indent: 0)
     }
 
+    /// What a script needs to read an aggregate's result: the columns and their types, the keys, the order.
+    static func aggregateMembers(_ a: BoundAggregation) -> [(String, String)] {
+        [
+        ("groupBy", JSONText.array(a.keys.map { JSONText.string($0.name) }, indent: 4)),
+        ("columns", JSONText.array(a.columns.map {
+            JSONText.object([("name", JSONText.string($0.name)), ("type", JSONText.string($0.type.rawValue))], indent: 6)
+        }, indent: 4)),
+        ("having", a.having.map { JSONText.string(havingText($0, a)) } ?? "null"),
+        ("orderBy", JSONText.array(a.order.map {
+            JSONText.string(sourceName($0.source, a) + ($0.direction == .ascending ? " ASC" : " DESC"))
+        }, indent: 4)),
+        ("offset", String(a.offset)),
+        ]
+    }
+
+    static func requestJSON(_ r: APIRequest, indent: Int, extra: [(String, String)] = []) -> String {
+        JSONText.object([("method", JSONText.string(r.method)), ("path", JSONText.string(r.path)),
+                         ("params", JSONText.object(r.params.map { ($0.name, JSONText.string($0.value)) }, indent: indent + 2))] + extra,
+                        indent: indent)
+    }
+
+    /// The JSON contract of an aggregate API plan: the listing contract's members (`requests`
+    /// are `/analytics` or `/events` requests), plus `path` (which endpoint answers), `aggregate`
+    /// (as in local plans, with Dub's `analyticsGroupBy`, `metrics` and `checksTotal`),
+    /// `maxEvents`, `reasons` (why `/events`) and `fallback` (the `/events` plan used when the
+    /// groups do not add up to the totals, or null).
+    static func aggregateJSON(_ plan: APIPlan, _ g: AggregateAPIPlan) -> String {
+        func requests(_ p: APIPlan, indent: Int) -> String {
+            JSONText.array(p.requests.map { r in
+                var extra: [(String, String)] = []
+                if p.aggregate?.needsSaleTypes == true, let l = p.saleTypeRequest(for: r) {
+                    extra.append(("saleTypeRequest", requestJSON(l, indent: indent + 4)))
+                }
+                return requestJSON(r, indent: indent + 2, extra: extra)
+            }, indent: indent)
+        }
+        let a = g.query.aggregation
+        var aggregate = a.map(aggregateMembers) ?? []
+        if g.strategy == .analytics {
+            aggregate.append(("analyticsGroupBy", g.groupBy.map(JSONText.string) ?? "null"))
+            aggregate.append(("metrics", JSONText.array(g.metrics.map { JSONText.string(metricText($0, g.query.event)) }, indent: 4)))
+            aggregate.append(("checksTotal", g.checksTotal ? "true" : "false"))
+        }
+        let fallback = g.fallback.map { f in
+            JSONText.object([("path", JSONText.string("/events")), ("requests", requests(f, indent: 4)),
+                             ("residual", f.residualText.map(JSONText.string) ?? "null")], indent: 2)
+        } ?? "null"
+        return JSONText.object([
+            ("source", JSONText.string("api")), ("event", JSONText.string(plan.event.rawValue)),
+            ("path", JSONText.string(g.strategy == .analytics ? "/analytics" : "/events")),
+            ("requests", requests(plan, indent: 2)),
+            ("residual", plan.residualText.map(JSONText.string) ?? "null"),
+            ("limit", a?.limit.map(String.init) ?? "null"),
+            ("aggregate", JSONText.object(aggregate, indent: 2)),
+            ("maxEvents", String(g.maxEvents)),
+            ("reasons", JSONText.array(g.reasons.map(JSONText.string), indent: 2)),
+            ("fallback", fallback),
+            ("notes", JSONText.array(plan.notes.map(JSONText.string), indent: 2)),
+        ], indent: 0)
+    }
+
     // MARK: URLs and curl
 
     /// One full URL per request: its first page, exactly as the client sends it.
+    /// For an aggregate plan on `/analytics`, its requests (which have no pages); on `/events`,
+    /// the first page of each, as for a listing.
     public static func urls(_ plan: APIPlan, baseURL: String) -> [String] {
-        plan.firstPageURLs(baseURL: baseURL)
+        if plan.usesAnalytics { return plan.requests.map { $0.analyticsURL(baseURL: baseURL) } }
+        return plan.firstPageURLs(baseURL: baseURL)
     }
 
     /// One runnable curl command per request; the key is read from `$DUB_API_KEY`, never written.

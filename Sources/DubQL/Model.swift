@@ -294,10 +294,14 @@ public struct APIPlan: Hashable, Sendable, Codable {
     public var timeZone: String
     /// Human-readable remarks (why something is residual, what was dropped as always true ...).
     public var notes: [String]
+    /// For aggregate queries: how the answer is computed (`GET /analytics`, or these `/events`
+    /// requests aggregated locally); see ``AnalyticsPlanner``. `nil` for listings.
+    public var aggregate: AggregateAPIPlan?
 
     public init(event: EventType, requests: [APIRequest], residual: BoundCondition?, residualText: String?,
                 order: SortDirection, limit: Int, offset: Int, paging: Paging,
-                columns: [BoundColumn], timeZone: String, notes: [String]) {
+                columns: [BoundColumn], timeZone: String, notes: [String], aggregate: AggregateAPIPlan? = nil) {
+        self.aggregate = aggregate
         self.event = event
         self.requests = requests
         self.residual = residual

@@ -109,8 +109,19 @@ public final class DubClient: Sendable {
         return try await fetch(url, method: request.method)
     }
 
-    /// GET `url` with retries; the body of a 2xx answer that looks like a JSON array.
-    public func fetch(_ url: URL, method: String = "GET") async throws(DubClientError) -> Data {
+    /// One `GET /analytics` request (``DubQL/APIRequest/analyticsURL(baseURL:)``), with the same
+    /// retries, timeouts and redaction as pages of `/events`. Returns the body, checked to be a
+    /// JSON object (`groupBy=count`) or array (every other `groupBy`).
+    public func fetchAnalytics(_ request: APIRequest) async throws(DubClientError) -> Data {
+        guard let url = URL(string: request.analyticsURL(baseURL: configuration.baseURL.absoluteString)) else {
+            throw .invalidBaseURL(configuration.baseURL.absoluteString)
+        }
+        return try await fetch(url, method: request.method, objectAllowed: true)
+    }
+
+    /// GET `url` with retries; the body of a 2xx answer that looks like a JSON array (or, with
+    /// `objectAllowed`, an object).
+    public func fetch(_ url: URL, method: String = "GET", objectAllowed: Bool = false) async throws(DubClientError) -> Data {
         let policy = configuration.retry
         var attempt = 1
         while true {
@@ -136,7 +147,7 @@ public final class DubClient: Sendable {
                 wait = policy.backoff(afterAttempt: attempt)
             case .success(let (status, headers, body)):
                 if configuration.verbose { log("< HTTP \(status), \(body.count) bytes, \(millis) ms") }
-                if (200..<300).contains(status) { return try checkArray(body, headers: headers) }
+                if (200..<300).contains(status) { return try checkArray(body, headers: headers, objectAllowed: objectAllowed) }
                 let error = errorFor(status: status, body: body)
                 guard status == 429 || status >= 500 else { throw error }
                 failure = error
@@ -216,12 +227,14 @@ public final class DubClient: Sendable {
         return .httpStatus(status: status, body: Secrets.snippet(body, key: key))
     }
 
-    private func checkArray(_ body: Data, headers: [String: String]) throws(DubClientError) -> Data {
+    private func checkArray(_ body: Data, headers: [String: String], objectAllowed: Bool) throws(DubClientError) -> Data {
         guard let first = body.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
             throw .invalidResponse("an empty body, expected a JSON array of events")
         }
         switch first {
         case UInt8(ascii: "["):
+            return body
+        case UInt8(ascii: "{") where objectAllowed:
             return body
         case UInt8(ascii: "{"):
             throw .invalidResponse("a JSON object, expected a JSON array of events: \(Secrets.snippet(body, key: configuration.apiKey))")

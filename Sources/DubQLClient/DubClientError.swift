@@ -29,6 +29,9 @@ public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible 
     indirect case retriesExhausted(attempts: Int, last: DubClientError)
     /// The user pressed Ctrl-C (or the surrounding task was cancelled).
     case cancelled
+    /// An aggregate computed from `GET /events` would need more events than its cap
+    /// (``DubQL/AggregateAPIPlan/maxEvents``): an error rather than an answer from some of them.
+    case tooManyEvents(cap: Int)
 
     /// The message, without the `error: ` prefix the command line adds.
     public var description: String {
@@ -51,6 +54,9 @@ public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible 
             return "unexpected response from the API: \(reason)"
         case .unreachable(let host, let reason):
             return "cannot reach the API at \(host): \(reason)"
+        case .tooManyEvents(let cap):
+            return "this aggregate is computed from GET /events and needs more than \(cap) events (the cap): narrow the time range "
+                + "or the condition, or raise the cap with --max-events N or DUBQL_MAX_EVENTS=N"
         case .timeout(let seconds):
             return "the API did not answer within \(Self.format(seconds)) s"
         case .retriesExhausted(let attempts, let last):
@@ -73,6 +79,7 @@ public enum DubClientError: Error, Sendable, Equatable, CustomStringConvertible 
     public var kind: Kind {
         switch self {
         case .missingKey: return .unauthorized
+        case .tooManyEvents: return .queryError
         case .invalidBaseURL, .invalidSetting: return .usage
         case .api(let status, _, _, _), .httpStatus(let status, _):
             switch status {

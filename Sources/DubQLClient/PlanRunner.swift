@@ -43,6 +43,9 @@ public struct PlanRunner<Event: EventRecord>: Sendable {
         public var saleTypeRequests = 0
         /// When the run stopped at the plan's rows: whether more rows would have followed.
         public var more: MoreRows = .no
+        /// An aggregate on `/analytics` whose groups did not add up to Dub's totals was computed
+        /// from its `/events` fallback.
+        public var usedFallback = false
     }
 
     /// What is known, when the rows were taken, about rows after them.

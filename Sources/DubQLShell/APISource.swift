@@ -18,21 +18,45 @@ public final class APISource: QuerySource {
         "Dub's API at \(Secrets.displayURL(client.configuration.baseURL.absoluteString, key: client.configuration.apiKey))"
     }
 
-    init(client: DubClient) {
+    /// The most events an aggregate computed from `GET /events` may fetch (`--max-events`,
+    /// `DUBQL_MAX_EVENTS`).
+    let maxEvents: Int
+
+    init(client: DubClient, maxEvents: Int = AnalyticsPlanner.defaultMaxEvents) {
         self.client = client
+        self.maxEvents = maxEvents
+    }
+
+    /// The cap of events for `/events` aggregates: `option` (`--max-events`), else
+    /// `DUBQL_MAX_EVENTS`, else ``AnalyticsPlanner/defaultMaxEvents``; a value outside
+    /// 1...``AnalyticsPlanner/maximumMaxEvents`` is an error, never silently the default.
+    public static func maxEvents(option: Int?, environment: [String: String]) throws(SessionFailure) -> Int {
+        let range = 1...AnalyticsPlanner.maximumMaxEvents
+        if let option {
+            guard range.contains(option) else {
+                throw SessionFailure("invalid --max-events \(option): expected a whole number of events from 1 to \(range.upperBound)", exit: .usage)
+            }
+            return option
+        }
+        guard let text = environment["DUBQL_MAX_EVENTS"], !text.isEmpty else { return AnalyticsPlanner.defaultMaxEvents }
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+            throw SessionFailure("invalid DUBQL_MAX_EVENTS '\(text)': expected a whole number of events from 1 to \(range.upperBound)", exit: .usage)
+        }
+        return n
     }
 
     /// A source for `apiKey` at `apiURL` (else `DUB_API_URL` in `environment`, else Dub's API),
     /// with the client's settings from `environment` (`DUBQL_API_TIMEOUT`, `DUBQL_API_RETRIES`).
     /// With `verbose` every request and answer is logged on `messages`, the key masked.
     static func make(apiKey: String, apiURL: String?, verbose: Bool, environment: [String: String],
-                     messages: MessageStream) throws(SessionFailure) -> APISource {
+                     messages: MessageStream, maxEvents: Int? = nil) throws(SessionFailure) -> APISource {
+        let cap = try Self.maxEvents(option: maxEvents, environment: environment)
         var environment = environment
         environment["DUB_API_KEY"] = apiKey
         do {
             let configuration = try DubClientConfiguration.fromEnvironment(
                 environment, apiURL: apiURL, verbose: verbose, userAgent: "dubql/\(DubQLVersion.string)")
-            return APISource(client: DubClient(configuration: configuration, log: { messages.write($0 + "\n") }))
+            return APISource(client: DubClient(configuration: configuration, log: { messages.write($0 + "\n") }), maxEvents: cap)
         } catch {
             throw SessionFailure(error.description, exit: ExitStatus(error.kind.exitCode))
         }
@@ -41,7 +65,7 @@ public final class APISource: QuerySource {
     // MARK: Planning
 
     func plan(_ query: BoundQuery, source: SourceFile, session: Session) throws -> APIPlan {
-        try session.accept(APIPlanner.plan(query), in: source)
+        try session.accept(APIPlanner.plan(query, maxEvents: maxEvents), in: source)
     }
 
     public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
@@ -53,6 +77,7 @@ public final class APISource: QuerySource {
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
+        if plan.aggregate != nil { return try executeAggregate(plan, session: session) }
         let listing = EventListing(query: query)
         let output = StreamingOutput(writer: session.makeWriter(for: listing.schema), listing: listing)
         let event = plan.event
@@ -93,6 +118,41 @@ public final class APISource: QuerySource {
             if output.hasRows { output.finish() }
             // Every message is redacted once more where it leaves the client: whatever a server
             // said, in whatever part of an error, the key never reaches the terminal.
+            if let clientError = error as? DubClientError {
+                throw SessionFailure(Secrets.redact(clientError.description, key: client.configuration.apiKey),
+                                     exit: ExitStatus(clientError.kind.exitCode))
+            }
+            throw SessionFailure(Secrets.redact("\(error)", key: client.configuration.apiKey), exit: ExitStatus.unavailable)
+        }
+    }
+
+    /// Runs an aggregate plan (`/analytics`, or `/events` pages aggregated) and writes its rows.
+    func executeAggregate(_ plan: APIPlan, session: Session) throws {
+        let event = plan.event
+        let runner = PlanRunner<StoredEvent>(
+            client: client,
+            decode: { body in try APISource.decode(body, event: event) },
+            matches: { condition, record in Evaluator.matches(condition, record) })
+        let started = Date()
+        let outcome = runBlocking(isCancelled: session.isCancelled) {
+            try await runner.runAggregate(plan)
+        }
+        switch outcome {
+        case .success(let (result, stats)):
+            if stats.usedFallback {
+                session.writeStderr("dubql: note: Dub's /analytics groups did not add up to its totals (keys '' or Unknown, "
+                                    + "more than \(AnalyticsPlanner.groupCap) groups, or deleted links): computed from GET /events\n")
+            }
+            let writer = session.makeWriter(for: result.resultSchema)
+            writer.begin()
+            for row in result.resultRows { writer.write(row) }
+            writer.end()
+            if client.configuration.verbose {
+                let millis = Int(Date().timeIntervalSince(started) * 1000)
+                session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "
+                                    + "\(stats.rowsReturned) rows, \(millis) ms\n")
+            }
+        case .failure(let error):
             if let clientError = error as? DubClientError {
                 throw SessionFailure(Secrets.redact(clientError.description, key: client.configuration.apiKey),
                                      exit: ExitStatus(clientError.kind.exitCode))

@@ -34,12 +34,16 @@ public struct SessionOptions: Hashable, Sendable {
     public var clickhouseDatabase: String?
     /// `--workspace`: only this Dub workspace (`ws_...`) in ClickHouse.
     public var workspace: String?
+    /// `--max-events`: the most events an aggregate computed from `GET /events` may fetch;
+    /// `nil` means `DUBQL_MAX_EVENTS`, else 100,000.
+    public var maxEvents: Int?
 
     /// The options; the defaults are those of a command line that gives none.
     public init(data: [String] = [], api: Bool = false, apiURL: String? = nil, format: OutputFormat = .table,
                 timeZone: String? = nil, now: String? = nil, color: ColorMode = .auto, verbose: Bool = false,
                 skipInvalid: Bool = false, clickhouseURL: String? = nil, clickhouseDatabase: String? = nil,
-                workspace: String? = nil) {
+                workspace: String? = nil, maxEvents: Int? = nil) {
+        self.maxEvents = maxEvents
         self.data = data
         self.api = api
         self.apiURL = apiURL
@@ -131,7 +135,7 @@ extension Session {
                                         environment: console.environment)
         case .api(let key):
             return try APISource.make(apiKey: key, apiURL: options.apiURL, verbose: options.verbose,
-                                      environment: console.environment, messages: console.errors)
+                                      environment: console.environment, messages: console.errors, maxEvents: options.maxEvents)
         case .demo:
             return LocalSource.demo(now: options.clock)
         case .clickhouse(let url):

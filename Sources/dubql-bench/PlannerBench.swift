@@ -13,12 +13,17 @@ import Darwin
 enum PlannerBench {
     static let example = "SELECT sales WHERE country IN (US) AND NOT browser = Chrome SINCE 30d"
     static let union = "SELECT clicks WHERE (country = US OR browser = Chrome) AND device = Mobile SINCE 2026-08-01T10:00:00Z LIMIT 2500"
+    /// Issue 10's second query: GET /analytics with the totals check and the /events fallback.
+    static let analytics = "SELECT country, count() FROM clicks WHERE device = Mobile GROUP BY country ORDER BY count() DESC LIMIT 10 SINCE 30d"
+    /// An aggregate /analytics cannot answer: /events pages aggregated locally.
+    static let eventsAggregate = "SELECT utm_source, count(DISTINCT customer.id), avg(sale.amount) FROM sales GROUP BY utm_source HAVING count() > 5 SINCE ytd"
 
     static func run() {
         print("== planner == (best of 5, CPU time of this thread; wall clock in brackets)")
         let context = QueryContext(now: 1_787_227_200_000)
         var sink = 0
-        for (label, text) in [("design example", example), ("union + residual", union)] {
+        for (label, text) in [("design example", example), ("union + residual", union),
+                              ("aggregate on /analytics", analytics), ("aggregate on /events", eventsAggregate)] {
             let source = SourceFile(name: "<query>", text: text)
             let statement = Parser.parse(source).script.statements[0]
             guard let query = Binder.bind(statement, source: source, context: context).query else {

@@ -44,6 +44,9 @@ struct APIURLOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Log every API request and response on stderr (the key is masked).")
     var verbose = false
+
+    @Option(name: .customLong("max-events"), help: ArgumentHelp("The most events an aggregate computed from GET /events may fetch (default $DUBQL_MAX_EVENTS, else 100000).", valueName: "N"))
+    var maxEvents: Int?
 }
 
 // MARK: - Query options
@@ -75,7 +78,7 @@ struct QueryOptions: ParsableArguments {
         SessionOptions(data: data, api: api, apiURL: apiURL.apiURL, format: format, timeZone: clock.timezone,
                        now: clock.now, color: color, verbose: apiURL.verbose, skipInvalid: skipInvalid,
                        clickhouseURL: clickhouse.url, clickhouseDatabase: clickhouse.database,
-                       workspace: clickhouse.workspace)
+                       workspace: clickhouse.workspace, maxEvents: apiURL.maxEvents)
     }
 
     /// Starts a shell on the session these options describe, in this process's console, and

@@ -81,7 +81,14 @@ struct ExplainCommand: ParsableCommand {
             guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
             output = format == .json ? Explain.json(plan) + "\n" : Explain.text(plan)
         } else {
-            let (plan, diagnostics) = Compiler.apiPlan(query, context: context)
+            let maxEvents: Int
+            do {
+                maxEvents = try APISource.maxEvents(option: api.maxEvents, environment: ProcessInfo.processInfo.environment)
+            } catch let failure {
+                DiagnosticOutput.error(failure.message ?? "invalid --max-events", color: useColor)
+                throw Exit.usage
+            }
+            let (plan, diagnostics) = Compiler.apiPlan(query, context: context, maxEvents: maxEvents)
             DiagnosticOutput.emit(diagnostics, source: source, color: useColor)
             guard let plan, !diagnostics.hasErrors else { throw Exit.dataError }
             let base = DubAPI.baseURL(option: api.apiURL, environment: ProcessInfo.processInfo.environment)

@@ -1,6 +1,6 @@
 // End-to-end tests of aggregate queries through the `dubql` binary: the six queries of issue 10
-// on generated files, numbers in csv and json, a gap-free series in a time zone, EXPLAIN, and
-// the API's refusal (exit 65) until aggregates plan onto /analytics.
+// on generated files, numbers in csv and json, a gap-free series in a time zone, and EXPLAIN
+// (aggregates on the API: AnalyticsClientTests).
 
 import Foundation
 import Testing
@@ -128,15 +128,6 @@ struct AggregateQueryTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("AGGREGATE by country: count()") && r.stdout.contains("HAVING count() > 5")
                 && r.stdout.contains("SCAN clicks"))
-    }
-
-    @Test func onTheAPIAnAggregateIsAClearError() throws {
-        let r = try runDubQL(["query", "SELECT country, count() FROM clicks GROUP BY country", "--api", "--api-url", "http://127.0.0.1:9"],
-                             environment: ["DUB_API_KEY": "dub_test"])
-        #expect(r.status == 65)
-        #expect(r.stderr.contains("aggregate queries run on local data for now"))
-        let e = try runDubQL(["explain", "SELECT count() FROM clicks"])
-        #expect(e.status == 65 && e.stderr.contains("DQL0405"))
     }
 
     @Test func listingQueriesKeepTheirOutput() throws {
