@@ -8,8 +8,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System packages: libedit for the REPL's line editing, tmux for the terminal tests; chDB (embedded
 # ClickHouse, from PyPI) for the ClickHouse tests, behind Tests/ClickHouse/chdb_http.py.
 setup:
-	@if ! dpkg -s libedit-dev tmux zlib1g-dev python3-pip >/dev/null 2>&1; then \
-		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libedit-dev tmux zlib1g-dev python3-pip; \
+	@if ! dpkg -s libedit-dev tmux zlib1g-dev libsqlite3-dev python3-pip >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libedit-dev tmux zlib1g-dev libsqlite3-dev python3-pip; \
 	fi
 	@python3 -c 'import chdb' 2>/dev/null || python3 -m pip install --user chdb || python3 -m pip install --user --break-system-packages chdb
 
