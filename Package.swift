@@ -60,7 +60,10 @@ let package = Package(
             "DubQLSyntax", "DubQL", "DubQLEngine", "DubQLClient", "DubQLServer", "DubQLOutput", "DubQLShell",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell"]),
+        // SQLite (`libsqlite3-dev`), only for the planner benchmark's side-by-side with
+        // sqlite3_prepare_v2; no library target links it.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .executableTarget(name: "dubql-bench", dependencies: ["DubQLSyntax", "DubQL", "DubQLEngine", "DubQLShell", "CSQLite"]),
 
         // What the test targets share: fixtures (clock, events, compiling), the grammar reader and
         // sentence generator, random helpers over the engine's SplitMix64, package paths. Tests only.

@@ -59,7 +59,7 @@ public enum APIPlanner {
         }
         let base = Pushdowns.plan(leaves, event: query.event)
 
-        var branches: [[String: String]] = [base.params]
+        var branches: [ParameterList] = [base.params]
         var residualParts: [BoundCondition] = base.residual
         var unplannable = base.unplannable
         var planNotes = base.notes
@@ -141,9 +141,9 @@ public enum APIPlanner {
         return nil
     }
 
-    static func planUnion(leaves: [BoundCondition], disjuncts: [BoundCondition], event: EventType) -> (branches: [[String: String]], notes: [String])? {
+    static func planUnion(leaves: [BoundCondition], disjuncts: [BoundCondition], event: EventType) -> (branches: [ParameterList], notes: [String])? {
         guard disjuncts.count <= maximumUnionRequests else { return nil }
-        var branches: [[String: String]] = []
+        var branches: [ParameterList] = []
         var notes: [String] = []
         for d in disjuncts {
             let combined = Normalizer.normalize(.and(leaves + [d]))
@@ -182,20 +182,15 @@ public enum APIPlanner {
 
     // MARK: - Parameters in order
 
-    static func orderedParams(_ params: [String: String], event: EventType, time: [APIParameter], paging: Paging,
+    static func orderedParams(_ params: ParameterList, event: EventType, time: [APIParameter], paging: Paging,
                               order: SortDirection) -> [APIParameter] {
         var out: [APIParameter] = []
-        out.reserveCapacity(params.count + time.count + 4)
+        out.reserveCapacity(params.items.count + time.count + 4)
         out.append(APIParameter("event", event.rawValue))
-        // Ranks looked up once per parameter, not once per comparison.
-        var ranked = params.compactMap { $0.key == "query" ? nil : (rank: Catalog.position(ofParameter: $0.key), name: $0.key, value: $0.value) }
-        ranked.sort { $0.rank < $1.rank }
-        for p in ranked {
-            out.append(APIParameter(p.name, p.value))
-        }
-        if let q = params["query"] { out.append(APIParameter("query", q)) }
+        // Already in catalog order, `query` last.
+        for p in params.items { out.append(APIParameter(p.name, p.value)) }
         out += time
-        out += APIRequest.pagingParameters(page: paging.firstPage, limit: paging.pageSize)
+        APIRequest.appendPagingParameters(page: paging.firstPage, limit: paging.pageSize, to: &out)
         if order == .ascending { out.append(APIParameter("sortOrder", "asc")) }
         return out
     }

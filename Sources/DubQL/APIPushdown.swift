@@ -6,10 +6,43 @@ import DubQLSyntax
 
 // MARK: - Conjunction plan
 
+/// The parameters of one request before the fixed ones (event, time, paging) join them: a short
+/// list kept in catalog order (``Catalog/position(ofParameter:)``, `query` last), so that it is
+/// sent as it is and two lists are equal exactly when they hold the same parameters.
+struct ParameterList: Equatable {
+    private(set) var items: [(rank: Int, name: String, value: String)] = []
+
+    var isEmpty: Bool { items.isEmpty }
+
+    /// Where a parameter goes: catalog parameters by position, then any other, then `query`.
+    static func rank(_ name: String) -> Int {
+        name == "query" ? Int.max : Swift.min(Catalog.position(ofParameter: name), Int.max - 1)
+    }
+
+    subscript(name: String) -> String? {
+        get { items.first { $0.name == name }?.value }
+        set {
+            if let i = items.firstIndex(where: { $0.name == name }) {
+                if let newValue { items[i].value = newValue } else { items.remove(at: i) }
+                return
+            }
+            guard let newValue else { return }
+            let rank = ParameterList.rank(name)
+            if items.isEmpty { items.reserveCapacity(4) }
+            let at = items.firstIndex { $0.rank > rank } ?? items.count
+            items.insert((rank, name, newValue), at: at)
+        }
+    }
+
+    static func == (a: ParameterList, b: ParameterList) -> Bool {
+        a.items.count == b.items.count && zip(a.items, b.items).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
 /// The parameters one conjunction becomes, and what stays local.
 struct ConjunctionPlan {
     /// Parameter name to value, exactly as sent.
-    var params: [String: String] = [:]
+    var params = ParameterList()
     /// Leaves the API cannot express exactly; evaluated on the fetched events.
     var residual: [BoundCondition] = []
     /// Leaves that can neither be sent nor evaluated locally, with the reason.
@@ -38,9 +71,10 @@ enum Pushdowns {
     /// Plans a conjunction of leaves (predicates and NOT-ed ordering predicates).
     static func plan(_ leaves: [BoundCondition], event: EventType) -> ConjunctionPlan {
         var plan = ConjunctionPlan()
-        plan.params.reserveCapacity(leaves.count)
-        // Few fields per conjunction: a list with linear lookups beats hashing strings.
-        var list: [(name: String, predicate: BoundPredicate)] = []
+        // Few fields per conjunction: a list with linear lookups beats hashing strings. Each field
+        // is looked up in the catalog once; after that it is its position (`rank`).
+        var list: [(rank: Int, name: String, predicate: BoundPredicate)] = []
+        list.reserveCapacity(leaves.count)
         var metadata: [BoundPredicate] = []
         for leaf in leaves {
             guard case .predicate(let p) = leaf, p.op == .in || p.op == .notIn else {
@@ -51,7 +85,13 @@ enum Pushdowns {
                 continue
             }
             switch p.field {
-            case .catalog(let name) where !list.contains(where: { $0.name == name }): list.append((name, p))
+            case .catalog(let name):
+                let rank = Catalog.position(ofCanonical: name)
+                if list.contains(where: { $0.rank == rank && (rank != Int.max || $0.name == name) }) {
+                    plan.residual.append(leaf)
+                } else {
+                    list.append((rank, name, p))
+                }
             case .metadata: metadata.append(p)
             default: plan.residual.append(leaf)
             }
@@ -60,33 +100,32 @@ enum Pushdowns {
         let preds = PredicateList(list)
 
         // Link lookup: which of linkId / externalId / domain+key (if any) the API will act on.
-        let linkId = preds["linkId"].flatMap { encodeList($0) }
-        let externalId = preds["externalId"].flatMap { singleValue($0) }.map { "ext_" + $0 }
-        let key = preds["key"].flatMap { singleValue($0) }
-        let domainSingle = preds["domain"].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
-        let apiOnlyLinkLevel = preds["tagId"] != nil || preds["groupId"] != nil || preds["partnerTagId"] != nil
+        let linkId = preds[Ranks.linkId].flatMap { encodeList($0) }
+        let externalId = preds[Ranks.externalId].flatMap { singleValue($0) }.map { "ext_" + $0 }
+        let key = preds[Ranks.key].flatMap { singleValue($0) }
+        let domainSingle = preds[Ranks.domain].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
+        let apiOnlyLinkLevel = preds[Ranks.tagId] != nil || preds[Ranks.groupId] != nil || preds[Ranks.partnerTagId] != nil
         enum Mode { case none, linkId, externalId, key }
         var mode = Mode.none
         if !apiOnlyLinkLevel {
             if let l = linkId, !l.hasPrefix("-") { mode = .linkId }
             else if externalId != nil { mode = .externalId }
             else if key != nil, domainSingle != nil { mode = .key }
-            else if linkId != nil, !list.contains(where: { linkLevel($0.name) }) { mode = .linkId }
+            else if linkId != nil, !list.contains(where: { linkLevel(rank: $0.rank) }) { mode = .linkId }
         } else if linkId != nil || externalId != nil || key != nil {
             plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the "
-                              + (preds["partnerTagId"] != nil ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
+                              + (preds[Ranks.partnerTagId] != nil ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
         }
 
         if mode != .none {
-            let suppressed = list.map(\.name).filter { linkLevel($0) && !(mode == .key && $0 == "domain") }.sorted()
+            let suppressed = list.filter { linkLevel(rank: $0.rank) }.map(\.name).filter { !(mode == .key && $0 == "domain") }.sorted()
             if !suppressed.isEmpty {
                 plan.notes.append("\(suppressed.joined(separator: ", ")) checked locally: the API ignores link-level filters once a link is selected by \(mode == .key ? "domain and key" : mode == .linkId ? "linkId" : "externalId")")
             }
         }
 
-        let regionValue = preds["region"].flatMap { singleValue($0) }
-        // Catalog positions looked up once per field, not once per comparison.
-        var ranked = list.map { (rank: Catalog.position(ofCanonical: $0.name), predicate: $0.predicate) }
+        let regionValue = preds[Ranks.region].flatMap { singleValue($0) }
+        var ranked = list.map { (rank: $0.rank, predicate: $0.predicate) }
         ranked.sort { $0.rank < $1.rank }
         for (rank, p) in ranked {
             guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
@@ -181,7 +220,7 @@ enum Pushdowns {
         // Dub's events pipe applies partnerTagId to clicks and leads only when another link-level
         // filter is sent too (dub-api.md §2); exported events cannot check it either.
         if event != .sales, plan.params["partnerTagId"] != nil,
-           !partnerTagCompanions.contains(where: { plan.params[$0] != nil }), let p = preds["partnerTagId"] {
+           !partnerTagCompanions.contains(where: { plan.params[$0] != nil }), let p = preds[Ranks.partnerTagId] {
             plan.params["partnerTagId"] = nil
             plan.unplannable.append((p, "Dub's API applies partnerTagId to \(event.rawValue) only together with another link-level filter"))
         }
@@ -199,16 +238,31 @@ enum Pushdowns {
         var pushdown: Pushdown { Catalog.fields[index].pushdown }
     }
 
-    /// Lookup by field name in a short list.
+    /// Lookup by catalog position in a short list.
     struct PredicateList {
-        let items: [(name: String, predicate: BoundPredicate)]
-        init(_ items: [(name: String, predicate: BoundPredicate)]) { self.items = items }
-        subscript(name: String) -> BoundPredicate? { items.first { $0.name == name }?.predicate }
+        let items: [(rank: Int, name: String, predicate: BoundPredicate)]
+        init(_ items: [(rank: Int, name: String, predicate: BoundPredicate)]) { self.items = items }
+        subscript(rank: Int) -> BoundPredicate? { items.first { $0.rank == rank }?.predicate }
+    }
+
+    /// The catalog positions of the fields the link lookup reads, found once.
+    enum Ranks {
+        static let linkId = Catalog.position(ofCanonical: "linkId")
+        static let externalId = Catalog.position(ofCanonical: "externalId")
+        static let key = Catalog.position(ofCanonical: "key")
+        static let domain = Catalog.position(ofCanonical: "domain")
+        static let tagId = Catalog.position(ofCanonical: "tagId")
+        static let groupId = Catalog.position(ofCanonical: "groupId")
+        static let partnerTagId = Catalog.position(ofCanonical: "partnerTagId")
+        static let region = Catalog.position(ofCanonical: "region")
     }
 
     static func linkLevel(_ name: String) -> Bool {
-        let i = Catalog.position(ofCanonical: name)
-        return i < Catalog.fields.count && Catalog.fields[i].isLinkLevel
+        linkLevel(rank: Catalog.position(ofCanonical: name))
+    }
+
+    static func linkLevel(rank i: Int) -> Bool {
+        i < Catalog.fields.count && Catalog.fields[i].isLinkLevel
     }
 
     static func describe(_ values: [ScalarValue]) -> String {

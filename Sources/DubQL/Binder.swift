@@ -12,7 +12,8 @@ public struct Binder {
     public static func bind(_ statement: Statement, source: SourceFile, context: QueryContext) -> (query: BoundQuery?, diagnostics: [Diagnostic]) {
         var binder = Binder(source: source, context: context)
         let query = binder.bindStatement(statement)
-        let diagnostics = binder.diagnostics.sorted { $0.span.start < $1.span.start }
+        let diagnostics = binder.diagnostics.count < 2 ? binder.diagnostics
+            : binder.diagnostics.sorted { $0.span.start < $1.span.start }
         return (diagnostics.hasErrors ? nil : query, diagnostics)
     }
 
@@ -48,7 +49,7 @@ public struct Binder {
 
     mutating func bindStatement(_ statement: Statement) -> BoundQuery? {
         let select = statement.select
-        guard let event = EventType(rawValue: select.event.text.lowercased()) else {
+        guard let event = EventType(caseInsensitive: select.event.text) else {
             let near = DidYouMean.candidates(for: select.event.text, in: Catalog.eventNames)
             error(.unknownEvent, "unknown event '\(select.event.text)': expected clicks, leads or sales", select.event.span,
                   hints: [DidYouMean.hint(near)].compactMap { $0 })
@@ -215,7 +216,8 @@ public struct Binder {
         let now = context.now
         switch instant.kind {
         case .duration(let amount, let unit):
-            let text = "\(amount)\(unit.rawValue)"
+            var text = String(amount)
+            text += unit.rawValue
             // Durations longer than Dub's history (and absurd ones that would overflow) all reach
             // before 2022-09-22: clamp them to a century, which the planner sends as `all`.
             let century: Int64 = 100 * 366 * 86_400_000
@@ -275,13 +277,13 @@ public struct Binder {
         case .or(let parts): for p in parts { checkKeys(p, pinned: pinned) }
         case .and(let parts):
             var domains = Set<ScalarValue>()
-            for case .predicate(let p) in parts where p.field == .catalog("domain") && p.op == .in {
+            for case .predicate(let p) in parts where p.op == .in && p.field.isCatalog("domain") {
                 domains.formUnion(p.values)
             }
             let pins = pinned || domains.count == 1
             for p in parts { checkKeys(p, pinned: pins) }
         case .predicate(let p):
-            guard p.field == .catalog("key"), !pinned else { return }
+            guard !pinned, p.field.isCatalog("key") else { return }
             error(.keyWithoutDomain, "'key' needs exactly one 'domain' in the same AND: a slug is unique only within its domain",
                   p.span ?? Span(at: 0), hints: ["add AND domain = 'dub.sh' (your short link's domain)"])
         }
@@ -294,7 +296,7 @@ public struct Binder {
         case .constant:
             return false
         case .predicate(let p):
-            if Normalizer.closedDomain(p.field) != nil { return true }
+            if Normalizer.hasClosedDomain(p.field) { return true }
             return !seen.insert(p.field)
         case .not(let inner):
             return mayFold(inner, seen: &seen)
@@ -341,5 +343,39 @@ public struct Binder {
         case .not(let inner): return mentionsTimestamp(inner)
         case .and(let parts), .or(let parts): return parts.contains(where: mentionsTimestamp)
         }
+    }
+}
+
+extension EventType {
+    /// The event type named `name`, ignoring case (`Sales` is ``sales``), compared on bytes.
+    init?(caseInsensitive name: String) {
+        // As written in lower case (the usual spelling): small strings compare in one step.
+        if name == "clicks" { self = .clicks; return }
+        if name == "sales" { self = .sales; return }
+        if name == "leads" { self = .leads; return }
+        let u = name.utf8
+        guard !u.contains(where: { $0 >= 0x80 }) else {
+            self.init(rawValue: name.lowercased())
+            return
+        }
+        // clicks, leads, sales: five or six letters, told apart by the first.
+        guard u.count == 5 || u.count == 6 else { return nil }
+        let e: EventType
+        switch NameTable.fold(u[u.startIndex]) {
+        case UInt8(ascii: "c"): e = .clicks
+        case UInt8(ascii: "l"): e = .leads
+        case UInt8(ascii: "s"): e = .sales
+        default: return nil
+        }
+        guard u.count == e.rawValue.utf8.count, zip(e.rawValue.utf8, u).allSatisfy({ $0 == NameTable.fold($1) }) else { return nil }
+        self = e
+    }
+}
+
+extension FieldRef {
+    /// True for the catalog field of canonical name `name`, without building a `FieldRef`.
+    @inline(__always) func isCatalog(_ name: String) -> Bool {
+        if case .catalog(let n) = self { return n == name }
+        return false
     }
 }

@@ -20,7 +20,7 @@ extension Binder {
         // Most paths have one component: no array or join for them.
         let dotted = path.components.count == 1 ? path.components[0].text : path.components.map(\.text).joined(separator: ".")
         if let i = Catalog.index(named: dotted) {
-            guard Catalog.fields[i].events.contains(event) else {
+            guard Catalog.eventBits[i] & event.bit != 0 else {
                 let spec = Catalog.fields[i]
                 let which = EventType.allCases.filter { spec.events.contains($0) }.map(\.rawValue).joined(separator: " and ")
                 error(.fieldNotInEvent, "'\(spec.name)' is not a field of \(event.rawValue): only \(which) have it", path.span)
@@ -122,7 +122,7 @@ extension Binder {
                       p.span, hints: ["compare it with = or !=, or use IN (...)"])
                 return nil
             }
-            guard let v = bindValue(value, for: field, fieldText: p.field.dotted) else { return nil }
+            guard let v = bindValue(value, for: field, path: p.field) else { return nil }
             return BoundPredicate(field: field.ref, op: bop, values: [v], span: p.span)
         case .inList(let negated, let values):
             // The distinct values in order; a `SeenSet` so that a list of a million values is linear.
@@ -130,7 +130,7 @@ extension Binder {
             seen.reserveCapacity(values.count)
             var ok = true
             for value in values {
-                guard let v = bindValue(value, for: field, fieldText: p.field.dotted) else { ok = false; continue }
+                guard let v = bindValue(value, for: field, path: p.field) else { ok = false; continue }
                 seen.insert(v)
             }
             let bound = seen.elements
@@ -151,22 +151,23 @@ extension Binder {
         }
     }
 
-    mutating func bindValue(_ value: Value, for field: ResolvedField, fieldText: String) -> ScalarValue? {
+    /// `path` names the field in messages (its dotted text is only made for an error).
+    mutating func bindValue(_ value: Value, for field: ResolvedField, path: FieldPath) -> ScalarValue? {
         let span = value.span
         switch field.type {
         case .boolean:
             if case .boolean(let b) = value.kind { return .bool(b) }
             if case .text(let s) = value.kind, ["true", "false"].contains(s.lowercased()) { return .bool(s.lowercased() == "true") }
-            error(.typeMismatch, "'\(fieldText)' is boolean: expected TRUE or FALSE, found \(Printer.print(value))", span)
+            error(.typeMismatch, "'\(path.dotted)' is boolean: expected TRUE or FALSE, found \(Printer.print(value))", span)
             return nil
         case .number:
             if case .number(let n) = value.kind, let d = Double(n) { return .number(d, text: n) }
-            error(.typeMismatch, "'\(fieldText)' is a number: expected a number, found \(Printer.print(value))", span)
+            error(.typeMismatch, "'\(path.dotted)' is a number: expected a number, found \(Printer.print(value))", span)
             return nil
         case .timestamp:
             if case .date(let d) = value.kind, let ms = millis(of: d, asEnd: false) { return .timestamp(ms) }
             if case .text(let s) = value.kind, let ms = ISOInstant.parse(s) { return .timestamp(ms) }
-            error(.typeMismatch, "'\(fieldText)' is an instant: expected a date such as 2024-01-01 or 2024-01-01T10:00:00Z, found \(Printer.print(value))",
+            error(.typeMismatch, "'\(path.dotted)' is an instant: expected a date such as 2024-01-01 or 2024-01-01T10:00:00Z, found \(Printer.print(value))",
                   span, hints: ["use SINCE/UNTIL/BETWEEN for time ranges"])
             return nil
         case .json:
@@ -178,19 +179,19 @@ extension Binder {
             }
         case .text, .country, .region, .continent, .trigger, .saleType:
             guard let raw = Binder.text(of: value) else {
-                error(.typeMismatch, "'\(fieldText)' is \(field.type.displayName): expected a value, found \(Printer.print(value))", span)
+                error(.typeMismatch, "'\(path.dotted)' is \(field.type.displayName): expected a value, found \(Printer.print(value))", span)
                 return nil
             }
-            return checkText(raw, field: field, fieldText: fieldText, span: span).map { .string($0) }
+            return checkText(raw, field: field, span: span).map { .string($0) }
         }
     }
 
     /// Checks a text value against the field's value set and normalizes it as the API does.
-    mutating func checkText(_ raw: String, field: ResolvedField, fieldText: String, span: Span) -> String? {
+    mutating func checkText(_ raw: String, field: ResolvedField, span: Span) -> String? {
         guard let specIndex = field.specIndex else { return raw }
         switch field.type {
         case .country:
-            guard Catalog.countryCodes.contains(raw) || raw == Catalog.unknownValue else {
+            guard Catalog.isCountryCode(raw) || raw == Catalog.unknownValue else {
                 error(.invalidValue, "'\(raw)' is not an ISO 3166-1 alpha-2 country code", span,
                       hints: [DidYouMean.hint(Suggestions.countryCodes(for: raw))].compactMap { $0 })
                 return nil

@@ -146,28 +146,41 @@ public enum Catalog {
 
     /// Looks a field up by canonical name or alias, case-insensitively.
     public static func field(named name: String) -> FieldSpec? {
-        index[name.lowercased()].map { fields[$0] }
+        index(named: name).map { fields[$0] }
     }
 
     /// The position in ``fields`` of a field by name or alias (case-insensitive): lets hot paths
-    /// read single properties instead of copying a whole ``FieldSpec``.
-    static func index(named name: String) -> Int? { index[name.lowercased()] }
+    /// read single properties instead of copying a whole ``FieldSpec``. ASCII names (all of the
+    /// catalog's) are found without lower-casing or hashing a `String`.
+    static func index(named name: String) -> Int? {
+        switch foldedNames.find(name) {
+        case .found(let i): i
+        case .absent: nil
+        case .notASCII: index[name.lowercased()]
+        }
+    }
 
     /// Looks a field up by its exact canonical name (what ``FieldRef/catalog(_:)`` holds); faster
     /// than ``field(named:)`` for evaluators.
     public static func field(canonical name: String) -> FieldSpec? {
-        canonicalIndex[name].map { fields[$0] }
+        canonicalNames.position(of: name).map { fields[$0] }
     }
 
     /// The position of a field (by canonical name) or of an API parameter in the catalog, for stable orders.
-    public static func position(ofCanonical name: String) -> Int { canonicalIndex[name] ?? Int.max }
-    public static func position(ofParameter name: String) -> Int { parameterIndex[name] ?? Int.max }
+    public static func position(ofCanonical name: String) -> Int { canonicalNames.position(of: name) ?? Int.max }
+    public static func position(ofParameter name: String) -> Int { parameterNames.position(of: name) ?? Int.max }
 
-    private static let parameterIndex: [String: Int] = Dictionary(
-        fields.enumerated().compactMap { e in e.element.apiParameter.map { ($0, e.offset) } }, uniquingKeysWith: { a, _ in a })
+    /// The events each field exists for, as bits (``EventType/bit``), by position in ``fields``.
+    static let eventBits: [UInt8] = fields.map { f in f.events.reduce(0) { $0 | $1.bit } }
 
-    private static let canonicalIndex: [String: Int] = Dictionary(
-        fields.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    private static let parameterNames = NameTable(
+        fields.enumerated().compactMap { e in e.element.apiParameter.map { ($0, e.offset) } }, foldingCase: false)
+
+    private static let canonicalNames = NameTable(
+        fields.enumerated().map { ($0.element.name, $0.offset) }, foldingCase: false)
+
+    private static let foldedNames = NameTable(
+        fields.enumerated().flatMap { e in ([e.element.name] + e.element.aliases).map { ($0, e.offset) } }, foldingCase: true)
 
     /// The fields an event type has, in catalog order.
     public static func fields(for event: EventType) -> [FieldSpec] {
@@ -192,6 +205,103 @@ public enum Catalog {
         }
         return map
     }()
+}
+
+// MARK: - Name tables
+
+extension EventType {
+    /// One bit per event type, for sets of events held in a byte.
+    var bit: UInt8 {
+        switch self {
+        case .clicks: 1
+        case .leads: 2
+        case .sales: 4
+        }
+    }
+}
+
+/// Catalog names to positions: open addressing over the names' UTF-8 bytes with FNV-1a, so that
+/// a lookup on the planner's hot path neither lower-cases nor hashes a `String` (SipHash).
+/// The first position given for a name wins, as in the dictionaries it replaces.
+struct NameTable: Sendable {
+    enum Lookup { case found(Int), absent, notASCII }
+
+    /// The names' bytes (lower-cased when folding), one after another.
+    private let bytes: [UInt8]
+    /// Per slot: start in ``bytes``, length, position; length -1 for an empty slot.
+    private let starts: [Int32], lengths: [Int32], positions: [Int32]
+    private let mask: Int
+    private let foldingCase: Bool
+
+    init(_ names: [(String, Int)], foldingCase: Bool) {
+        self.foldingCase = foldingCase
+        var size = 16
+        while size < names.count * 3 { size *= 2 }
+        var bytes: [UInt8] = []
+        var starts = [Int32](repeating: 0, count: size), lengths = [Int32](repeating: -1, count: size)
+        var positions = [Int32](repeating: 0, count: size)
+        let mask = size - 1
+        for (name, position) in names {
+            let key = Array(name.utf8).map { foldingCase ? NameTable.fold($0) : $0 }
+            var i = key.withUnsafeBufferPointer { NameTable.hash($0, foldingCase: false) } & mask
+            var duplicate = false
+            while lengths[i] >= 0 {
+                if bytes[Int(starts[i])..<Int(starts[i] + lengths[i])].elementsEqual(key) { duplicate = true; break }
+                i = (i + 1) & mask
+            }
+            if duplicate { continue }
+            starts[i] = Int32(bytes.count)
+            lengths[i] = Int32(key.count)
+            positions[i] = Int32(position)
+            bytes += key
+        }
+        self.bytes = bytes
+        self.starts = starts
+        self.lengths = lengths
+        self.positions = positions
+        self.mask = mask
+    }
+
+    @inline(__always) static func fold(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+
+    @inline(__always) static func hash(_ key: UnsafeBufferPointer<UInt8>, foldingCase: Bool) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in key { h = (h ^ UInt64(foldingCase ? fold(c) : c)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    /// The position of `name` (an exact match, or a case-insensitive one when folding).
+    func position(of name: String) -> Int? {
+        if case .found(let i) = find(name) { return i }
+        return nil
+    }
+
+    func find(_ name: String) -> Lookup {
+        if let r = name.utf8.withContiguousStorageIfAvailable({ find(bytes: $0) }) { return r }
+        return Array(name.utf8).withUnsafeBufferPointer { find(bytes: $0) }
+    }
+
+    private func find(bytes key: UnsafeBufferPointer<UInt8>) -> Lookup {
+        if foldingCase, key.contains(where: { $0 >= 0x80 }) { return .notASCII }
+        var i = NameTable.hash(key, foldingCase: foldingCase) & mask
+        return bytes.withUnsafeBufferPointer { stored in
+            while true {
+                let length = Int(lengths[i])
+                if length < 0 { return .absent }
+                if length == key.count, let a = stored.baseAddress, let b = key.baseAddress {
+                    let p = a + Int(starts[i])
+                    var k = 0
+                    if foldingCase {
+                        while k < length, p[k] == NameTable.fold(b[k]) { k += 1 }
+                    } else {
+                        while k < length, p[k] == b[k] { k += 1 }
+                    }
+                    if k == length { return .found(Int(positions[i])) }
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
 }
 
 // MARK: - The table

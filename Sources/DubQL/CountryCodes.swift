@@ -24,6 +24,26 @@ extension Catalog {
     /// The alpha-2 codes, for membership tests.
     public static let countryCodes: Set<String> = Set(countries.map(\.alpha2))
 
+    /// True when `code` is one of ``countryCodes``: two upper-case letters looked up in a 26 x 26
+    /// bit table, without hashing a `String` (the binder checks every country value).
+    static func isCountryCode(_ code: String) -> Bool {
+        let u = code.utf8
+        guard u.count == 2 else { return false }
+        let a = Int(u[u.startIndex]) - 65, b = Int(u[u.index(after: u.startIndex)]) - 65
+        guard a >= 0, a < 26, b >= 0, b < 26 else { return false }
+        return countryBits[a] & (1 << UInt32(b)) != 0
+    }
+
+    /// Bit `b` of entry `a` is set when the code of letters `a`, `b` (0 for `A`) is a country.
+    private static let countryBits: [UInt32] = {
+        var bits = [UInt32](repeating: 0, count: 26)
+        for c in countries {
+            let u = Array(c.alpha2.utf8)
+            bits[Int(u[0]) - 65] |= 1 << UInt32(u[1] - 65)
+        }
+        return bits
+    }()
+
     /// The value Dub stores when it could not locate a visitor.
     public static let unknownValue = "Unknown"
 }

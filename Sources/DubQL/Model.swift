@@ -127,11 +127,14 @@ public struct BoundPredicate: Hashable, Sendable, Codable {
 }
 
 /// A bound condition: typed predicates combined with AND, OR and NOT.
-public indirect enum BoundCondition: Hashable, Sendable, Codable {
+///
+/// Only `not` is boxed: operand lists are arrays already, and a predicate inline saves the
+/// planners an allocation (and a release) per leaf.
+public enum BoundCondition: Hashable, Sendable, Codable {
     case constant(Bool)
     case and([BoundCondition])
     case or([BoundCondition])
-    case not(BoundCondition)
+    indirect case not(BoundCondition)
     case predicate(BoundPredicate)
 }
 

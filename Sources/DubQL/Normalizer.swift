@@ -54,6 +54,7 @@ public enum Normalizer {
             return mergeGroup([p], conjunctive: true)
         case .and(let parts):
             var flat: [BoundCondition] = []
+            flat.reserveCapacity(parts.count)
             for part in parts {
                 switch simplify(part) {
                 case .constant(true): continue
@@ -65,6 +66,7 @@ public enum Normalizer {
             return merge(flat, conjunctive: true)
         case .or(let parts):
             var flat: [BoundCondition] = []
+            flat.reserveCapacity(parts.count)
             for part in parts {
                 switch simplify(part) {
                 case .constant(false): continue
@@ -88,10 +90,20 @@ public enum Normalizer {
             return true
         }) {
             var distinct = true
-            var fields = SeenSet<FieldRef>()
-            for case .predicate(let p) in operands where !fields.insert(p.field) {
-                distinct = false
-                break
+            if operands.count <= 8 {
+                // A handful of operands (the usual case): compared pairwise, without a set.
+                outer: for i in operands.indices {
+                    guard case .predicate(let p) = operands[i] else { continue }
+                    for j in 0..<i {
+                        if case .predicate(let q) = operands[j], q.field == p.field { distinct = false; break outer }
+                    }
+                }
+            } else {
+                var fields = SeenSet<FieldRef>()
+                for case .predicate(let p) in operands where !fields.insert(p.field) {
+                    distinct = false
+                    break
+                }
             }
             if distinct {
                 if operands.isEmpty { return .constant(conjunctive) }
@@ -214,7 +226,7 @@ public enum Normalizer {
     /// True when `mergeGroup([p], conjunctive: true)` would return `p` unchanged: a non-empty IN
     /// list or a NOT IN list without repeated values, on a field without a closed domain.
     static func isNormalLeaf(_ p: BoundPredicate) -> Bool {
-        guard closedDomain(p.field) == nil else { return false }
+        guard !hasClosedDomain(p.field) else { return false }
         switch p.op {
         case .in:
             return !p.values.isEmpty
@@ -225,6 +237,12 @@ public enum Normalizer {
         default:
             return false
         }
+    }
+
+    /// True when ``closedDomain(_:)`` has values for the field, without building them.
+    @inline(__always) static func hasClosedDomain(_ field: FieldRef) -> Bool {
+        guard case .catalog(let name) = field else { return false }
+        return name == "root" || name == "saleType"
     }
 
     /// Fields whose every event has exactly one of a known set of values.

@@ -54,9 +54,14 @@ extension APIRequest {
     /// 100 events), which is how plans write their first page.
     public static func pagingParameters(page: Int, limit: Int) -> [APIParameter] {
         var out: [APIParameter] = []
+        appendPagingParameters(page: page, limit: limit, to: &out)
+        return out
+    }
+
+    /// ``pagingParameters(page:limit:)`` appended to `out`, without an array of their own.
+    static func appendPagingParameters(page: Int, limit: Int, to out: inout [APIParameter]) {
         if page != 1 { out.append(APIParameter("page", String(page))) }
         if limit != APIPlanner.defaultPageSize { out.append(APIParameter("limit", String(limit))) }
-        return out
     }
 
     /// The parameters of one page of this request: the request's own, with `page` and `limit` for

@@ -173,7 +173,9 @@ public struct FieldPath: Hashable, Sendable, Codable, CustomStringConvertible {
         self.span = span
     }
     /// The components joined by `.` without any quoting, e.g. `metadata.plan tier`.
-    public var dotted: String { components.map(\.text).joined(separator: ".") }
+    public var dotted: String {
+        components.count == 1 ? components[0].text : components.map(\.text).joined(separator: ".")
+    }
     public var description: String { dotted }
 }
 

@@ -8,6 +8,12 @@
 ///       |                              ^
 ///
 /// Hints follow as `  = help: ...`; notes with a span get their own snippet.
+///
+/// Control characters from the source (C0, DEL and C1, so also the ESC that starts a terminal
+/// escape sequence) are shown, never sent raw: in the echoed line and in every message, hint and
+/// note (which quote source text) they become `\x1b`-style escapes (`\r`, `\t` in messages,
+/// `\u{9b}` for C1), as DubQLOutput's `TerminalText` shows values. Carets count the escapes'
+/// width, so they stay under the character they point at. Newlines in messages stay.
 public enum DiagnosticRenderer {
     /// All diagnostics, each ending with a newline. `color` adds ANSI colours.
     public static func render(_ diagnostics: [Diagnostic], in source: SourceFile, color: Bool) -> String {
@@ -21,21 +27,22 @@ public enum DiagnosticRenderer {
         let style = Style(color: color)
         let tint = style.color(for: d.severity)
         let location = source.location(of: d.span.start)
-        var out = style.bold("\(source.name):\(location.line):\(location.column): ")
+        let name = visible(source.name)
+        var out = style.bold("\(name):\(location.line):\(location.column): ")
         out += style.paint("\(d.severity.rawValue)[\(d.code)]", tint, bold: true)
-        out += style.bold(": \(d.message)") + "\n"
+        out += style.bold(": \(visible(d.message))") + "\n"
         out += snippet(d.span, in: source, style: style, tint: tint)
         for hint in d.hints {
-            out += style.paint("  = help: ", Style.cyan, bold: true) + hint + "\n"
+            out += style.paint("  = help: ", Style.cyan, bold: true) + visible(hint) + "\n"
         }
         for note in d.notes {
             if let span = note.span {
                 let l = source.location(of: span.start)
-                out += style.bold("\(source.name):\(l.line):\(l.column): ") + style.paint("note", Style.cyan, bold: true)
-                    + ": " + note.message + "\n"
+                out += style.bold("\(name):\(l.line):\(l.column): ") + style.paint("note", Style.cyan, bold: true)
+                    + ": " + visible(note.message) + "\n"
                 out += snippet(span, in: source, style: style, tint: Style.cyan)
             } else {
-                out += style.paint("  = note: ", Style.cyan, bold: true) + note.message + "\n"
+                out += style.paint("  = note: ", Style.cyan, bold: true) + visible(note.message) + "\n"
             }
         }
         return out
@@ -74,11 +81,72 @@ public enum DiagnosticRenderer {
             let spanEnd = Swift.min(Swift.max(span.end, at), to)
             width = Swift.max(1, String(decoding: source.bytes[at..<spanEnd], as: UTF8.self).count)
         }
-        // Tabs are shown as one space so that one character stays one column.
-        let shown = line.replacingAll("\t", with: " ")
-        let underline = String(repeating: " ", count: caretColumn - 1) + String(repeating: "^", count: width)
+        // Tabs are shown as one space so that one character stays one column; other control
+        // characters as escapes, several columns wide, which the caret's column and width count.
+        let (shown, shownColumn, shownWidth) = visibleLine(line, caretColumn: caretColumn, width: width)
+        let underline = String(repeating: " ", count: shownColumn - 1) + String(repeating: "^", count: shownWidth)
         return style.paint("\(gutter) | ", Style.blue, bold: true) + shown + "\n"
             + style.paint("\(pad) | ", Style.blue, bold: true) + style.paint(underline, tint, bold: true) + "\n"
+    }
+
+    /// True for the control characters that are never written raw: C0, DEL, C1.
+    @inline(__always) static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0)
+    }
+
+    /// The escape a control character is shown as: `\r`, `\t`, `\x1b` (other C0 and DEL),
+    /// `\u{9b}` (C1).
+    static func escape(_ u: Unicode.Scalar) -> String {
+        let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+        let hex = String([digits[Int(u.value >> 4) & 0xF], digits[Int(u.value) & 0xF]])
+        switch u.value {
+        case 0x0D: return "\\r"
+        case 0x09: return "\\t"
+        case 0x80..<0xA0: return "\\u{" + hex + "}"
+        default: return "\\x" + hex
+        }
+    }
+
+    /// Message text with its control characters escaped (newlines kept); `text` itself when it
+    /// has none.
+    public static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { isControl($0) && $0 != "\n" }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for u in text.unicodeScalars {
+            if isControl(u) && u != "\n" { out += escape(u) } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+
+    /// An echoed source line as shown (tabs as one space, other control characters escaped, a
+    /// newline too), with a caret column and width in characters of `line` turned into columns
+    /// of the shown text.
+    static func visibleLine(_ line: String, caretColumn: Int, width: Int) -> (String, Int, Int) {
+        guard line.unicodeScalars.contains(where: isControl) else { return (line, caretColumn, width) }
+        var shown = ""
+        var column = 1, shownCount = 0, shownColumn = caretColumn, shownWidth = 0
+        for ch in line {
+            if column == caretColumn { shownColumn = shownCount + 1 }
+            var piece = ""
+            var pieceWidth = 1
+            if ch.unicodeScalars.contains(where: isControl) {
+                for u in ch.unicodeScalars {
+                    if u == "\t" { piece += " " } else if isControl(u) { piece += escape(u) } else { piece.unicodeScalars.append(u) }
+                }
+                pieceWidth = piece.unicodeScalars.count
+            } else {
+                piece.append(ch)
+            }
+            if column >= caretColumn && column < caretColumn + width { shownWidth += pieceWidth }
+            shown += piece
+            shownCount += pieceWidth
+            column += 1
+        }
+        if caretColumn >= column { shownColumn = shownCount + (caretColumn - column) + 1 }
+        // Past the end of the line (an empty span at its end): the width as given.
+        if shownWidth == 0 { shownWidth = width }
+        return (shown, shownColumn, Swift.max(1, shownWidth))
     }
 
     /// Lines up to this many bytes are shown whole.

@@ -141,6 +141,17 @@ public struct Parser {
             expected("an event name (clicks, leads, sales) or columns")
             return
         }
+        // `SELECT clicks WHERE ...`: a lone name that no column syntax follows is the event, read
+        // without building a column for it first.
+        switch peek().kind {
+        case .dot, .leftBracket, .leftParen, .comma, .keyword(.from):
+            break
+        case .identifier where peek().end - peek().start == 2 && slice(peek()).lowercased() == "as":
+            break
+        default:
+            statement.event = parseName()
+            return
+        }
         let first = parseSelectItem()
         if kind == .comma || at(.from) || first.plainField == nil {
             var items = [first]

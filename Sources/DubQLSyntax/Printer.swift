@@ -72,18 +72,18 @@ public enum Printer {
                 write(b, into: &out)
             }
         }
-        if let tz = s.timezone { out += " TIMEZONE " + quoted(tz.name) }
+        if let tz = s.timezone { out += " TIMEZONE "; out.append(quoted(tz.name)) }
         if let o = s.orderBy {
             out += " ORDER BY "
             for (i, k) in o.keys.enumerated() {
                 if i > 0 { out += ", " }
                 write(k.expression, into: &out)
-                if let d = k.direction { out += " " + d.rawValue }
+                if let d = k.direction { out += " "; out.append(d.rawValue) }
             }
         }
-        if let l = s.limit { out += " LIMIT " + l.text }
-        if let o = s.offset { out += " OFFSET " + o.text }
-        if let p = s.page { out += " PAGE " + p.text }
+        if let l = s.limit { out += " LIMIT "; out.append(l.text) }
+        if let o = s.offset { out += " OFFSET "; out.append(o.text) }
+        if let p = s.page { out += " PAGE "; out.append(p.text) }
     }
 
     // MARK: - Conditions
@@ -149,7 +149,7 @@ public enum Printer {
         case .bare: return
         case .comparison(let op, let v):
             out += " "
-            out += op.rawValue
+            out.append(op.rawValue)
             out += " "
             write(v, into: &out)
         case .inList(let negated, let values):
@@ -172,10 +172,10 @@ public enum Printer {
 
     private static func write(_ v: Value, into out: inout TextBuffer) {
         switch v.kind {
-        case .text(let t): if isPlainIdentifier(t) { out += t } else { out += quoted(t) }
-        case .number(let n): out += n
+        case .text(let t): if isPlainIdentifier(t) { out.append(t) } else { out.append(quoted(t)) }
+        case .number(let n): out.append(n)
         case .boolean(let b): out += b ? "TRUE" : "FALSE"
-        case .date(let d): out += d.description
+        case .date(let d): out.append(d.description)
         }
     }
 
@@ -188,10 +188,10 @@ public enum Printer {
     private static func write(_ i: Instant, into out: inout TextBuffer) {
         switch i.kind {
         case .duration(let amount, let unit):
-            out += String(amount)
-            out += unit.rawValue
-        case .preset(let p): out += p.rawValue
-        case .date(let d): out += d.description
+            out.append(amount)
+            out.append(unit.rawValue)
+        case .preset(let p): out.append(p.rawValue)
+        case .date(let d): out.append(d.description)
         }
     }
 
@@ -240,7 +240,7 @@ public enum Printer {
     }
 
     private static func writeName(_ text: String, into out: inout TextBuffer) {
-        if isPlainIdentifier(text) { out += text } else { out += name(text) }
+        if isPlainIdentifier(text) { out.append(text) } else { out.append(name(text)) }
     }
 
     /// A name bare when it lexes as a plain non-keyword identifier, else back-quoted.
@@ -255,9 +255,21 @@ public enum Printer {
 
     /// True when `text` lexes as one identifier that is no keyword.
     public static func isPlainIdentifier(_ text: String) -> Bool {
-        let u = text.utf8
-        guard let first = u.first, isIdentifierStart(first), u.allSatisfy(isIdentifierContinue) else { return false }
-        return Scanner.keyword(of: u) == nil
+        if let plain = text.utf8.withContiguousStorageIfAvailable(isPlainIdentifier(bytes:)) { return plain }
+        return Array(text.utf8).withUnsafeBufferPointer(isPlainIdentifier(bytes:))
+    }
+
+    /// ``isPlainIdentifier(_:)`` on UTF-8 bytes: one pass that checks the characters and packs
+    /// the keyword key as the lexer does (the printer asks this of every name and value).
+    static func isPlainIdentifier(bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = u.first, isIdentifierStart(first) else { return false }
+        var key: UInt64 = 0, shift: UInt64 = 0
+        for c in u {
+            guard isIdentifierContinue(c) else { return false }
+            if shift < 64 { key |= UInt64(c | 0x20) &<< shift }
+            shift &+= 8
+        }
+        return shift > 64 || Scanner.keyword(packed: key) == nil
     }
 }
 
@@ -268,8 +280,33 @@ struct TextBuffer {
 
     init(capacity: Int = 32) { bytes.reserveCapacity(capacity) }
 
-    static func += (buffer: inout TextBuffer, text: String) {
-        buffer.bytes.append(contentsOf: text.utf8)
+    /// Literal text: its bytes are copied as they are, without looking at a `String`.
+    static func += (buffer: inout TextBuffer, text: StaticString) {
+        text.withUTF8Buffer { buffer.bytes.append(contentsOf: $0) }
+    }
+
+    /// Text from the tree (names, values): one copy of its bytes where they are contiguous.
+    mutating func append(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if copied == nil { bytes.append(contentsOf: text.utf8) }
+    }
+
+    /// The decimal digits of `value` (a duration's amount), without a temporary `String`.
+    mutating func append(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(d[i]) }
+        }
     }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
