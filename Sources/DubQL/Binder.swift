@@ -121,9 +121,11 @@ public struct Binder {
         let limit = paging.limit ?? Binder.defaultLimit
         let offset = paging.offset
 
-        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
-                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
-                          text: Printer.print(statement))
+        var query = BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
+                               order: order, limit: limit, offset: offset, explain: statement.isExplain,
+                               text: Printer.print(statement))
+        if case .all? = select.projection { query.selectsAll = true }
+        return query
     }
 
     // MARK: - Paging

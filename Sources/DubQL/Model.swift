@@ -195,6 +195,9 @@ public struct BoundQuery: Hashable, Sendable, Codable {
     /// paging of groups. `nil` for listing queries, whose ``columns``, ``order``, ``limit`` and
     /// ``offset`` describe events; with an aggregation those describe nothing.
     public var aggregation: BoundAggregation?
+    /// True for `SELECT * FROM e`: the default columns (``columns`` is empty), and tables say
+    /// how to see every field.
+    public var selectsAll = false
 
     public init(event: EventType, columns: [BoundColumn] = [], condition: BoundCondition? = nil,
                 time: TimeRange, timeZone: String = "UTC", order: SortDirection = .descending,

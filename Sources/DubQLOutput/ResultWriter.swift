@@ -98,7 +98,7 @@ public final class ResultWriter {
             }
             if format == .ndjson { sink.write("\n") }
         case .csv:
-            sink.write(schema.columns.indices.map { shown(CSV.field(text(row, $0))) }.joined(separator: ",") + "\r\n")
+            sink.write(schema.columns.indices.map { shown(CSV.field(text(row, $0, plain: true))) }.joined(separator: ",") + "\r\n")
         case .markdown:
             sink.write("| " + schema.columns.indices.map { shown(Markdown.cell(text(row, $0))) }.joined(separator: " | ") + " |\n")
         }
@@ -109,12 +109,13 @@ public final class ResultWriter {
     public func end() {
         switch format {
         case .table:
-            // Numbers say their unit in the header (`sum(sale.amount) (cents)`); money values say theirs.
+            // Numbers and money say their unit in the header (`sum(sale.amount) (USD)`).
             let columns = zip(headers, schema.columns).map { name, column in
                 let header = column.type.isNumeric ? column.unit.map { name + " (\($0))" } ?? name : name
                 return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric)
             }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
+            if let note = schema.tableNote { sink.write(shown(note) + "\n") }
             tableRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break
@@ -125,8 +126,9 @@ public final class ResultWriter {
     // MARK: Cells
 
     /// The text of cell `i` for the text formats.
-    private func text(_ row: ResultRow, _ i: Int) -> String {
-        CellText.text(i < row.values.count ? row.values[i] : .null, zone: zones[i])
+    /// `plain`: money as a plain number of dollars (CSV), not as tables show it.
+    private func text(_ row: ResultRow, _ i: Int, plain: Bool = false) -> String {
+        CellText.text(i < row.values.count ? row.values[i] : .null, zone: zones[i], plain: plain)
     }
 
     /// A cell as the format wrote it, escaped for a terminal when asked (after the format's own
@@ -149,8 +151,9 @@ public final class ResultWriter {
 /// How values are spelled: as text (table, line, csv, markdown) and as JSON.
 enum CellText {
     /// A value as cell text: strings bare, null empty, numbers exact (see ``NumberText``), money as
-    /// ``Money/format(cents:currency:literal:)``, instants in ISO 8601 (UTC, or in `zone`), JSON compactly.
-    static func text(_ value: ResultValue, zone: ZonedCalendar? = nil) -> String {
+    /// ``Money/tableText(cents:currency:literal:)`` (`plain`: ``Money/plainDollars(cents:literal:)``),
+    /// instants in ISO 8601 (UTC, or in `zone`), JSON compactly.
+    static func text(_ value: ResultValue, zone: ZonedCalendar? = nil, plain: Bool = false) -> String {
         switch value {
         case .null: return ""
         case .text(let s): return s
@@ -158,7 +161,9 @@ enum CellText {
         case .number(let d, let literal): return NumberText.text(d, literal: literal)
         case .boolean(let b): return b ? "true" : "false"
         case .instant(let ms): return InstantText.format(ms, zone: zone)
-        case .money(let cents, let currency, let literal): return Money.format(cents: cents, currency: currency, literal: literal)
+        case .money(let cents, let currency, let literal):
+            return plain ? Money.plainDollars(cents: cents, literal: literal)
+                : Money.tableText(cents: cents, currency: currency, literal: literal)
         case .json(let v): return text(v)
         }
     }
@@ -174,7 +179,7 @@ enum CellText {
         }
     }
 
-    /// Appends a value as JSON: instants as ISO strings, money as its number of cents.
+    /// Appends a value as JSON: instants as ISO strings, money as its plain number of dollars.
     static func json(_ value: ResultValue, zone: ZonedCalendar? = nil, to out: inout String) {
         switch value {
         case .null: out += "null"
@@ -183,7 +188,10 @@ enum CellText {
         case .number(let d, let literal): out += NumberText.json(d, literal: literal)
         case .boolean(let b): out += b ? "true" : "false"
         case .instant(let ms): JSONWriter.quote(InstantText.format(ms, zone: zone), to: &out)
-        case .money(let cents, _, let literal): out += NumberText.json(cents, literal: literal)
+        case .money(let cents, _, let literal):
+            let text = Money.plainDollars(cents: cents, literal: literal)
+            // What JSON cannot hold (`inf`, `nan`) is null, as for other numbers.
+            out += text.first.map { $0 == "-" || $0.isNumber } == true && !text.hasSuffix("inf") ? text : "null"
         case .json(let v): JSONWriter.write(v, to: &out)
         }
     }

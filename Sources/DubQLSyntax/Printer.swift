@@ -174,6 +174,8 @@ public enum Printer {
         switch v.kind {
         case .text(let t): if isPlainIdentifier(t) { out += t } else { out += quoted(t) }
         case .number(let n): out += n
+        case .money(let amount, let currency):
+            if let currency { out += amount; out += " "; out += currency } else { out += "$"; out += amount }
         case .boolean(let b): out += b ? "TRUE" : "FALSE"
         case .date(let d): out += d.description
         }
