@@ -36,6 +36,9 @@ public final class ResultWriter {
     /// Display text of the rows of a table, kept until ``end()``.
     private var tableRows: [[String]] = []
     private let headers: [String]
+    /// Headers as people read them (table, line, markdown): with the unit of numbers and money,
+    /// `sale.amount (USD)`. CSV and JSON keep the field names, which WHERE accepts.
+    private let unitHeaders: [String]
     /// The time zone of each instant column that names one (``ResultColumn/unit``), else `nil`.
     private let zones: [ZonedCalendar?]
 
@@ -45,6 +48,7 @@ public final class ResultWriter {
         self.sink = sink
         self.options = options
         headers = schema.columns.map(\.name)
+        unitHeaders = schema.columns.map { c in c.type.isNumeric ? c.unit.map { c.name + " (\($0))" } ?? c.name : c.name }
         zones = schema.columns.map { c in c.type == .instant ? c.unit.map { ZonedCalendar(identifier: $0) ?? .utc } : nil }
     }
 
@@ -59,7 +63,7 @@ public final class ResultWriter {
         switch format {
         case .csv: sink.write(headers.map { shown(CSV.field($0)) }.joined(separator: ",") + "\r\n")
         case .markdown:
-            sink.write("| " + headers.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
+            sink.write("| " + unitHeaders.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
             sink.write("|" + schema.columns.map { $0.type.isNumeric ? "---:|" : "---|" }.joined() + "\n")
         case .json: sink.write("[")
         default: break
@@ -75,7 +79,7 @@ public final class ResultWriter {
             return
         case .line:
             if rowCount > 0 { sink.write("\n") }
-            let shownHeaders = headers.map(shown)
+            let shownHeaders = unitHeaders.map(shown)
             let w = shownHeaders.map(\.count).max() ?? 0
             for (i, header) in shownHeaders.enumerated() {
                 sink.write(String(repeating: " ", count: w - header.count) + header + " = " + shown(text(row, i)) + "\n")
@@ -110,9 +114,8 @@ public final class ResultWriter {
         switch format {
         case .table:
             // Numbers and money say their unit in the header (`sum(sale.amount) (USD)`).
-            let columns = zip(headers, schema.columns).map { name, column in
-                let header = column.type.isNumeric ? column.unit.map { name + " (\($0))" } ?? name : name
-                return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric)
+            let columns = zip(unitHeaders, schema.columns).map { header, column in
+                TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric)
             }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
             if let note = schema.tableNote { sink.write(shown(note) + "\n") }

@@ -93,7 +93,7 @@ struct OutputTests {
         #expect(write(.ndjson) == #"{"country":"US","count()":1204,"sum(sale.amount)":58800.00}"# + "\n"
                 + #"{"country":"DE","count()":87,"sum(sale.amount)":431.00}"# + "\n")
         #expect(write(.csv) == "country,count(),sum(sale.amount)\r\nUS,1204,58800.00\r\nDE,87,431.00\r\n")
-        #expect(write(.markdown).hasPrefix("| country | count() | sum(sale.amount) |\n|---|---:|---:|\n"))
+        #expect(write(.markdown).hasPrefix("| country | count() | sum(sale.amount) (USD) |\n|---|---:|---:|\n| US | 1204 | 58,800.00 |\n"))
     }
 
     /// Instants print in UTC with milliseconds, or in the column's time zone (time buckets).

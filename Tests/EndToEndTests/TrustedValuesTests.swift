@@ -75,6 +75,10 @@ struct TrustedValuesTests {
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("sale.amount (USD)"))
         #expect(!table.stdout.contains("$"))
+        for format in ["line", "markdown"] {
+            let r = try ValuesFixture.query("SELECT sales SINCE all LIMIT 1", EngineFixture.sales, ["--format", format])
+            #expect(r.stdout.contains("sale.amount (USD)"), "\(format): \(r.stdout)")
+        }
 
         let first = try #require(ValuesFixture.sales().first)
         let json = try ValuesFixture.query("SELECT sale.amount FROM sales WHERE eventId = '\(first.id)' SINCE all",
