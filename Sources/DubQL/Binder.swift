@@ -127,6 +127,7 @@ public struct Binder {
         query.hasDefaultTime = select.time == nil
         query.limitIsAll = paging.limit == nil
         query.hasDefaultLimit = select.limit == nil
+        if case .all? = select.projection { query.selectsAll = true }
         return query
     }
 

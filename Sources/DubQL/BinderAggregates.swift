@@ -254,14 +254,33 @@ extension Binder {
             return nil
         }
         switch type {
-        case .integer, .money:
+        case .money:
+            // Sums of sale.amount are written in dollars, like sale.amount itself; they are kept in cents.
+            switch value.kind {
+            case .number(let n), .money(let n, _):
+                if let c = Binder.cents(ofDollars: n) {
+                    if let i = Int64(exactly: c) { return .integer(i) }
+                    return .number(c)
+                }
+            default: break
+            }
+            return mismatch("an amount in US dollars (a number such as 1000 or $1000)")
+        case .integer:
             if case .number(let n) = value.kind {
                 if let i = Int64(n) { return .integer(i) }
                 if let d = Double(n) { return .number(d) }
             }
-            return mismatch(type == .money ? "money in cents (a number)" : "a count (a number)")
+            if case .money(let n, _) = value.kind {
+                moneyMisplaced(value, amount: n, fieldText: Printer.print(subject))
+                return nil
+            }
+            return mismatch("a count (a number)")
         case .number:
             if case .number(let n) = value.kind, let d = Double(n) { return .number(d) }
+            if case .money(let n, _) = value.kind {
+                moneyMisplaced(value, amount: n, fieldText: Printer.print(subject))
+                return nil
+            }
             return mismatch("a number")
         case .boolean:
             if case .boolean(let b) = value.kind { return .bool(b) }
@@ -278,6 +297,9 @@ extension Binder {
             case .number(let n): return Double(n).map(AggregateValue.number)
             case .boolean(let b): return .bool(b)
             case .date(let d): return .text(d.description)
+            case .money(let n, _):
+                moneyMisplaced(value, amount: n, fieldText: Printer.print(subject))
+                return nil
             }
         }
     }

@@ -46,13 +46,28 @@ extension Binder {
                 error(.fieldNotInEvent, "'\(first.lowercased())' is not part of \(event.rawValue) events", path.span)
                 return nil
             }
-            return ResolvedField(ref: .json([first.lowercased()] + names.dropFirst()), type: .json, specIndex: nil)
+            let root = first.lowercased()
+            if let keys = Catalog.eventKeys[root], !keys.contains(names[1]) {
+                let near = DidYouMean.candidates(for: dotted, in: keys.map { root + "." + $0 })
+                error(.unknownField, "unknown field '\(dotted)': Dub's \(event.singular) events have no '\(names[1])' in '\(root)'",
+                      path.span, hints: [DidYouMean.hint(near) ?? "the fields of '\(root)' are \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : "")"])
+                return nil
+            }
+            return ResolvedField(ref: .json([root] + names.dropFirst()), type: .json, specIndex: nil)
         }
         let candidates = Catalog.fields(for: event).flatMap { [$0.name] + $0.aliases } + (event == .clicks ? [] : ["metadata"])
         let near = DidYouMean.candidates(for: dotted, in: candidates)
         var hints = [DidYouMean.hint(near)].compactMap { $0 }
         if TimeBucket(rawValue: dotted.lowercased()) != nil || dotted.lowercased() == "link" {
             hints = ["'\(dotted)' is a group key: SELECT \(dotted), count() FROM \(event.rawValue) GROUP BY \(dotted)"]
+        }
+        let root = dotted.lowercased()
+        if let keys = Catalog.eventKeys[root], Catalog.jsonRoots[root]?.contains(event) == true {
+            // `customer`, `sale`: objects of the event, not fields (`customer` is not `customerId`).
+            let examples = ["customer": "customer.name, customer.email or customerId", "sale": "sale.amount or sale.currency",
+                            "click": "click.url or click.ua", "link": "shortLink or linkId"][root] ?? keys.prefix(2).map { root + "." + $0 }.joined(separator: " or ")
+            hints = ["'\(root)' is an object of the event: name one of its fields, such as \(examples)"]
+                + (root == "link" ? hints : [])
         }
         error(.unknownField, "unknown field '\(dotted)'", path.span, hints: hints)
         return nil
@@ -147,8 +162,29 @@ extension Binder {
         case .text(let s): s
         case .number(let n): n
         case .date(let d): d.description
-        case .boolean: nil
+        case .boolean, .money: nil
         }
+    }
+
+    /// An amount in dollars as written (`49.9`, `-3`, `100.005`) as the exact number of cents
+    /// (`4990`, `-300`, `10000.5`): the decimal point moves two digits, no binary rounding.
+    static func cents(ofDollars text: String) -> Double? {
+        var t = Substring(text)
+        let negative = t.hasPrefix("-")
+        if negative { t = t.dropFirst() }
+        let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return nil }
+        var fraction = parts.count > 1 ? String(parts[1]) : ""
+        guard fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        while fraction.count < 2 { fraction += "0" }
+        let shifted = whole + fraction.prefix(2) + (fraction.count > 2 ? "." + fraction.dropFirst(2) : "")
+        return Double((negative ? "-" : "") + shifted)
+    }
+
+    /// A money literal where no amount of money is compared: an error whose hint drops the unit.
+    mutating func moneyMisplaced(_ value: Value, amount: String, fieldText: String) {
+        error(.typeMismatch, "'\(fieldText)' is not an amount of money: '\(Printer.print(value))' compares only with \(Catalog.moneyField) and its sums",
+              value.span, hints: ["write \(amount)"])
     }
 
     /// `path` names the field in messages (its dotted text is only made for an error).
@@ -161,6 +197,20 @@ extension Binder {
             error(.typeMismatch, "'\(path.dotted)' is boolean: expected TRUE or FALSE, found \(Printer.print(value))", span)
             return nil
         case .number:
+            if field.ref == .catalog(Catalog.moneyField) {
+                // Amounts are written in dollars (`100`, `$100`, `100 usd`) and compared in the data's cents.
+                switch value.kind {
+                case .number(let n), .money(let n, _):
+                    if let c = Binder.cents(ofDollars: n) { return .number(c, text: n) }
+                default: break
+                }
+                error(.typeMismatch, "'\(path.dotted)' is an amount in US dollars: expected a number such as 49.90 or $49.90, found \(Printer.print(value))", span)
+                return nil
+            }
+            if case .money(let n, _) = value.kind {
+                moneyMisplaced(value, amount: n, fieldText: path.dotted)
+                return nil
+            }
             if case .number(let n) = value.kind, let d = Double(n) { return .number(d, text: n) }
             error(.typeMismatch, "'\(path.dotted)' is a number: expected a number, found \(Printer.print(value))", span)
             return nil
@@ -176,6 +226,9 @@ extension Binder {
             case .number(let n): return Double(n).map { .number($0, text: n) }
             case .boolean(let b): return .bool(b)
             case .date(let d): return .string(d.description)
+            case .money(let n, _):
+                moneyMisplaced(value, amount: n, fieldText: path.dotted)
+                return nil
             }
         case .text, .country, .region, .continent, .trigger, .saleType:
             guard let raw = Binder.text(of: value) else {
@@ -221,7 +274,15 @@ extension Binder {
                 return nil
             }
         default:
-            break
+            // One case rule for every field with a known set of values: values match exactly, so a
+            // known value in the wrong case is an error (unless Dub capitalizes the field's values).
+            let spec = Catalog.fields[specIndex]
+            if spec.normalization == .none, let values = spec.enumeratedValues, !values.contains(raw),
+               let meant = values.first(where: { $0.lowercased() == raw.lowercased() }) {
+                error(.invalidValue, "'\(raw)' is not a \(spec.name) value: values match exactly, case included", span,
+                      hints: ["did you mean '\(meant)'?"])
+                return nil
+            }
         }
         let normalized = Catalog.fields[specIndex].normalization.apply(raw)
         if normalized != raw, let known = Catalog.fields[specIndex].enumeratedValues, !known.contains(normalized),

@@ -190,12 +190,31 @@ public enum Catalog {
     /// All names (canonical and aliases) that resolve to a field, for "did you mean" and completion.
     public static let allNames: [String] = fields.flatMap { [$0.name] + $0.aliases }
 
+    /// The field that holds money: written and shown in US dollars, stored by Dub in cents.
+    public static let moneyField = "sale.amount"
+
     /// The top-level objects of an event under which any JSON path may be read locally.
     public static let jsonRoots: [String: Set<EventType>] = [
         "click": [.clicks, .leads, .sales],
         "link": [.clicks, .leads, .sales],
         "customer": [.leads, .sales],
         "sale": [.sales],
+    ]
+
+    /// The keys Dub's event JSON has in each top-level object (Dub's `/events` schemas): a path
+    /// under `click`, `link`, `customer` or `sale` must start with one of them (`click.contry` is
+    /// a typo, not an empty column). Paths below them (`link.geo.US`) and `metadata.*` are open.
+    public static let eventKeys: [String: [String]] = [
+        "click": ["id", "timestamp", "url", "country", "city", "region", "continent", "device", "browser", "os", "ua",
+                  "trigger", "referer", "refererUrl", "qr", "ip"],
+        "link": ["id", "domain", "key", "url", "trackConversion", "archived", "proxy", "rewrite", "doIndex", "publicStats",
+                 "externalId", "tenantId", "programId", "partnerId", "expiresAt", "disabledAt", "testStartedAt",
+                 "testCompletedAt", "lastClicked", "createdAt", "updatedAt", "expiredUrl", "password", "title",
+                 "description", "image", "video", "ios", "android", "comments", "folderId", "utm_source", "utm_medium",
+                 "utm_campaign", "utm_term", "utm_content", "geo", "tags", "tagId", "webhookIds", "shortLink", "qrCode",
+                 "testVariants", "userId", "workspaceId", "projectId", "clicks", "leads", "conversions", "sales", "saleAmount"],
+        "customer": ["id", "externalId", "name", "email", "avatar", "country", "createdAt"],
+        "sale": ["amount", "currency", "paymentProcessor", "invoiceId"],
     ]
 
     private static let index: [String: Int] = {
@@ -384,7 +403,7 @@ private func buildFields() -> [FieldSpec] {
         spec("eventId", [], events: conversions, path: ["eventId"], doc: "ID of the lead or sale event."),
         spec("eventName", [], events: conversions, path: ["eventName"], doc: "Name of the lead or sale event (`Sign up`)."),
         spec("sale.amount", ["saleAmount"], .number, events: [.sales], path: ["sale", "amount"],
-             doc: "Sale amount in cents."),
+             doc: "Sale amount in US dollars (`49.90`, `$49.90`, `49.90 usd`); Dub's event JSON holds cents."),
         spec("sale.currency", [], events: [.sales], path: ["sale", "currency"], doc: "Currency, lower case (`usd`)."),
         spec("sale.paymentProcessor", [], events: [.sales], path: ["sale", "paymentProcessor"],
              values: Catalog.paymentProcessors, doc: "Payment processor (`stripe`)."),

@@ -72,4 +72,7 @@ extension DiagnosticCode {
     public static let aggregateNotSupported: DiagnosticCode = "DQL0405"
     /// A field Dub's ClickHouse tables do not have (`customer.email`, `sale.currency`) on the ClickHouse backend.
     public static let notInClickHouseTables: DiagnosticCode = "DQL0406"
+    /// A value that no loaded event has in that field (warning, local data): `city = 'san jose'`
+    /// when the data holds `San Jose`; the hints name the nearest values the data holds.
+    public static let valueNotInData: DiagnosticCode = "DQL0410"
 }

@@ -15,6 +15,9 @@ import Foundation
 ///   parameter of `click.url`.
 /// - Literals compare with JSON values of their own kind: text with strings, numbers with numbers,
 ///   booleans with booleans (so `metadata.seats = 5` does not match the string `"5"`).
+/// - `sale.amount` is written in US dollars and stored by Dub in cents: the binder turns the
+///   literal into cents exactly (`49.99` is 4999), so the event's cents compare with cents here,
+///   as they do in every planner (README "Money").
 /// - Order is by timestamp, then by event id, both in the query's direction.
 public enum Evaluator {
     /// True when the event satisfies the condition.

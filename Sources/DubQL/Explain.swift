@@ -166,6 +166,13 @@ public enum Explain {
         }
     }
 
+    /// Whole cents as a dollar amount: `5000` is `50`, `4999` is `49.99`.
+    static func dollars(_ cents: Int64) -> String {
+        let sign = cents < 0 ? "-" : "", m = cents.magnitude
+        let fraction = m % 100
+        return sign + String(m / 100) + (fraction == 0 ? "" : (fraction < 10 ? ".0" : ".") + String(fraction))
+    }
+
     /// A HAVING condition as DubQL-like text.
     static func havingText(_ c: HavingCondition, _ a: BoundAggregation) -> String {
         func literal(_ v: AggregateValue) -> String {
@@ -178,7 +185,20 @@ public enum Explain {
         case .not(let inner): return "NOT (" + havingText(inner, a) + ")"
         case .predicate(let p):
             let name = sourceName(p.source, a)
-            let values = p.values.map(literal)
+            let isMoney: Bool
+            switch p.source {
+            case .key(let i): isMoney = a.keys[i].type == .money
+            case .aggregate(let j): isMoney = a.aggregates[j].type == .money
+            }
+            // Money is compared in cents and written in dollars, as the query wrote it.
+            let values = p.values.map { v -> String in
+                guard isMoney else { return literal(v) }
+                switch v {
+                case .integer(let cents): return Explain.dollars(cents)
+                case .number(let cents): return JSONWriter.number(cents / 100)
+                default: return literal(v)
+                }
+            }
             switch p.op {
             case .in: return values.count == 1 ? "\(name) = \(values[0])" : "\(name) IN (\(values.joined(separator: ", ")))"
             case .notIn: return values.count == 1 ? "\(name) != \(values[0])" : "\(name) NOT IN (\(values.joined(separator: ", ")))"

@@ -70,7 +70,9 @@ public enum JSONValue: Hashable, Sendable, Codable {
 /// A typed value after binding: what a condition compares against.
 public enum ScalarValue: Hashable, Sendable, Codable, CustomStringConvertible {
     case string(String)
-    /// A number; `text` is its canonical decimal form as written (`49.90`), used when it is sent.
+    /// A number; `text` is its canonical decimal form as written (`49.90`), used when it is sent
+    /// and printed. For `sale.amount` the number is in cents (the data's unit) and `text` the
+    /// dollars the query wrote (`.number(4990, text: "49.90")`).
     case number(Double, text: String)
     case bool(Bool)
     /// An instant in epoch milliseconds (comparisons on `timestamp` and other date fields).
@@ -206,6 +208,9 @@ public struct BoundQuery: Hashable, Sendable, Codable {
     /// paging of groups. `nil` for listing queries, whose ``columns``, ``order``, ``limit`` and
     /// ``offset`` describe events; with an aggregation those describe nothing.
     public var aggregation: BoundAggregation?
+    /// True for `SELECT * FROM e`: the default columns (``columns`` is empty), and tables say
+    /// how to see every field.
+    public var selectsAll = false
 
     public init(event: EventType, columns: [BoundColumn] = [], condition: BoundCondition? = nil,
                 time: TimeRange, timeZone: String = "UTC", order: SortDirection = .descending,

@@ -1,12 +1,12 @@
 // Aggregate answers as results: the engine's and the evaluator's AggregateResult is one more
-// schema for the writers, with counts as integers, sums of `sale.amount` in cents, and time
-// buckets printed in the query's time zone.
+// schema for the writers, with counts as integers, sums of `sale.amount` in US dollars (the
+// engine adds cents), and time buckets printed in the query's time zone.
 
 import DubQL
 
 extension AggregateResult {
-    /// The columns as a result schema: money in `cents` (printed as plain numbers, the unit in
-    /// table headers), instants in the result's time zone.
+    /// The columns as a result schema: money in US dollars (the unit, `USD`, in table headers),
+    /// instants in the result's time zone.
     public var resultSchema: ResultSchema {
         ResultSchema(columns: columns.map { column in
             switch column.type {
@@ -14,7 +14,7 @@ extension AggregateResult {
             case .boolean: ResultColumn(column.name, .boolean)
             case .integer: ResultColumn(column.name, .integer)
             case .number: ResultColumn(column.name, .number)
-            case .money: ResultColumn(column.name, .money, unit: "cents")
+            case .money: ResultColumn(column.name, .money, unit: Money.unit)
             case .instant: ResultColumn(column.name, .instant, unit: timeZone)
             case .json: ResultColumn(column.name, .json)
             }
@@ -23,7 +23,18 @@ extension AggregateResult {
 
     /// The rows as result rows, in order.
     public var resultRows: [ResultRow] {
-        rows.map { row in ResultRow(values: row.map(ResultValue.init)) }
+        let money = columns.map { $0.type == .money }
+        return rows.map { row in
+            ResultRow(values: row.enumerated().map { i, v in
+                guard i < money.count, money[i] else { return ResultValue(v) }
+                // Money is added up in cents; results show it in dollars.
+                switch v {
+                case .integer(let cents): return .money(cents: Double(cents), currency: "usd")
+                case .number(let cents): return .money(cents: cents, currency: "usd")
+                default: return ResultValue(v)
+                }
+            })
+        }
     }
 }
 

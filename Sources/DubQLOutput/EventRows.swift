@@ -11,7 +11,7 @@ import DubQLEngine
 /// The result of a listing query: its schema, and how each row is read from an ``EventStore``.
 public struct EventListing: Sendable {
     /// The columns: the query's projection, or the defaults of the event type.
-    public let schema: ResultSchema
+    public private(set) var schema: ResultSchema
     /// True when a column shows `saleType`. Over Dub's API the client must then learn which sales
     /// are new (``DubQL/APIPlan/saleTypeRequest(for:)``): a page does not know a sale's history.
     public let showsSaleType: Bool
@@ -20,6 +20,10 @@ public struct EventListing: Sendable {
     /// The listing of a bound query.
     public init(query: BoundQuery) {
         self.init(columns: query.columns, event: query.event)
+        if query.selectsAll, query.columns.isEmpty {
+            schema.tableNote = "SELECT * shows the default columns of \(query.event.rawValue): name fields to see others "
+                + "(.fields \(query.event.rawValue) in the REPL lists them), or use --format json for whole events"
+        }
     }
 
     /// The listing of `columns` (empty: the defaults of `event`, and rows are whole events).
@@ -48,24 +52,25 @@ public struct EventListing: Sendable {
 
     // MARK: Columns
 
-    /// What `SELECT clicks` shows: when, where, on what, from where.
+    /// What `SELECT clicks` shows: when, where, on what, from where. Every header is a field name
+    /// that WHERE accepts (`shortLink`, `eventName`, `sale.amount`), and every cell is that field's value.
     static func defaults(for event: EventType) -> [(column: ResultColumn, cell: Cell)] {
         let time = (ResultColumn("timestamp", .instant), Cell.timestamp)
-        let link = (ResultColumn("link", .text), Cell.text(.shortLink))
+        let link = (ResultColumn("shortLink", .text), Cell.text(.shortLink))
         let country = (ResultColumn("country", .text), Cell.text(.country))
         let city = (ResultColumn("city", .text), Cell.text(.city))
+        let eventName = (ResultColumn("eventName", .text), Cell.text(.eventName))
+        let email = (ResultColumn("customer.email", .text), Cell.text(.customerEmail))
         switch event {
         case .clicks:
             return [time, link, country, city, (ResultColumn("device", .text), .text(.device)),
                     (ResultColumn("browser", .text), .text(.browser)), (ResultColumn("os", .text), .text(.os)),
                     (ResultColumn("referer", .text), .text(.referer))]
         case .leads:
-            return [time, (ResultColumn("event", .text), .text(.eventName)), (ResultColumn("customer", .text), .customer),
-                    (ResultColumn("email", .text), .text(.customerEmail)), link, country, city]
+            return [time, eventName, (ResultColumn("customer.name", .text), .text(.customerName)), email, link, country, city]
         case .sales:
-            return [time, (ResultColumn("event", .text), .text(.eventName)),
-                    (ResultColumn("amount", .money), .money),
-                    (ResultColumn("saleType", .text), .saleType), (ResultColumn("customer", .text), .customer), link, country]
+            return [time, eventName, (ResultColumn(Catalog.moneyField, .money, unit: Money.unit), .money),
+                    (ResultColumn("saleType", .text), .saleType), email, link, country]
         }
     }
 
@@ -76,7 +81,7 @@ public struct EventListing: Sendable {
         case .metadata(let path):
             return (ResultColumn(name, .json), .json(["metadata"] + path))
         case .json(let path):
-            if path == ["sale", "amount"] { return (ResultColumn(name, .number, unit: "cents"), .amount) }
+            if path == ["sale", "amount"] { return (ResultColumn(name, .money, unit: Money.unit), .money) }
             if let stored = StringColumn.at(path) { return (ResultColumn(name, .text), .textThenJSON(stored, path)) }
             return (ResultColumn(name, .json), .json(path))
         case .catalog(let canonical):
@@ -87,17 +92,19 @@ public struct EventListing: Sendable {
             case .saleType: return (ResultColumn(name, .text), .saleType)
             case .isRoot: return (ResultColumn(name, .boolean), .isRoot)
             case .withoutQuery:
-                if let stored { return (ResultColumn(name, .text), .withoutQuery(stored)) }
+                // A projection shows the stored URL, query string and all: only comparisons drop it.
+                if let stored { return (ResultColumn(name, .text), .text(stored)) }
             case .urlParameter(let parameter):
                 if let stored { return (ResultColumn(name, .text), .urlParameter(parameter, stored)) }
             case .path:
                 if let stored { return (ResultColumn(name, .text), .text(stored)) }
-                if spec.jsonPath == ["sale", "amount"] { return (ResultColumn(name, .number, unit: "cents"), .amount) }
+                if spec.jsonPath == ["sale", "amount"] { return (ResultColumn(name, .money, unit: Money.unit), .money) }
                 if spec.jsonPath == ["click", "qr"] { return (ResultColumn(name, .boolean), .qr) }
             case .unavailable:
                 break
             }
             let type: ValueType = spec.type == .boolean ? .boolean : spec.type == .number ? .number : spec.type == .json ? .json : .text
+            if spec.derivation == .withoutQuery { return (ResultColumn(name, .text), .json(spec.jsonPath)) }
             return (ResultColumn(name, type), .field(column.field, spec.derivation == .path ? spec.jsonPath : nil))
         }
     }
@@ -111,17 +118,12 @@ public struct EventListing: Sendable {
         case text(StringColumn)
         /// A stored text column; when it is empty, whatever the JSON holds there (null or absent).
         case textThenJSON(StringColumn, [String])
-        case withoutQuery(StringColumn)
         case urlParameter(String, StringColumn)
         case isRoot
         case qr
         case saleType
-        /// `sale.amount` as a number of cents.
-        case amount
         /// `sale.amount` with `sale.currency`.
         case money
-        /// `customer.name`, else `customer.email`.
-        case customer
         /// The JSON value at a path, read from the event's bytes.
         case json([String])
         /// Any other field, as the evaluator reads it; the path of its JSON value, if it has one.
@@ -136,8 +138,6 @@ public struct EventListing: Sendable {
             case .textThenJSON(let column, let path):
                 if let s = store.string(column, row) { return .text(s) }
                 return EventListing.value(store.json(at: path, row: row), store, row, path)
-            case .withoutQuery(let column):
-                return store.string(column, row).map { .text(URLText.withoutQuery($0)) } ?? .null
             case .urlParameter(let name, let column):
                 return store.string(column, row).flatMap { URLText.queryParameter(name, in: $0) }.map(ResultValue.text) ?? .null
             case .isRoot:
@@ -149,16 +149,10 @@ public struct EventListing: Sendable {
                 case .store: return store.saleType(row).map(ResultValue.text) ?? .null
                 case .known(let type): return type.map(ResultValue.text) ?? .null
                 }
-            case .amount:
-                guard let cents = store.saleAmount(row) else { return .null }
-                return .number(cents, literal: EventListing.literal(cents, store, row, ["sale", "amount"]))
             case .money:
                 guard let cents = store.saleAmount(row) else { return .null }
                 return .money(cents: cents, currency: store.string(.currency, row) ?? "usd",
                               literal: EventListing.literal(cents, store, row, ["sale", "amount"]))
-            case .customer:
-                let name = store.string(.customerName, row) ?? ""
-                return .text(name.isEmpty ? (store.string(.customerEmail, row) ?? "") : name)
             case .json(let path):
                 return EventListing.value(store.json(at: path, row: row), store, row, path)
             case .field(let field, let path):

@@ -33,6 +33,10 @@ enum NumberText {
 
 /// Money in cents as text.
 public enum Money {
+    /// The unit money columns name in table headers: amounts are US dollars (Dub converts sales
+    /// to USD when it tracks them, and stores cents).
+    public static let unit = "USD"
+
     /// Integer parts longer than this many digits are written in scientific notation (`$1e398`),
     /// so that a hostile exponent cannot make a cell of millions of zeros.
     public static let maximumPlainDigits = 64
@@ -43,22 +47,42 @@ public enum Money {
     /// ``ResultValue/money(cents:currency:literal:)``) wins over `cents`; amounts whose dollars have
     /// more than ``maximumPlainDigits`` digits are written as `$1e398`.
     public static func format(cents: Double, currency: String, literal: String? = nil) -> String {
-        let amount: String
-        if literal == nil, cents.isFinite, let whole = Int64(exactly: cents.magnitude.rounded()) {
-            amount = (cents < 0 ? "-" : "") + plain(whole)
-        } else if let decimal = literal.flatMap(DecimalDigits.init) ?? DecimalDigits(exactly: cents.rounded()) {
-            amount = decimal.moneyText()
-        } else {
-            amount = cents.isNaN ? "nan" : (cents < 0 ? "-inf" : "inf")
-        }
+        let amount = dollars(cents: cents, literal: literal, grouped: true)
         return currency.lowercased() == "usd" ? "$" + amount : amount + " " + currency.uppercased()
     }
 
-    /// Whole cents as `12,345.67`.
-    private static func plain(_ cents: Int64) -> String {
+    /// How tables show money, under a header that says `(USD)`: `1,234.56`, with the currency
+    /// code after amounts in another currency (`49.00 EUR`).
+    public static func tableText(cents: Double, currency: String, literal: String? = nil) -> String {
+        let amount = dollars(cents: cents, literal: literal, grouped: true)
+        return currency.lowercased() == "usd" ? amount : amount + " " + currency.uppercased()
+    }
+
+    /// Money as a plain number of dollars for CSV and JSON: `1234.56` for whole cents (exact),
+    /// the shortest form of `cents / 100` for fractions of a cent (averages).
+    /// With a `literal` (a number a Double cannot hold), its exact value divided by 100.
+    public static func plainDollars(cents: Double, literal: String? = nil) -> String {
+        if let literal, let decimal = DecimalDigits(literal) { return decimal.exactDollarsText() }
+        if cents.isFinite, cents != cents.rounded() { return JSONWriter.number(cents / 100) }
+        return dollars(cents: cents, literal: nil, grouped: false)
+    }
+
+    /// Dollars with two decimals, rounded half away from zero to the cent.
+    static func dollars(cents: Double, literal: String?, grouped: Bool) -> String {
+        if literal == nil, cents.isFinite, let whole = Int64(exactly: cents.magnitude.rounded()) {
+            return (cents < 0 && whole != 0 ? "-" : "") + plain(whole, grouped: grouped)
+        } else if let decimal = literal.flatMap(DecimalDigits.init) ?? DecimalDigits(exactly: cents.rounded()) {
+            return decimal.moneyText(grouped: grouped)
+        } else {
+            return cents.isNaN ? "nan" : (cents < 0 ? "-inf" : "inf")
+        }
+    }
+
+    /// Whole cents as `12,345.67` (or `12345.67`).
+    private static func plain(_ cents: Int64, grouped: Bool) -> String {
         let digits = String(cents / 100)
         let fraction = cents % 100
-        return grouped(Substring(digits)) + (fraction < 10 ? ".0" : ".") + String(fraction)
+        return (grouped ? Money.grouped(Substring(digits)) : digits) + (fraction < 10 ? ".0" : ".") + String(fraction)
     }
 
     /// Thousands separators: a money column reads better with them.
@@ -166,7 +190,7 @@ struct DecimalDigits {
 
     /// The amount in dollars (from cents) as `1,234.56`, rounded half away from zero to the cent;
     /// in scientific notation (`1e398`, `1.5e70`) when the integer part would be too long.
-    func moneyText() -> String {
+    func moneyText(grouped: Bool = true) -> String {
         guard !digits.isEmpty else { return "0.00" }
         // Units with two decimals: the number of whole-cent digits is digits + exponent.
         let centDigits = digits.count + exponent
@@ -189,7 +213,34 @@ struct DecimalDigits {
         while cents.count < 3 { cents.insert(0, at: 0) }
         let text = String(decoding: cents.map { $0 + 48 }, as: UTF8.self)
         let whole = text.dropLast(2)
-        return (negative && !isZero ? "-" : "") + Money.grouped(whole) + "." + text.suffix(2)
+        return (negative && !isZero ? "-" : "") + (grouped ? Money.grouped(whole) : String(whole)) + "." + text.suffix(2)
+    }
+
+    /// The exact value divided by 100 (cents as dollars), every digit kept: plain with at least two
+    /// decimals (`49.00`, `49.005`) while that takes at most ``Money/maximumPlainDigits`` digits,
+    /// else in scientific notation (`1e398`).
+    func exactDollarsText() -> String {
+        guard !digits.isEmpty else { return "0.00" }
+        let e = exponent - 2
+        let sign = negative ? "-" : ""
+        let text = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
+        if e >= 0 {
+            guard digits.count + e <= Money.maximumPlainDigits else { return sign + scientific(exponentShift: -2) }
+            return sign + text + String(repeating: "0", count: e) + ".00"
+        }
+        let fraction = -e
+        guard fraction <= Money.maximumPlainDigits, digits.count <= Money.maximumPlainDigits + fraction else {
+            return sign + scientific(exponentShift: -2)
+        }
+        if fraction >= digits.count {
+            let zeros = String(repeating: "0", count: fraction - digits.count)
+            let decimals = zeros + text
+            return sign + "0." + decimals + (decimals.count < 2 ? "0" : "")
+        }
+        let whole = text.prefix(digits.count - fraction)
+        var decimals = String(text.suffix(fraction))
+        while decimals.count < 2 { decimals += "0" }
+        return sign + whole + "." + decimals
     }
 
     /// `d.ddd…e±x` of the value times 10^`exponentShift`, every significant digit kept.

@@ -43,6 +43,9 @@ public final class ResultWriter {
     /// Display text of the rows of a table, kept until ``end()``.
     private var tableRows: [[String]] = []
     private let headers: [String]
+    /// Headers as people read them (table, line, markdown): with the unit of numbers and money,
+    /// `sale.amount (USD)`. CSV and JSON keep the field names, which WHERE accepts.
+    private let unitHeaders: [String]
     /// The time zone of each instant column that names one (``ResultColumn/unit``), else `nil`.
     private let zones: [ZonedCalendar?]
 
@@ -52,6 +55,7 @@ public final class ResultWriter {
         self.sink = sink
         self.options = options
         headers = schema.columns.map(\.name)
+        unitHeaders = schema.columns.map { c in c.type.isNumeric ? c.unit.map { c.name + " (\($0))" } ?? c.name : c.name }
         zones = schema.columns.map { c in c.type == .instant ? c.unit.map { ZonedCalendar(identifier: $0) ?? .utc } : nil }
     }
 
@@ -66,7 +70,7 @@ public final class ResultWriter {
         switch format {
         case .csv: sink.write(headers.map { shown(CSV.field($0)) }.joined(separator: ",") + "\r\n")
         case .markdown:
-            sink.write("| " + headers.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
+            sink.write("| " + unitHeaders.map { shown(Markdown.cell($0)) }.joined(separator: " | ") + " |\n")
             sink.write("|" + schema.columns.map { $0.type.isNumeric ? "---:|" : "---|" }.joined() + "\n")
         case .json: sink.write("[")
         default: break
@@ -82,7 +86,7 @@ public final class ResultWriter {
             return
         case .line:
             if rowCount > 0 { sink.write("\n") }
-            let shownHeaders = headers.map(shown)
+            let shownHeaders = unitHeaders.map(shown)
             let w = shownHeaders.map(\.count).max() ?? 0
             for (i, header) in shownHeaders.enumerated() {
                 sink.write(String(repeating: " ", count: w - header.count) + header + " = " + shown(text(row, i)) + "\n")
@@ -105,7 +109,7 @@ public final class ResultWriter {
             }
             if format == .ndjson { sink.write("\n") }
         case .csv:
-            sink.write(schema.columns.indices.map { shown(CSV.field(text(row, $0))) }.joined(separator: ",") + "\r\n")
+            sink.write(schema.columns.indices.map { shown(CSV.field(text(row, $0, plain: true))) }.joined(separator: ",") + "\r\n")
         case .markdown:
             sink.write("| " + schema.columns.indices.map { shown(Markdown.cell(text(row, $0))) }.joined(separator: " | ") + " |\n")
         }
@@ -116,17 +120,17 @@ public final class ResultWriter {
     public func end() {
         switch format {
         case .table:
-            // Numbers say their unit in the header (`sum(sale.amount) (cents)`); money values say theirs.
+            // Numbers and money say their unit in the header (`sum(sale.amount) (USD)`).
             // Timestamps are never cut; URLs are cut in the middle, other text at its end.
-            let columns = zip(headers, schema.columns).enumerated().map { i, pair in
-                let (name, column) = pair
-                let header = column.type.isNumeric ? column.unit.map { name + " (\($0))" } ?? name : name
+            let columns = zip(unitHeaders, schema.columns).enumerated().map { i, pair in
+                let (header, column) = pair
                 let cut: TableRenderer.Cut = column.type == .instant ? .never
                     : column.type == .text ? TableRenderer.cut(for: tableRows.lazy.map { $0[i] }) : .end
                 return TableRenderer.Column(shown(TableRenderer.cell(header)), alignRight: column.type.isNumeric, cut: cut)
             }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color,
                                             expanded: options.expanded, footer: truncation.map { "(\($0.text))" }))
+            if let note = schema.tableNote { sink.write(shown(note) + "\n") }
             tableRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break
@@ -137,8 +141,9 @@ public final class ResultWriter {
     // MARK: Cells
 
     /// The text of cell `i` for the text formats.
-    private func text(_ row: ResultRow, _ i: Int) -> String {
-        CellText.text(i < row.values.count ? row.values[i] : .null, zone: zones[i])
+    /// `plain`: money as a plain number of dollars (CSV), not as tables show it.
+    private func text(_ row: ResultRow, _ i: Int, plain: Bool = false) -> String {
+        CellText.text(i < row.values.count ? row.values[i] : .null, zone: zones[i], plain: plain)
     }
 
     /// A cell as the format wrote it, escaped for a terminal when asked (after the format's own
@@ -161,8 +166,9 @@ public final class ResultWriter {
 /// How values are spelled: as text (table, line, csv, markdown) and as JSON.
 enum CellText {
     /// A value as cell text: strings bare, null empty, numbers exact (see ``NumberText``), money as
-    /// ``Money/format(cents:currency:literal:)``, instants in ISO 8601 (UTC, or in `zone`), JSON compactly.
-    static func text(_ value: ResultValue, zone: ZonedCalendar? = nil) -> String {
+    /// ``Money/tableText(cents:currency:literal:)`` (`plain`: ``Money/plainDollars(cents:literal:)``),
+    /// instants in ISO 8601 (UTC, or in `zone`), JSON compactly.
+    static func text(_ value: ResultValue, zone: ZonedCalendar? = nil, plain: Bool = false) -> String {
         switch value {
         case .null: return ""
         case .text(let s): return s
@@ -170,7 +176,9 @@ enum CellText {
         case .number(let d, let literal): return NumberText.text(d, literal: literal)
         case .boolean(let b): return b ? "true" : "false"
         case .instant(let ms): return InstantText.format(ms, zone: zone)
-        case .money(let cents, let currency, let literal): return Money.format(cents: cents, currency: currency, literal: literal)
+        case .money(let cents, let currency, let literal):
+            return plain ? Money.plainDollars(cents: cents, literal: literal)
+                : Money.tableText(cents: cents, currency: currency, literal: literal)
         case .json(let v): return text(v)
         }
     }
@@ -186,7 +194,7 @@ enum CellText {
         }
     }
 
-    /// Appends a value as JSON: instants as ISO strings, money as its number of cents.
+    /// Appends a value as JSON: instants as ISO strings, money as its plain number of dollars.
     static func json(_ value: ResultValue, zone: ZonedCalendar? = nil, to out: inout String) {
         switch value {
         case .null: out += "null"
@@ -195,7 +203,10 @@ enum CellText {
         case .number(let d, let literal): out += NumberText.json(d, literal: literal)
         case .boolean(let b): out += b ? "true" : "false"
         case .instant(let ms): JSONWriter.quote(InstantText.format(ms, zone: zone), to: &out)
-        case .money(let cents, _, let literal): out += NumberText.json(cents, literal: literal)
+        case .money(let cents, _, let literal):
+            let text = Money.plainDollars(cents: cents, literal: literal)
+            // What JSON cannot hold (`inf`, `nan`) is null, as for other numbers.
+            out += text.first.map { $0 == "-" || $0.isNumber } == true && !text.hasSuffix("inf") ? text : "null"
         case .json(let v): JSONWriter.write(v, to: &out)
         }
     }

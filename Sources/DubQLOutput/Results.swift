@@ -54,10 +54,14 @@ public struct ResultSchema: Sendable, Hashable {
     /// True when each row is one event of the data and nothing was projected: json and ndjson then
     /// write each row's ``ResultRow/json`` (the event's original bytes) instead of its columns.
     public var wholeEvents: Bool
+    /// A line tables print under their rows (`SELECT *`: how to see every field); other formats
+    /// leave it out.
+    public var tableNote: String?
 
-    public init(columns: [ResultColumn], wholeEvents: Bool = false) {
+    public init(columns: [ResultColumn], wholeEvents: Bool = false, tableNote: String? = nil) {
         self.columns = columns
         self.wholeEvents = wholeEvents
+        self.tableNote = tableNote
     }
 }
 

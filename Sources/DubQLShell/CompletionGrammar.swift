@@ -160,12 +160,19 @@ enum CompletionGrammar {
 
         func isValue(_ t: Token) -> Bool {
             switch t.kind {
-            case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .duration, .date, .dateTime,
+            case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .money, .duration, .date, .dateTime,
                  .keyword(.true), .keyword(.false):
                 return true
             default:
                 return false
             }
+        }
+
+        /// Steps over a value, and over the currency word of an amount (`49.90 usd`).
+        mutating func skipValue() {
+            let number = tokens[i].kind == .integer || tokens[i].kind == .decimal
+            i += 1
+            if number, i < tokens.count, tokens[i].kind == .identifier, Parser.isCurrencyWord(tokens[i].text) { i += 1 }
         }
 
         /// Handles a clause keyword in any mode that allows clauses; false when `t` is not one.
@@ -249,9 +256,9 @@ enum CompletionGrammar {
             case .afterIn(let f):
                 if t.kind == .leftParen { mode = .listValue(f); i += 1 } else { mode = .dead }
             case .value:
-                if isValue(t) { mode = .afterPredicate; i += 1 } else { mode = .dead }
+                if isValue(t) { mode = .afterPredicate; skipValue() } else { mode = .dead }
             case .listValue(let f):
-                if isValue(t) { mode = .afterListValue(f); i += 1 } else if t.kind == .rightParen {
+                if isValue(t) { mode = .afterListValue(f); skipValue() } else if t.kind == .rightParen {
                     mode = .afterPredicate; i += 1
                 } else { mode = .dead }
             case .afterListValue(let f):

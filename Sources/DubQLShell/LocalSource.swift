@@ -75,6 +75,8 @@ public final class LocalSource: QuerySource {
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
+        let unknownValues = DataValueCheck.warnings(query, store: store)
+        if !unknownValues.isEmpty { session.printDiagnostics(unknownValues, in: source) }
         if plan.aggregation != nil {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
             let writer = session.makeWriter(for: result.resultSchema)

@@ -358,6 +358,9 @@ public struct Value: Hashable, Sendable, Codable {
         case text(String)
         /// An integer or decimal literal, kept as written (`42`, `49.90`, `-3`).
         case number(String)
+        /// An amount of money in US dollars: `$49.90` (`currency` is `nil`) or `49.90 usd`
+        /// (`currency` is the word as written). `amount` is the number as written.
+        case money(String, currency: String?)
         case boolean(Bool)
         /// An unquoted date or date-time literal. Boxed (`indirect`): a date is ~90 bytes, and
         /// inline it would make every value of an IN list that large (112 bytes instead of 40).

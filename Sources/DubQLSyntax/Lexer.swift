@@ -105,7 +105,7 @@ public enum Lexer {
         case .singleQuotedString: unquote(b, token.start, token.end, quote: 39)
         case .doubleQuotedString: unquote(b, token.start, token.end, quote: 34)
         case .quotedIdentifier: unquote(b, token.start, token.end, quote: 96)
-        case .keyword, .identifier, .integer, .decimal, .duration, .date, .dateTime, .error:
+        case .keyword, .identifier, .integer, .decimal, .money, .duration, .date, .dateTime, .error:
             String(decoding: UnsafeBufferPointer(rebasing: b[token.start..<token.end]), as: UTF8.self)
         default: ""
         }
@@ -240,6 +240,7 @@ struct Scanner {
             case 39: return quoted(start, quote: 39, kind: .singleQuotedString)
             case 34: return quoted(start, quote: 34, kind: .doubleQuotedString)
             case 96: return quoted(start, quote: 96, kind: .quotedIdentifier)
+            case 36 where i < n && isDigit(b[i]): return money(start)
             default:
                 return stray(start)
             }
@@ -359,6 +360,25 @@ struct Scanner {
         }
         report(.invalidNumber, "invalid number '\(text(start, i))'", start, i, hints: hints)
         return RawToken(kind: .error, start: start, end: i)
+    }
+
+    /// `$` and an amount (`$100`, `$49.90`); `i` is past the `$`. Anything glued after the digits
+    /// (`$1,200` is `$1` then a comma; `$5k`) makes the whole run an error with a hint.
+    mutating func money(_ start: Int) -> RawToken {
+        let n = b.count
+        while i < n, isDigit(b[i]) { i += 1 }
+        if i + 1 < n, b[i] == 46, isDigit(b[i + 1]) {
+            i += 1
+            while i < n, isDigit(b[i]) { i += 1 }
+        }
+        let end = i
+        while i < n, isIdentifierContinue(b[i]) || b[i] == 46 || b[i] >= 0x80 { i += 1 }
+        guard i == end else {
+            report(.invalidNumber, "invalid amount '\(text(start, i))'", start, i,
+                   hints: ["write an amount in dollars as $49.90 or 49.90 usd"])
+            return RawToken(kind: .error, start: start, end: i)
+        }
+        return RawToken(kind: .money, start: start, end: end)
     }
 
     /// `m h d w y` or `mo`, compared on bytes (the hot path of durations).

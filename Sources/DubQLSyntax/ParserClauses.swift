@@ -77,7 +77,9 @@ extension Parser {
             default:
                 let afterWhere = index > 0 && s.whereClause != nil && s.whereClause?.span.end == previousEnd
                 var hints = [adjacentValueHint()].compactMap { $0 }
-                if kind == .comma, afterWhere {
+                if let grouped = thousandsSeparatorHint() {
+                    hints = [grouped]
+                } else if kind == .comma, afterWhere {
                     hints.append("to match any of several values, use IN: country IN (US, DE)")
                 } else if kind == .comma, let limit = s.limit, limit.span.end == previousEnd {
                     hints.append("LIMIT takes one number; to skip rows write LIMIT \(limit.text) OFFSET n")
@@ -245,7 +247,10 @@ extension Parser {
         switch t.kind {
         case .identifier, .duration: kind = .text(slice(t))
         case .singleQuotedString, .doubleQuotedString: kind = .text(stringText(t))
-        case .integer, .decimal: kind = .number(slice(t))
+        case .integer, .decimal:
+            if let money = parseCurrency(after: t) { return money }
+            kind = .number(slice(t))
+        case .money: kind = .money(String(slice(t).dropFirst()), currency: nil)
         case .keyword(.true): kind = .boolean(true)
         case .keyword(.false): kind = .boolean(false)
         case .date, .dateTime:
@@ -271,5 +276,51 @@ extension Parser {
         }
         advance()
         return Value(kind, span: t.span)
+    }
+
+    /// Currency codes that, after a number, mean an amount in a currency DubQL does not compare
+    /// (an error with a hint); other words there are not amounts (`a = 1 ADN b = 2` is a typo of AND).
+    static let otherCurrencies: Set<String> = ["EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "BRL", "MXN", "SEK",
+                                               "NOK", "DKK", "PLN", "NZD", "SGD", "HKD", "KRW", "ZAR", "TRY", "ILS", "AED"]
+
+    /// True for a word that, after a number, makes it an amount (`usd`, or a currency code that
+    /// the parser reports): completion walks over it as the parser does.
+    public static func isCurrencyWord(_ text: String) -> Bool {
+        text.utf8.count == 3 && (text.lowercased() == "usd" || otherCurrencies.contains(text.uppercased()))
+    }
+
+    /// `49.90 usd`: a number followed by a currency word is an amount of money (the number is the
+    /// current token). Only US dollars exist in Dub's data; another three-letter code is an error.
+    mutating func parseCurrency(after t: RawToken) -> Value? {
+        guard index + 1 < tokens.count, tokens[index + 1].kind == .identifier else { return nil }
+        let word = tokens[index + 1]
+        let text = slice(word)
+        guard Parser.isCurrencyWord(text) else { return nil }
+        advance()
+        advance()
+        let span = Span(start: t.start, end: word.end)
+        guard text.lowercased() == "usd" else {
+            error(.unexpectedToken, "amounts are in US dollars: '\(text)' is not a currency DubQL compares", at: word.span,
+                  hints: ["Dub converts sales to USD when it tracks them: write \(slice(t)) usd or $\(slice(t))"])
+            return Value(.number(slice(t)), span: span)
+        }
+        return Value(.money(slice(t), currency: text), span: span)
+    }
+
+    /// `$1,200`: tables group the digits of amounts, WHERE takes them without the commas.
+    func thousandsSeparatorHint() -> String? {
+        guard kind == .comma, index > 0, index + 1 < tokens.count, tokens[index - 1].kind == .money,
+              current.start == tokens[index - 1].end, tokens[index + 1].start == current.end else { return nil }
+        var end = index + 1
+        var digits = slice(tokens[index - 1])
+        while end < tokens.count, tokens[end].kind == .integer || tokens[end].kind == .decimal,
+              tokens[end].start == tokens[end - 1].end {
+            digits += slice(tokens[end])
+            end += 1
+            guard end < tokens.count, tokens[end].kind == .comma, tokens[end].start == tokens[end - 1].end,
+                  end + 1 < tokens.count, tokens[end + 1].start == tokens[end].end else { break }
+            end += 1
+        }
+        return "write amounts without thousands separators: \(digits)"
     }
 }

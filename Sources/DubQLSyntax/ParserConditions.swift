@@ -165,7 +165,7 @@ extension Parser {
 
     func isValueLike(_ kind: TokenKind) -> Bool {
         switch kind {
-        case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .duration, .date, .dateTime,
+        case .identifier, .singleQuotedString, .doubleQuotedString, .integer, .decimal, .money, .duration, .date, .dateTime,
              .keyword(.true), .keyword(.false):
             true
         default: false

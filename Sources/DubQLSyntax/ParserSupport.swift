@@ -60,6 +60,7 @@ extension Parser {
             switch t.kind {
             case .singleQuotedString, .doubleQuotedString: return "string \(shown)"
             case .integer, .decimal: return "number '\(shown)'"
+            case .money: return "amount '\(shown)'"
             default: return "'\(shown)'"
             }
         }

@@ -174,6 +174,8 @@ public enum Printer {
         switch v.kind {
         case .text(let t): if isPlainIdentifier(t) { out.append(t) } else { out.append(quoted(t)) }
         case .number(let n): out.append(n)
+        case .money(let amount, let currency):
+            if let currency { out.append(amount); out.append(" "); out.append(currency) } else { out.append("$"); out.append(amount) }
         case .boolean(let b): out += b ? "TRUE" : "FALSE"
         case .date(let d): out.append(d.description)
         }

@@ -37,6 +37,8 @@ public enum TokenKind: Hashable, Sendable {
     case integer
     /// `49.90`
     case decimal
+    /// A money amount in US dollars: `$` glued to an integer or decimal (`$100`, `$49.90`).
+    case money
     /// An integer glued to a unit: `90m 1h 24h 7d 2w 3mo 1y`.
     case duration
     /// `2024-01-01`

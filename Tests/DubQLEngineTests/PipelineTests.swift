@@ -30,7 +30,7 @@ struct PipelineTests {
         "SELECT sales WHERE metadata.plan = business SINCE 30d",
         "SELECT sales WHERE metadata.seats >= 5 SINCE 30d",
         "SELECT sales WHERE saleType = new AND country = US SINCE 30d",
-        "SELECT customer.email, sale.amount FROM sales WHERE sale.amount > 5000 SINCE 30d",
+        "SELECT customer.email, sale.amount FROM sales WHERE sale.amount > 50 SINCE 30d",
         "SELECT leads WHERE metadata.plan != pro SINCE 30d",
         "SELECT clicks BETWEEN 2026-08-12 AND 2026-08-14",
         "SELECT clicks SINCE 2026-08-15 TIMEZONE 'America/New_York'",

@@ -124,9 +124,9 @@ struct OutputTests {
     /// The README's example: a result that is not events (an aggregate) is just another schema.
     @Test func readmeResultsExample() {
         let schema = ResultSchema(columns: [ResultColumn("country", .text), ResultColumn("count()", .integer),
-                                            ResultColumn("sum(sale.amount)", .money, unit: "cents")])
-        let rows = [ResultRow(values: [.text("US"), .integer(1204), .integer(5_880_000)]),
-                    ResultRow(values: [.text("DE"), .integer(87), .integer(43_100)])]
+                                            ResultColumn("sum(sale.amount)", .money, unit: "USD")])
+        let rows = [ResultRow(values: [.text("US"), .integer(1204), .money(cents: 5_880_000, currency: "usd")]),
+                    ResultRow(values: [.text("DE"), .integer(87), .money(cents: 43_100, currency: "usd")])]
         func write(_ format: OutputFormat) -> String {
             let sink = OutputSink.memory()
             let writer = ResultWriter(format: format, schema: schema, sink: sink)
@@ -136,17 +136,17 @@ struct OutputTests {
             return sink.text
         }
         #expect(write(.table) == """
-             country │ count() │ sum(sale.amount) (cents)
-            ─────────┼─────────┼──────────────────────────
-             US      │    1204 │                  5880000
-             DE      │      87 │                    43100
+             country │ count() │ sum(sale.amount) (USD)
+            ─────────┼─────────┼────────────────────────
+             US      │    1204 │              58,800.00
+             DE      │      87 │                 431.00
             (2 rows)
 
             """)
-        #expect(write(.ndjson) == #"{"country":"US","count()":1204,"sum(sale.amount)":5880000}"# + "\n"
-                + #"{"country":"DE","count()":87,"sum(sale.amount)":43100}"# + "\n")
-        #expect(write(.csv) == "country,count(),sum(sale.amount)\r\nUS,1204,5880000\r\nDE,87,43100\r\n")
-        #expect(write(.markdown).hasPrefix("| country | count() | sum(sale.amount) |\n|---|---:|---:|\n"))
+        #expect(write(.ndjson) == #"{"country":"US","count()":1204,"sum(sale.amount)":58800.00}"# + "\n"
+                + #"{"country":"DE","count()":87,"sum(sale.amount)":431.00}"# + "\n")
+        #expect(write(.csv) == "country,count(),sum(sale.amount)\r\nUS,1204,58800.00\r\nDE,87,431.00\r\n")
+        #expect(write(.markdown).hasPrefix("| country | count() | sum(sale.amount) (USD) |\n|---|---:|---:|\n| US | 1204 | 58,800.00 |\n"))
     }
 
     /// Instants print in UTC with milliseconds, or in the column's time zone (time buckets).

@@ -44,7 +44,8 @@ import Testing
          "e.click_id IN (SELECT click_id FROM dub_lead_events_mv WHERE customer_id = <cus_1>)"),
         ("SELECT sales WHERE customerId = cus_1 SINCE all", "e.customer_id = <cus_1>"),
         ("SELECT sales WHERE saleType = new SINCE all", "if(e.event_id = fs.first_event_id, 'new', 'recurring') = <new>"),
-        ("SELECT sales WHERE sale.amount >= 5000 SINCE all", "toFloat64(e.amount) >= <5000>"),
+        ("SELECT sales WHERE sale.amount >= 5000 SINCE all", "toFloat64(e.amount) >= <500000>"),  // dollars to cents
+        ("SELECT sales WHERE sale.amount < $49.95 SINCE all", "toFloat64(e.amount) < <4995>"),
         ("SELECT leads WHERE metadata.seats > 3 SINCE all",
          "(JSONType(e.metadata, <seats>) IN ('Int64', 'UInt64', 'Double') AND JSONExtractFloat(e.metadata, <seats>) > <3>)"),
         ("SELECT clicks WHERE country = US OR browser = Chrome SINCE all", "(e.country = <US> OR e.browser = <Chrome>)"),

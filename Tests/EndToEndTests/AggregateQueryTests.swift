@@ -116,7 +116,7 @@ struct AggregateQueryTests {
         let r = try AggregateFixture.query("SELECT saleType, sum(sale.amount) FROM sales GROUP BY saleType SINCE 90d")
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines[0].contains("sum(sale.amount) (cents)"))
+        #expect(lines[0].contains("sum(sale.amount) (USD)"))
         // Every number ends where its header ends.
         let end = lines[0].count
         #expect(lines[2].count == end && lines[3].count == end)

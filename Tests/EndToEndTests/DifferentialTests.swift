@@ -88,7 +88,7 @@ struct QueryGenerator {
         let roll = random.below(100)
         if roll < 4 { return random.chance(50) ? "root" : "NOT root" }
         if roll < 7 { return "trigger = qr" }
-        if roll < 13, event == "sales" { return "sale.amount " + random.pick([">", ">=", "<", "<="]) + " 5000" }
+        if roll < 13, event == "sales" { return "sale.amount " + random.pick([">", ">=", "<", "<="]) + " 50" }  // dollars
         if roll < 16, event != "clicks" { return "metadata.seats " + random.pick([">", ">=", "<", "=", "!="]) + " 1" }
         if roll < 20, let pair = random.pickIfAny(values["domainKey"]) {
             let parts = pair.split(separator: "\u{1}").map(String.init)
