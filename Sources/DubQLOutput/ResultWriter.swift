@@ -1,5 +1,5 @@
 // Writes a result (a schema and typed rows) in one OutputFormat to a sink, streaming every format
-// but the table, which must see all rows to align them. Nothing here knows where rows come from.
+// but the table and the chart, which must see all rows to align and scale them. Nothing here knows where rows come from.
 
 import DubQL
 
@@ -9,7 +9,9 @@ import DubQL
 ///
 /// Call ``begin()``, then ``write(_:)`` for each row in order, then ``end()``. Rows stream to
 /// the sink as they come, except in tables, which keep each cell's display text (at most
-/// ``TableRenderer/maximumCellCharacters``) until ``end()``.
+/// ``TableRenderer/maximumCellCharacters``) until ``end()``, and charts, which keep the rows.
+/// A chart of a result that has none (``Chart/shape(of:)``) writes why instead; callers should
+/// check first and report it as an error.
 public final class ResultWriter {
     /// How a writer presents values.
     public struct Options: Sendable, Hashable {
@@ -17,13 +19,17 @@ public final class ResultWriter {
         public var width: Int?
         /// ANSI colour in tables (bold headers, dim borders).
         public var color: Bool
-        /// Show control characters escaped (``TerminalText``): for output to a terminal.
+        /// Show control characters escaped (``TerminalText``): for output to a terminal. Charts
+        /// always escape them.
         public var escapeControls: Bool
+        /// Charts draw with Unicode block characters; else plain ASCII (a terminal that is not UTF-8).
+        public var unicode: Bool
 
-        public init(width: Int? = nil, color: Bool = false, escapeControls: Bool = false) {
+        public init(width: Int? = nil, color: Bool = false, escapeControls: Bool = false, unicode: Bool = true) {
             self.width = width
             self.color = color
             self.escapeControls = escapeControls
+            self.unicode = unicode
         }
     }
 
@@ -35,6 +41,10 @@ public final class ResultWriter {
     public private(set) var rowCount = 0
     /// Display text of the rows of a table, kept until ``end()``.
     private var tableRows: [[String]] = []
+    /// The rows of a chart, kept until ``end()``.
+    private var chartRows: [ResultRow] = []
+    /// The width charts fit without a width: a terminal's usual.
+    public static let defaultChartWidth = 80
     private let headers: [String]
     /// The time zone of each instant column that names one (``ResultColumn/unit``), else `nil`.
     private let zones: [ZonedCalendar?]
@@ -72,6 +82,9 @@ public final class ResultWriter {
         switch format {
         case .table:
             tableRows.append(schema.columns.indices.map { shown(TableRenderer.cell(text(row, $0))) })
+            return
+        case .chart:
+            chartRows.append(ResultRow(values: row.values))
             return
         case .line:
             if rowCount > 0 { sink.write("\n") }
@@ -116,6 +129,10 @@ public final class ResultWriter {
             }
             sink.write(TableRenderer.render(columns: columns, rows: tableRows, width: options.width, color: options.color))
             tableRows = []
+        case .chart:
+            let chart = Chart.Options(width: options.width ?? Self.defaultChartWidth, unicode: options.unicode, color: options.color)
+            sink.write(Chart.render(schema: schema, rows: chartRows, options: chart))
+            chartRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break
         }

@@ -54,7 +54,7 @@ public final class ClickHouseSource: QuerySource {
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         let listing = EventListing(query: query)
-        let output = StreamingOutput(writer: session.makeWriter(for: listing.schema), listing: listing)
+        let output = StreamingOutput(writer: try session.makeWriter(for: listing.schema), listing: listing)
         guard !plan.isEmpty else {
             output.finish()
             return

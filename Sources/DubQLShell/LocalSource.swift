@@ -77,14 +77,14 @@ public final class LocalSource: QuerySource {
         let plan = try plan(query, source: source, session: session)
         if plan.aggregation != nil {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
-            let writer = session.makeWriter(for: result.resultSchema)
+            let writer = try session.makeWriter(for: result.resultSchema)
             writer.begin()
             for row in result.resultRows { writer.write(row) }
             writer.end()
             return
         }
         let listing = EventListing(query: query)
-        let writer = session.makeWriter(for: listing.schema)
+        let writer = try session.makeWriter(for: listing.schema)
         let values = writer.needsValues
         writer.begin()
         Executor.run(plan, on: store, isCancelled: session.isCancelled) { row in
