@@ -8,4 +8,5 @@ func wants(_ group: String) -> Bool { requested.isEmpty || requested.contains(gr
 if wants("syntax") { SyntaxBench.run() }
 if wants("planner") { PlannerBench.run() }
 if wants("engine") { EngineBench.run() }
+if wants("aggregates") { AggregateBench.run() }
 if wants("large") { LargeBench.run() }
