@@ -3,6 +3,11 @@
 // computed with the zone's rules (rows are in time order), money summed as integer cents. The
 // finishing (empty buckets, HAVING, order, paging) is the evaluator's, so both agree by design.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DubQL
 
 // MARK: - Executor
@@ -179,20 +184,25 @@ final class KeyReader {
                 source = .qr
             } else if let path, key.type != .money, let column = StringColumn.at(path) {
                 let dict = store.dictionaries[column.rawValue]
-                if plain {
-                    // The value is the stored text itself: codes are already distinct values.
-                    identity = dict
-                    emptyTable = dict.map { $0 == nil || $0 == "" }
-                    source = .column(codes: store.codes[column.rawValue], map: Array(0..<UInt32(dict.count)))
-                } else {
+                // Derived once per store, column and key: the next query reuses it.
+                let cacheKey = DerivedColumns.Key(store: ObjectIdentifier(store), column: column.rawValue, event: event,
+                                                  kind: key.kind, type: key.type, plain: plain)
+                let derived = DerivedColumns.shared.get(cacheKey, store: store) {
+                    if plain {
+                        // The value is the stored text itself: codes are already distinct values.
+                        return DerivedColumns.Entry(store: store, map: Array(0..<UInt32(dict.count)), values: [],
+                                                    empty: dict.map { $0 == nil || $0 == "" })
+                    }
                     var map = [UInt32](repeating: 0, count: dict.count)
                     for (c, v) in dict.enumerated() {
                         let record = ValueRecord(event: event, path: path, value: v.map(JSONValue.string), saleType: nil)
                         map[c] = intern(Evaluator.keyValue(key, of: record, calendar: calendar))
                     }
-                    emptyTable = values.map(\.isEmpty)
-                    source = .column(codes: store.codes[column.rawValue], map: map)
+                    return DerivedColumns.Entry(store: store, map: map, values: values, empty: values.map(\.isEmpty))
                 }
+                if plain { identity = dict } else { values = derived.values }
+                emptyTable = derived.empty
+                source = .column(codes: store.codes[column.rawValue], map: derived.map)
             }
         }
         self.source = source
@@ -269,6 +279,67 @@ final class KeyReader {
     @inline(__always) func isEmpty(_ code: UInt32) -> Bool {
         tag == 0 ? emptyTable[Int(code)] : values[Int(code)].isEmpty
     }
+}
+
+// MARK: - Derived columns
+
+/// The codes of derived group-key values (`utm_source` from `url`, `link.title`) for each
+/// dictionary code of a store's column, kept while the store lives: deriving them parses every
+/// distinct value, which costs more than the aggregation itself.
+final class DerivedColumns: @unchecked Sendable {
+    static let shared = DerivedColumns()
+
+    struct Key: Hashable {
+        var store: ObjectIdentifier
+        var column: Int
+        var event: EventType
+        var kind: GroupKeyKind
+        var type: AggregateValueType
+        var plain: Bool
+    }
+
+    struct Entry {
+        /// The store the entry is for; `nil` once it is gone (its identifier may then be reused).
+        weak var store: EventStore?
+        /// The derived value's code for every code of the column.
+        var map: [UInt32]
+        /// The derived values by code (empty for a plain column, whose codes are its values).
+        var values: [AggregateValue]
+        /// True for codes of missing, null or empty values.
+        var empty: [Bool]
+    }
+
+    private let lock = Mutex()
+    private var entries: [Key: Entry] = [:]
+
+    /// The entry of `key`, made by `make` when there is none for this very store.
+    func get(_ key: Key, store: EventStore, make: () -> Entry) -> Entry {
+        lock.lock()
+        if let e = entries[key], e.store === store { lock.unlock(); return e }
+        lock.unlock()
+        let made = make()
+        lock.lock()
+        entries = entries.filter { $0.value.store != nil }
+        if entries.count >= 256 { entries.removeAll() }
+        entries[key] = made
+        lock.unlock()
+        return made
+    }
+}
+
+/// A plain mutual exclusion lock (`pthread_mutex_t`).
+final class Mutex: @unchecked Sendable {
+    private let m: UnsafeMutablePointer<pthread_mutex_t>
+    init() {
+        m = .allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+    }
+    deinit {
+        pthread_mutex_destroy(m)
+        m.deallocate()
+    }
+    func lock() { pthread_mutex_lock(m) }
+    func unlock() { pthread_mutex_unlock(m) }
 }
 
 // MARK: - Accumulators
