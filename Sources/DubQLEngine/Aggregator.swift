@@ -641,14 +641,24 @@ extension Executor {
                     store.amounts.withUnsafeBufferPointer { amount in
                         selected.withUnsafeBufferPointer { sel in
                             groupOf.withUnsafeBufferPointer { gs in
-                                for i in 0..<n {
-                                    let v = amount[Int(sel[i])]
-                                    if v.isNaN { continue }
-                                    let c = Int64(v.rounded()), g = single ? 0 : Int(gs[i])
-                                    cents[g] &+= c
-                                    amounts[g] &+= 1
-                                    if c < lowest[g] { lowest[g] = c }
-                                    if c > highest[g] { highest[g] = c }
+                                cents.withUnsafeMutableBufferPointer { cents in
+                                    amounts.withUnsafeMutableBufferPointer { amounts in
+                                        lowest.withUnsafeMutableBufferPointer { lowest in
+                                            highest.withUnsafeMutableBufferPointer { highest in
+                                                for i in 0..<n {
+                                                    let v = amount[Int(sel[i])]
+                                                    if v.isNaN { continue }
+                                                    // Amounts are whole cents; anything else rounds as the evaluator does.
+                                                    let c = Int64(exactly: v) ?? Int64(v.rounded())
+                                                    let g = single ? 0 : Int(gs[i])
+                                                    cents[g] &+= c
+                                                    amounts[g] &+= 1
+                                                    if c < lowest[g] { lowest[g] = c }
+                                                    if c > highest[g] { highest[g] = c }
+                                                }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -760,14 +770,20 @@ enum RowSelection {
             let slice = UnsafeBufferPointer(rebasing: r[lo..<hi])
             mask.withUnsafeMutableBufferPointer { evaluate(filter, slice, $0, isCancelled) }
         }
-        var out = [UInt32]()
-        out.reserveCapacity(n)
-        rows.withUnsafeBufferPointer { r in
-            mask.withUnsafeBufferPointer { m in
-                for i in 0..<n where m[i] != 0 { out.append(r[lo + i]) }
+        var passing = 0
+        mask.withUnsafeBufferPointer { m in for i in 0..<n { passing &+= Int(m[i]) } }
+        return [UInt32](unsafeUninitializedCapacity: passing) { out, count in
+            rows.withUnsafeBufferPointer { r in
+                mask.withUnsafeBufferPointer { m in
+                    var k = 0
+                    for i in 0..<n where m[i] != 0 {
+                        out[k] = r[lo + i]
+                        k += 1
+                    }
+                    count = k
+                }
             }
         }
-        return out
     }
 
     /// Sets `mask[i]` to 1 when `rows[i]` passes `filter`, else 0.
