@@ -134,8 +134,8 @@ final class KeyReader {
     private(set) var map: [UInt32] = []
     /// For a column whose values are its stored texts: the dictionary (codes are values).
     private var identity: [String?]?
-    /// For columns: true for codes of missing, null or empty values.
-    private(set) var emptyTable: [Bool] = []
+    /// For columns: 1 for codes of missing, null or empty values, else 0.
+    private(set) var emptyBytes: [UInt8] = []
     /// True when the reader is a dictionary column (``codes`` through ``map``).
     var isColumn: Bool { tag == 0 }
     /// True when the reader is a time bucket.
@@ -191,17 +191,17 @@ final class KeyReader {
                     if plain {
                         // The value is the stored text itself: codes are already distinct values.
                         return DerivedColumns.Entry(store: store, map: Array(0..<UInt32(dict.count)), values: [],
-                                                    empty: dict.map { $0 == nil || $0 == "" })
+                                                    empty: dict.map { $0 == nil || $0 == "" ? 1 : 0 })
                     }
                     var map = [UInt32](repeating: 0, count: dict.count)
                     for (c, v) in dict.enumerated() {
                         let record = ValueRecord(event: event, path: path, value: v.map(JSONValue.string), saleType: nil)
                         map[c] = intern(Evaluator.keyValue(key, of: record, calendar: calendar))
                     }
-                    return DerivedColumns.Entry(store: store, map: map, values: values, empty: values.map(\.isEmpty))
+                    return DerivedColumns.Entry(store: store, map: map, values: values, empty: values.map { $0.isEmpty ? 1 : 0 })
                 }
                 if plain { identity = dict } else { values = derived.values }
-                emptyTable = derived.empty
+                emptyBytes = derived.empty
                 source = .column(codes: store.codes[column.rawValue], map: derived.map)
             }
         }
@@ -277,7 +277,7 @@ final class KeyReader {
 
     /// True when the code stands for a missing, null or empty value.
     @inline(__always) func isEmpty(_ code: UInt32) -> Bool {
-        tag == 0 ? emptyTable[Int(code)] : values[Int(code)].isEmpty
+        tag == 0 ? emptyBytes[Int(code)] != 0 : values[Int(code)].isEmpty
     }
 }
 
@@ -305,8 +305,8 @@ final class DerivedColumns: @unchecked Sendable {
         var map: [UInt32]
         /// The derived values by code (empty for a plain column, whose codes are its values).
         var values: [AggregateValue]
-        /// True for codes of missing, null or empty values.
-        var empty: [Bool]
+        /// 1 for codes of missing, null or empty values, else 0.
+        var empty: [UInt8]
     }
 
     private let lock = Mutex()
@@ -740,7 +740,7 @@ extension Executor {
     @inline(__always)
     private static func withColumn(_ reader: KeyReader, _ selected: [UInt32],
                                    _ body: ((Int) -> UInt32, UnsafeBufferPointer<UInt8>) -> Void) {
-        let empty = reader.emptyTable.map { $0 ? UInt8(1) : 0 }
+        let empty = reader.emptyBytes
         reader.codes.withUnsafeBufferPointer { column in
             reader.map.withUnsafeBufferPointer { map in
                 selected.withUnsafeBufferPointer { sel in
