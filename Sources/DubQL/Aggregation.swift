@@ -273,9 +273,12 @@ public enum AggregateValue: Hashable, Sendable, Codable, CustomStringConvertible
 public struct AggregateColumn: Hashable, Sendable, Codable {
     public var name: String
     public var type: AggregateValueType
-    public init(name: String, type: AggregateValueType) {
+    /// True for a `GROUP BY` key, false for an aggregate.
+    public var isKey: Bool
+    public init(name: String, type: AggregateValueType, isKey: Bool = false) {
         self.name = name
         self.type = type
+        self.isKey = isKey
     }
 }
 

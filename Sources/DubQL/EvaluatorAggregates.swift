@@ -212,7 +212,11 @@ extension Evaluator {
             return false
         }
         let page = rows.dropFirst(a.offset).prefix(a.limit ?? Int.max)
-        let columns = a.columns.map { AggregateColumn(name: $0.name, type: $0.type) }
+        let columns = a.columns.map { c in
+            var isKey = false
+            if case .key = c.source { isKey = true }
+            return AggregateColumn(name: c.name, type: c.type, isKey: isKey)
+        }
         return AggregateResult(columns: columns, rows: page.map { row in a.columns.map { value(row, $0.source) } }, timeZone: timeZone)
     }
 

@@ -3,6 +3,11 @@
 // computed with the zone's rules (rows are in time order), money summed as integer cents. The
 // finishing (empty buckets, HAVING, order, paging) is the evaluator's, so both agree by design.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DubQL
 
 // MARK: - Executor
@@ -138,8 +143,8 @@ final class KeyReader {
     private(set) var map: [UInt32] = []
     /// For a column whose values are its stored texts: the dictionary (codes are values).
     private var identity: [String?]?
-    /// For columns: true for codes of missing, null or empty values.
-    private(set) var emptyTable: [Bool] = []
+    /// For columns: 1 for codes of missing, null or empty values, else 0.
+    private(set) var emptyBytes: [UInt8] = []
     /// True when the reader is a dictionary column (``codes`` through ``map``).
     var isColumn: Bool { tag == 0 }
     /// True when the reader is a time bucket.
@@ -188,20 +193,25 @@ final class KeyReader {
                 source = .qr
             } else if let path, key.type != .money, let column = StringColumn.at(path) {
                 let dict = store.dictionaries[column.rawValue]
-                if plain {
-                    // The value is the stored text itself: codes are already distinct values.
-                    identity = dict
-                    emptyTable = dict.map { $0 == nil || $0 == "" }
-                    source = .column(codes: store.codes[column.rawValue], map: Array(0..<UInt32(dict.count)))
-                } else {
+                // Derived once per store, column and key: the next query reuses it.
+                let cacheKey = DerivedColumns.Key(store: ObjectIdentifier(store), column: column.rawValue, event: event,
+                                                  kind: key.kind, type: key.type, plain: plain)
+                let derived = DerivedColumns.shared.get(cacheKey, store: store) {
+                    if plain {
+                        // The value is the stored text itself: codes are already distinct values.
+                        return DerivedColumns.Entry(store: store, map: Array(0..<UInt32(dict.count)), values: [],
+                                                    empty: dict.map { $0 == nil || $0 == "" ? 1 : 0 })
+                    }
                     var map = [UInt32](repeating: 0, count: dict.count)
                     for (c, v) in dict.enumerated() {
                         let record = ValueRecord(event: event, path: path, value: v.map(JSONValue.string), saleType: nil)
                         map[c] = intern(Evaluator.keyValue(key, of: record, calendar: calendar))
                     }
-                    emptyTable = values.map(\.isEmpty)
-                    source = .column(codes: store.codes[column.rawValue], map: map)
+                    return DerivedColumns.Entry(store: store, map: map, values: values, empty: values.map { $0.isEmpty ? 1 : 0 })
                 }
+                if plain { identity = dict } else { values = derived.values }
+                emptyBytes = derived.empty
+                source = .column(codes: store.codes[column.rawValue], map: derived.map)
             }
         }
         self.source = source
@@ -276,8 +286,69 @@ final class KeyReader {
 
     /// True when the code stands for a missing, null or empty value.
     @inline(__always) func isEmpty(_ code: UInt32) -> Bool {
-        tag == 0 ? emptyTable[Int(code)] : values[Int(code)].isEmpty
+        tag == 0 ? emptyBytes[Int(code)] != 0 : values[Int(code)].isEmpty
     }
+}
+
+// MARK: - Derived columns
+
+/// The codes of derived group-key values (`utm_source` from `url`, `link.title`) for each
+/// dictionary code of a store's column, kept while the store lives: deriving them parses every
+/// distinct value, which costs more than the aggregation itself.
+final class DerivedColumns: @unchecked Sendable {
+    static let shared = DerivedColumns()
+
+    struct Key: Hashable {
+        var store: ObjectIdentifier
+        var column: Int
+        var event: EventType
+        var kind: GroupKeyKind
+        var type: AggregateValueType
+        var plain: Bool
+    }
+
+    struct Entry {
+        /// The store the entry is for; `nil` once it is gone (its identifier may then be reused).
+        weak var store: EventStore?
+        /// The derived value's code for every code of the column.
+        var map: [UInt32]
+        /// The derived values by code (empty for a plain column, whose codes are its values).
+        var values: [AggregateValue]
+        /// 1 for codes of missing, null or empty values, else 0.
+        var empty: [UInt8]
+    }
+
+    private let lock = Mutex()
+    private var entries: [Key: Entry] = [:]
+
+    /// The entry of `key`, made by `make` when there is none for this very store.
+    func get(_ key: Key, store: EventStore, make: () -> Entry) -> Entry {
+        lock.lock()
+        if let e = entries[key], e.store === store { lock.unlock(); return e }
+        lock.unlock()
+        let made = make()
+        lock.lock()
+        entries = entries.filter { $0.value.store != nil }
+        if entries.count >= 256 { entries.removeAll() }
+        entries[key] = made
+        lock.unlock()
+        return made
+    }
+}
+
+/// A plain mutual exclusion lock (`pthread_mutex_t`).
+final class Mutex: @unchecked Sendable {
+    private let m: UnsafeMutablePointer<pthread_mutex_t>
+    init() {
+        m = .allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+    }
+    deinit {
+        pthread_mutex_destroy(m)
+        m.deallocate()
+    }
+    func lock() { pthread_mutex_lock(m) }
+    func unlock() { pthread_mutex_unlock(m) }
 }
 
 // MARK: - Accumulators
@@ -373,59 +444,279 @@ struct ColumnAccumulator {
 // MARK: - Fast path
 
 extension Executor {
-    /// The common shapes in one tight loop over plain arrays: no key or one dictionary-column or
-    /// bucket key, and aggregates that are `count()`, `count(f)` on a column, money
-    /// `sum/avg/min/max(sale.amount)`, or (without keys) `count(DISTINCT f)` on a column. Group
-    /// numbers are the key's dense codes, so there is no hashing per row. `nil` for other shapes.
+    /// The common shapes column at a time over plain arrays, with no per-row allocation and no
+    /// hashing per row: group keys that are dictionary columns or time buckets (any number of
+    /// them), and aggregates that are `count()`, `count(f)` and `count(DISTINCT f)` on a column,
+    /// and money `sum/avg/min/max(sale.amount)` in integer cents. The filter is decided for a
+    /// block of rows at once (``RowSelection``), then group numbers are computed for the rows
+    /// that pass, then each aggregate runs its own tight loop. `nil` for other shapes.
     static func fastAggregate(_ a: BoundAggregation, rows: [UInt32], lo: Int, hi: Int, filter: RowFilter?,
                               keyReaders: [KeyReader], valueReaders: [KeyReader?], store: EventStore,
                               calendar: ZonedCalendar, timeZone: String, isCancelled: (() -> Bool)?) -> AggregateResult? {
-        guard a.keys.count <= 1 else { return nil }
-        let key = keyReaders.first
-        if let key, !key.isColumn && !key.isBucket { return nil }
+        guard keyReaders.allSatisfy({ $0.isColumn || $0.isBucket }) else { return nil }
         enum Kind { case count, countColumn, distinct, money }
         var kinds: [Kind] = []
         for (j, g) in a.aggregates.enumerated() {
             switch g.function {
             case .count where g.field == nil: kinds.append(.count)
             case .count where valueReaders[j]?.isColumn == true: kinds.append(.countColumn)
-            case .countDistinct where key == nil && valueReaders[j]?.isColumn == true: kinds.append(.distinct)
+            case .countDistinct where valueReaders[j]?.isColumn == true: kinds.append(.distinct)
             case .sum where g.isMoney, .avg where g.isMoney, .min where g.isMoney, .max where g.isMoney: kinds.append(.money)
             default: return nil
             }
         }
+        let unfiltered = filter == nil || (filter as? ConstantFilter)?.value == true
+        if unfiltered, keyReaders.count <= 1, kinds.allSatisfy({ $0 == .count }) {
+            return countOnly(a, rows: rows, lo: lo, hi: hi, key: keyReaders.first, store: store, calendar: calendar, timeZone: timeZone)
+        }
+        // The rows that pass the filter, in time order.
+        let selected: [UInt32]
+        if let filter, !unfiltered {
+            selected = RowSelection.select(filter, rows: rows, lo: lo, hi: hi, isCancelled: isCancelled)
+        } else {
+            selected = lo < hi ? Array(rows[lo..<hi]) : []
+        }
+        let n = selected.count
         let timestamps = store.timestamps
-        let keyCodes = key?.isColumn == true ? key?.codes ?? [] : []
-        let keyMap = key?.isColumn == true ? key?.map ?? [] : []
-        let isBucket = key?.isBucket == true
-        var size = key == nil ? 1 : max(keyMap.count, 1)
-        var events = [Int64](repeating: 0, count: size)
-        var nonEmpty = kinds.map { $0 == .countColumn ? [Int64](repeating: 0, count: size) : [] }
-        var seen = kinds.enumerated().map { j, k in k == .distinct ? [Bool](repeating: false, count: valueReaders[j]?.codeCount ?? 0) : [] }
-        let needMoney = kinds.contains(.money)
-        var cents = [Int64](repeating: 0, count: needMoney ? size : 0)
-        var amounts = [Int64](repeating: 0, count: needMoney ? size : 0)
-        var lowest = [Int64](repeating: .max, count: needMoney ? size : 0)
-        var highest = [Int64](repeating: .min, count: needMoney ? size : 0)
-        var firstIndex = -1, lastIndex = -1
-        // Counting only, by a column or nothing, no filter: the whole loop is two loads and an add.
-        if !isBucket, filter == nil, kinds.allSatisfy({ $0 == .count }) {
-            rows.withUnsafeBufferPointer { r in
-                events.withUnsafeMutableBufferPointer { e in
-                    if keyMap.isEmpty {
-                        e[0] = Int64(hi - lo)
-                    } else {
-                        keyCodes.withUnsafeBufferPointer { codes in
-                            keyMap.withUnsafeBufferPointer { map in
-                                for i in lo..<hi { e[Int(map[Int(codes[Int(r[i])])])] &+= 1 }
+
+        // Group numbers: dense, in order of first appearance.
+        var groupOf = [UInt32](repeating: 0, count: a.keys.isEmpty ? 0 : n)
+        var groupKeys: [[UInt32]] = []  // per group, the code of each key
+        var groupCount = a.keys.isEmpty ? 1 : 0
+        if !keyReaders.isEmpty {
+            // Each key's code per selected row, and how many codes each key has.
+            var keyCodes: [[UInt32]] = []
+            var radix: [Int] = []
+            for reader in keyReaders {
+                var codes = [UInt32](repeating: 0, count: n)
+                if reader.isColumn {
+                    reader.codes.withUnsafeBufferPointer { column in
+                        reader.map.withUnsafeBufferPointer { map in
+                            selected.withUnsafeBufferPointer { sel in
+                                codes.withUnsafeMutableBufferPointer { out in
+                                    for i in 0..<n { out[i] = map[Int(column[Int(sel[i])])] }
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    // Rows are in time order: a bucket is a run of rows, entered once.
+                    var start = Int64.max, end = Int64.min, code: UInt32 = 0
+                    timestamps.withUnsafeBufferPointer { ts in
+                        selected.withUnsafeBufferPointer { sel in
+                            for i in 0..<n {
+                                let row = Int(sel[i]), t = ts[row]
+                                if t >= end || t < start {
+                                    code = reader.code(row, t)
+                                    (start, end) = reader.currentBucket
+                                }
+                                codes[i] = code
                             }
                         }
                     }
                 }
+                keyCodes.append(codes)
+                radix.append(max(reader.codeCount, 1))
             }
-            if lo < hi { firstIndex = lo; lastIndex = hi - 1 }
-        } else if isBucket, let key, filter == nil, kinds.allSatisfy({ $0 == .count }) {
-            // Rows are in time order: each bucket is a run of rows, found by binary search.
+            if keyReaders.count == 1 {
+                // One key: its code is the group through a direct table.
+                var dense = [Int32](repeating: -1, count: radix[0])
+                keyCodes[0].withUnsafeBufferPointer { codes in
+                    groupOf.withUnsafeMutableBufferPointer { out in
+                        dense.withUnsafeMutableBufferPointer { d in
+                            for i in 0..<n {
+                                let c = Int(codes[i])
+                                var g = d[c]
+                                if g < 0 {
+                                    g = Int32(groupCount)
+                                    d[c] = g
+                                    groupKeys.append([UInt32(c)])
+                                    groupCount += 1
+                                }
+                                out[i] = UInt32(g)
+                            }
+                        }
+                    }
+                }
+            } else {
+                // Several keys: their codes in mixed radix, through a direct table when the product
+                // is small, else a hash table of the combined code (one lookup per row, no allocation).
+                let product = radix.reduce(1.0) { $0 * Double($1) }
+                guard product < 1.8e19 else { return nil }
+                var combined = [UInt64](repeating: 0, count: n)
+                for k in keyCodes.indices {
+                    let r = UInt64(radix[k])
+                    keyCodes[k].withUnsafeBufferPointer { codes in
+                        combined.withUnsafeMutableBufferPointer { out in
+                            for i in 0..<n { out[i] = out[i] &* r &+ UInt64(codes[i]) }
+                        }
+                    }
+                }
+                func record(_ i: Int) {
+                    groupKeys.append(keyCodes.map { $0[i] })
+                    groupCount += 1
+                }
+                if product <= Double(1 << 22) {
+                    var dense = [Int32](repeating: -1, count: Int(product))
+                    for i in 0..<n {
+                        let c = Int(combined[i])
+                        if dense[c] < 0 { dense[c] = Int32(groupCount); record(i) }
+                        groupOf[i] = UInt32(dense[c])
+                    }
+                } else {
+                    var table: [UInt64: UInt32] = [:]
+                    for i in 0..<n {
+                        if let g = table[combined[i]] {
+                            groupOf[i] = g
+                        } else {
+                            table[combined[i]] = UInt32(groupCount)
+                            groupOf[i] = UInt32(groupCount)
+                            record(i)
+                        }
+                    }
+                }
+            }
+        }
+
+        // Every aggregate in its own loop over the selected rows.
+        var events = [Int64](repeating: 0, count: groupCount)
+        if keyReaders.isEmpty {
+            events[0] = Int64(n)
+        } else {
+            groupOf.withUnsafeBufferPointer { gs in
+                events.withUnsafeMutableBufferPointer { e in for i in 0..<n { e[Int(gs[i])] &+= 1 } }
+            }
+        }
+        let single = keyReaders.isEmpty
+        var results: [[AggregateValue]] = Array(repeating: [], count: a.aggregates.count)
+        var money: (cents: [Int64], amounts: [Int64], lowest: [Int64], highest: [Int64])?
+        for (j, kind) in kinds.enumerated() {
+            switch kind {
+            case .count:
+                results[j] = events.map { .integer($0) }
+            case .countColumn:
+                guard let r = valueReaders[j] else { return nil }
+                var counts = [Int64](repeating: 0, count: groupCount)
+                Self.withColumn(r, selected) { value, empty in
+                    groupOf.withUnsafeBufferPointer { gs in
+                        counts.withUnsafeMutableBufferPointer { out in
+                            for i in 0..<n where empty[Int(value(i))] == 0 { out[single ? 0 : Int(gs[i])] &+= 1 }
+                        }
+                    }
+                }
+                results[j] = counts.map { .integer($0) }
+            case .distinct:
+                guard let r = valueReaders[j] else { return nil }
+                let codeCount = max(r.codeCount, 1)
+                var counts = [Int64](repeating: 0, count: groupCount)
+                if Double(groupCount) * Double(codeCount) <= Double(1 << 27) {
+                    // A bit per (group, value): set once, counted when set.
+                    var bits = [UInt64](repeating: 0, count: (groupCount * codeCount + 63) / 64)
+                    Self.withColumn(r, selected) { value, empty in
+                        groupOf.withUnsafeBufferPointer { gs in
+                            bits.withUnsafeMutableBufferPointer { b in
+                                counts.withUnsafeMutableBufferPointer { out in
+                                    for i in 0..<n {
+                                        let c = Int(value(i))
+                                        if empty[c] != 0 { continue }
+                                        let g = single ? 0 : Int(gs[i])
+                                        let bit = g * codeCount + c
+                                        let word = b[bit >> 6], mask = UInt64(1) << UInt64(bit & 63)
+                                        if word & mask == 0 {
+                                            b[bit >> 6] = word | mask
+                                            out[g] &+= 1
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    var seen = Set<UInt64>()
+                    Self.withColumn(r, selected) { value, empty in
+                        for i in 0..<n {
+                            let c = value(i)
+                            if empty[Int(c)] != 0 { continue }
+                            let g = single ? 0 : Int(groupOf[i])
+                            if seen.insert(UInt64(g) << 32 | UInt64(c)).inserted { counts[g] &+= 1 }
+                        }
+                    }
+                }
+                results[j] = counts.map { .integer($0) }
+            case .money:
+                if money == nil {
+                    var cents = [Int64](repeating: 0, count: groupCount), amounts = [Int64](repeating: 0, count: groupCount)
+                    var lowest = [Int64](repeating: .max, count: groupCount), highest = [Int64](repeating: .min, count: groupCount)
+                    store.amounts.withUnsafeBufferPointer { amount in
+                        selected.withUnsafeBufferPointer { sel in
+                            groupOf.withUnsafeBufferPointer { gs in
+                                cents.withUnsafeMutableBufferPointer { cents in
+                                    amounts.withUnsafeMutableBufferPointer { amounts in
+                                        lowest.withUnsafeMutableBufferPointer { lowest in
+                                            highest.withUnsafeMutableBufferPointer { highest in
+                                                for i in 0..<n {
+                                                    let v = amount[Int(sel[i])]
+                                                    if v.isNaN { continue }
+                                                    // Amounts are whole cents; anything else rounds as the evaluator does.
+                                                    let c = Int64(exactly: v) ?? Int64(v.rounded())
+                                                    let g = single ? 0 : Int(gs[i])
+                                                    cents[g] &+= c
+                                                    amounts[g] &+= 1
+                                                    if c < lowest[g] { lowest[g] = c }
+                                                    if c > highest[g] { highest[g] = c }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    money = (cents, amounts, lowest, highest)
+                }
+                guard let m = money else { return nil }
+                results[j] = (0..<groupCount).map { g in
+                    let count = m.amounts[g]
+                    switch a.aggregates[j].function {
+                    case .sum: return .integer(m.cents[g])
+                    case .avg: return count == 0 ? .null : .number(Double(m.cents[g]) / Double(count))
+                    case .min: return count == 0 ? .null : .integer(m.lowest[g])
+                    default: return count == 0 ? .null : .integer(m.highest[g])
+                    }
+                }
+            }
+        }
+        var groups: [[AggregateValue]] = []
+        groups.reserveCapacity(groupCount)
+        for g in 0..<groupCount {
+            var row: [AggregateValue] = []
+            row.reserveCapacity(keyReaders.count + a.aggregates.count)
+            if !single { for (k, reader) in keyReaders.enumerated() { row.append(reader.value(groupKeys[g][k])) } }
+            for j in results.indices { row.append(results[j][g]) }
+            groups.append(row)
+        }
+        let span = selected.first.map { (timestamps[Int($0)], timestamps[Int(selected[n - 1])]) }
+        return Evaluator.finish(groups, a, calendar: calendar, eventSpan: span, timeZone: timeZone)
+    }
+
+    /// Counting only, by at most one key, every row of the range: for a column, two loads and an
+    /// add per row; for a time bucket, a binary search per bucket (rows are in time order).
+    private static func countOnly(_ a: BoundAggregation, rows: [UInt32], lo: Int, hi: Int, key: KeyReader?,
+                                  store: EventStore, calendar: ZonedCalendar, timeZone: String) -> AggregateResult {
+        let timestamps = store.timestamps
+        var events: [Int64] = []
+        if let key, key.isColumn {
+            events = [Int64](repeating: 0, count: max(key.codeCount, 1))
+            rows.withUnsafeBufferPointer { r in
+                key.codes.withUnsafeBufferPointer { codes in
+                    key.map.withUnsafeBufferPointer { map in
+                        events.withUnsafeMutableBufferPointer { e in
+                            for i in lo..<max(lo, hi) { e[Int(map[Int(codes[Int(r[i])])])] &+= 1 }
+                        }
+                    }
+                }
+            }
+        } else if let key {
             var i = lo
             while i < hi {
                 let row = Int(rows[i])
@@ -436,101 +727,135 @@ extension Executor {
                     let mid = (a + b) / 2
                     if timestamps[Int(rows[mid])] < end { a = mid + 1 } else { b = mid }
                 }
-                if g >= size {
-                    let grow = g + 1 - size + 64
-                    size += grow
-                    events.append(contentsOf: repeatElement(0, count: grow))
-                }
+                if g >= events.count { events.append(contentsOf: repeatElement(0, count: g + 1 - events.count)) }
                 events[g] &+= Int64(a - i)
                 i = a
             }
-            if lo < hi { firstIndex = lo; lastIndex = hi - 1 }
         } else {
-            let saleAmounts = store.amounts
-            var bucketStart = Int64.max, bucketEnd = Int64.min, bucketCode = 0
-            var i = lo, visited = 0
-            while i < hi {
-                let row = Int(rows[i])
-                i += 1
-                visited &+= 1
-                if visited & 0xFFFF == 0, let isCancelled, isCancelled() { break }
-                if let filter, !filter.matches(row) { continue }
-                if firstIndex < 0 { firstIndex = i - 1 }
-                lastIndex = i - 1
-                var g = 0
-                if !keyMap.isEmpty {
-                    g = Int(keyMap[Int(keyCodes[row])])
-                } else if isBucket, let key {
-                    let ts = timestamps[row]
-                    if ts < bucketStart || ts >= bucketEnd {
-                        bucketCode = Int(key.code(row, ts))
-                        bucketStart = key.currentBucket.start
-                        bucketEnd = key.currentBucket.end
-                    }
-                    g = bucketCode
-                    if g >= size {
-                        let grow = g + 1 - size + 64
-                        size += grow
-                        events.append(contentsOf: repeatElement(0, count: grow))
-                        for j in nonEmpty.indices where kinds[j] == .countColumn {
-                            nonEmpty[j].append(contentsOf: repeatElement(0, count: grow))
-                        }
-                        if needMoney {
-                            cents.append(contentsOf: repeatElement(0, count: grow))
-                            amounts.append(contentsOf: repeatElement(0, count: grow))
-                            lowest.append(contentsOf: repeatElement(.max, count: grow))
-                            highest.append(contentsOf: repeatElement(.min, count: grow))
-                        }
-                    }
-                }
-                events[g] &+= 1
-                if needMoney {
-                    let amount = saleAmounts[row]
-                    if !amount.isNaN {
-                        let c = Int64(amount.rounded())
-                        cents[g] &+= c
-                        amounts[g] &+= 1
-                        if c < lowest[g] { lowest[g] = c }
-                        if c > highest[g] { highest[g] = c }
-                    }
-                }
-                for j in kinds.indices {
-                    switch kinds[j] {
-                    case .countColumn:
-                        if let r = valueReaders[j], !r.emptyTable[Int(r.map[Int(r.codes[row])])] { nonEmpty[j][g] &+= 1 }
-                    case .distinct:
-                        if let r = valueReaders[j] {
-                            let c = Int(r.map[Int(r.codes[row])])
-                            if !r.emptyTable[c] { seen[j][c] = true }
-                        }
-                    default: break
-                    }
-                }
-            }
+            events = [Int64(max(hi - lo, 0))]
         }
-        let first: Int64? = firstIndex < 0 ? nil : timestamps[Int(rows[firstIndex])]
-        let last: Int64 = lastIndex < 0 ? 0 : timestamps[Int(rows[lastIndex])]
         var groups: [[AggregateValue]] = []
-        for g in 0..<size where events[g] > 0 || key == nil {
+        for g in events.indices where events[g] > 0 || key == nil {
             var row: [AggregateValue] = key.map { [$0.value(UInt32(g))] } ?? []
-            for (j, agg) in a.aggregates.enumerated() {
-                switch kinds[j] {
-                case .count: row.append(.integer(events[g]))
-                case .countColumn: row.append(.integer(nonEmpty[j][g]))
-                case .distinct: row.append(.integer(Int64(seen[j].reduce(0) { $0 + ($1 ? 1 : 0) })))
-                case .money:
-                    let n = amounts[g]
-                    switch agg.function {
-                    case .sum: row.append(.integer(cents[g]))
-                    case .avg: row.append(n == 0 ? .null : .number(Double(cents[g]) / Double(n)))
-                    case .min: row.append(n == 0 ? .null : .integer(lowest[g]))
-                    default: row.append(n == 0 ? .null : .integer(highest[g]))
-                    }
-                }
-            }
+            for _ in a.aggregates { row.append(.integer(events[g])) }
             groups.append(row)
         }
-        let span = first.map { ($0, last) }
+        let span = lo < hi ? (timestamps[Int(rows[lo])], timestamps[Int(rows[hi - 1])]) : nil
         return Evaluator.finish(groups, a, calendar: calendar, eventSpan: span, timeZone: timeZone)
+    }
+
+    /// Calls `body` with a function from a selected row's index to its value code in `reader`'s
+    /// column, and the column's empty table as bytes (1: missing, null or empty).
+    @inline(__always)
+    private static func withColumn(_ reader: KeyReader, _ selected: [UInt32],
+                                   _ body: ((Int) -> UInt32, UnsafeBufferPointer<UInt8>) -> Void) {
+        let empty = reader.emptyBytes
+        reader.codes.withUnsafeBufferPointer { column in
+            reader.map.withUnsafeBufferPointer { map in
+                selected.withUnsafeBufferPointer { sel in
+                    empty.withUnsafeBufferPointer { e in
+                        body({ map[Int(column[Int(sel[$0])])] }, e)
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Selection
+
+/// The rows of a time range that pass a filter, decided a block of rows at a time: a compiled
+/// filter of dictionary columns is a table lookup per row in a tight loop, `AND`, `OR` and `NOT`
+/// combine byte masks, and anything else asks the filter row by row.
+enum RowSelection {
+    /// Rows `rows[lo..<hi]` that pass `filter`, in order.
+    /// `isCancelled` is polled every 64k rows that the filter decides one by one; once it says so,
+    /// the remaining rows do not pass.
+    static func select(_ filter: RowFilter, rows: [UInt32], lo: Int, hi: Int, isCancelled: (() -> Bool)? = nil) -> [UInt32] {
+        let n = max(hi - lo, 0)
+        guard n > 0 else { return [] }
+        var mask = [UInt8](repeating: 0, count: n)
+        rows.withUnsafeBufferPointer { r in
+            let slice = UnsafeBufferPointer(rebasing: r[lo..<hi])
+            mask.withUnsafeMutableBufferPointer { evaluate(filter, slice, $0, isCancelled) }
+        }
+        var passing = 0
+        mask.withUnsafeBufferPointer { m in for i in 0..<n { passing &+= Int(m[i]) } }
+        return [UInt32](unsafeUninitializedCapacity: passing) { out, count in
+            rows.withUnsafeBufferPointer { r in
+                mask.withUnsafeBufferPointer { m in
+                    var k = 0
+                    for i in 0..<n where m[i] != 0 {
+                        out[k] = r[lo + i]
+                        k += 1
+                    }
+                    count = k
+                }
+            }
+        }
+    }
+
+    /// Sets `mask[i]` to 1 when `rows[i]` passes `filter`, else 0.
+    static func evaluate(_ filter: RowFilter, _ rows: UnsafeBufferPointer<UInt32>, _ mask: UnsafeMutableBufferPointer<UInt8>,
+                         _ isCancelled: (() -> Bool)? = nil) {
+        let n = rows.count
+        switch filter {
+        case let f as CodeFilter:
+            let table = f.table.map { $0 ? UInt8(1) : 0 }
+            f.codes.withUnsafeBufferPointer { codes in
+                table.withUnsafeBufferPointer { t in
+                    for i in 0..<n { mask[i] = t[Int(codes[Int(rows[i])])] }
+                }
+            }
+        case let f as QRFilter:
+            let table = f.table.map { $0 ? UInt8(1) : 0 }
+            f.qr.withUnsafeBufferPointer { qr in
+                for i in 0..<n { mask[i] = table[Int(qr[Int(rows[i])])] }
+            }
+        case let f as SaleTypeFilter:
+            let table = f.table.map { $0 ? UInt8(1) : 0 }
+            f.store.types.withUnsafeBufferPointer { types in
+                f.store.newSale.withUnsafeBufferPointer { newSale in
+                    for i in 0..<n {
+                        let row = Int(rows[i])
+                        mask[i] = types[row] != 2 ? table[0] : table[newSale[row] ? 1 : 2]
+                    }
+                }
+            }
+        case let f as ConstantFilter:
+            mask.update(repeating: f.value ? 1 : 0)
+        case let f as NotFilter:
+            evaluate(f.inner, rows, mask, isCancelled)
+            for i in 0..<n { mask[i] ^= 1 }
+        case let f as AndFilter where !f.parts.isEmpty:
+            evaluate(f.parts[0], rows, mask, isCancelled)
+            combine(f.parts.dropFirst(), rows, mask, isCancelled) { $0 & $1 }
+        case let f as OrFilter where !f.parts.isEmpty:
+            evaluate(f.parts[0], rows, mask, isCancelled)
+            combine(f.parts.dropFirst(), rows, mask, isCancelled) { $0 | $1 }
+        default:
+            var i = 0
+            while i < n {
+                if i & 0xFFFF == 0xFFFF, let isCancelled, isCancelled() {
+                    for k in i..<n { mask[k] = 0 }
+                    return
+                }
+                mask[i] = filter.matches(Int(rows[i])) ? 1 : 0
+                i += 1
+            }
+        }
+    }
+
+    private static func combine(_ parts: ArraySlice<RowFilter>, _ rows: UnsafeBufferPointer<UInt32>,
+                                _ mask: UnsafeMutableBufferPointer<UInt8>, _ isCancelled: (() -> Bool)?,
+                                _ op: (UInt8, UInt8) -> UInt8) {
+        guard !parts.isEmpty else { return }
+        var other = [UInt8](repeating: 0, count: rows.count)
+        other.withUnsafeMutableBufferPointer { o in
+            for part in parts {
+                evaluate(part, rows, o, isCancelled)
+                for i in 0..<rows.count { mask[i] = op(mask[i], o[i]) }
+            }
+        }
     }
 }

@@ -6,18 +6,21 @@ import DubQL
 
 extension AggregateResult {
     /// The columns as a result schema: money in US dollars (the unit, `USD`, in table headers),
-    /// instants in the result's time zone.
+    /// instants in the result's time zone, each column a group key or an aggregate.
     public var resultSchema: ResultSchema {
         ResultSchema(columns: columns.map { column in
+            var c: ResultColumn
             switch column.type {
-            case .text: ResultColumn(column.name, .text)
-            case .boolean: ResultColumn(column.name, .boolean)
-            case .integer: ResultColumn(column.name, .integer)
-            case .number: ResultColumn(column.name, .number)
-            case .money: ResultColumn(column.name, .money, unit: Money.unit)
-            case .instant: ResultColumn(column.name, .instant, unit: timeZone)
-            case .json: ResultColumn(column.name, .json)
+            case .text: c = ResultColumn(column.name, .text)
+            case .boolean: c = ResultColumn(column.name, .boolean)
+            case .integer: c = ResultColumn(column.name, .integer)
+            case .number: c = ResultColumn(column.name, .number)
+            case .money: c = ResultColumn(column.name, .money, unit: Money.unit)
+            case .instant: c = ResultColumn(column.name, .instant, unit: timeZone)
+            case .json: c = ResultColumn(column.name, .json)
             }
+            c.role = column.isKey ? .groupKey : .aggregate
+            return c
         })
     }
 

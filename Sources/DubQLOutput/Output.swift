@@ -1,4 +1,4 @@
-// The output formats of query results: table, line, json, ndjson, csv, markdown. Every format
+// The output formats of query results: table, line, json, ndjson, csv, markdown, chart. Every format
 // reads a result's schema and typed rows (`Results.swift`) through `ResultWriter`.
 
 // MARK: - Formats
@@ -17,4 +17,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case csv
     /// A GitHub-flavoured Markdown table.
     case markdown
+    /// A text chart of an aggregate with one group key and one numeric aggregate: bars, or
+    /// columns over time for a time series (``Chart``).
+    case chart
 }

@@ -1,5 +1,5 @@
 // Writes a result (a schema and typed rows) in one OutputFormat to a sink, streaming every format
-// but the table, which must see all rows to align them. Nothing here knows where rows come from.
+// but the table and the chart, which must see all rows to align and scale them. Nothing here knows where rows come from.
 
 import DubQL
 
@@ -9,7 +9,9 @@ import DubQL
 ///
 /// Call ``begin()``, then ``write(_:)`` for each row in order, then ``end()``. Rows stream to
 /// the sink as they come, except in tables, which keep each cell's display text (at most
-/// ``TableRenderer/maximumCellCharacters``) until ``end()``.
+/// ``TableRenderer/maximumCellCharacters``) until ``end()``, and charts, which keep the rows.
+/// A chart of a result that has none (``Chart/shape(of:)``) writes why instead; callers should
+/// check first and report it as an error.
 public final class ResultWriter {
     /// How a writer presents values.
     public struct Options: Sendable, Hashable {
@@ -17,17 +19,21 @@ public final class ResultWriter {
         public var width: Int?
         /// ANSI colour in tables (bold headers, dim borders).
         public var color: Bool
-        /// Show control characters escaped (``TerminalText``): for output to a terminal.
+        /// Show control characters escaped (``TerminalText``): for output to a terminal. Charts
+        /// always escape them.
         public var escapeControls: Bool
         /// Tables or records (``TableRenderer/Expanded``): by default a table when rows fit `width`.
         public var expanded: TableRenderer.Expanded
+        /// Charts draw with Unicode block characters; else plain ASCII (a terminal that is not UTF-8).
+        public var unicode: Bool
 
         public init(width: Int? = nil, color: Bool = false, escapeControls: Bool = false,
-                    expanded: TableRenderer.Expanded = .auto) {
+                    expanded: TableRenderer.Expanded = .auto, unicode: Bool = true) {
             self.width = width
             self.color = color
             self.escapeControls = escapeControls
             self.expanded = expanded
+            self.unicode = unicode
         }
     }
 
@@ -42,6 +48,10 @@ public final class ResultWriter {
     public var truncation: Truncation?
     /// Display text of the rows of a table, kept until ``end()``.
     private var tableRows: [[String]] = []
+    /// The rows of a chart, kept until ``end()``.
+    private var chartRows: [ResultRow] = []
+    /// The width charts fit without a width: a terminal's usual.
+    public static let defaultChartWidth = 80
     private let headers: [String]
     /// Headers as people read them (table, line, markdown): with the unit of numbers and money,
     /// `sale.amount (USD)`. CSV and JSON keep the field names, which WHERE accepts.
@@ -83,6 +93,9 @@ public final class ResultWriter {
         switch format {
         case .table:
             tableRows.append(schema.columns.indices.map { shown(TableRenderer.cell(text(row, $0))) })
+            return
+        case .chart:
+            chartRows.append(ResultRow(values: row.values))
             return
         case .line:
             if rowCount > 0 { sink.write("\n") }
@@ -132,6 +145,10 @@ public final class ResultWriter {
                                             expanded: options.expanded, footer: truncation.map { "(\($0.text))" }))
             if let note = schema.tableNote { sink.write(shown(note) + "\n") }
             tableRows = []
+        case .chart:
+            let chart = Chart.Options(width: options.width ?? Self.defaultChartWidth, unicode: options.unicode, color: options.color)
+            sink.write(Chart.render(schema: schema, rows: chartRows, options: chart))
+            chartRows = []
         case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
         default: break
         }

@@ -28,6 +28,16 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     public var isNumeric: Bool { self == .integer || self == .number || self == .money }
 }
 
+/// What a column of a result is: a plain value (a listing's field), or a group key or an aggregate
+/// of an aggregate result (what charts look for).
+public enum ColumnRole: String, Sendable, Hashable {
+    case value
+    /// A `GROUP BY` key (`country`, a time bucket such as `day`).
+    case groupKey
+    /// An aggregate (`count()`, `sum(sale.amount)`).
+    case aggregate
+}
+
 /// One column of a result.
 public struct ResultColumn: Sendable, Hashable {
     /// The header (`country`, `customer.email`, `count()`).
@@ -40,11 +50,14 @@ public struct ResultColumn: Sendable, Hashable {
     /// values that carry a currency need none. For instants, the IANA time zone they are printed in
     /// (time buckets start at local midnight); without one, UTC.
     public var unit: String?
+    /// Whether the column is a group key, an aggregate or a plain value.
+    public var role: ColumnRole
 
-    public init(_ name: String, _ type: ValueType, unit: String? = nil) {
+    public init(_ name: String, _ type: ValueType, unit: String? = nil, role: ColumnRole = .value) {
         self.name = name
         self.type = type
         self.unit = unit
+        self.role = role
     }
 }
 

@@ -79,7 +79,7 @@ public final class APISource: QuerySource {
         let plan = try plan(query, source: source, session: session)
         if plan.aggregate != nil { return try executeAggregate(plan, session: session) }
         let listing = EventListing(query: query)
-        let output = StreamingOutput(writer: session.makeWriter(for: listing.schema), listing: listing)
+        let output = StreamingOutput(writer: try session.makeWriter(for: listing.schema), listing: listing)
         let event = plan.event
         let runner = PlanRunner<StoredEvent>(
             client: client,
@@ -298,9 +298,9 @@ final class StreamingOutput: @unchecked Sendable {
     }
 
     /// The output of `query`'s rows in the session's format.
-    convenience init(session: Session, query: BoundQuery) {
+    convenience init(session: Session, query: BoundQuery) throws {
         let listing = EventListing(query: query)
-        self.init(writer: session.makeWriter(for: listing.schema), listing: listing)
+        self.init(writer: try session.makeWriter(for: listing.schema), listing: listing)
     }
 
     /// Whether any row has been written.

@@ -63,7 +63,7 @@ public final class ClickHouseSource: QuerySource {
             return
         }
         let listing = EventListing(query: query)
-        let writer = session.makeWriter(for: listing.schema)
+        let writer = try session.makeWriter(for: listing.schema)
         // Sale types cost ClickHouse a pass over the sales: only when a column shows them.
         let plan = try plan(query, source: source, session: session, saleTypes: writer.needsValues)
         let output = StreamingOutput(writer: writer, listing: listing)

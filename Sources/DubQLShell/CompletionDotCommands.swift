@@ -124,7 +124,7 @@ public struct DotCommandSpec: Hashable, Sendable {
         DotCommandSpec(name: "read", aliases: [], usage: ".read FILE",
                        summary: "Run the statements and dot-commands of a script file.", argument: .path),
         DotCommandSpec(name: "mode", aliases: [], usage: ".mode [MODE]",
-                       summary: "Output format: table line json ndjson csv markdown, or the dry runs plan url curl.",
+                       summary: "Output format: table line json ndjson csv markdown chart, or the dry runs plan url curl.",
                        argument: .mode),
         DotCommandSpec(name: "explain", aliases: [], usage: ".explain [on|off]",
                        summary: "Print the plan before each result.", argument: .onOff),
@@ -171,8 +171,8 @@ public struct DotCommandSpec: Hashable, Sendable {
 
 /// Output modes of `.mode`: the formats of `dubql query` and the dry runs.
 public enum DotCommandModes {
-    /// The result formats (rows).
-    public static let formats = ["table", "line", "json", "ndjson", "csv", "markdown"]
+    /// The result formats (rows, or a chart of them): every ``OutputFormat``.
+    public static let formats = OutputFormat.allCases.map(\.rawValue)
     /// The dry runs: what would be sent to Dub's API, without sending it.
     public static let dryRuns = ["plan", "url", "curl"]
     public static var all: [String] { formats + dryRuns }

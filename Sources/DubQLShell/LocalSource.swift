@@ -79,7 +79,7 @@ public final class LocalSource: QuerySource {
         if !unknownValues.isEmpty { session.printDiagnostics(unknownValues, in: source) }
         if plan.aggregation != nil {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
-            let writer = session.makeWriter(for: result.resultSchema)
+            let writer = try session.makeWriter(for: result.resultSchema)
             writer.begin()
             let rows = result.resultRows
             for row in rows { writer.write(row) }
@@ -88,7 +88,7 @@ public final class LocalSource: QuerySource {
             return
         }
         let listing = EventListing(query: query)
-        let writer = session.makeWriter(for: listing.schema)
+        let writer = try session.makeWriter(for: listing.schema)
         let values = writer.needsValues
         writer.begin()
         let shown = Executor.run(plan, on: store, isCancelled: session.isCancelled) { row in

@@ -125,10 +125,28 @@ public final class Session {
         return outputIsTerminal ? 80 : nil
     }
 
-    /// A writer of a result with `schema`, in the session's format, to its output.
-    func makeWriter(for schema: ResultSchema) -> ResultWriter {
-        ResultWriter(format: format, schema: schema, sink: output,
-                     options: .init(width: tableWidth, color: useColor, escapeControls: escapeControls, expanded: expanded))
+    /// A writer of a result with `schema`, in the session's format, to its output. In the chart
+    /// format, a result that cannot be charted is a usage error (exit 64) that says what can be.
+    func makeWriter(for schema: ResultSchema) throws(SessionFailure) -> ResultWriter {
+        if format == .chart, case .failure(let why) = Chart.shape(of: schema) {
+            throw SessionFailure(why.description, exit: .usage)
+        }
+        return ResultWriter(format: format, schema: schema, sink: output,
+                            options: .init(width: tableWidth, color: useColor, escapeControls: escapeControls,
+                                           expanded: expanded, unicode: unicodeOutput))
+    }
+
+    /// True when the locale's character set is UTF-8: the first of `LC_ALL`, `LC_CTYPE` and
+    /// `LANG` that is set (and not empty) names it (`en_US.UTF-8`, `C.utf8`). Charts are drawn in
+    /// plain ASCII otherwise, as in the C locale that applies when none is set.
+    var unicodeOutput: Bool { Session.isUTF8Locale(console.environment) }
+
+    /// Whether the environment's locale (`LC_ALL`, then `LC_CTYPE`, then `LANG`) is UTF-8.
+    public static func isUTF8Locale(_ environment: [String: String]) -> Bool {
+        guard let locale = ["LC_ALL", "LC_CTYPE", "LANG"].lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty })
+        else { return false }
+        let lower = locale.lowercased()
+        return lower.contains("utf-8") || lower.contains("utf8")
     }
 
     /// True when values show control characters escaped: when the output is a terminal (text from

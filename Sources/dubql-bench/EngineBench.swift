@@ -33,13 +33,7 @@ enum EngineBench {
             ("SELECT clicks WHERE utm_campaign = 'launch week' AND utm_source = twitter SINCE 30d LIMIT 100", clicks),
             ("SELECT sales WHERE metadata.seats >= 30 AND metadata.plan = business SINCE all LIMIT 100", sales),
             ("SELECT clicks WHERE device = Desktop SINCE all ORDER BY timestamp ASC LIMIT 100 OFFSET 50000", clicks),
-            // Aggregates (issue 10): hash aggregation on dictionary codes, buckets by a sweep.
-            ("SELECT country, count() FROM clicks GROUP BY country SINCE all", clicks),
-            ("SELECT day, count() FROM clicks GROUP BY day SINCE all TIMEZONE 'America/New_York'", clicks),
-            ("SELECT count(), sum(sale.amount) FROM sales WHERE country = US SINCE all", sales),
-            ("SELECT count(DISTINCT customer.id) FROM sales SINCE all", sales),
-            ("SELECT device, count(), count(DISTINCT country) FROM clicks WHERE trigger = qr GROUP BY device SINCE 30d", clicks),
-        ]
+        ] + AggregateBench.queries.map { ($0.text, $0.event == .sales ? sales : clicks) }
         for (text, store) in queries { query(text, store) }
     }
 

@@ -10,4 +10,5 @@ if wants("planner") { PlannerBench.run() }
 // Not part of a plain `dubql-bench`: the fixed loop that callgrind counts (see PlannerBench.profile).
 if requested.contains("planner-callgrind") { PlannerBench.profile() }
 if wants("engine") { EngineBench.run() }
+if wants("aggregates") { AggregateBench.run() }
 if wants("large") { LargeBench.run() }

@@ -74,7 +74,7 @@ import DubQLSyntax
         (".mo", "unknown command '.mo'", "try .help"),  // two letters are too few to guess from
         (".zzzzzz", "unknown command '.zzzzzz'", "try .help"),
         (".", "expected a command name after '.'", "try .help"),
-        (".mode jsn", "unknown mode 'jsn'; modes: table line json ndjson csv markdown plan url curl", "did you mean 'json'?"),
+        (".mode jsn", "unknown mode 'jsn'; modes: table line json ndjson csv markdown chart plan url curl", "did you mean 'json'?"),
         (".explain maybe", "expected 'on' or 'off', found 'maybe'", "usage: .explain [on|off]"),
         (".timer on off", "too many arguments to .timer", "usage: .timer [on|off]"),
         (".fields clikcs", "unknown event 'clikcs'; events: clicks leads sales", "did you mean 'clicks'?"),

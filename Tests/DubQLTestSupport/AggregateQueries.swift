@@ -23,7 +23,8 @@ public enum AggregateQueries {
                                   "count(DISTINCT customer.id)", "sum(metadata.seats)", "avg(metadata.seats)", "max(metadata.seats)"]]
     }()
     public static let conditions = ["country IN (US, DE)", "device = Mobile", "NOT browser = Chrome", "root", "utm_source = newsletter",
-                             "continent != EU OR os = iOS"]
+                             "continent != EU OR os = iOS", "NOT (country = US OR device = Desktop) AND os != iOS",
+                             "trigger = qr OR city = 'Cape Town'", "timestamp >= 2026-08-11 AND NOT root"]
     public static let times = ["SINCE all", "SINCE 3d", "SINCE 8d UNTIL 2d", "BETWEEN 2026-08-10 AND 2026-08-12", "SINCE 36h", "SINCE 90m"]
     public static let zones = ["", "TIMEZONE 'America/New_York'", "TIMEZONE 'Asia/Kolkata'", "TIMEZONE 'Europe/Berlin'"]
 
