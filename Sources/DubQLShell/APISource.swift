@@ -143,7 +143,7 @@ public final class APISource: QuerySource {
                 session.writeStderr("dubql: note: Dub's /analytics groups did not add up to its totals (keys '' or Unknown, "
                                     + "more than \(AnalyticsPlanner.groupCap) groups, or deleted links): computed from GET /events\n")
             }
-            let writer = session.makeWriter(for: result.resultSchema)
+            let writer = try session.makeWriter(for: result.resultSchema)
             writer.begin()
             for row in result.resultRows { writer.write(row) }
             writer.end()

@@ -113,7 +113,7 @@ extension ClickHouseSource {
         }
         let calendar = ZonedCalendar(identifier: query.timeZone) ?? .utc
         let result = Evaluator.finish(decoded.groups, finishing, calendar: calendar, eventSpan: decoded.span, timeZone: query.timeZone)
-        let writer = session.makeWriter(for: result.resultSchema)
+        let writer = try session.makeWriter(for: result.resultSchema)
         writer.begin()
         for row in result.resultRows { writer.write(row) }
         writer.end()
