@@ -295,3 +295,26 @@ public struct AggregateResult: Hashable, Sendable, Codable {
         self.timeZone = timeZone
     }
 }
+
+// MARK: - Cents
+
+/// Amounts of `sale.amount` as integer cents, for sums, minimums and maximums. Numbers from data
+/// are never trusted to fit: an amount beyond what 64-bit cents hold (`1e30`) and a sum that
+/// would overflow stop at the largest (or smallest) value instead of trapping or wrapping, the
+/// same in the reference evaluator and in the engine.
+public enum Cents {
+    /// `amount` rounded to whole cents (half away from zero), saturated to `Int64`.
+    @inlinable public static func of(_ amount: Double) -> Int64 {
+        if let exact = Int64(exactly: amount) { return exact }
+        let r = amount.rounded()
+        if r >= 9_223_372_036_854_775_807.0 { return .max }
+        if r <= -9_223_372_036_854_775_808.0 { return .min }
+        return Int64(r)
+    }
+
+    /// `a + b`, saturated.
+    @inlinable public static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (s, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : s
+    }
+}

@@ -105,7 +105,7 @@ extension Evaluator {
             return .text(shortLink(domain: domain, key: slug))
         case .field(let ref):
             let v = AggregateValue(fieldValue(ref, in: event))
-            if key.type == .money, case .number(let d) = v { return .integer(Int64(d.rounded())) }
+            if key.type == .money, case .number(let d) = v { return .integer(Cents.of(d)) }
             return v
         }
     }
@@ -140,8 +140,8 @@ extension Evaluator {
                 count += 1
                 let v: AggregateValue
                 if a.isMoney {
-                    let c = Int64(d.rounded())
-                    cents &+= c
+                    let c = Cents.of(d)
+                    cents = Cents.add(cents, c)
                     v = .integer(c)
                 } else {
                     sum += d

@@ -410,8 +410,8 @@ struct ColumnAccumulator {
             let v: AggregateValue
             if aggregate.isMoney {
                 guard let amount = store.saleAmount(row) else { return }
-                let c = Int64(amount.rounded())
-                cents[g] &+= c
+                let c = Cents.of(amount)
+                cents[g] = Cents.add(cents[g], c)
                 v = .integer(c)
             } else if aggregate.field == .catalog("timestamp") {
                 let ts = store.timestamps[row]
@@ -658,9 +658,9 @@ extension Executor {
                                                     let v = amount[Int(sel[i])]
                                                     if v.isNaN { continue }
                                                     // Amounts are whole cents; anything else rounds as the evaluator does.
-                                                    let c = Int64(exactly: v) ?? Int64(v.rounded())
+                                                    let c = Cents.of(v)
                                                     let g = single ? 0 : Int(gs[i])
-                                                    cents[g] &+= c
+                                                    cents[g] = Cents.add(cents[g], c)
                                                     amounts[g] &+= 1
                                                     if c < lowest[g] { lowest[g] = c }
                                                     if c > highest[g] { highest[g] = c }

@@ -57,6 +57,25 @@ struct OutputSafetyTests {
         }
     }
 
+    /// Aggregates over the same amounts: no trap (a sum beyond 64-bit cents stops at the largest
+    /// value), in every format and in charts, locally and with a money group key.
+    @Test(arguments: ["table", "csv", "json", "chart"])
+    func aggregatesOfExtremeAmountsDoNotTrap(_ format: String) throws {
+        let input = Self.amounts.enumerated().map { sale("e\($0.offset)", amount: $0.element, second: $0.offset) }.joined(separator: "\n")
+        for query in ["SELECT sum(sale.amount), avg(sale.amount), min(sale.amount), max(sale.amount) FROM sales SINCE all",
+                      "SELECT customerId, sum(sale.amount) FROM sales GROUP BY customerId SINCE all",
+                      "SELECT sale.amount, count() FROM sales GROUP BY sale.amount SINCE all"] {
+            if format == "chart" && query.contains("avg(") { continue }
+            let r = try runDubQL(["query", "--data", "-", query, "--format", format], stdin: input)
+            #expect(r.status == 0, "\(format) \(query): exit \(r.status) \(r.stderr)")
+            #expect(!r.stdout.isEmpty, "\(format) \(query)")
+        }
+        // The overflowing total saturates at the largest number of cents (2^63 - 1, shown as the double it rounds to).
+        let total = try runDubQL(["query", "--data", "-", "SELECT sum(sale.amount) FROM sales WHERE customerId IN (cus_e0, cus_e4) SINCE all",
+                                  "--format", "csv"], stdin: input)
+        #expect(total.status == 0 && total.stdout.contains("92233720368547758.08"), "\(total.stdout)\(total.stderr)")
+    }
+
     // MARK: Control characters
 
     static func hostileFile() throws -> String {
