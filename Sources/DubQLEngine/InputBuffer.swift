@@ -58,6 +58,14 @@ public final class InputBuffer: @unchecked Sendable {
         madvise(rawBase, count, MADV_DONTNEED)
     }
 
+    /// Drops the resident pages of a mapped file before `offset` (a stream has read them).
+    public func releaseResidentPages(upTo offset: Int) {
+        guard isMapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(offset, count) / page * page
+        if end > 0 { madvise(rawBase, end, MADV_DONTNEED) }
+    }
+
     /// The bytes as a buffer pointer.
     public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 

@@ -6,18 +6,58 @@ import DubQLEngine
 import DubQLOutput
 import DubQLSyntax
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // MARK: - Local source
 
 /// Events in memory, queried with local plans.
 public final class LocalSource: QuerySource {
-    let store: EventStore
-    public let summary: String
+    private var loaded: EventStore?
+    private var loadedSummary: String?
+    /// Files not loaded yet: a one-shot query streams them instead (``StreamExecutor``).
+    private var pending: PendingFiles?
     public var backend: Backend { .local }
 
+    /// Files whose load waits for the first statement.
+    struct PendingFiles {
+        var paths: [String]
+        var options: LoadOptions
+        var messages: MessageStream
+        var environment: [String: String]
+        /// True until a statement has run: only the first and only statement may stream.
+        var fresh = true
+    }
+
     init(store: EventStore, summary: String) {
-        self.store = store
-        self.summary = summary
+        self.loaded = store
+        self.loadedSummary = summary
+    }
+
+    private init(pending: PendingFiles) {
+        self.pending = pending
+    }
+
+    /// One line on the source; names the event counts, so deferred files are loaded for it.
+    public var summary: String {
+        if let loadedSummary { return loadedSummary }
+        guard let pending else { return "no events" }
+        let names = pending.paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
+        guard let store = try? store() else { return names }
+        return "\(names) (\(Self.describe(store)))"
+    }
+
+    /// The loaded events (deferred files are loaded now).
+    func store() throws(SessionFailure) -> EventStore {
+        if let loaded { return loaded }
+        guard let pending else { return EventStore() }
+        let store = try Self.loadStore(paths: pending.paths, options: pending.options, messages: pending.messages)
+        loaded = store
+        let names = pending.paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
+        loadedSummary = "\(names) (\(Self.describe(store)))"
+        self.pending = nil
+        return store
     }
 
     /// The built-in demo dataset, newest event at `now`.
@@ -29,15 +69,40 @@ public final class LocalSource: QuerySource {
     /// Loads files (`-` is stdin). Malformed input is an error (exit 65) unless `skipInvalid`,
     /// which skips it with a note on `messages`; a missing file is exit 66. `LoadLimits` come
     /// from `environment` (`DUBQL_MAX_EVENT_BYTES` and the like).
+    ///
+    /// With `deferred` (one-shot commands) the files are only checked to exist: the first
+    /// statement streams them when it is the only one and can be streamed, else loads them.
     static func load(paths: [String], skipInvalid: Bool, messages: MessageStream,
-                     environment: [String: String]) throws(SessionFailure) -> LocalSource {
+                     environment: [String: String], deferred: Bool = false) throws(SessionFailure) -> LocalSource {
         let limits: LoadLimits
         do {
             limits = try LoadLimits.fromEnvironment(environment)
         } catch {
             throw SessionFailure(error.message, exit: .usage)
         }
-        var loader = EventLoader(options: LoadOptions(skipInvalid: skipInvalid, limits: limits))
+        let options = LoadOptions(skipInvalid: skipInvalid, limits: limits)
+        if deferred {
+            for path in paths where path != "-" {
+                // A missing file fails at start-up (exit 66), as when loading at once.
+                let fd = open(path, O_RDONLY)
+                guard fd >= 0 else {
+                    throw SessionFailure("cannot read \(InputError(path: path, message: String(cString: strerror(errno)).lowercased()))", exit: ExitStatus.noInput)
+                }
+                var st = stat()
+                let isDirectory = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+                close(fd)
+                if isDirectory { throw SessionFailure("cannot read \(InputError(path: path, message: "is a directory"))", exit: ExitStatus.noInput) }
+            }
+            return LocalSource(pending: PendingFiles(paths: paths, options: options, messages: messages, environment: environment))
+        }
+        let store = try loadStore(paths: paths, options: options, messages: messages)
+        let names = paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
+        return LocalSource(store: store, summary: "\(names) (\(describe(store)))")
+    }
+
+    /// Loads files into a store, with the errors and notes of ``load(paths:skipInvalid:messages:environment:deferred:)``.
+    static func loadStore(paths: [String], options: LoadOptions, messages: MessageStream) throws(SessionFailure) -> EventStore {
+        var loader = EventLoader(options: options)
         for path in paths {
             do {
                 _ = try loader.load(path: path)
@@ -54,9 +119,7 @@ public final class LocalSource: QuerySource {
             let first = loader.firstSkipped.map { " (first: \($0))" } ?? ""
             messages.write("dubql: note: skipped \(loader.skipped) invalid \(loader.skipped == 1 ? "event" : "events")\(first)\n")
         }
-        let store = loader.finish()
-        let names = paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
-        return LocalSource(store: store, summary: "\(names) (\(describe(store)))")
+        return loader.finish()
     }
 
     static func describe(_ store: EventStore) -> String {
@@ -74,7 +137,17 @@ public final class LocalSource: QuerySource {
     }
 
     public func execute(_ query: BoundQuery, source: SourceFile, session: Session) throws {
-        let plan = try plan(query, source: source, session: session)
+        var plan = try plan(query, source: source, session: session)
+        let store: EventStore
+        let mayStream = session.streamNextStatement && pending?.fresh == true
+        pending?.fresh = false
+        if mayStream, let pending, StreamExecutor.canStream(plan), pending.environment["DUBQL_STREAM"] != "0" {
+            let outcome = try stream(plan, pending, session: session)
+            store = outcome.store
+            plan = outcome.plan
+        } else {
+            store = try self.store()
+        }
         if plan.aggregation != nil {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
             let writer = session.makeWriter(for: result.resultSchema)
@@ -91,6 +164,28 @@ public final class LocalSource: QuerySource {
             writer.write(listing.row(store, row, saleType: .store, values: values))
         }
         writer.end()
+    }
+
+    /// Streams the deferred files for one plan (``StreamExecutor``), with the loader's errors and notes.
+    private func stream(_ plan: LocalPlan, _ pending: PendingFiles, session: Session) throws(SessionFailure) -> StreamOutcome {
+        let outcome: StreamOutcome
+        do {
+            outcome = try StreamExecutor.run(plan, paths: pending.paths, options: pending.options,
+                                             earlyExit: pending.environment["DUBQL_EARLY_EXIT"] != "0",
+                                             isCancelled: session.isCancelled)
+        } catch let e as InputError {
+            throw SessionFailure("cannot read \(e)", exit: ExitStatus.noInput)
+        } catch let e as LoadError {
+            pending.messages.write("\(e)\n")
+            throw SessionFailure(nil, exit: ExitStatus.dataError)
+        } catch {
+            throw SessionFailure("\(error)", exit: ExitStatus.software)
+        }
+        if outcome.skipped > 0 {
+            let first = outcome.firstSkipped.map { " (first: \($0))" } ?? ""
+            pending.messages.write("dubql: note: skipped \(outcome.skipped) invalid \(outcome.skipped == 1 ? "event" : "events")\(first)\n")
+        }
+        return outcome
     }
 
     public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
