@@ -52,14 +52,25 @@ public enum StreamExecutor {
     /// An event out of order in what is read switches to the full scan, with the same answer.
     /// Lines the prefilter rejects and input after an early stop are not validated.
     public static func run(_ plan: LocalPlan, paths: [String], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
-                           workers: Int? = nil, isCancelled: (() -> Bool)? = nil) throws -> StreamOutcome {
+                           workers: Int? = nil, firstWindowBytes: Int = 256 << 10, isCancelled: (() -> Bool)? = nil) throws -> StreamOutcome {
         var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors))
+        scan.windowSize = max(1, firstWindowBytes)
         for path in paths {
             if scan.stopped { break }
             if let isCancelled, isCancelled() { break }
             let buffer = try InputBuffer.open(path: path, limits: options.limits)
             try scan.consume(buffer, isCancelled: isCancelled)
         }
+        return try scan.finish()
+    }
+
+    /// Scans input already in memory, in order, as ``run(_:paths:options:earlyExit:workers:firstWindowBytes:isCancelled:)``
+    /// scans files. `firstWindowBytes` is the size of the first windows (they double up to 8 MiB).
+    public static func run(_ plan: LocalPlan, buffers: [InputBuffer], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
+                           workers: Int? = nil, firstWindowBytes: Int = 256 << 10) throws -> StreamOutcome {
+        var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors))
+        scan.windowSize = max(1, firstWindowBytes)
+        for buffer in buffers where !scan.stopped { try scan.consume(buffer, isCancelled: nil) }
         return try scan.finish()
     }
 }
@@ -179,6 +190,9 @@ private struct WindowResult {
     var last: Int64?
     var descending = true
     var ascending = true
+    /// A strict step down or up was seen (one event, or equal times, show no direction).
+    var fell = false
+    var rose = false
     var notes: SkipNotes = []
     var error: Error?
 }
@@ -210,6 +224,8 @@ private struct Scan {
     var last: Int64?
     var descending = true
     var ascending = true
+    var fell = false
+    var rose = false
     var stopped = false
     var stoppedEarly = false
     var windowSize = 256 << 10
@@ -372,8 +388,8 @@ private struct Scan {
         for row in 0..<store.count where store.types[row] == type {
             let t = store.timestamps[row]
             if let last = result.last {
-                if t > last { result.descending = false }
-                if t < last { result.ascending = false }
+                if t > last { result.descending = false; result.rose = true }
+                if t < last { result.ascending = false; result.fell = true }
             } else {
                 result.first = t
             }
@@ -413,11 +429,13 @@ private struct Scan {
         notes += r.notes
         rejected += r.rejected
         if let first = r.first, let last {
-            if first > last { descending = false }
-            if first < last { ascending = false }
+            if first > last { descending = false; rose = true }
+            if first < last { ascending = false; fell = true }
         }
         if !r.descending { descending = false }
         if !r.ascending { ascending = false }
+        if r.fell { fell = true }
+        if r.rose { rose = true }
         if let l = r.last { last = l }
         if projection != nil {
             projected += r.projected
@@ -430,11 +448,11 @@ private struct Scan {
         seq += r.parsed
         guard earlyExit, let last else { return }
         let full = projection == nil && candidates.count >= keep
-        if descending {
+        if descending && fell {
             if let start = plan.time.start, last < start { stop() }
             if full, plan.order == .descending, let worst = candidates.last, last < worst.ts { stop() }
         }
-        if ascending {
+        if ascending && rose {
             if let end = plan.time.end, last > end { stop() }
             if full, plan.order == .ascending, let worst = candidates.last, last > worst.ts { stop() }
         }
