@@ -72,8 +72,10 @@ public final class LocalSource: QuerySource {
     ///
     /// With `deferred` (one-shot commands) the files are only checked to exist: the first
     /// statement streams them when it is the only one and can be streamed, else loads them.
+    ///
+    /// `progress` (standard error is a terminal) shows a progress line while a load takes more than a moment.
     static func load(paths: [String], skipInvalid: Bool, messages: MessageStream,
-                     environment: [String: String], deferred: Bool = false) throws(SessionFailure) -> LocalSource {
+                     environment: [String: String], deferred: Bool = false, progress: Bool = false) throws(SessionFailure) -> LocalSource {
         let limits: LoadLimits
         do {
             limits = try LoadLimits.fromEnvironment(environment)
@@ -95,15 +97,25 @@ public final class LocalSource: QuerySource {
             }
             return LocalSource(pending: PendingFiles(paths: paths, options: options, messages: messages, environment: environment))
         }
-        let store = try loadStore(paths: paths, options: options, messages: messages)
+        let line = progress ? LoadProgress(messages: messages) : nil
+        let store: EventStore
+        do {
+            store = try loadStore(paths: paths, options: options, messages: messages, progress: line)
+        } catch {
+            line?.finish()
+            throw error
+        }
+        line?.finish()
         let names = paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
         return LocalSource(store: store, summary: "\(names) (\(describe(store)))")
     }
 
     /// Loads files into a store, with the errors and notes of ``load(paths:skipInvalid:messages:environment:deferred:)``.
-    static func loadStore(paths: [String], options: LoadOptions, messages: MessageStream) throws(SessionFailure) -> EventStore {
+    static func loadStore(paths: [String], options: LoadOptions, messages: MessageStream,
+                          progress: LoadProgress? = nil) throws(SessionFailure) -> EventStore {
         var loader = EventLoader(options: options)
         for path in paths {
+            progress?.loading(path)
             do {
                 _ = try loader.load(path: path)
             } catch let e as InputError {
@@ -185,6 +197,11 @@ public final class LocalSource: QuerySource {
             let first = outcome.firstSkipped.map { " (first: \($0))" } ?? ""
             pending.messages.write("dubql: note: skipped \(outcome.skipped) invalid \(outcome.skipped == 1 ? "event" : "events")\(first)\n")
         }
+        if session.options.verbose {
+            let rejected = outcome.rejected > 0 ? ", \(outcome.rejected) lines rejected unparsed" : ""
+            let stop = outcome.stoppedEarly ? ", stopped early (time-ordered input)" : ", read to the end"
+            pending.messages.write("dubql: note: streamed: \(outcome.parsed) events parsed\(rejected)\(stop), \(outcome.store.count) kept\n")
+        }
         return outcome
     }
 
@@ -192,5 +209,59 @@ public final class LocalSource: QuerySource {
         let plan = try plan(query, source: source, session: session)
         // `--format json` gives the plan as JSON, as `dubql explain --format json` does.
         session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
+    }
+}
+
+// MARK: - Progress
+
+/// A progress line on a terminal's standard error while files load: nothing for a load that
+/// takes under half a second, then the file, its size and the time so far, cleared at the end.
+final class LoadProgress: @unchecked Sendable {
+    private let messages: MessageStream
+    private let lock = NSLock()
+    private var name = ""
+    private var size = ""
+    private let started = DispatchTime.now()
+    private var shown = false
+    private var done = false
+    private let timer: DispatchSourceTimer
+
+    init(messages: MessageStream) {
+        self.messages = messages
+        timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + 0.5, repeating: 0.25)
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+    }
+
+    /// The next file is loading.
+    func loading(_ path: String) {
+        var text = ""
+        if path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+           let bytes = (attributes[.size] as? NSNumber)?.doubleValue {
+            text = bytes >= 1e9 ? String(format: " (%.2f GB)", bytes / 1e9) : String(format: " (%.0f MB)", bytes / 1e6)
+        }
+        lock.lock()
+        name = path == "-" ? "<stdin>" : path
+        size = text
+        lock.unlock()
+    }
+
+    private func tick() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        messages.write("\r\u{1B}[2Kloading \(name)\(size): \(String(format: "%.1f", seconds)) s")
+        shown = true
+    }
+
+    /// Stops the line and clears it.
+    func finish() {
+        timer.cancel()
+        lock.lock()
+        defer { lock.unlock() }
+        done = true
+        if shown { messages.write("\r\u{1B}[2K") }
     }
 }

@@ -133,7 +133,8 @@ extension Session {
         switch choice {
         case .files(let paths):
             return try LocalSource.load(paths: paths, skipInvalid: options.skipInvalid, messages: console.errors,
-                                        environment: console.environment, deferred: deferLoad)
+                                        environment: console.environment, deferred: deferLoad,
+                                        progress: console.errorsAreTerminal)
         case .api(let key):
             return try APISource.make(apiKey: key, apiURL: options.apiURL, verbose: options.verbose,
                                       environment: console.environment, messages: console.errors)
