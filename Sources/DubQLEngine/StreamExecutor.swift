@@ -337,12 +337,14 @@ private struct Scan {
     /// Parses and filters `windows` in parallel, then merges them in order.
     private mutating func process(_ buffer: InputBuffer, _ windows: [Window]) throws {
         let results = WindowSlots(count: windows.count)
-        let me = self
+        // Only the immutable parts go to the workers: a copy of the whole scan would keep what is
+        // kept so far shared, and the merge below would then copy it at every batch.
+        let worker = WindowWorker(plan: plan, windowPlan: windowPlan, options: options, prefilter: prefilter, projection: projection)
         if windows.count == 1 {
-            results.set(0, me.window(buffer, windows[0]))
+            results.set(0, worker.window(buffer, windows[0]))
         } else {
             DispatchQueue.concurrentPerform(iterations: windows.count) { k in
-                results.set(k, me.window(buffer, windows[k]))
+                results.set(k, worker.window(buffer, windows[k]))
             }
         }
         for k in 0..<windows.count {
@@ -351,77 +353,6 @@ private struct Scan {
             merge(r)
             if stopped { break }
         }
-    }
-
-    /// One window: parse (skipping what the prefilter rejects), filter, keep what the answer needs.
-    private func window(_ buffer: InputBuffer, _ w: Window) -> WindowResult {
-        var result = WindowResult()
-        var rows = RowBuilder()
-        let store: EventStore
-        do {
-            switch w {
-            case .lines(let from, let to):
-                let before = prefilter == nil ? 0 : Self.countLines(buffer, from, to)
-                try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter)
-                result.rejected = prefilter == nil ? 0 : max(0, before - rows.count - result.notes.count)
-                store = rows.store(buffers: [buffer])
-            case .elements(let ranges):
-                var parser = EventParser(base: buffer.base, end: buffer.count)
-                for r in ranges {
-                    var s = JSONScanner(base: buffer.base, start: r.lowerBound, end: buffer.count)
-                    try EventLoader.loadObject(&s, &parser, buffer, 0, options, &rows, &result.notes)
-                }
-                store = rows.store(buffers: [buffer])
-            case .whole:
-                var loader = EventLoader(options: options)
-                try loader.load(buffer)
-                result.notes = loader.notes
-                store = loader.finish()
-            }
-        } catch {
-            result.error = error
-            return result
-        }
-        result.parsed = store.count
-        // The order of the plan's events as read.
-        let type = UInt8(plan.event.index)
-        for row in 0..<store.count where store.types[row] == type {
-            let t = store.timestamps[row]
-            if let last = result.last {
-                if t > last { result.descending = false; result.rose = true }
-                if t < last { result.ascending = false; result.fell = true }
-            } else {
-                result.first = t
-            }
-            result.last = t
-        }
-        if let projection {
-            var out: [UInt8] = []
-            Executor.run(windowPlan, on: store) { row in
-                projection.project(store.rawJSON(row), into: &out)
-                out.append(0x0A)
-                result.projectedCount += 1
-            }
-            result.projected = out
-        } else {
-            Executor.run(windowPlan, on: store) { row in
-                result.candidates.append(Candidate(ts: store.timestamps[row], id: store.eventID(row), seq: row,
-                                                   bytes: Array(store.rawJSON(row))))
-            }
-        }
-        return result
-    }
-
-    private static func countLines(_ buffer: InputBuffer, _ from: Int, _ to: Int) -> Int {
-        var n = 0, p = from
-        while p < to {
-            let e = min(EventLoader.nextNewline(buffer, from: p), to)
-            var k = p
-            while k < e && (buffer.base[k] == 0x20 || buffer.base[k] == 0x09 || buffer.base[k] == 0x0D) { k += 1 }
-            if k < e { n += 1 }
-            p = e + 1
-        }
-        return n
     }
 
     /// Adds a window's rows to what is kept, then decides whether the rest can be skipped.
@@ -508,6 +439,87 @@ private struct Scan {
         return StreamOutcome(store: store, plan: finalPlan, stoppedEarly: stoppedEarly, parsed: seq, rejected: rejected,
                              skipped: notes.count, firstSkipped: notes.first)
     }
+}
+
+/// What the workers of a scan share: the plan, the options and what they derive.
+private struct WindowWorker: Sendable {
+    let plan: LocalPlan
+    let windowPlan: LocalPlan
+    let options: LoadOptions
+    let prefilter: LinePrefilter?
+    let projection: Projection?
+
+    /// One window: parse (skipping what the prefilter rejects), filter, keep what the answer needs.
+    func window(_ buffer: InputBuffer, _ w: Window) -> WindowResult {
+        var result = WindowResult()
+        var rows = RowBuilder()
+        let store: EventStore
+        do {
+            switch w {
+            case .lines(let from, let to):
+                let before = prefilter == nil ? 0 : Self.countLines(buffer, from, to)
+                try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter)
+                result.rejected = prefilter == nil ? 0 : max(0, before - rows.count - result.notes.count)
+                store = rows.store(buffers: [buffer])
+            case .elements(let ranges):
+                var parser = EventParser(base: buffer.base, end: buffer.count)
+                for r in ranges {
+                    var s = JSONScanner(base: buffer.base, start: r.lowerBound, end: buffer.count)
+                    try EventLoader.loadObject(&s, &parser, buffer, 0, options, &rows, &result.notes)
+                }
+                store = rows.store(buffers: [buffer])
+            case .whole:
+                var loader = EventLoader(options: options)
+                try loader.load(buffer)
+                result.notes = loader.notes
+                store = loader.finish()
+            }
+        } catch {
+            result.error = error
+            return result
+        }
+        result.parsed = store.count
+        // The order of the plan's events as read.
+        let type = UInt8(plan.event.index)
+        for row in 0..<store.count where store.types[row] == type {
+            let t = store.timestamps[row]
+            if let last = result.last {
+                if t > last { result.descending = false; result.rose = true }
+                if t < last { result.ascending = false; result.fell = true }
+            } else {
+                result.first = t
+            }
+            result.last = t
+        }
+        if let projection {
+            var out: [UInt8] = []
+            Executor.run(windowPlan, on: store) { row in
+                projection.project(store.rawJSON(row), into: &out)
+                out.append(0x0A)
+                result.projectedCount += 1
+            }
+            result.projected = out
+        } else {
+            Executor.run(windowPlan, on: store) { row in
+                result.candidates.append(Candidate(ts: store.timestamps[row], id: store.eventID(row), seq: row,
+                                                   bytes: Array(store.rawJSON(row))))
+            }
+        }
+        return result
+    }
+
+    private static func countLines(_ buffer: InputBuffer, _ from: Int, _ to: Int) -> Int {
+        var n = 0, p = from
+        while p < to {
+            let e = min(EventLoader.nextNewline(buffer, from: p), to)
+            var k = p
+            while k < e && (buffer.base[k] == 0x20 || buffer.base[k] == 0x09 || buffer.base[k] == 0x0D) { k += 1 }
+            if k < e { n += 1 }
+            p = e + 1
+        }
+        return n
+    }
+
 }
 
 /// Window results, each slot written by one worker.
