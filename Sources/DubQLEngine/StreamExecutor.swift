@@ -561,8 +561,6 @@ private struct Projection: Sendable {
             case .isRoot: addPath(["link", "key"])
             default: if !spec.jsonPath.isEmpty { addPath(spec.jsonPath) }
             }
-            // Fields whose derivation reads more than their path (the short link, sale types).
-            addPath(["link", "domain"]); addPath(["link", "key"])
         case .metadata:
             whole.insert("metadata")
         case .json(let p):
