@@ -115,8 +115,9 @@ public struct APIQuery: Hashable, Sendable {
 /// Dub's server semantics of `GET /events` parameters.
 public enum APIModel {
     /// Parses and validates parameters as Dub does; `now` is the server's clock (epoch ms).
-    /// Repeated keys must already be reduced to their last value.
-    public static func parse(_ params: [String: String], now: Int64) throws(APIModelError) -> APIQuery {
+    /// Repeated keys must already be reduced to their last value. `eventsPipe` applies what only
+    /// the `/events` pipe does (its guard on `partnerTagId`); `/analytics` has guards of its own.
+    public static func parse(_ params: [String: String], now: Int64, eventsPipe: Bool = true) throws(APIModelError) -> APIQuery {
         // Validation in schema key order; zod reports the first issue only.
         let event: EventType
         if let e = params["event"] {
@@ -200,7 +201,7 @@ public enum APIModel {
 
         // The events pipe's guard for the link subquery lists partnerTagId only for sales: on
         // clicks and leads it has an effect only beside another link-level filter.
-        if event != .sales, filters["partnerTagId"] != nil,
+        if eventsPipe, event != .sales, filters["partnerTagId"] != nil,
            !(APIQuery.linkLevelFilters.subtracting(["partnerTagId"]).contains { filters[$0] != nil } || rootFilter != nil
              || !(params["programId"] ?? "").isEmpty) {
             filters["partnerTagId"] = nil

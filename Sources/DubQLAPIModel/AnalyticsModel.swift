@@ -144,7 +144,7 @@ public enum AnalyticsModel {
         for leg in event.legs {
             var p = params
             p["event"] = leg.rawValue
-            legs.append(try APIModel.parse(p, now: now))
+            legs.append(try APIModel.parse(p, now: now, eventsPipe: false))
         }
         if let reason = groupBy.missingFromExports {
             throw APIModelError(message: "groupBy=\(groupBy.rawValue) needs \(reason) from Dub's database, which exported "
@@ -222,7 +222,7 @@ public enum AnalyticsModel {
                 for name in ["linkId", "externalId", "key"] { withoutLink[name] = nil }
                 if lookup != nil { withoutLink["domain"] = nil }  // the lookup drops `domain` (§1.1 step 6)
                 withoutLink["event"] = legs[0].event.rawValue
-                let linkLevel = try APIModel.parse(withoutLink, now: now)
+                let linkLevel = try APIModel.parse(withoutLink, now: now, eventsPipe: false)
                 legs = legs.map { leg in
                     var q = leg
                     for name in APIQuery.linkLevelFilters { q.filters[name] = linkLevel.filters[name] }

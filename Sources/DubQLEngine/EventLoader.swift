@@ -123,7 +123,7 @@ public struct EventLoader {
 
     private var buffers: [InputBuffer] = []
     private var rows = RowBuilder()
-    private var notes = SkipNotes()
+    private(set) var notes = SkipNotes()
 
     public init(options: LoadOptions = LoadOptions()) { self.options = options }
 
@@ -248,8 +248,10 @@ public struct EventLoader {
     }
 
     /// Parses NDJSON lines in `[from, to)` (which start at line starts).
-    private static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
-                                   _ rows: inout RowBuilder, _ notes: inout SkipNotes) throws(LoadError) {
+    ///
+    /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot match).
+    static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
+                           _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter? = nil) throws(LoadError) {
         var parser = EventParser(base: buffer.base, end: buffer.count)
         var s = JSONScanner(base: buffer.base, start: from, end: to)
         while true {
@@ -259,6 +261,10 @@ public struct EventLoader {
             let lineEnd = min(nextNewline(buffer, from: start), to)
             var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
             bounded.endsAtLineBreak = lineEnd < buffer.count
+            if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
+                s.pos = lineEnd
+                continue
+            }
             do throws(EventParser.Failure) {
                 if lineEnd - start > options.limits.maxEventBytes { throw tooLarge(start, options.limits) }
                 guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
@@ -291,7 +297,7 @@ public struct EventLoader {
     /// the JSON readable, so with `--skip-invalid` the object is skipped and noted; broken JSON
     /// always stops the load.
     @inline(__always)
-    private static func loadObject(_ s: inout JSONScanner, _ parser: inout EventParser, _ buffer: InputBuffer, _ index: UInt16,
+    static func loadObject(_ s: inout JSONScanner, _ parser: inout EventParser, _ buffer: InputBuffer, _ index: UInt16,
                                    _ options: LoadOptions, _ rows: inout RowBuilder, _ notes: inout SkipNotes) throws(LoadError) {
         let start = s.pos
         do throws(EventParser.Failure) {
@@ -312,7 +318,7 @@ public struct EventLoader {
         EventParser.Failure(JSONScanError(offset: start, message: "event larger than \(LoadLimits.describe(limits.maxEventBytes)): one event may take at most that (set DUBQL_MAX_EVENT_SIZE to raise it)"), code: "DQL0509")
     }
 
-    private static func nextNewline(_ buffer: InputBuffer, from: Int) -> Int {
+    static func nextNewline(_ buffer: InputBuffer, from: Int) -> Int {
         guard from < buffer.count else { return buffer.count }
         guard let p = memchr(buffer.base + from, 0x0A, buffer.count - from) else { return buffer.count }
         return UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self) - buffer.base

@@ -58,6 +58,14 @@ public final class InputBuffer: @unchecked Sendable {
         madvise(rawBase, count, MADV_DONTNEED)
     }
 
+    /// Drops the resident pages of a mapped file before `offset` (a stream has read them).
+    public func releaseResidentPages(upTo offset: Int) {
+        guard isMapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(offset, count) / page * page
+        if end > 0 { madvise(rawBase, end, MADV_DONTNEED) }
+    }
+
     /// The bytes as a buffer pointer.
     public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
@@ -244,7 +252,10 @@ struct StreamGuard {
             }
         }
         offset += n
-        guard !isArray else { return }
+        if isArray {
+            try feedArray(p + i, n - i)
+            return
+        }
         while i < n {
             guard let q = memchr(p + i, 0x0A, n - i) else {
                 run += n - i
@@ -259,6 +270,48 @@ struct StreamGuard {
         }
         if run > limits.maxEventBytes {
             throw failure(code: "DQL0509", "line \(line) is longer than \(LoadLimits.describe(limits.maxEventBytes)) without a line break: one event may take at most that (set DUBQL_MAX_EVENT_SIZE to raise it)")
+        }
+    }
+
+    // The state of a JSON array: nesting, strings, and the bytes of the current element.
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var element = 0
+    private var elementLine = 1
+    private var elementStarted = false
+
+    /// Bounds each element of a JSON array (the bytes since the array's `[` or the last `,`
+    /// between elements) by ``LoadLimits/maxEventBytes``, as lines are bounded in NDJSON.
+    private mutating func feedArray(_ p: UnsafePointer<UInt8>, _ n: Int) throws(LoadError) {
+        var i = 0
+        while i < n {
+            let b = p[i]
+            i += 1
+            if b == 0x0A { line += 1; run = 0 } else { run += 1 }
+            if inString {
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+            } else {
+                switch b {
+                case 0x22: inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                case UInt8(ascii: ","):
+                    if depth == 1 { element = 0; elementStarted = false; continue }
+                default: break
+                }
+            }
+            if depth >= 1 && !(depth == 1 && b == UInt8(ascii: "[") && !inString) {
+                if !elementStarted && b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09 {
+                    elementStarted = true
+                    elementLine = line
+                }
+                element += 1
+                if element > limits.maxEventBytes {
+                    throw LoadError(file: name, line: elementLine, column: 1, code: "DQL0509",
+                                    message: "an event of the JSON array is larger than \(LoadLimits.describe(limits.maxEventBytes)): one event may take at most that (set DUBQL_MAX_EVENT_SIZE to raise it)")
+                }
+            }
         }
     }
 

@@ -65,6 +65,9 @@ public final class Session {
     var expanded: TableRenderer.Expanded = .auto
     /// Polled by long scans; the REPL sets it on Ctrl-C.
     var isCancelled: (() -> Bool)?
+    /// True while the statement that runs is the only one the session will run: a local source
+    /// with deferred files may then stream them instead of loading them.
+    var streamNextStatement = false
 
     /// A session on `source` with `options` (their source fields are not looked at), writing to `console`.
     public init(source: any QuerySource, options: SessionOptions = SessionOptions(), console: Console) {

@@ -107,10 +107,14 @@ extension Session {
     /// `announceDemo` writes a note on the console's errors when the demo data is chosen; the
     /// interactive REPL names it in its banner instead. A failure is written to the console's
     /// errors (`dubql: error: ...`) and thrown as its exit status.
-    public static func start(_ options: SessionOptions, console: Console, announceDemo: Bool) throws(ExitStatus) -> Session {
+    ///
+    /// With `deferLoad` (one-shot commands), data files are loaded by the first statement, which
+    /// streams them instead when it is the only statement.
+    public static func start(_ options: SessionOptions, console: Console, announceDemo: Bool,
+                             deferLoad: Bool = false) throws(ExitStatus) -> Session {
         do throws(SessionFailure) {
             let choice = try SourceChoice.resolve(options, environment: console.environment)
-            let source = try makeSource(choice, options: options, console: console)
+            let source = try makeSource(choice, options: options, console: console, deferLoad: deferLoad)
             // A bad --now or --timezone fails here, as in `dubql check` and `dubql explain`, not at every statement.
             do {
                 _ = try QueryContext.make(now: options.now, timeZone: options.timeZone)
@@ -128,11 +132,13 @@ extension Session {
     }
 
     /// The source `choice` names, loaded or connected.
-    static func makeSource(_ choice: SourceChoice, options: SessionOptions, console: Console) throws(SessionFailure) -> any QuerySource {
+    static func makeSource(_ choice: SourceChoice, options: SessionOptions, console: Console,
+                           deferLoad: Bool = false) throws(SessionFailure) -> any QuerySource {
         switch choice {
         case .files(let paths):
             return try LocalSource.load(paths: paths, skipInvalid: options.skipInvalid, messages: console.errors,
-                                        environment: console.environment)
+                                        environment: console.environment, deferred: deferLoad,
+                                        progress: console.errorsAreTerminal)
         case .api(let key):
             return try APISource.make(apiKey: key, apiURL: options.apiURL, verbose: options.verbose,
                                       environment: console.environment, messages: console.errors, maxEvents: options.maxEvents)

@@ -71,6 +71,10 @@ public final class Shell {
     private var outputPipe: UnsafeMutablePointer<FILE>?
     /// True after `.once`: output goes back to the console's after the next statement.
     var outputOnce = false
+    /// True when the next statements are the only ones this shell will run (see ``start(_:console:interactive:oneShot:)``).
+    var streamNextStatements = false
+    /// Set once a script has started: only a single script of one statement streams.
+    private var scriptRan = false
     /// The REPL's history (for `.history`); `nil` in `dubql run`.
     var history: History?
     /// True in the interactive REPL: Ctrl-C cancels queries, and `.open` says what it opened.
@@ -96,8 +100,12 @@ public final class Shell {
     /// A shell on a new session (``Session/start(_:console:announceDemo:)``); the demo data is
     /// announced with a note unless `interactive` (the REPL's banner names it). A failure to
     /// start has been written to the console's errors, and is thrown as its exit status.
-    public static func start(_ options: SessionOptions, console: Console, interactive: Bool) throws(ExitStatus) -> Shell {
-        Shell(session: try Session.start(options, console: console, announceDemo: !interactive), interactive: interactive)
+    ///
+    /// `oneShot` (``runOnce(_:name:)`` and scripts of one statement, as `dubql query` and `dubql run`
+    /// use them) defers loading data files to the statement, which streams them when it can.
+    public static func start(_ options: SessionOptions, console: Console, interactive: Bool, oneShot: Bool = false) throws(ExitStatus) -> Shell {
+        Shell(session: try Session.start(options, console: console, announceDemo: !interactive, deferLoad: oneShot && !interactive),
+              interactive: interactive)
     }
 
     deinit { closeOutputFile() }
@@ -123,6 +131,10 @@ public final class Shell {
         let compilation = compileWithDefaults(file, context: context)
         if !compilation.syntaxDiagnostics.isEmpty { session.printDiagnostics(compilation.syntaxDiagnostics, in: file) }
         if compilation.syntaxDiagnostics.hasErrors { return .failed(.dataError) }
+        let streamable = streamNextStatements && compilation.statements.count == 1
+        streamNextStatements = false
+        session.streamNextStatement = streamable
+        defer { session.streamNextStatement = false }
         for statement in compilation.statements {
             if !statement.diagnostics.isEmpty { session.printDiagnostics(statement.diagnostics, in: file) }
             guard let query = statement.query, !statement.diagnostics.hasErrors else { return .failed(.dataError) }
@@ -199,6 +211,7 @@ public final class Shell {
     /// Runs `text` (one or more statements, no dot-commands) as `dubql query` does: in order,
     /// stopping at the first failure; diagnostics are named `name`. Returns the exit status.
     public func runOnce(_ text: String, name: String = "<query>") -> ExitStatus {
+        streamNextStatements = true
         let outcome = runStatements(in: SourceFile(name: name, text: text))
         session.output.flush()
         if case .failed(let status) = outcome { return status }
@@ -219,13 +232,18 @@ public final class Shell {
     public func runScript(text: String, name: String, continueOnError: Bool) -> ShellOutcome {
         let whole = SourceFile(name: name, text: text)
         var firstFailure: ShellOutcome?
-        for item in ScriptSplitter.split(text).items {
+        let items = ScriptSplitter.split(text).items
+        // A script of one statement (after any dot-commands) may stream its data, as `dubql query` does.
+        let single = items.filter { $0.kind == .statement }.count == 1 && items.last?.kind == .statement && !scriptRan
+        scriptRan = true
+        for item in items {
             let outcome: ShellOutcome
             switch item.kind {
             case .dotCommand:
                 outcome = perform(line: item.text, at: item, in: whole)
             case .statement:
                 let file = ScriptSplitter.sourceFile(named: name, for: item, in: whole)
+                streamNextStatements = single
                 outcome = runStatements(in: file)
             }
             switch outcome {
@@ -266,6 +284,7 @@ public final class Shell {
     /// Runs script files in order, as `dubql run` does (`-` is standard input): stops at the first
     /// failure unless `continueOnError`, and at `.quit`. Returns the first failure's status, or `.ok`.
     public func runScripts(_ paths: [String], continueOnError: Bool) -> ExitStatus {
+        if paths.count > 1 { scriptRan = true }
         var firstFailure: ExitStatus?
         for path in paths {
             let outcome = runScriptFile(path, continueOnError: continueOnError)

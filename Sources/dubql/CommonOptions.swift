@@ -84,11 +84,12 @@ struct QueryOptions: ParsableArguments {
     /// Starts a shell on the session these options describe, in this process's console, and
     /// runs `body` in it; a start-up failure (already reported) or a failing `body` ends the
     /// command with its exit status.
-    func withShell(interactive: Bool, _ body: (Shell) -> ExitStatus) throws {
+    /// `oneShot`: the command runs one query or script, so data files may be streamed.
+    func withShell(interactive: Bool, oneShot: Bool = false, _ body: (Shell) -> ExitStatus) throws {
         let console = Console.process(environment: ProcessInfo.processInfo.environment)
         let status: ExitStatus
         do {
-            status = body(try Shell.start(session, console: console, interactive: interactive))
+            status = body(try Shell.start(session, console: console, interactive: interactive, oneShot: oneShot))
         } catch {
             status = error
         }

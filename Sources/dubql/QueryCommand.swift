@@ -33,9 +33,9 @@ struct QueryCommand: ParsableCommand {
         if query == "-" {
             let data = (try? FileHandle.standardInput.readToEnd()) ?? Data()
             let text = String(decoding: data, as: UTF8.self)
-            try options.withShell(interactive: false) { $0.runOnce(text, name: "<stdin>") }
+            try options.withShell(interactive: false, oneShot: true) { $0.runOnce(text, name: "<stdin>") }
         } else {
-            try options.withShell(interactive: false) { $0.runOnce(query) }
+            try options.withShell(interactive: false, oneShot: true) { $0.runOnce(query) }
         }
     }
 }

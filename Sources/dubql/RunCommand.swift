@@ -35,6 +35,6 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        try options.withShell(interactive: false) { $0.runScripts(files, continueOnError: continueOnError) }
+        try options.withShell(interactive: false, oneShot: true) { $0.runScripts(files, continueOnError: continueOnError) }
     }
 }

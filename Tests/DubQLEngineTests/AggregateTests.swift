@@ -12,8 +12,8 @@ import Testing
 struct AggregateTests {
     static let context = QueryContext(now: StoreFixture.end, timeZone: nil)
 
-    @Test(arguments: 0..<12)
-    func engineAgreesWithEvaluator(_ seed: Int) throws {
+    @Test(arguments: 0..<12, EnginePath.allCases)
+    func engineAgreesWithEvaluator(_ seed: Int, _ path: EnginePath) throws {
         var r = SplitMix64(seed: UInt64(seed) &* 104_729 &+ 3)
         let store = StoreFixture.store
         let records = store.records
@@ -25,7 +25,7 @@ struct AggregateTests {
             let (plan, diagnostics) = LocalPlanner.plan(query)
             let localPlan = try #require(plan, "\(text): \(diagnostics)")
             let expected = Evaluator.aggregate(query, from: records)
-            let got = Executor.aggregate(localPlan, on: store)
+            let got = try path.aggregate(localPlan, on: store)
             #expect(got == expected, "\(text)")
             if expected.rows.count > 1 { nonEmpty += 1 }
         }

@@ -222,3 +222,34 @@ import DubQLTestSupport
         #expect(console.output.text.components(separatedBy: "\r\n").count == 4)
     }
 }
+
+@Suite("Load progress")
+struct LoadProgressTests {
+    /// A load that takes more than a moment shows the file on one line, cleared when it ends.
+    @Test func aSlowLoadShowsAProgressLineAndClearsIt() throws {
+        let messages = MessageStream.memory()
+        let progress = LoadProgress(messages: messages)
+        progress.loading("/nonexistent/clicks.ndjson")
+        var waited = 0
+        while !messages.text.contains("loading") && waited < 200 {
+            usleep(50_000)
+            waited += 1
+        }
+        progress.finish()
+        let text = messages.text
+        #expect(text.hasPrefix("\r\u{1B}[2Kloading /nonexistent/clicks.ndjson: "), "\(text.debugDescription)")
+        #expect(text.hasSuffix("\r\u{1B}[2K"))
+        // Nothing after the end.
+        usleep(400_000)
+        #expect(messages.text == text)
+    }
+
+    @Test func aQuickLoadShowsNothing() {
+        let messages = MessageStream.memory()
+        let progress = LoadProgress(messages: messages)
+        progress.loading("-")
+        progress.finish()
+        usleep(700_000)
+        #expect(messages.text.isEmpty)
+    }
+}

@@ -74,8 +74,8 @@ struct ChartOutputTests {
     }
 
     @Test(arguments: [
-        ("SELECT clicks LIMIT 3", "it lists events"),
-        ("SELECT country, city FROM clicks LIMIT 3", "it lists events"),
+        ("SELECT clicks SINCE 30d LIMIT 3", "it lists events"),
+        ("SELECT country, city FROM clicks SINCE 30d LIMIT 3", "it lists events"),
         ("SELECT count() FROM clicks SINCE 30d", "no GROUP BY key"),
         ("SELECT country, count(), sum(sale.amount) FROM sales GROUP BY country SINCE all", "2 numeric aggregates (count(), sum(sale.amount)); select one"),
         ("SELECT day, country, count() FROM clicks GROUP BY day, country SINCE 7d", "groups by 2 keys (day, country)"),

@@ -200,7 +200,7 @@ import Testing
         defer { server.stop() }
         let process = Process()
         process.executableURL = DubQLBinary.url
-        process.arguments = ["query", "SELECT clicks LIMIT 1", "--api", "--api-url", server.url]
+        process.arguments = ["query", "SELECT clicks WHERE utm_source = stall SINCE 7d LIMIT 1", "--api", "--api-url", server.url]
         var env = ProcessInfo.processInfo.environment
         env["DUB_API_KEY"] = Self.key
         process.environment = env

@@ -30,7 +30,7 @@ struct ShellDisplayTests {
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.allSatisfy { $0.count <= columns }, "\(r.stdout)")
-        #expect(lines.first?.contains("timestamp") == true && lines.first?.contains("│ link") == true, "\(r.stdout)")
+        #expect(lines.first?.contains("timestamp") == true && lines.first?.contains("│ shortLink") == true, "\(r.stdout)")
         // Every row starts with its whole timestamp.
         let rows = lines.dropFirst(2).dropLast()
         #expect(rows.count == 20)
@@ -82,7 +82,7 @@ struct ShellDisplayTests {
         let off = try script(".expanded off\nSELECT clicks SINCE 30d LIMIT 2;\n", environment: ["COLUMNS": "80"])
         #expect(off.status == 0, "\(off.stderr)")
         #expect(!off.stdout.contains("─[ row"))
-        #expect(off.stdout.split(separator: "\n").first?.contains("│ link") == true, "\(off.stdout)")
+        #expect(off.stdout.split(separator: "\n").first?.contains("│ sho…") == true, "\(off.stdout)")
         let on = try script(".expanded on\nSELECT country, city FROM clicks SINCE 30d LIMIT 2;\n.expanded\n")
         #expect(on.status == 0, "\(on.stderr)")
         #expect(on.stdout.hasPrefix("─[ row 1 ]"), "\(on.stdout)")

@@ -1,0 +1,697 @@
+// One-shot queries over files and pipes without loading them first: the input is cut into windows
+// at line breaks (or between the elements of a JSON array), windows are parsed and filtered on
+// every core, and only what the answer needs is kept: the best OFFSET+LIMIT rows of a listing, a
+// projection of the matching events of an aggregate. Time-ordered input (newest first, as Dub
+// exports and `dubql generate` write it) stops the scan as soon as nothing later can be in the
+// answer. The answer is then computed by the ordinary executor on a store of what was kept, so it
+// is the loaded path's answer by construction.
+
+import DubQL
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Public interface
+
+/// How a streamed one-shot query went: the store to run the plan on, and what the scan did.
+public struct StreamOutcome {
+    /// The events the answer needs (for an aggregate, their projection onto the fields it reads).
+    public var store: EventStore
+    /// The plan to run on ``store`` (an aggregate's filter has been applied already).
+    public var plan: LocalPlan
+    /// True when the scan stopped before the end of the input (time-ordered input).
+    public var stoppedEarly: Bool
+    /// Events parsed (lines the prefilter rejected are not parsed).
+    public var parsed: Int
+    /// Lines rejected by the byte search before parsing.
+    public var rejected: Int
+    /// Malformed events skipped (with ``LoadOptions/skipInvalid``) and the first one's error.
+    public var skipped: Int
+    public var firstSkipped: LoadError?
+    /// With `countMatches`: how many events matched the listing's condition in all.
+    public var matched: Int?
+}
+
+/// Streams one-shot queries over input files (see the file's header).
+///
+///     if StreamExecutor.canStream(plan) {
+///         let outcome = try StreamExecutor.run(plan, paths: ["events.ndjson"])
+///         Executor.run(outcome.plan, on: outcome.store) { row in ... }
+///     }
+public enum StreamExecutor {
+    /// True when `plan` can be streamed. Sales are not: a sale's `saleType` depends on every
+    /// earlier sale of its (link, customer) pair, so they need the whole input.
+    public static func canStream(_ plan: LocalPlan) -> Bool {
+        plan.event != .sales
+    }
+
+    /// Scans `paths` (`-` is stdin) for `plan`. Throws ``InputError`` and ``LoadError`` as
+    /// ``EventLoader`` does. With `earlyExit` false every byte is read (no order is assumed).
+    ///
+    /// Early exit trusts the order it has seen: when every event of the plan's type read so far is
+    /// newest first (or oldest first), the rest of the input is assumed to continue that order.
+    /// An event out of order in what is read switches to the full scan, with the same answer.
+    /// Lines the prefilter rejects and input after an early stop are not validated.
+    ///
+    /// `countMatches` counts every event a listing's condition matches (``StreamOutcome/matched``),
+    /// for `100 of 5,412 rows shown`: the scan then stops early only at the time range's bound.
+    public static func run(_ plan: LocalPlan, paths: [String], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
+                           countMatches: Bool = false,
+                           workers: Int? = nil, firstWindowBytes: Int = 256 << 10, isCancelled: (() -> Bool)? = nil) throws -> StreamOutcome {
+        var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors),
+                        countMatches: countMatches)
+        scan.windowSize = max(1, firstWindowBytes)
+        for path in paths {
+            if scan.stopped { break }
+            if let isCancelled, isCancelled() { break }
+            let buffer = try InputBuffer.open(path: path, limits: options.limits)
+            try scan.consume(buffer, isCancelled: isCancelled)
+        }
+        return try scan.finish()
+    }
+
+    /// Scans input already in memory, in order, as ``run(_:paths:options:earlyExit:workers:firstWindowBytes:isCancelled:)``
+    /// scans files. `firstWindowBytes` is the size of the first windows (they double up to 8 MiB).
+    public static func run(_ plan: LocalPlan, buffers: [InputBuffer], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
+                           countMatches: Bool = false, workers: Int? = nil, firstWindowBytes: Int = 256 << 10) throws -> StreamOutcome {
+        var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors),
+                        countMatches: countMatches)
+        scan.windowSize = max(1, firstWindowBytes)
+        for buffer in buffers where !scan.stopped { try scan.consume(buffer, isCancelled: nil) }
+        return try scan.finish()
+    }
+}
+
+// MARK: - Prefilter
+
+/// A byte search that rejects lines that cannot match, before they are parsed.
+///
+/// Each requirement is a set of literals (`"San Jose"` with its quotes); a line passes when it
+/// holds one literal of every set. Exact because a line without a backslash has no escapes: a
+/// string value equal to `v` appears in it as `"v"`. Lines with a backslash are always parsed.
+struct LinePrefilter: Sendable {
+    let requirements: [[[UInt8]]]
+
+    @inline(__always)
+    func mayMatch(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        if memchr(p, 0x5C, n) != nil { return true }
+        for alternatives in requirements {
+            var found = false
+            for literal in alternatives where literal.withUnsafeBufferPointer({ Self.contains(p, n, $0) }) {
+                found = true
+                break
+            }
+            if !found { return false }
+        }
+        return true
+    }
+
+    /// True when `p[0..<n]` holds `literal` (found by `memchr` on its first byte after the quote).
+    @inline(__always)
+    static func contains(_ p: UnsafePointer<UInt8>, _ n: Int, _ literal: UnsafeBufferPointer<UInt8>) -> Bool {
+        let m = literal.count
+        guard m > 0, m <= n, let l = literal.baseAddress else { return m == 0 }
+        let anchor = m > 2 ? 1 : 0
+        let byte = Int32(l[anchor])
+        var from = anchor
+        let last = n - m + anchor
+        while from <= last {
+            guard let q = memchr(p + from, byte, last - from + 1) else { return false }
+            let at = UnsafeRawPointer(q).assumingMemoryBound(to: UInt8.self) - p
+            if memcmp(p + at - anchor, l, m) == 0 { return true }
+            from = at + 1
+        }
+        return false
+    }
+
+    /// The prefilter of a plan's condition, or `nil` when no literal is required.
+    static func make(_ condition: BoundCondition?) -> LinePrefilter? {
+        guard let condition else { return nil }
+        let requirements = required(condition)
+        return requirements.isEmpty ? nil : LinePrefilter(requirements: requirements)
+    }
+
+    /// Sets of literals of which a matching line holds one each.
+    private static func required(_ c: BoundCondition) -> [[[UInt8]]] {
+        switch c {
+        case .predicate(let p):
+            return literals(p).map { [$0] } ?? []
+        case .and(let parts):
+            return parts.flatMap(required)
+        case .or(let parts):
+            // Every alternative must require something; then a line holds one of their literals.
+            var union: [[UInt8]] = []
+            for part in parts {
+                let r = required(part)
+                guard let best = r.min(by: { $0.count < $1.count }) else { return [] }
+                union += best
+            }
+            return [union]
+        case .not, .constant:
+            return []
+        }
+    }
+
+    /// `"v"` for each value of `field IN (v, ...)` on a plain text column (what ``CodeFilter``
+    /// decides by exact equality of the decoded value).
+    private static func literals(_ p: BoundPredicate) -> [[UInt8]]? {
+        guard case .catalog(let name) = p.field, let spec = Catalog.field(named: name), spec.derivation == .path,
+              StringColumn.at(spec.jsonPath) != nil, p.op == .in, !p.values.isEmpty,
+              p.values.allSatisfy({ if case .string = $0 { true } else { false } }) else { return nil }
+        return p.values.map { v in
+            var bytes: [UInt8] = [0x22]
+            bytes += Array(v.description.utf8)
+            bytes.append(0x22)
+            return bytes
+        }
+    }
+}
+
+// MARK: - The scan
+
+/// A listing row that may be in the answer, with the key of the store's order.
+private struct Candidate {
+    var ts: Int64
+    var id: String
+    var seq: Int
+    var bytes: [UInt8]
+
+    /// The store's ascending order: timestamp, event id, load order.
+    static func less(_ a: Candidate, _ b: Candidate) -> Bool {
+        if a.ts != b.ts { return a.ts < b.ts }
+        if a.id != b.id { return a.id < b.id }
+        return a.seq < b.seq
+    }
+}
+
+/// What one window gave.
+private struct WindowResult {
+    var candidates: [Candidate] = []
+    /// Projected events (aggregates), NDJSON.
+    var projected: [UInt8] = []
+    var projectedCount = 0
+    var parsed = 0
+    var rejected = 0
+    /// Timestamps of the plan's events in load order: first, last, and the order between them.
+    var first: Int64?
+    var last: Int64?
+    var descending = true
+    var ascending = true
+    /// A strict step down or up was seen (one event, or equal times, show no direction).
+    var fell = false
+    var rose = false
+    var notes: SkipNotes = []
+    var error: Error?
+    /// Events of the window the listing's condition matches (when counted).
+    var matched = 0
+}
+
+/// A window of input: a line range, element ranges of an array, or a whole buffer to load.
+private enum Window {
+    case lines(Int, Int)
+    case elements([Range<Int>])
+    case whole
+}
+
+private struct Scan {
+    let plan: LocalPlan
+    let windowPlan: LocalPlan
+    let options: LoadOptions
+    let earlyExit: Bool
+    let workers: Int
+    let prefilter: LinePrefilter?
+    let projection: Projection?
+    /// Rows a listing keeps: OFFSET + LIMIT, and one more to know whether more match.
+    let keep: Int
+    /// Count every match of a listing (no early stop at the LIMIT).
+    let countMatches: Bool
+    var matched = 0
+
+    var candidates: [Candidate] = []
+    var projected: [UInt8] = []
+    var projectedCount = 0
+    var seq = 0
+    var rejected = 0
+    var notes: SkipNotes = []
+    var last: Int64?
+    var descending = true
+    var ascending = true
+    var fell = false
+    var rose = false
+    var stopped = false
+    var stoppedEarly = false
+    var windowSize = 256 << 10
+
+    init(plan: LocalPlan, options: LoadOptions, earlyExit: Bool, workers: Int, countMatches: Bool = false) {
+        self.plan = plan
+        self.countMatches = countMatches && plan.aggregation == nil
+        self.options = options
+        self.earlyExit = earlyExit
+        self.workers = workers
+        var w = plan
+        w.aggregation = nil
+        w.columns = []
+        w.offset = 0
+        if plan.aggregation != nil {
+            w.limit = Int.max
+            w.order = .ascending
+            keep = Int.max
+            projection = Projection(plan)
+        } else {
+            // One row more than the answer: whether more rows match is part of it (the note
+            // `100 of ... rows shown`), and that one row tells.
+            let (sum, overflow) = plan.offset.addingReportingOverflow(plan.limit)
+            keep = overflow || sum == Int.max ? Int.max : sum + 1
+            w.limit = keep
+            projection = nil
+        }
+        windowPlan = w
+        prefilter = plan.isEmpty ? nil : LinePrefilter.make(plan.filter)
+        stopped = plan.isEmpty || (plan.aggregation == nil && plan.limit <= 0)
+    }
+
+    // MARK: Cutting
+
+    mutating func consume(_ buffer: InputBuffer, isCancelled: (() -> Bool)?) throws {
+        let bom = buffer.count >= 3 && buffer.base[0] == 0xEF && buffer.base[1] == 0xBB && buffer.base[2] == 0xBF
+        var s = JSONScanner(base: buffer.base, start: bom ? 3 : 0, end: buffer.count)
+        s.skipWhitespace()
+        if s.atEnd || s.peek() != UInt8(ascii: "{") {
+            // Empty input and other first bytes: the loader's answer and message.
+            if s.peek() == UInt8(ascii: "["), let ranges = Self.arrayElements(buffer, from: s.pos) {
+                try run(buffer, elements: ranges, isCancelled: isCancelled)
+            } else {
+                try process(buffer, [.whole])
+            }
+            return
+        }
+        // NDJSON unless the first event spans lines (pretty-printed objects: loaded whole).
+        let firstLineEnd = EventLoader.nextNewline(buffer, from: s.pos)
+        var probe = EventParser(base: buffer.base, end: buffer.count)
+        var bounded = JSONScanner(base: buffer.base, start: s.pos, end: firstLineEnd)
+        let ndjson = firstLineEnd == buffer.count || (try? probe.parse(&bounded)) != nil || bounded.pos < firstLineEnd
+        guard ndjson else { try process(buffer, [.whole]); return }
+        var pos = s.pos
+        while pos < buffer.count && !stopped {
+            if let isCancelled, isCancelled() { stopped = true; break }
+            var windows: [Window] = []
+            for _ in 0..<workers where pos < buffer.count {
+                let cut = min(EventLoader.nextNewline(buffer, from: min(pos + windowSize, buffer.count)) + 1, buffer.count)
+                windows.append(.lines(pos, cut))
+                pos = cut
+            }
+            try process(buffer, windows)
+            buffer.releaseResidentPages(upTo: pos)
+            if windowSize < 8 << 20 { windowSize *= 2 }
+        }
+    }
+
+    private mutating func run(_ buffer: InputBuffer, elements: [Range<Int>], isCancelled: (() -> Bool)?) throws {
+        var i = 0
+        while i < elements.count && !stopped {
+            if let isCancelled, isCancelled() { stopped = true; break }
+            var windows: [Window] = []
+            for _ in 0..<workers where i < elements.count {
+                var j = i, bytes = 0
+                while j < elements.count && bytes < windowSize { bytes += elements[j].count; j += 1 }
+                windows.append(.elements(Array(elements[i..<j])))
+                i = j
+            }
+            try process(buffer, windows)
+            if windowSize < 8 << 20 { windowSize *= 2 }
+        }
+    }
+
+    /// The element ranges of a JSON array, or `nil` when the array is malformed (the loader then
+    /// reports it with its own message).
+    static func arrayElements(_ buffer: InputBuffer, from: Int) -> [Range<Int>]? {
+        var s = JSONScanner(base: buffer.base, start: from + 1, end: buffer.count)
+        var ranges: [Range<Int>] = []
+        s.skipWhitespace()
+        if s.peek() == UInt8(ascii: "]") {
+            s.pos += 1
+        } else {
+            while true {
+                s.skipWhitespace()
+                guard s.peek() == UInt8(ascii: "{") else { return nil }
+                let start = s.pos
+                do { try s.skipValue() } catch { return nil }
+                ranges.append(start..<s.pos)
+                s.skipWhitespace()
+                if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
+                if s.peek() == UInt8(ascii: "]") { s.pos += 1; break }
+                return nil
+            }
+        }
+        s.skipWhitespace()
+        return s.atEnd ? ranges : nil
+    }
+
+    // MARK: Windows
+
+    /// Parses and filters `windows` in parallel, then merges them in order.
+    private mutating func process(_ buffer: InputBuffer, _ windows: [Window]) throws {
+        let results = WindowSlots(count: windows.count)
+        // Only the immutable parts go to the workers: a copy of the whole scan would keep what is
+        // kept so far shared, and the merge below would then copy it at every batch.
+        let worker = WindowWorker(plan: plan, windowPlan: windowPlan, options: options, prefilter: prefilter, projection: projection,
+                                  countMatches: countMatches)
+        if windows.count == 1 {
+            results.set(0, worker.window(buffer, windows[0]))
+        } else {
+            DispatchQueue.concurrentPerform(iterations: windows.count) { k in
+                results.set(k, worker.window(buffer, windows[k]))
+            }
+        }
+        for k in 0..<windows.count {
+            guard let r = results.get(k) else { continue }
+            if let error = r.error { throw error }
+            merge(r)
+            if stopped { break }
+        }
+    }
+
+    /// Adds a window's rows to what is kept, then decides whether the rest can be skipped.
+    private mutating func merge(_ r: WindowResult) {
+        notes += r.notes
+        rejected += r.rejected
+        matched += r.matched
+        if let first = r.first, let last {
+            if first > last { descending = false; rose = true }
+            if first < last { ascending = false; fell = true }
+        }
+        if !r.descending { descending = false }
+        if !r.ascending { ascending = false }
+        if r.fell { fell = true }
+        if r.rose { rose = true }
+        if let l = r.last { last = l }
+        if projection != nil {
+            projected += r.projected
+            projectedCount += r.projectedCount
+        } else if !r.candidates.isEmpty {
+            var incoming = r.candidates
+            for i in incoming.indices { incoming[i].seq += seq }
+            candidates = Self.mergeBest(candidates, incoming, descending: plan.order == .descending, keep: keep)
+        }
+        seq += r.parsed
+        guard earlyExit, let last else { return }
+        let full = projection == nil && candidates.count >= keep && !countMatches
+        if descending && fell {
+            if let start = plan.time.start, last < start { stop() }
+            if full, plan.order == .descending, let worst = candidates.last, last < worst.ts { stop() }
+        }
+        if ascending && rose {
+            if let end = plan.time.end, last > end { stop() }
+            if full, plan.order == .ascending, let worst = candidates.last, last > worst.ts { stop() }
+        }
+    }
+
+    private mutating func stop() {
+        stopped = true
+        stoppedEarly = true
+    }
+
+    /// The best `keep` of two lists, each in the plan's order.
+    private static func mergeBest(_ a: [Candidate], _ b: [Candidate], descending: Bool, keep: Int) -> [Candidate] {
+        var out: [Candidate] = []
+        out.reserveCapacity(min(keep, a.count + b.count))
+        var i = 0, j = 0
+        func before(_ x: Candidate, _ y: Candidate) -> Bool { descending ? Candidate.less(y, x) : Candidate.less(x, y) }
+        while out.count < keep && (i < a.count || j < b.count) {
+            if j >= b.count || (i < a.count && before(a[i], b[j])) {
+                out.append(a[i]); i += 1
+            } else {
+                out.append(b[j]); j += 1
+            }
+        }
+        return out
+    }
+
+    // MARK: Finishing
+
+    func finish() throws -> StreamOutcome {
+        var bytes: [UInt8]
+        var finalPlan = plan
+        if projection != nil {
+            bytes = projected
+            finalPlan.filter = nil
+        } else {
+            // Load order, so ties break as they would in the whole input.
+            let kept = candidates.sorted { $0.seq < $1.seq }
+            bytes = [UInt8(ascii: "[")]
+            for (k, c) in kept.enumerated() {
+                if k > 0 { bytes += [UInt8(ascii: ","), 0x0A] }
+                bytes += c.bytes
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+        let store: EventStore
+        if bytes.isEmpty {
+            store = EventStore()
+        } else {
+            var loader = EventLoader(options: LoadOptions(limits: LoadLimits(maxEventBytes: Int.max >> 2, maxGzipRatio: options.limits.maxGzipRatio)))
+            try loader.load(bytes: bytes, name: "<kept events>")
+            store = loader.finish()
+        }
+        return StreamOutcome(store: store, plan: finalPlan, stoppedEarly: stoppedEarly, parsed: seq, rejected: rejected,
+                             skipped: notes.count, firstSkipped: notes.first, matched: countMatches ? matched : nil)
+    }
+}
+
+/// What the workers of a scan share: the plan, the options and what they derive.
+private struct WindowWorker: Sendable {
+    let plan: LocalPlan
+    let windowPlan: LocalPlan
+    let options: LoadOptions
+    let prefilter: LinePrefilter?
+    let projection: Projection?
+    let countMatches: Bool
+
+    /// One window: parse (skipping what the prefilter rejects), filter, keep what the answer needs.
+    func window(_ buffer: InputBuffer, _ w: Window) -> WindowResult {
+        var result = WindowResult()
+        var rows = RowBuilder()
+        let store: EventStore
+        do {
+            switch w {
+            case .lines(let from, let to):
+                let before = prefilter == nil ? 0 : Self.countLines(buffer, from, to)
+                try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter)
+                result.rejected = prefilter == nil ? 0 : max(0, before - rows.count - result.notes.count)
+                store = rows.store(buffers: [buffer])
+            case .elements(let ranges):
+                var parser = EventParser(base: buffer.base, end: buffer.count)
+                for r in ranges {
+                    var s = JSONScanner(base: buffer.base, start: r.lowerBound, end: buffer.count)
+                    try EventLoader.loadObject(&s, &parser, buffer, 0, options, &rows, &result.notes)
+                }
+                store = rows.store(buffers: [buffer])
+            case .whole:
+                var loader = EventLoader(options: options)
+                try loader.load(buffer)
+                result.notes = loader.notes
+                store = loader.finish()
+            }
+        } catch {
+            result.error = error
+            return result
+        }
+        result.parsed = store.count
+        // The order of the plan's events as read.
+        let type = UInt8(plan.event.index)
+        for row in 0..<store.count where store.types[row] == type {
+            let t = store.timestamps[row]
+            if let last = result.last {
+                if t > last { result.descending = false; result.rose = true }
+                if t < last { result.ascending = false; result.fell = true }
+            } else {
+                result.first = t
+            }
+            result.last = t
+        }
+        if let projection {
+            var out: [UInt8] = []
+            Executor.run(windowPlan, on: store) { row in
+                projection.project(store.rawJSON(row), into: &out)
+                out.append(0x0A)
+                result.projectedCount += 1
+            }
+            result.projected = out
+        } else {
+            if countMatches { result.matched = Executor.count(windowPlan, on: store) }
+            Executor.run(windowPlan, on: store) { row in
+                result.candidates.append(Candidate(ts: store.timestamps[row], id: store.eventID(row), seq: row,
+                                                   bytes: Array(store.rawJSON(row))))
+            }
+        }
+        return result
+    }
+
+    private static func countLines(_ buffer: InputBuffer, _ from: Int, _ to: Int) -> Int {
+        var n = 0, p = from
+        while p < to {
+            let e = min(EventLoader.nextNewline(buffer, from: p), to)
+            var k = p
+            while k < e && (buffer.base[k] == 0x20 || buffer.base[k] == 0x09 || buffer.base[k] == 0x0D) { k += 1 }
+            if k < e { n += 1 }
+            p = e + 1
+        }
+        return n
+    }
+
+}
+
+/// Window results, each slot written by one worker.
+private final class WindowSlots: @unchecked Sendable {
+    private var slots: [WindowResult?]
+    private let lock = PthreadLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ r: WindowResult) { lock.locked { slots[k] = r } }
+    func get(_ k: Int) -> WindowResult? { lock.locked { slots[k] } }
+}
+
+// MARK: - Projection
+
+/// The members of an event an aggregate reads, copied byte for byte (duplicates included, in
+/// order, so a reader sees the same values), with the fields every event needs.
+private struct Projection: Sendable {
+    /// Top-level keys kept whole.
+    var whole: Set<String> = ["event", "timestamp", "eventId", "eventName"]
+    /// Members kept of the `click`, `link`, `customer` and `sale` objects.
+    var members: [String: Set<String>] = ["click": ["id", "timestamp"]]
+
+    init?(_ plan: LocalPlan) {
+        guard let a = plan.aggregation else { return nil }
+        for key in a.keys {
+            switch key.kind {
+            case .field(let f): add(f)
+            case .link: addPath(["link", "domain"]); addPath(["link", "key"])
+            case .bucket: break
+            }
+        }
+        for agg in a.aggregates { if let f = agg.field { add(f) } }
+    }
+
+    private mutating func add(_ f: FieldRef) {
+        switch f {
+        case .catalog(let name):
+            guard let spec = Catalog.field(named: name) else { return }
+            switch spec.derivation {
+            case .isRoot: addPath(["link", "key"])
+            default: if !spec.jsonPath.isEmpty { addPath(spec.jsonPath) }
+            }
+        case .metadata:
+            whole.insert("metadata")
+        case .json(let p):
+            addPath(p)
+        }
+    }
+
+    private mutating func addPath(_ p: [String]) {
+        guard let head = p.first else { return }
+        if p.count == 2, ["click", "link", "customer", "sale"].contains(head) {
+            members[head, default: []].insert(p[1])
+        } else {
+            whole.insert(head)
+        }
+    }
+
+    /// Appends the projection of `raw` (a valid event object) as one line.
+    func project(_ raw: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard let base = raw.baseAddress else { return }
+        var s = JSONScanner(base: base, start: 0, end: raw.count)
+        var scratch: [UInt8] = []
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func key(_ span: StringSpan) -> String {
+            if !span.hasEscapes { return String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), as: UTF8.self) }
+            scratch.removeAll(keepingCapacity: true)
+            JSONScanner.unescape(UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), into: &scratch)
+            return String(decoding: scratch, as: UTF8.self)
+        }
+        func copy(_ from: Int, _ to: Int) {
+            for i in from..<to { let b = base[i]; out.append(b == 0x0A || b == 0x0D ? 0x20 : b) }
+        }
+        do {
+            s.pos += 1
+            s.skipWhitespace()
+            if s.peek() == UInt8(ascii: "}") { out.append(UInt8(ascii: "}")); return }
+            while true {
+                s.skipWhitespace()
+                let keyStart = s.pos
+                let k = try s.scanString()
+                let name = key(k)
+                try s.expect(UInt8(ascii: ":"), "':'")
+                s.skipWhitespace()
+                let valueStart = s.pos
+                if whole.contains(name) {
+                    try s.skipValue()
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    copy(keyStart, s.pos)
+                    _ = valueStart
+                } else if let wanted = members[name], s.peek() == UInt8(ascii: "{") {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    copy(keyStart, valueStart)
+                    try projectObject(&s, base, wanted, &out, &scratch)
+                } else {
+                    try s.skipValue()
+                }
+                s.skipWhitespace()
+                if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
+                break
+            }
+        } catch {
+            // Not reached: the event was parsed before.
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private func projectObject(_ s: inout JSONScanner, _ base: UnsafePointer<UInt8>, _ wanted: Set<String>,
+                               _ out: inout [UInt8], _ scratch: inout [UInt8]) throws(JSONScanError) {
+        out.append(UInt8(ascii: "{"))
+        s.pos += 1
+        s.skipWhitespace()
+        var first = true
+        if s.peek() == UInt8(ascii: "}") { s.pos += 1; out.append(UInt8(ascii: "}")); return }
+        while true {
+            s.skipWhitespace()
+            let keyStart = s.pos
+            let k = try s.scanString()
+            let name: String
+            if k.hasEscapes {
+                scratch.removeAll(keepingCapacity: true)
+                JSONScanner.unescape(UnsafeBufferPointer(start: base + k.start, count: k.end - k.start), into: &scratch)
+                name = String(decoding: scratch, as: UTF8.self)
+            } else {
+                name = String(decoding: UnsafeBufferPointer(start: base + k.start, count: k.end - k.start), as: UTF8.self)
+            }
+            try s.expect(UInt8(ascii: ":"), "':'")
+            s.skipWhitespace()
+            try s.skipValue()
+            if wanted.contains(name) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                for i in keyStart..<s.pos { let b = base[i]; out.append(b == 0x0A || b == 0x0D ? 0x20 : b) }
+            }
+            s.skipWhitespace()
+            if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
+            s.pos += 1
+            break
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+// MARK: - Helpers
+
+extension RowBuilder {
+    /// A store of these rows, which point into `buffers`.
+    func store(buffers: [InputBuffer]) -> EventStore {
+        EventStore(buffers: buffers, bufferIndex: bufferIndex, offsets: offsets, lengths: lengths, types: types,
+                   timestamps: timestamps, codes: codes, dictionaries: interners.map { $0.strings() },
+                   amounts: amounts, qr: qr, metadataStart: metadataStart, metadataLength: metadataLength)
+    }
+}
