@@ -143,10 +143,7 @@ public final class APISource: QuerySource {
                 session.writeStderr("dubql: note: Dub's /analytics groups did not add up to its totals (keys '' or Unknown, "
                                     + "more than \(AnalyticsPlanner.groupCap) groups, or deleted links): computed from GET /events\n")
             }
-            let writer = try session.makeWriter(for: result.resultSchema)
-            writer.begin()
-            for row in result.resultRows { writer.write(row) }
-            writer.end()
+            try session.write(result)
             if client.configuration.verbose {
                 let millis = Int(Date().timeIntervalSince(started) * 1000)
                 session.writeStderr("dubql: \(stats.requests) requests, \(stats.eventsFetched) events fetched, "

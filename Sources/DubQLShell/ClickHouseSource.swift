@@ -113,10 +113,7 @@ extension ClickHouseSource {
         }
         let calendar = ZonedCalendar(identifier: query.timeZone) ?? .utc
         let result = Evaluator.finish(decoded.groups, finishing, calendar: calendar, eventSpan: decoded.span, timeZone: query.timeZone)
-        let writer = try session.makeWriter(for: result.resultSchema)
-        writer.begin()
-        for row in result.resultRows { writer.write(row) }
-        writer.end()
+        try session.write(result)
         if client.configuration.verbose {
             let millis = Int(Date().timeIntervalSince(started) * 1000)
             session.writeStderr("dubql: 1 ClickHouse query, \(decoded.groups.count) groups, \(millis) ms\n")

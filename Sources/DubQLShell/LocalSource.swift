@@ -181,12 +181,7 @@ public final class LocalSource: QuerySource {
         }
         if plan.aggregation != nil {
             let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
-            let writer = try session.makeWriter(for: result.resultSchema)
-            writer.begin()
-            let rows = result.resultRows
-            for row in rows { writer.write(row) }
-            writer.end()
-            if rows.isEmpty { try noteNothingMatched() }
+            if try session.write(result) == 0 { try noteNothingMatched() }
             return
         }
         let listing = EventListing(query: query)

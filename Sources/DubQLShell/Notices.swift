@@ -14,6 +14,18 @@ extension Session {
              + "add SINCE or BETWEEN for another range")
     }
 
+    /// Writes an aggregate answer whole, in the session's format (every backend's last step).
+    /// Returns the number of rows written.
+    @discardableResult
+    func write(_ result: AggregateResult) throws(SessionFailure) -> Int {
+        let writer = try makeWriter(for: result.resultSchema)
+        writer.begin()
+        let rows = result.resultRows
+        for row in rows { writer.write(row) }
+        writer.end()
+        return rows.count
+    }
+
     /// Ends a result: the truncation in the table's footer, or on standard error for other formats.
     func finish(_ writer: ResultWriter, truncation: Truncation?) {
         writer.truncation = truncation
