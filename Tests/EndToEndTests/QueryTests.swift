@@ -97,7 +97,7 @@ struct QueryTests {
         let bad = EngineFixture.dir.appendingPathComponent("bad.ndjson")
         let good = try String(contentsOfFile: EngineFixture.clicks, encoding: .utf8).split(separator: "\n").prefix(2).joined(separator: "\n")
         try (good + "\n{\"event\":\"click\",\n").write(to: bad, atomically: true, encoding: .utf8)
-        let r = try EngineFixture.query("SELECT clicks", ["--data", bad.path])
+        let r = try EngineFixture.query("SELECT clicks SINCE 30d", ["--data", bad.path])
         #expect(r.status == 65)
         #expect(r.stderr.hasPrefix("\(bad.path):3:18: error[DQL0501]: expected a string, found end of line"))
         let skipped = try EngineFixture.query("SELECT clicks SINCE 30d", ["--data", bad.path, "--skip-invalid", "--format", "ndjson"])
