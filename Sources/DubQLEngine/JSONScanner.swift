@@ -341,19 +341,8 @@ public struct JSONScanner {
         guard let first = path.first else { return try parseValue() }
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else { try skipValue(); return nil }
-        pos += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { return nil }
-        while true {
-            skipWhitespace()
-            let key = try scanString()
-            try expect(UInt8(ascii: ":"), "':' after an object key")
-            if equals(key, first) { return try value(at: path.dropFirst()) }
-            try skipValue()
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { pos += 1; continue }
-            return nil
-        }
+        guard try seekMember(first) else { return nil }
+        return try value(at: path.dropFirst())
     }
 
     /// Follows `path` through objects from the value at the cursor; the byte range of the number
@@ -368,18 +357,25 @@ public struct JSONScanner {
         }
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else { return nil }
+        guard try seekMember(first) else { return nil }
+        return try numberRange(at: path.dropFirst())
+    }
+
+    /// In the object whose `{` is at the cursor: moves to the value of member `name` and returns
+    /// true, or returns false when the object has no such member.
+    private mutating func seekMember(_ name: String) throws(JSONScanError) -> Bool {
         pos += 1
         skipWhitespace()
-        if peek() == UInt8(ascii: "}") { return nil }
+        if peek() == UInt8(ascii: "}") { return false }
         while true {
             skipWhitespace()
             let key = try scanString()
             try expect(UInt8(ascii: ":"), "':' after an object key")
-            if equals(key, first) { return try numberRange(at: path.dropFirst()) }
+            if equals(key, name) { return true }
             try skipValue()
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { pos += 1; continue }
-            return nil
+            return false
         }
     }
 
