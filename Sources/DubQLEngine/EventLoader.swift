@@ -326,7 +326,8 @@ public struct EventLoader {
 
     /// Turns a byte offset into line and column (only on errors, so a scan is fine).
     static func locate(_ buffer: InputBuffer, _ error: JSONScanError, code: String) -> LoadError {
-        var line = 1, lineStart = 0
+        // A chunk of a stream counts from the stream's start (``InputBuffer/linesBefore``).
+        var line = 1 + buffer.linesBefore, lineStart = -buffer.columnsBefore
         let end = min(error.offset, buffer.count)
         for i in 0..<end where buffer.base[i] == 0x0A {
             line += 1

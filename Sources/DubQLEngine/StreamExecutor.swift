@@ -56,17 +56,30 @@ public enum StreamExecutor {
     ///
     /// `countMatches` counts every event a listing's condition matches (``StreamOutcome/matched``),
     /// for `100 of 5,412 rows shown`: the scan then stops early only at the time range's bound.
+    ///
+    /// Regular files are mapped; stdin, pipes and gzip are read in chunks of whole lines (as big as
+    /// a batch of windows, or `chunkBytes` when given) and each is released once processed, so
+    /// memory does not grow with the input. When the scan stops early it stops reading: a pipe's
+    /// writer then gets `SIGPIPE` (or `EPIPE`) when the process exits, as with `head`. NDJSON is
+    /// cut this way; a JSON array or pretty-printed objects from a stream are read whole first.
     public static func run(_ plan: LocalPlan, paths: [String], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
                            countMatches: Bool = false,
-                           workers: Int? = nil, firstWindowBytes: Int = 256 << 10, isCancelled: (() -> Bool)? = nil) throws -> StreamOutcome {
+                           workers: Int? = nil, firstWindowBytes: Int = 256 << 10, chunkBytes: Int? = nil,
+                           isCancelled: (() -> Bool)? = nil) throws -> StreamOutcome {
         var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors),
                         countMatches: countMatches)
         scan.windowSize = max(1, firstWindowBytes)
         for path in paths {
             if scan.stopped { break }
             if let isCancelled, isCancelled() { break }
-            let buffer = try InputBuffer.open(path: path, limits: options.limits)
-            try scan.consume(buffer, isCancelled: isCancelled)
+            switch try InputBuffer.openInput(path: path, limits: options.limits) {
+            case .buffer(let buffer):
+                try scan.consume(buffer, isCancelled: isCancelled)
+            case .stream(let source):
+                // Pipes and gzip: read (and inflate) in chunks of whole lines, each released once
+                // its windows are merged; reading stops with the scan.
+                try scan.consume(InputChunks(source, fixed: chunkBytes ?? InputChunks.testChunkBytes), isCancelled: isCancelled)
+            }
         }
         return try scan.finish()
     }
@@ -273,12 +286,26 @@ private struct Scan {
 
     // MARK: Cutting
 
-    mutating func consume(_ buffer: InputBuffer, isCancelled: (() -> Bool)?) throws {
+    /// Where NDJSON starts in `buffer` (after a byte order mark and blanks), or `nil` when the
+    /// input is not NDJSON: empty, an array, or an event that spans lines (pretty-printed objects).
+    static func ndjsonStart(_ buffer: InputBuffer) -> Int? {
         let bom = buffer.count >= 3 && buffer.base[0] == 0xEF && buffer.base[1] == 0xBB && buffer.base[2] == 0xBF
         var s = JSONScanner(base: buffer.base, start: bom ? 3 : 0, end: buffer.count)
         s.skipWhitespace()
-        if s.atEnd || s.peek() != UInt8(ascii: "{") {
+        guard !s.atEnd, s.peek() == UInt8(ascii: "{") else { return nil }
+        let firstLineEnd = EventLoader.nextNewline(buffer, from: s.pos)
+        var probe = EventParser(base: buffer.base, end: buffer.count)
+        var bounded = JSONScanner(base: buffer.base, start: s.pos, end: firstLineEnd)
+        let ndjson = firstLineEnd == buffer.count || (try? probe.parse(&bounded)) != nil || bounded.pos < firstLineEnd
+        return ndjson ? s.pos : nil
+    }
+
+    mutating func consume(_ buffer: InputBuffer, isCancelled: (() -> Bool)?) throws {
+        guard let start = Self.ndjsonStart(buffer) else {
             // Empty input and other first bytes: the loader's answer and message.
+            let bom = buffer.count >= 3 && buffer.base[0] == 0xEF && buffer.base[1] == 0xBB && buffer.base[2] == 0xBF
+            var s = JSONScanner(base: buffer.base, start: bom ? 3 : 0, end: buffer.count)
+            s.skipWhitespace()
             if s.peek() == UInt8(ascii: "["), let ranges = Self.arrayElements(buffer, from: s.pos) {
                 try run(buffer, elements: ranges, isCancelled: isCancelled)
             } else {
@@ -286,13 +313,57 @@ private struct Scan {
             }
             return
         }
-        // NDJSON unless the first event spans lines (pretty-printed objects: loaded whole).
-        let firstLineEnd = EventLoader.nextNewline(buffer, from: s.pos)
-        var probe = EventParser(base: buffer.base, end: buffer.count)
-        var bounded = JSONScanner(base: buffer.base, start: s.pos, end: firstLineEnd)
-        let ndjson = firstLineEnd == buffer.count || (try? probe.parse(&bounded)) != nil || bounded.pos < firstLineEnd
-        guard ndjson else { try process(buffer, [.whole]); return }
-        var pos = s.pos
+        try consumeLines(buffer, from: start, isCancelled: isCancelled)
+    }
+
+    /// A stream in chunks of whole lines: NDJSON is processed chunk by chunk, each released once
+    /// merged; anything else is read whole and consumed as a buffer.
+    mutating func consume(_ chunks: InputChunks, isCancelled: (() -> Bool)?) throws {
+        chunks.target = workers * windowSize
+        var chunk = try chunks.next()
+        guard let first = chunk else {
+            try process(InputBuffer(name: chunks.name, bytes: []), [.whole])
+            return
+        }
+        // The first chunk decides, as the start of a file does. (It holds at least one line; if it
+        // holds only blanks, the stream is read whole and the loader decides.)
+        guard var from = Self.ndjsonStart(first) else {
+            chunk = nil
+            let bom = first.count >= 3 && first.base[0] == 0xEF && first.base[1] == 0xBB && first.base[2] == 0xBF
+            var s = JSONScanner(base: first.base, start: bom ? 3 : 0, end: first.count)
+            s.skipWhitespace()
+            if !s.atEnd, s.peek() == UInt8(ascii: "[") {
+                // A JSON array: chunks cut between its elements.
+                chunks.elements(startingAt: s.pos, of: first)
+                while !stopped, let (part, elements, failure) = try chunks.nextElements() {
+                    try run(part, elements: elements, isCancelled: isCancelled)
+                    if let failure, !stopped {
+                        var at = JSONScanner(base: part.base, start: failure.offset, end: part.count)
+                        at.pos = failure.offset
+                        throw EventLoader.locate(part, at.error(failure.expected), code: "DQL0501")
+                    }
+                    if let isCancelled, isCancelled() { stopped = true }
+                    chunks.target = workers * windowSize
+                }
+                return
+            }
+            try consume(chunks.rest(after: first), isCancelled: isCancelled)
+            return
+        }
+        while let current = chunk, !stopped {
+            chunk = nil
+            try consumeLines(current, from: from, isCancelled: isCancelled)
+            from = 0
+            if stopped { break }
+            if let isCancelled, isCancelled() { stopped = true; break }
+            chunks.target = workers * windowSize
+            chunk = try chunks.next()
+        }
+    }
+
+    /// Cuts NDJSON lines of `buffer` from `start` into windows, a batch of them per core at a time.
+    private mutating func consumeLines(_ buffer: InputBuffer, from start: Int, isCancelled: (() -> Bool)?) throws {
+        var pos = start
         while pos < buffer.count && !stopped {
             if let isCancelled, isCancelled() { stopped = true; break }
             var windows: [Window] = []

@@ -56,7 +56,10 @@ func runDubQL(_ arguments: [String], stdin: String? = nil, environment: [String:
         }
     }
     try process.run()
-    if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
+    // A streamed query may stop reading stdin once it has its answer (or an error): the rest of
+    // the write then fails with EPIPE, which must not kill the tests with SIGPIPE.
+    ignoreSIGPIPE
+    if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
     try? inPipe.fileHandleForWriting.close()
 
     let deadline = Date().addingTimeInterval(timeout)
@@ -73,6 +76,9 @@ func runDubQL(_ arguments: [String], stdin: String? = nil, environment: [String:
                          stderr: String(decoding: errData.get(), as: UTF8.self),
                          status: process.terminationStatus)
 }
+
+/// Ignores SIGPIPE in the test process, once.
+let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN); return () }()
 
 struct TimeoutError: Error, CustomStringConvertible {
     var arguments: [String]
