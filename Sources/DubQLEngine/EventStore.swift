@@ -29,8 +29,9 @@ public final class EventStore: @unchecked Sendable {
     /// The `metadata` value's bytes relative to the row's start; length 0 when absent.
     let metadataStart: [UInt32]
     let metadataLength: [UInt32]
-    /// True for a sale that is the first of its (link, customer) pair.
-    let newSale: [Bool]
+    /// True for a sale that is the first of its (link, customer) pair: derived from the rows, or
+    /// supplied (``supplySaleTypes(_:)``) when the store holds part of the input.
+    private(set) var newSale: [Bool]
     /// Rows of each event type in ascending (timestamp, event id) order, indexed by ``EventType``.
     let ascending: [[UInt32]]
 
@@ -112,6 +113,14 @@ public final class EventStore: @unchecked Sendable {
     public func saleType(_ row: Int) -> String? {
         guard types[row] == 2 else { return nil }
         return newSale[row] ? "new" : "recurring"
+    }
+
+    /// Replaces the derived sale types (true: new) with the caller's, one per row: for a store of
+    /// part of the input (a streamed window, the kept rows), whose sales' history is elsewhere.
+    /// Call it before the store is shared.
+    func supplySaleTypes(_ newSale: [Bool]) {
+        precondition(newSale.count == count, "one sale type per row")
+        self.newSale = newSale
     }
 
     /// Rows of one event type in ascending (timestamp, event id) order.

@@ -40,10 +40,15 @@ public struct StreamOutcome {
 ///         Executor.run(outcome.plan, on: outcome.store) { row in ... }
 ///     }
 public enum StreamExecutor {
-    /// True when `plan` can be streamed. Sales are not: a sale's `saleType` depends on every
-    /// earlier sale of its (link, customer) pair, so they need the whole input.
-    public static func canStream(_ plan: LocalPlan) -> Bool {
-        plan.event != .sales
+    /// True when `plan` can be streamed over `paths` (`nil`: input in memory, which always can).
+    ///
+    /// A sale's `saleType` depends on every earlier sale of its (link, customer) pair. A plan whose
+    /// condition or aggregation reads it streams in two passes, the first learning each pair's
+    /// first sale: that needs input that can be read twice, so not stdin, a pipe or gzip (which
+    /// are loaded instead). Plans that only show `saleType` need one pass (``run(_:paths:options:earlyExit:countMatches:showsSaleType:workers:firstWindowBytes:isCancelled:)``).
+    public static func canStream(_ plan: LocalPlan, paths: [String]? = nil) -> Bool {
+        guard let paths, SaleTypeNeed(plan, shows: false) == .oracle else { return true }
+        return paths.allSatisfy(isRereadable)
     }
 
     /// Scans `paths` (`-` is stdin) for `plan`. Throws ``InputError`` and ``LoadError`` as
@@ -62,13 +67,32 @@ public enum StreamExecutor {
     /// memory does not grow with the input. When the scan stops early it stops reading: a pipe's
     /// writer then gets `SIGPIPE` (or `EPIPE`) when the process exits, as with `head`. NDJSON is
     /// cut this way; a JSON array or pretty-printed objects from a stream are read whole first.
+    ///
+    /// `showsSaleType` says whether the rows' `saleType` is shown (a listing's columns): sales then
+    /// keep each pair's first sale as they stream, and newest-first input is read to its end (an
+    /// older sale could make a kept one recurring). A plan that reads `saleType` in its condition
+    /// or aggregation first reads the sales of `paths` to learn every pair's first sale; when the
+    /// paths cannot be read twice (stdin, pipes, gzip) the input is loaded instead.
     public static func run(_ plan: LocalPlan, paths: [String], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
-                           countMatches: Bool = false,
+                           countMatches: Bool = false, showsSaleType: Bool = true,
                            workers: Int? = nil, firstWindowBytes: Int = 256 << 10, chunkBytes: Int? = nil,
                            isCancelled: (() -> Bool)? = nil) throws -> StreamOutcome {
+        let need = SaleTypeNeed(plan, shows: showsSaleType)
+        // Stdin, pipes and gzip cannot be read twice: load them (see canStream).
+        if need == .oracle && !canStream(plan, paths: paths) {
+            return try loadWhole(plan, paths: paths, options: options, countMatches: countMatches)
+        }
         var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors),
-                        countMatches: countMatches)
+                        countMatches: countMatches, saleTypes: need)
         scan.windowSize = max(1, firstWindowBytes)
+        if need == .oracle && !scan.stopped {
+            scan.firsts = try firstSales(plan, options: options, workers: scan.workers, firstWindowBytes: firstWindowBytes) { pass in
+                for path in paths where !pass.stopped {
+                    if let isCancelled, isCancelled() { break }
+                    try pass.consume(InputBuffer.open(path: path, limits: options.limits), isCancelled: isCancelled)
+                }
+            }
+        }
         for path in paths {
             if scan.stopped { break }
             if let isCancelled, isCancelled() { break }
@@ -87,10 +111,17 @@ public enum StreamExecutor {
     /// Scans input already in memory, in order, as ``run(_:paths:options:earlyExit:workers:firstWindowBytes:isCancelled:)``
     /// scans files. `firstWindowBytes` is the size of the first windows (they double up to 8 MiB).
     public static func run(_ plan: LocalPlan, buffers: [InputBuffer], options: LoadOptions = LoadOptions(), earlyExit: Bool = true,
-                           countMatches: Bool = false, workers: Int? = nil, firstWindowBytes: Int = 256 << 10) throws -> StreamOutcome {
+                           countMatches: Bool = false, showsSaleType: Bool = true, workers: Int? = nil,
+                           firstWindowBytes: Int = 256 << 10) throws -> StreamOutcome {
+        let need = SaleTypeNeed(plan, shows: showsSaleType)
         var scan = Scan(plan: plan, options: options, earlyExit: earlyExit, workers: max(1, workers ?? CPU.activeProcessors),
-                        countMatches: countMatches)
+                        countMatches: countMatches, saleTypes: need)
         scan.windowSize = max(1, firstWindowBytes)
+        if need == .oracle && !scan.stopped {
+            scan.firsts = try firstSales(plan, options: options, workers: scan.workers, firstWindowBytes: firstWindowBytes) { pass in
+                for buffer in buffers { try pass.consume(buffer, isCancelled: nil) }
+            }
+        }
         for buffer in buffers where !scan.stopped { try scan.consume(buffer, isCancelled: nil) }
         return try scan.finish()
     }
@@ -189,6 +220,10 @@ private struct Candidate {
     var id: String
     var seq: Int
     var bytes: [UInt8]
+    /// Sales: the type the window's store gave (right when it had the global first sales), and
+    /// the (link, customer) pair to decide it at the end otherwise.
+    var newSale = false
+    var pair: SalePair? = nil
 
     /// The store's ascending order: timestamp, event id, load order.
     static func less(_ a: Candidate, _ b: Candidate) -> Bool {
@@ -218,6 +253,10 @@ private struct WindowResult {
     var error: Error?
     /// Events of the window the listing's condition matches (when counted).
     var matched = 0
+    /// The first sale of each pair in the window (positions relative to the window's input).
+    var firsts: [SalePair: FirstSale] = [:]
+    /// The sale types of the projected events (aggregates that read `saleType`).
+    var projectedNew: [Bool] = []
 }
 
 /// A window of input: a line range, element ranges of an array, or a whole buffer to load.
@@ -244,6 +283,7 @@ private struct Scan {
     var candidates: [Candidate] = []
     var projected: [UInt8] = []
     var projectedCount = 0
+    var projectedNew: [Bool] = []
     var seq = 0
     var rejected = 0
     var notes: SkipNotes = []
@@ -255,9 +295,22 @@ private struct Scan {
     var stopped = false
     var stoppedEarly = false
     var windowSize = 256 << 10
+    /// How sale types are learned (see ``SaleTypeNeed``).
+    let saleTypes: SaleTypeNeed
+    /// The first pass of an `.oracle` plan: only collect ``firsts``.
+    let collectOnly: Bool
+    /// The first sale of each (link, customer) pair: collected (`.shown`, first pass), or the
+    /// global answer windows decide by (`.oracle`).
+    var firsts: [SalePair: FirstSale] = [:]
+    /// Which input the windows come from (positions of sales are per input).
+    var inputIndex = -1
+    var lastBuffer: InputBuffer?
 
-    init(plan: LocalPlan, options: LoadOptions, earlyExit: Bool, workers: Int, countMatches: Bool = false) {
+    init(plan: LocalPlan, options: LoadOptions, earlyExit: Bool, workers: Int, countMatches: Bool = false,
+         saleTypes: SaleTypeNeed = .none, collectOnly: Bool = false) {
         self.plan = plan
+        self.saleTypes = saleTypes
+        self.collectOnly = collectOnly
         self.countMatches = countMatches && plan.aggregation == nil
         self.options = options
         self.earlyExit = earlyExit
@@ -280,7 +333,8 @@ private struct Scan {
             projection = nil
         }
         windowPlan = w
-        prefilter = plan.isEmpty ? nil : LinePrefilter.make(plan.filter)
+        // Showing sale types needs every sale parsed; the first pass needs only sales.
+        prefilter = plan.isEmpty || saleTypes == .shown ? nil : collectOnly ? LinePrefilter.sales : LinePrefilter.make(plan.filter)
         stopped = plan.isEmpty || (plan.aggregation == nil && plan.limit <= 0)
     }
 
@@ -424,10 +478,16 @@ private struct Scan {
     /// Parses and filters `windows` in parallel, then merges them in order.
     private mutating func process(_ buffer: InputBuffer, _ windows: [Window]) throws {
         let results = WindowSlots(count: windows.count)
+        // Sales are identified by input and offset (the same in both passes of an `.oracle` plan).
+        if lastBuffer !== buffer {
+            inputIndex += 1
+            lastBuffer = buffer
+        }
         // Only the immutable parts go to the workers: a copy of the whole scan would keep what is
         // kept so far shared, and the merge below would then copy it at every batch.
         let worker = WindowWorker(plan: plan, windowPlan: windowPlan, options: options, prefilter: prefilter, projection: projection,
-                                  countMatches: countMatches)
+                                  countMatches: countMatches, saleTypes: saleTypes, collectOnly: collectOnly, input: inputIndex,
+                                  firsts: saleTypes == .oracle && !collectOnly ? firsts : [:])
         if windows.count == 1 {
             results.set(0, worker.window(buffer, windows[0]))
         } else {
@@ -445,6 +505,8 @@ private struct Scan {
 
     /// Adds a window's rows to what is kept, then decides whether the rest can be skipped.
     private mutating func merge(_ r: WindowResult) {
+        if collectOnly || saleTypes == .shown { mergeFirsts(r.firsts) }
+        if collectOnly { return }
         notes += r.notes
         rejected += r.rejected
         matched += r.matched
@@ -460,6 +522,7 @@ private struct Scan {
         if projection != nil {
             projected += r.projected
             projectedCount += r.projectedCount
+            projectedNew += r.projectedNew
         } else if !r.candidates.isEmpty {
             var incoming = r.candidates
             for i in incoming.indices { incoming[i].seq += seq }
@@ -468,7 +531,9 @@ private struct Scan {
         seq += r.parsed
         guard earlyExit, let last else { return }
         let full = projection == nil && candidates.count >= keep && !countMatches
-        if descending && fell {
+        // Newest first, an unread older sale could make a kept one recurring: no stop when showing
+        // sale types. Oldest first, every sale before a kept one has been read.
+        if descending && fell && saleTypes != .shown {
             if let start = plan.time.start, last < start { stop() }
             if full, plan.order == .descending, let worst = candidates.last, last < worst.ts { stop() }
         }
@@ -525,6 +590,11 @@ private struct Scan {
             try loader.load(bytes: bytes, name: "<kept events>")
             store = loader.finish()
         }
+        // The kept sales' types come from the whole input, not from the few kept rows.
+        if plan.event == .sales && saleTypes != .none {
+            let types = projection != nil ? projectedNew : keptSaleTypes(candidates.sorted { $0.seq < $1.seq })
+            if types.count == store.count { store.supplySaleTypes(types) }
+        }
         return StreamOutcome(store: store, plan: finalPlan, stoppedEarly: stoppedEarly, parsed: seq, rejected: rejected,
                              skipped: notes.count, firstSkipped: notes.first, matched: countMatches ? matched : nil)
     }
@@ -538,6 +608,11 @@ private struct WindowWorker: Sendable {
     let prefilter: LinePrefilter?
     let projection: Projection?
     let countMatches: Bool
+    let saleTypes: SaleTypeNeed
+    let collectOnly: Bool
+    /// The window's input (``Scan/inputIndex``) and the global first sales (`.oracle`).
+    let input: Int
+    let firsts: [SalePair: FirstSale]
 
     /// One window: parse (skipping what the prefilter rejects), filter, keep what the answer needs.
     func window(_ buffer: InputBuffer, _ w: Window) -> WindowResult {
@@ -569,6 +644,13 @@ private struct WindowWorker: Sendable {
             return result
         }
         result.parsed = store.count
+        if collectOnly || saleTypes == .shown {
+            // Positions: offsets in the input for the first pass; rows here, rebased at the merge, otherwise.
+            result.firsts = FirstSale.collect(store, input: input, byOffset: collectOnly)
+            if collectOnly { return result }
+        } else if saleTypes == .oracle {
+            FirstSale.decide(store, input: input, firsts: firsts)
+        }
         // The order of the plan's events as read.
         let type = UInt8(plan.event.index)
         for row in 0..<store.count where store.types[row] == type {
@@ -587,13 +669,16 @@ private struct WindowWorker: Sendable {
                 projection.project(store.rawJSON(row), into: &out)
                 out.append(0x0A)
                 result.projectedCount += 1
+                if saleTypes == .oracle { result.projectedNew.append(store.newSale[row]) }
             }
             result.projected = out
         } else {
             if countMatches { result.matched = Executor.count(windowPlan, on: store) }
+            let sales = plan.event == .sales
             Executor.run(windowPlan, on: store) { row in
                 result.candidates.append(Candidate(ts: store.timestamps[row], id: store.eventID(row), seq: row,
-                                                   bytes: Array(store.rawJSON(row))))
+                                                   bytes: Array(store.rawJSON(row)), newSale: sales && store.newSale[row],
+                                                   pair: sales && saleTypes == .shown ? SalePair(store, row) : nil))
             }
         }
         return result
@@ -634,6 +719,8 @@ private struct Projection: Sendable {
 
     init?(_ plan: LocalPlan) {
         guard let a = plan.aggregation else { return nil }
+        // What the loader requires of every sale.
+        if plan.event == .sales { addPath(["sale", "amount"]) }
         for key in a.keys {
             switch key.kind {
             case .field(let f): add(f)
@@ -753,6 +840,164 @@ private struct Projection: Sendable {
             break
         }
         out.append(UInt8(ascii: "}"))
+    }
+}
+
+// MARK: - Sales
+
+/// How a streamed plan learns the `saleType` of sales (new: the first sale of its (link, customer)
+/// pair by timestamp, event id and input order; recurring otherwise).
+enum SaleTypeNeed: Equatable {
+    /// Not read, not shown (or not sales): sales stream like clicks.
+    case none
+    /// Shown only: every sale read gives its pair's first sale as it streams (memory per pair),
+    /// and the kept rows' types are decided at the end.
+    case shown
+    /// Read by the condition or the aggregation: a first pass learns every pair's first sale, and
+    /// the windows of the second decide by it.
+    case oracle
+
+    init(_ plan: LocalPlan, shows: Bool) {
+        guard plan.event == .sales, !plan.isEmpty else { self = .none; return }
+        if Self.reads(plan) { self = .oracle } else { self = shows && plan.aggregation == nil ? .shown : .none }
+    }
+
+    /// True when the plan's condition or aggregation reads `saleType`.
+    static func reads(_ plan: LocalPlan) -> Bool {
+        func isSaleType(_ f: FieldRef?) -> Bool {
+            guard case .catalog(let name)? = f, let spec = Catalog.field(named: name) else { return false }
+            return spec.derivation == .saleType
+        }
+        func reads(_ c: BoundCondition) -> Bool {
+            switch c {
+            case .predicate(let p): isSaleType(p.field)
+            case .and(let parts), .or(let parts): parts.contains(where: reads)
+            case .not(let inner): reads(inner)
+            case .constant: false
+            }
+        }
+        if let filter = plan.filter, reads(filter) { return true }
+        guard let a = plan.aggregation else { return false }
+        return a.keys.contains { if case .field(let f) = $0.kind { isSaleType(f) } else { false } }
+            || a.aggregates.contains { isSaleType($0.field) }
+    }
+}
+
+/// A sale's (link, customer) pair, as the store decodes them (`nil`: absent or null).
+struct SalePair: Hashable, Sendable {
+    var link: String?
+    var customer: String?
+
+    init(_ store: EventStore, _ row: Int) {
+        link = store.string(.linkID, row)
+        customer = store.string(.customerID, row)
+    }
+}
+
+/// Where a sale is in the input: input number and byte offset, or (0, event number) within one pass.
+struct SalePosition: Comparable, Sendable {
+    var input: Int
+    var offset: Int
+
+    static func < (a: SalePosition, b: SalePosition) -> Bool {
+        a.input != b.input ? a.input < b.input : a.offset < b.offset
+    }
+}
+
+/// The first sale of a pair so far: the least by (timestamp, event id, position), the store's order.
+struct FirstSale: Sendable {
+    var ts: Int64
+    var id: String
+    var at: SalePosition
+
+    func precedes(_ o: FirstSale) -> Bool {
+        if ts != o.ts { return ts < o.ts }
+        if id != o.id { return id < o.id }
+        return at < o.at
+    }
+
+    /// The first sale of each pair among the sales of `store` (a window): positions by offset in
+    /// the input `input`, or by row.
+    static func collect(_ store: EventStore, input: Int, byOffset: Bool) -> [SalePair: FirstSale] {
+        var firsts: [SalePair: FirstSale] = [:]
+        // Rows in (timestamp, event id, row) order: the first of a pair met is its first sale.
+        for r in store.rowsInOrder(of: .sales) {
+            let row = Int(r)
+            let pair = SalePair(store, row)
+            guard firsts[pair] == nil else { continue }
+            firsts[pair] = FirstSale(ts: store.timestamps[row], id: store.eventID(row),
+                                     at: byOffset ? SalePosition(input: input, offset: store.offsets[row]) : SalePosition(input: 0, offset: row))
+        }
+        return firsts
+    }
+
+    /// Gives the sales of `store` (a window of input `input`) their type in the whole input.
+    static func decide(_ store: EventStore, input: Int, firsts: [SalePair: FirstSale]) {
+        let sales = store.rowsInOrder(of: .sales)
+        guard !sales.isEmpty else { return }
+        var types = store.newSale
+        for r in sales {
+            let row = Int(r)
+            // A sale the first pass did not see (the file changed in between) is its pair's first.
+            types[row] = firsts[SalePair(store, row)].map { $0.at == SalePosition(input: input, offset: store.offsets[row]) } ?? true
+        }
+        store.supplySaleTypes(types)
+    }
+}
+
+extension LinePrefilter {
+    /// Lines that may be sales: a sale's line holds `"sale"` (its `event` value), or a backslash.
+    static let sales = LinePrefilter(requirements: [[Array("\"sale\"".utf8)]])
+}
+
+extension Scan {
+    /// Adds a window's first sales (`.shown`: positions are rows of the window, rebased here).
+    fileprivate mutating func mergeFirsts(_ incoming: [SalePair: FirstSale]) {
+        for (pair, var first) in incoming {
+            if !collectOnly { first.at.offset += seq }
+            if let known = firsts[pair], !first.precedes(known) { continue }
+            firsts[pair] = first
+        }
+    }
+
+    /// The types of kept listing rows (in load order), from the window (`.oracle`) or the pairs' first sales.
+    fileprivate func keptSaleTypes(_ kept: [Candidate]) -> [Bool] {
+        guard saleTypes == .shown else { return kept.map(\.newSale) }
+        return kept.map { c in
+            guard let pair = c.pair, let first = firsts[pair] else { return true }
+            return first.at == SalePosition(input: 0, offset: c.seq)
+        }
+    }
+}
+
+extension StreamExecutor {
+    /// The first pass of an `.oracle` plan: the first sale of every pair in the input `feed` gives.
+    fileprivate static func firstSales(_ plan: LocalPlan, options: LoadOptions, workers: Int, firstWindowBytes: Int,
+                                       _ feed: (inout Scan) throws -> Void) throws -> [SalePair: FirstSale] {
+        var pass = Scan(plan: plan, options: options, earlyExit: false, workers: workers, saleTypes: .oracle, collectOnly: true)
+        pass.windowSize = max(1, firstWindowBytes)
+        try feed(&pass)
+        return pass.firsts
+    }
+
+    /// What a plan that reads `saleType` gets over input that cannot be read twice: the whole input loaded.
+    static func loadWhole(_ plan: LocalPlan, paths: [String], options: LoadOptions, countMatches: Bool) throws -> StreamOutcome {
+        let (store, skipped, first) = try EventLoader.load(paths: paths, options: options)
+        return StreamOutcome(store: store, plan: plan, stoppedEarly: false, parsed: store.count, rejected: 0, skipped: skipped,
+                             firstSkipped: first, matched: countMatches && plan.aggregation == nil ? Executor.count(plan, on: store) : nil)
+    }
+
+    /// True for a regular file that is not gzip: what can be read twice, identically.
+    static func isRereadable(_ path: String) -> Bool {
+        guard path != "-" else { return false }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+        var magic: [UInt8] = [0, 0]
+        let n = read(fd, &magic, 2)
+        return !(n == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
     }
 }
 

@@ -160,9 +160,10 @@ public final class LocalSource: QuerySource {
         // Aggregates load first for now: streamed, they keep their events' fields rather than
         // partial groups, which made a full scan about 3 times slower than loading (issue 11).
         if mayStream, plan.aggregation == nil || pending?.environment["DUBQL_STREAM"] == "1", let pending,
-           StreamExecutor.canStream(plan), pending.environment["DUBQL_STREAM"] != "0" {
+           StreamExecutor.canStream(plan, paths: pending.paths), pending.environment["DUBQL_STREAM"] != "0" {
             // A listing cut at the default LIMIT says how many rows match: count them as it streams.
-            let outcome = try stream(plan, pending, countMatches: query.hasDefaultLimit || query.limitIsAll, session: session)
+            let outcome = try stream(plan, pending, countMatches: query.hasDefaultLimit || query.limitIsAll,
+                                     showsSaleType: plan.aggregation == nil && Self.showsSaleType(query, session: session), session: session)
             store = outcome.store
             plan = outcome.plan
             streamed = true
@@ -205,12 +206,13 @@ public final class LocalSource: QuerySource {
     }
 
     /// Streams the deferred files for one plan (``StreamExecutor``), with the loader's errors and notes.
-    private func stream(_ plan: LocalPlan, _ pending: PendingFiles, countMatches: Bool, session: Session) throws(SessionFailure) -> StreamOutcome {
+    private func stream(_ plan: LocalPlan, _ pending: PendingFiles, countMatches: Bool, showsSaleType: Bool,
+                        session: Session) throws(SessionFailure) -> StreamOutcome {
         let outcome: StreamOutcome
         do {
             outcome = try StreamExecutor.run(plan, paths: pending.paths, options: pending.options,
                                              earlyExit: pending.environment["DUBQL_EARLY_EXIT"] != "0", countMatches: countMatches,
-                                             isCancelled: session.isCancelled)
+                                             showsSaleType: showsSaleType, isCancelled: session.isCancelled)
         } catch let e as InputError {
             throw SessionFailure("cannot read \(e)", exit: ExitStatus.noInput)
         } catch let e as LoadError {
@@ -231,7 +233,14 @@ public final class LocalSource: QuerySource {
         return outcome
     }
 
-    public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+    /// True when a listing's output shows `saleType` (a column of it, in a format that writes
+    /// values: json and ndjson of whole events write only the events' JSON).
+    static func showsSaleType(_ query: BoundQuery, session: Session) -> Bool {
+        let listing = EventListing(query: query)
+        return listing.showsSaleType && ResultWriter(format: session.format, schema: listing.schema, sink: session.output).needsValues
+    }
+
+        public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         // `--format json` gives the plan as JSON, as `dubql explain --format json` does.
         session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
