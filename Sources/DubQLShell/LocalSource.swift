@@ -240,7 +240,7 @@ public final class LocalSource: QuerySource {
         return listing.showsSaleType && ResultWriter(format: session.format, schema: listing.schema, sink: session.output).needsValues
     }
 
-        public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
+    public func explain(_ query: BoundQuery, source: SourceFile, session: Session) throws {
         let plan = try plan(query, source: source, session: session)
         // `--format json` gives the plan as JSON, as `dubql explain --format json` does.
         session.write(session.format == .json ? Explain.json(plan) + "\n" : Explain.text(plan))
