@@ -370,10 +370,16 @@ private struct Scan {
         try consumeLines(buffer, from: start, isCancelled: isCancelled)
     }
 
+    /// The size of a stream's next chunk: a batch of windows, at most 64 MiB.
+    static func chunkSize(workers: Int, window: Int) -> Int {
+        let (batch, overflow) = workers.multipliedReportingOverflow(by: window)
+        return overflow ? 64 << 20 : min(batch, 64 << 20)
+    }
+
     /// A stream in chunks of whole lines: NDJSON is processed chunk by chunk, each released once
     /// merged; anything else is read whole and consumed as a buffer.
     mutating func consume(_ chunks: InputChunks, isCancelled: (() -> Bool)?) throws {
-        chunks.target = workers * windowSize
+        chunks.target = Self.chunkSize(workers: workers, window: windowSize)
         var chunk = try chunks.next()
         guard let first = chunk else {
             try process(InputBuffer(name: chunks.name, bytes: []), [.whole])
@@ -397,7 +403,7 @@ private struct Scan {
                         throw EventLoader.locate(part, at.error(failure.expected), code: "DQL0501")
                     }
                     if let isCancelled, isCancelled() { stopped = true }
-                    chunks.target = workers * windowSize
+                    chunks.target = Self.chunkSize(workers: workers, window: windowSize)
                 }
                 return
             }
@@ -410,7 +416,7 @@ private struct Scan {
             from = 0
             if stopped { break }
             if let isCancelled, isCancelled() { stopped = true; break }
-            chunks.target = workers * windowSize
+            chunks.target = Self.chunkSize(workers: workers, window: windowSize)
             chunk = try chunks.next()
         }
     }
