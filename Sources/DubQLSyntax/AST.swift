@@ -297,12 +297,15 @@ public struct IntegerClause: Hashable, Sendable, Codable {
 /// The parser flattens nested operators of the same kind (`a AND (b AND c)` is `and([a, b, c])`)
 /// and keeps no node for parentheses, so the canonical printer can write minimal parentheses and
 /// the round trip `parse(print(ast)) == ast` holds.
-public indirect enum Condition: Hashable, Sendable, Codable {
+///
+/// Only `not` is boxed (`indirect`): operands of `and`/`or` live inline in their array and a
+/// predicate inline in its condition, so a parse allocates no box per node.
+public enum Condition: Hashable, Sendable, Codable {
     /// Two or more operands.
     case or([Condition], Span)
     /// Two or more operands.
     case and([Condition], Span)
-    case not(Condition, Span)
+    indirect case not(Condition, Span)
     case predicate(Predicate)
 
     public var span: Span {
@@ -332,9 +335,16 @@ public struct Predicate: Hashable, Sendable, Codable {
     }
     public var field: FieldPath
     /// The aggregate call on the left side, in HAVING (`count() > 5`).
-    public var call: FunctionCall?
+    public var call: FunctionCall? {
+        get { callBox?.call }
+        set { callBox = newValue.map(CallBox.init) }
+    }
     public var kind: Kind
     public var span: Span
+    /// The call, boxed: it is rare (HAVING only) and 80 bytes inline, which every condition, and
+    /// so every statement, would carry.
+    private var callBox: CallBox?
+
     public init(field: FieldPath, kind: Kind, span: Span) {
         self.field = field
         self.kind = kind
@@ -342,9 +352,44 @@ public struct Predicate: Hashable, Sendable, Codable {
     }
     public init(call: FunctionCall, kind: Kind, span: Span) {
         self.field = FieldPath(components: [call.name], span: call.name.span)
-        self.call = call
+        self.callBox = CallBox(call)
         self.kind = kind
         self.span = span
+    }
+
+    private final class CallBox: Sendable {
+        let call: FunctionCall
+        init(_ call: FunctionCall) { self.call = call }
+    }
+
+    // Equality, hashing and coding as if `call` were a stored property (as it was).
+    private enum CodingKeys: String, CodingKey { case field, call, kind, span }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        field = try c.decode(FieldPath.self, forKey: .field)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        span = try c.decode(Span.self, forKey: .span)
+        call = try c.decodeIfPresent(FunctionCall.self, forKey: .call)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(field, forKey: .field)
+        try c.encodeIfPresent(call, forKey: .call)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(span, forKey: .span)
+    }
+
+    public static func == (a: Predicate, b: Predicate) -> Bool {
+        a.field == b.field && a.call == b.call && a.kind == b.kind && a.span == b.span
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(field)
+        hasher.combine(call)
+        hasher.combine(kind)
+        hasher.combine(span)
     }
     /// The left side as an expression.
     public var subject: Expression { call.map(Expression.call) ?? .field(field) }
@@ -360,7 +405,9 @@ public struct Value: Hashable, Sendable, Codable {
         case number(String)
         /// An amount of money in US dollars: `$49.90` (`currency` is `nil`) or `49.90 usd`
         /// (`currency` is the word as written). `amount` is the number as written.
-        case money(String, currency: String?)
+        ///
+        /// Boxed (`indirect`) like dates: inline, the two texts would make every value 16 bytes larger.
+        indirect case money(String, currency: String?)
         case boolean(Bool)
         /// An unquoted date or date-time literal. Boxed (`indirect`): a date is ~90 bytes, and
         /// inline it would make every value of an IN list that large (112 bytes instead of 40).
@@ -447,7 +494,9 @@ public struct Instant: Hashable, Sendable, Codable {
     public enum Kind: Hashable, Sendable, Codable {
         case duration(amount: Int, unit: DurationUnit)
         case preset(PresetName)
-        case date(DateLiteral)
+        /// Boxed (`indirect`): a date is ~90 bytes, and inline it would make every time clause,
+        /// and so every statement, that much larger to move.
+        indirect case date(DateLiteral)
     }
     public var kind: Kind
     public var span: Span

@@ -90,7 +90,7 @@ public struct Parser {
         while !atEnd && !stopped {
             let before = index
             if accept(.semicolon) != nil { continue }
-            if let statement = parseStatement() { statements.append(statement) }
+            parseStatement(into: &statements)
             if stopped { break }
             if !atEnd && kind != .semicolon {
                 if at(.select) || at(.explain) {
@@ -107,27 +107,37 @@ public struct Parser {
 
     // MARK: - statement = [ "EXPLAIN" ] select
 
-    /// `statement = [ "EXPLAIN" ] select ;` Returns nil when no `SELECT` could be found.
-    mutating func parseStatement() -> Statement? {
+    /// `statement = [ "EXPLAIN" ] select ;` Appends the statement, unless no `SELECT` could be
+    /// found. A statement is a large value: it is parsed in place in the array, never moved.
+    mutating func parseStatement(into statements: inout [Statement]) {
         let start = current.start
         let explain = accept(.explain)?.span
-        guard let select = parseSelect() else { return nil }
-        return Statement(explain: explain, select: select, span: Span(start: start, end: select.span.end))
+        let empty = Span(at: start)
+        statements.append(Statement(explain: explain, select: SelectStatement(event: Name("", span: empty), span: empty), span: empty))
+        let last = statements.count - 1
+        if let end = parseSelect(into: &statements[last].select) {
+            statements[last].span = Span(start: start, end: end)
+        } else {
+            statements.removeLast()
+        }
     }
 
-    /// `select = "SELECT" ( event | projection "FROM" event ) { clause } ;`
-    mutating func parseSelect() -> SelectStatement? {
+    /// `select = "SELECT" ( event | projection "FROM" event ) { clause } ;` into an empty
+    /// statement; returns the end of its span, or nil when no `SELECT` could be found.
+    mutating func parseSelect(into statement: inout SelectStatement) -> Int? {
         guard let selectToken = accept(.select) else {
             expected("'SELECT'", suggesting: [.select, .explain])
             skip(until: { $0.kind == .semicolon || $0.kind == .keyword(.select) })
-            if at(.select) { return parseSelect() }
+            if at(.select) { return parseSelect(into: &statement) }
             return nil
         }
-        var statement = SelectStatement(event: Name("", span: Span(at: selectToken.end)), span: selectToken.span)
+        statement.event = Name("", span: Span(at: selectToken.end))
+        statement.span = selectToken.span
         parseTarget(into: &statement)
         parseClauses(into: &statement)
-        statement.span = Span(start: selectToken.start, end: max(selectToken.end, previousEnd))
-        return statement
+        let end = max(selectToken.end, previousEnd)
+        statement.span = Span(start: selectToken.start, end: end)
+        return end
     }
 
     /// `event | projection "FROM" event`, where `projection = "*" | item { "," item } ;`

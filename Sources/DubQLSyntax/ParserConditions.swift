@@ -3,11 +3,16 @@
 
 extension Parser {
     /// One open parenthesis (or the whole condition, at the bottom of the stack).
+    ///
+    /// Nothing here allocates until it holds an operand: the pending `NOT`s of a frame are always
+    /// consecutive tokens, so a frame keeps the index of the first one and their count.
     private struct Frame {
         var orOperands: [Condition] = []
         var andOperands: [Condition] = []
-        /// Start offsets of the `NOT`s waiting for their operand, outermost first.
-        var nots: [Int] = []
+        /// Token index of the first `NOT` waiting for its operand (valid when `notCount > 0`).
+        var firstNot = 0
+        /// The `NOT`s waiting for their operand, outermost first from `firstNot`.
+        var notCount = 0
         /// The `(` that opened this frame; nil for the bottom frame.
         var open: RawToken?
     }
@@ -22,7 +27,9 @@ extension Parser {
     /// flattened and parentheses leave no node (see ``Condition``). Parentheses and `NOT`s together
     /// nest at most ``maximumDepth`` deep.
     mutating func parseCondition() -> Condition {
-        var frames = [Frame()]
+        // The innermost open frame; `outer` holds the frames around it (empty without parentheses).
+        var top = Frame()
+        var outer: [Frame] = []
         var depth = 0
         while true {
             // Expect an operand: NOTs and open parentheses, then a predicate.
@@ -40,16 +47,18 @@ extension Parser {
                               "condition nested too deeply: at most \(Parser.maximumDepth) parentheses and NOTs inside each other",
                               at: t.span)
                         skip(until: { Parser.isStatementSync($0.kind) })
-                        frames = [frames[0]]
-                        return finish(frames[0], last: placeholder(at: t.start))
+                        var bottom = outer.isEmpty ? top : outer[0]
+                        return finish(&bottom, last: placeholder(at: t.start))
+                    }
+                    if t.kind == .leftParen {
+                        outer.append(top)
+                        top = Frame(open: t)
+                    } else {
+                        if top.notCount == 0 { top.firstNot = index }
+                        top.notCount += 1
                     }
                     advance()
                     depth += 1
-                    if t.kind == .leftParen {
-                        frames.append(Frame(open: t))
-                    } else {
-                        frames[frames.count - 1].nots.append(t.start)
-                    }
                 case .identifier, .quotedIdentifier:
                     operand = .predicate(parsePredicate())
                     break expectOperand
@@ -63,26 +72,25 @@ extension Parser {
             }
             // Have an operand: apply pending NOTs, then an operator, a ')' or the end.
             haveOperand: while true {
-                let top = frames.count - 1
-                for start in frames[top].nots.reversed() {
-                    operand = .not(operand, Span(start: start, end: operand.span.end))
-                }
-                depth -= frames[top].nots.count
-                frames[top].nots = []
+                applyNots(&top, to: &operand)
+                depth -= top.notCount
+                top.notCount = 0
                 switch kind {
                 case .keyword(.and):
                     advance()
-                    frames[top].andOperands.append(operand)
+                    Parser.append(operand, to: &top.andOperands)
                     break haveOperand
                 case .keyword(.or):
                     advance()
-                    frames[top].andOperands.append(operand)
-                    frames[top].orOperands.append(Parser.conjunction(frames[top].andOperands))
-                    frames[top].andOperands.removeAll(keepingCapacity: true)
+                    Parser.append(operand, to: &top.andOperands)
+                    var ands: [Condition] = []
+                    swap(&ands, &top.andOperands)
+                    Parser.append(Parser.conjunction(ands), to: &top.orOperands)
                     break haveOperand
-                case .rightParen where frames.count > 1:
+                case .rightParen where !outer.isEmpty:
                     advance()
-                    operand = finish(frames.removeLast(), last: operand)
+                    operand = finish(&top, last: operand)
+                    top = outer.removeLast()
                     depth -= 1
                     continue haveOperand
                 default:
@@ -94,10 +102,10 @@ extension Parser {
                         advance()
                         continue haveOperand
                     }
-                    if frames.count > 1 {
+                    if !outer.isEmpty {
                         // Not when the operand itself was just reported missing right here.
                         let reportedHere = diagnostics.last.map { $0.span.start >= previousEnd } ?? false
-                        if let open = frames[top].open, !stopped, !reportedHere {
+                        if let open = top.open, !stopped, !reportedHere {
                             let before = diagnostics.count
                             expected("')'")
                             if diagnostics.count > before {
@@ -105,19 +113,33 @@ extension Parser {
                                     DiagnosticNote("to close the '(' here", span: open.span))
                             }
                         }
-                        while frames.count > 1 {
-                            operand = finish(frames.removeLast(), last: operand)
-                            let t = frames.count - 1
-                            for start in frames[t].nots.reversed() {
-                                operand = .not(operand, Span(start: start, end: operand.span.end))
-                            }
-                            frames[t].nots = []
+                        while !outer.isEmpty {
+                            operand = finish(&top, last: operand)
+                            top = outer.removeLast()
+                            applyNots(&top, to: &operand)
+                            top.notCount = 0
                         }
                     }
-                    return finish(frames[0], last: operand)
+                    return finish(&top, last: operand)
                 }
             }
         }
+    }
+
+    /// Wraps `operand` in the frame's pending `NOT`s, innermost first.
+    private func applyNots(_ frame: inout Frame, to operand: inout Condition) {
+        var k = frame.notCount
+        while k > 0 {
+            k -= 1
+            operand = .not(operand, Span(start: tokens[frame.firstNot + k].start, end: operand.span.end))
+        }
+    }
+
+    /// Appends to an operand list, reserving room for a few operands at the first one (most
+    /// conditions have two to four), so that a short list is allocated once.
+    static func append(_ operand: Condition, to list: inout [Condition]) {
+        if list.isEmpty { list.reserveCapacity(4) }
+        list.append(operand)
     }
 
     /// `a AND b AND c` from the operands, flattening operands that are conjunctions themselves.
@@ -147,13 +169,17 @@ extension Parser {
         return .or(flat, Span(start: flat[0].span.start, end: flat[flat.count - 1].span.end))
     }
 
-    private func finish(_ frame: Frame, last: Condition) -> Condition {
+    /// The condition of a closed frame whose last operand is `last`; takes the frame's lists (so
+    /// that appending to them copies nothing).
+    private func finish(_ frame: inout Frame, last: Condition) -> Condition {
         if frame.orOperands.isEmpty && frame.andOperands.isEmpty { return last }
-        var ands = frame.andOperands
-        ands.append(last)
+        var ands: [Condition] = []
+        swap(&ands, &frame.andOperands)
+        Parser.append(last, to: &ands)
         if frame.orOperands.isEmpty { return Parser.conjunction(ands) }
-        var ors = frame.orOperands
-        ors.append(Parser.conjunction(ands))
+        var ors: [Condition] = []
+        swap(&ors, &frame.orOperands)
+        Parser.append(Parser.conjunction(ands), to: &ors)
         return Parser.disjunction(ors)
     }
 

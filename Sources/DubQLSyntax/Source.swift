@@ -56,6 +56,8 @@ public final class SourceFile: Sendable {
     private let nonASCIILines: Set<Int>
 
     static let checkpointStride = 256
+    /// The line table of a text without line ends.
+    private static let oneLine = [0]
 
     public convenience init(name: String, text: String) {
         self.init(name: name, text: text, origin: (1, 1))
@@ -68,15 +70,40 @@ public final class SourceFile: Sendable {
         self.origin = (Swift.max(1, origin.line), Swift.max(1, origin.column))
         let bytes = Array(text.utf8)
         self.bytes = bytes
-        var starts = [0]
+        // A one-line query (the common case: a server planning per request) shares one table and
+        // allocates nothing for it; the first line end copies it.
+        var starts = SourceFile.oneLine
         var nonASCII = Set<Int>()
         var high: UInt8 = 0
-        for (i, b) in bytes.enumerated() {
-            high |= b
-            if b == UInt8(ascii: "\n") {
-                if high >= 0x80 { nonASCII.insert(starts.count - 1) }
-                high = 0
-                starts.append(i + 1)
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            let raw = UnsafeRawPointer(base)
+            let n = b.count
+            var i = 0
+            while i < n {
+                // Eight bytes at once when they hold no line end and no byte >= 0x80 (the usual
+                // case); otherwise byte by byte. `x` has a zero byte exactly where `w` has a '\n'.
+                var end = n
+                if i + 8 <= n {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let x = w ^ 0x0a0a_0a0a_0a0a_0a0a
+                    let lineEnd = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+                    if lineEnd | (w & 0x8080_8080_8080_8080) == 0 {
+                        i += 8
+                        continue
+                    }
+                    end = i + 8
+                }
+                while i < end {
+                    let c = b[i]
+                    high |= c
+                    if c == UInt8(ascii: "\n") {
+                        if high >= 0x80 { nonASCII.insert(starts.count - 1) }
+                        high = 0
+                        starts.append(i + 1)
+                    }
+                    i += 1
+                }
             }
         }
         if high >= 0x80 { nonASCII.insert(starts.count - 1) }

@@ -50,6 +50,33 @@ enum SyntaxBench {
         if sink == 42 { print("") } // keeps the work observable
     }
 
+    /// `dubql-bench syntax-callgrind`: warms up, then parses the example (with its SourceFile, as
+    /// the planner bench does) `iterations` times inside ``callgrindLoop(_:)``, the one function
+    /// to collect:
+    ///
+    ///     valgrind --tool=callgrind --toggle-collect='*SyntaxBench*callgrindLoop*' \
+    ///         .build/release/dubql-bench syntax-callgrind
+    ///
+    /// Instructions per parse are the collected total divided by `iterations` (printed).
+    static func profile(iterations: Int = 2000) {
+        var sink = 0
+        for _ in 0..<100 { sink &+= parseOnce(example) }
+        sink &+= callgrindLoop(iterations)
+        print("syntax-callgrind: \(iterations) parses of the design example (divide the collected instructions by \(iterations))\(sink == 42 ? " " : "")")
+    }
+
+    @inline(never)
+    static func parseOnce(_ text: String) -> Int {
+        Parser.parse(SourceFile(name: "<query>", text: text)).script.statements.count
+    }
+
+    @inline(never)
+    static func callgrindLoop(_ iterations: Int) -> Int {
+        var sink = 0
+        for _ in 0..<iterations { sink &+= parseOnce(example) }
+        return sink
+    }
+
     /// CPU and wall-clock seconds of one run.
     struct Timing {
         var cpu: Double
