@@ -684,14 +684,3 @@ private struct Projection: Sendable {
         out.append(UInt8(ascii: "}"))
     }
 }
-
-// MARK: - Helpers
-
-extension RowBuilder {
-    /// A store of these rows, which point into `buffers`.
-    func store(buffers: [InputBuffer]) -> EventStore {
-        EventStore(buffers: buffers, bufferIndex: bufferIndex, offsets: offsets, lengths: lengths, types: types,
-                   timestamps: timestamps, codes: codes, dictionaries: interners.map { $0.strings() },
-                   amounts: amounts, qr: qr, metadataStart: metadataStart, metadataLength: metadataLength)
-    }
-}
