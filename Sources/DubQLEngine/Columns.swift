@@ -138,6 +138,9 @@ struct Interner {
         }
     }
 
+    /// The values as the store keeps them (the hash table is dropped).
+    func dictionary() -> ValueDictionary { ValueDictionary(bytes: bytes, starts: starts) }
+
     /// The values as strings, index 0 being `nil`.
     func strings() -> [String?] {
         var out: [String?] = [nil]
@@ -149,6 +152,78 @@ struct Interner {
         }
         return out
     }
+}
+
+// MARK: - Stored dictionary
+
+/// The values behind a text column's codes as the store keeps them: UTF-8 bytes back to back,
+/// decoded when asked. Small dictionaries (most columns have a few hundred values) also keep their
+/// values decoded; a large one (`click.id`, one value per click) costs its bytes and one offset per value.
+struct ValueDictionary: Sendable {
+    /// Dictionaries up to this many values keep them decoded.
+    static let decodedLimit = 1 << 14
+    private let bytes: [UInt8]
+    /// Value `c` is `bytes[starts[c] ..< starts[c + 1]]`; `starts.count` is `count + 1`.
+    private let starts: [Int]
+    private let decoded: [String?]?
+
+    init(bytes: [UInt8], starts: [Int]) {
+        self.bytes = bytes
+        self.starts = starts
+        let count = starts.count - 1
+        if count <= Self.decodedLimit {
+            var out: [String?] = [nil]
+            out.reserveCapacity(count)
+            bytes.withUnsafeBufferPointer { buf in
+                for c in 1..<max(count, 1) {
+                    out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[starts[c]..<starts[c + 1]]), as: UTF8.self))
+                }
+            }
+            decoded = out
+        } else {
+            decoded = nil
+        }
+    }
+
+    /// A dictionary of decoded values (index 0 `nil`).
+    init(values: [String?]) {
+        bytes = []
+        starts = []
+        decoded = values
+    }
+
+    /// Codes `0..<count` (0 being `nil`).
+    var count: Int { decoded?.count ?? starts.count - 1 }
+
+    /// The value of a code (`nil` for 0).
+    @inline(__always) func value(_ code: Int) -> String? {
+        if let decoded { return decoded[code] }
+        guard code > 0 else { return nil }
+        return bytes.withUnsafeBufferPointer { buf in
+            String(decoding: UnsafeBufferPointer(rebasing: buf[starts[code]..<starts[code + 1]]), as: UTF8.self)
+        }
+    }
+
+    /// Every value, index 0 being `nil` (decoded now for a large dictionary).
+    func strings() -> [String?] {
+        if let decoded { return decoded }
+        var out: [String?] = [nil]
+        out.reserveCapacity(count)
+        bytes.withUnsafeBufferPointer { buf in
+            for c in 1..<max(count, 1) {
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[starts[c]..<starts[c + 1]]), as: UTF8.self))
+            }
+        }
+        return out
+    }
+}
+
+/// The stored dictionaries of every text column: `store.dictionaries[column.rawValue]` is that
+/// column's values as strings (index 0 `nil`).
+struct StoreDictionaries: Sendable {
+    let columns: [ValueDictionary]
+    subscript(column: Int) -> [String?] { columns[column].strings() }
+    var count: Int { columns.count }
 }
 
 @inline(__always) func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {

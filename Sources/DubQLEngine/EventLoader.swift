@@ -31,9 +31,14 @@ public struct LoadOptions: Sendable {
     public var skipInvalid: Bool
     /// What one event and one decompressed stream may take.
     public var limits: LoadLimits
-    public init(skipInvalid: Bool = false, limits: LoadLimits = LoadLimits()) {
+    /// How many windows an NDJSON input is cut into (at line breaks) to parse them at once, whatever
+    /// its size; `nil` is one per core for inputs of 16 MiB or more (`DUBQL_LOAD_WORKERS` sets it
+    /// for a process). The store is the same whatever the number.
+    public var windows: Int?
+    public init(skipInvalid: Bool = false, limits: LoadLimits = LoadLimits(), windows: Int? = nil) {
         self.skipInvalid = skipInvalid
         self.limits = limits
+        self.windows = windows
     }
 }
 
@@ -168,9 +173,12 @@ public struct EventLoader {
 
     /// The store of everything loaded.
     public func finish() -> EventStore {
-        EventStore(buffers: buffers, bufferIndex: rows.bufferIndex, offsets: rows.offsets, lengths: rows.lengths, types: rows.types,
-                   timestamps: rows.timestamps, codes: rows.codes, dictionaries: rows.interners.map { $0.strings() },
-                   amounts: rows.amounts, qr: rows.qr, metadataStart: rows.metadataStart, metadataLength: rows.metadataLength)
+        let store = rows.store(buffers: buffers)
+        #if canImport(Glibc)
+        // The windows' builders were freed in the worker threads' malloc arenas: hand those pages back.
+        _ = glibcMallocTrim(0)
+        #endif
+        return store
     }
 
     // MARK: Formats
@@ -209,9 +217,10 @@ public struct EventLoader {
             try Self.parseObjects(start, buffer.count, buffer, index, options, &rows, &notes)
             return
         }
-        let workers = CPU.activeProcessors
+        let forced = options.windows.map { max(1, $0) } ?? CPU.loadWorkers
+        let workers = forced ?? CPU.activeProcessors
         let remaining = buffer.count - start
-        guard workers > 1, remaining >= 16 << 20 else {
+        guard workers > 1, remaining >= 16 << 20 || forced != nil else {
             try Self.parseLines(start, buffer.count, buffer, index, options, &rows, &notes)
             return
         }
@@ -234,10 +243,12 @@ public struct EventLoader {
                 results.set(k, .failure(error))
             }
         }
+        // The first failing window holds the first error of the input: the one a plain load throws.
+        var parts: [RowBuilder] = []
         for k in 0..<workers {
             switch results.get(k) {
             case .success(let (part, partNotes))?:
-                rows.append(part)
+                parts.append(part)
                 notes.append(contentsOf: partNotes)
             case .failure(let error)?:
                 throw error
@@ -245,6 +256,7 @@ public struct EventLoader {
                 break
             }
         }
+        rows.append(contentsOf: parts)
     }
 
     /// Parses NDJSON lines in `[from, to)` (which start at line starts).
@@ -379,7 +391,19 @@ final class PthreadLock: @unchecked Sendable {
     }
 }
 
+#if canImport(Glibc)
+/// glibc's `malloc_trim` (not in the Glibc module): returns free heap pages to the system.
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
 enum CPU {
     /// Cores available to this process.
     static var activeProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// `DUBQL_LOAD_WORKERS` (1 to 64): how many windows an NDJSON load is cut into, whatever its
+    /// size. Internal: tests compare loads in one window and in several.
+    static var loadWorkers: Int? {
+        guard let text = getenv("DUBQL_LOAD_WORKERS").map({ String(cString: $0) }), let n = Int(text), n >= 1, n <= 64 else { return nil }
+        return n
+    }
 }

@@ -7,17 +7,21 @@ import DubQL
 
 /// A tiny open-addressing table from object keys (bytes) to small integers.
 struct KeyTable {
-    private var keys: [[UInt8]] = []
+    /// The keys' bytes back to back: key `k` is `bytes[starts[k] ..< starts[k + 1]]` (one buffer, so
+    /// a lookup touches no reference count).
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = [0]
     private var values: [Int] = []
     private var slots = [Int](repeating: -1, count: 128)
 
     init(_ entries: [(String, Int)]) {
         for (key, value) in entries {
-            let bytes = Array(key.utf8)
-            var slot = KeyTable.hash(bytes.withUnsafeBufferPointer { $0.baseAddress! }, bytes.count) & 127
+            let keyBytes = Array(key.utf8)
+            var slot = KeyTable.hash(keyBytes.withUnsafeBufferPointer { $0.baseAddress! }, keyBytes.count) & 127
             while slots[slot] >= 0 { slot = (slot + 1) & 127 }
-            slots[slot] = keys.count
-            keys.append(bytes)
+            slots[slot] = values.count
+            bytes += keyBytes
+            starts.append(bytes.count)
             values.append(value)
         }
     }
@@ -30,12 +34,18 @@ struct KeyTable {
     /// The value of the key `p[0..<n]`, or -1.
     @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
         var slot = KeyTable.hash(p, n) & 127
-        while true {
-            let k = slots[slot]
-            if k < 0 { return -1 }
-            let key = keys[k]
-            if key.count == n && key.withUnsafeBufferPointer({ memcmpEqual($0.baseAddress!, p, n) }) { return values[k] }
-            slot = (slot + 1) & 127
+        return slots.withUnsafeBufferPointer { slots in
+            starts.withUnsafeBufferPointer { starts in
+                bytes.withUnsafeBufferPointer { keys in
+                    while true {
+                        let k = slots[slot]
+                        if k < 0 { return -1 }
+                        let s = starts[k]
+                        if starts[k + 1] - s == n && memcmpEqual(keys.baseAddress! + s, p, n) { return values[k] }
+                        slot = (slot + 1) & 127
+                    }
+                }
+            }
         }
     }
 }

@@ -20,8 +20,8 @@ public final class EventStore: @unchecked Sendable {
     public let timestamps: [Int64]
     /// Codes of each ``StringColumn`` (0 = absent or null), indexed by the column's raw value.
     let codes: [[UInt32]]
-    /// The values behind the codes, index 0 being `nil`.
-    let dictionaries: [[String?]]
+    /// The values behind the codes, index 0 being `nil` (`dictionaries[c]` decodes column `c`'s).
+    let dictionaries: StoreDictionaries
     /// `sale.amount`, NaN when absent.
     let amounts: [Double]
     /// `click.qr`: 0 false, 1 true, 2 absent.
@@ -39,7 +39,7 @@ public final class EventStore: @unchecked Sendable {
     public var count: Int { timestamps.count }
 
     init(buffers: [InputBuffer], bufferIndex: [UInt16], offsets: [Int], lengths: [UInt32], types: [UInt8],
-         timestamps: [Int64], codes: [[UInt32]], dictionaries: [[String?]], amounts: [Double], qr: [UInt8],
+         timestamps: [Int64], codes: [[UInt32]], values: [ValueDictionary], amounts: [Double], qr: [UInt8],
          metadataStart: [UInt32], metadataLength: [UInt32]) {
         self.buffers = buffers
         self.bufferIndex = bufferIndex
@@ -48,6 +48,7 @@ public final class EventStore: @unchecked Sendable {
         self.types = types
         self.timestamps = timestamps
         self.codes = codes
+        let dictionaries = StoreDictionaries(columns: values)
         self.dictionaries = dictionaries
         self.amounts = amounts
         self.qr = qr
@@ -60,6 +61,15 @@ public final class EventStore: @unchecked Sendable {
         self.newSale = EventStore.deriveNewSales(order: order[EventType.sales.index], count: timestamps.count,
                                                   link: codes[StringColumn.linkID.rawValue],
                                                   customer: codes[StringColumn.customerID.rawValue])
+    }
+
+    /// A store whose dictionaries are given decoded.
+    convenience init(buffers: [InputBuffer], bufferIndex: [UInt16], offsets: [Int], lengths: [UInt32], types: [UInt8],
+                     timestamps: [Int64], codes: [[UInt32]], dictionaries: [[String?]], amounts: [Double], qr: [UInt8],
+                     metadataStart: [UInt32], metadataLength: [UInt32]) {
+        self.init(buffers: buffers, bufferIndex: bufferIndex, offsets: offsets, lengths: lengths, types: types, timestamps: timestamps,
+                  codes: codes, values: dictionaries.map(ValueDictionary.init(values:)), amounts: amounts, qr: qr,
+                  metadataStart: metadataStart, metadataLength: metadataLength)
     }
 
     /// An empty store.
@@ -90,7 +100,7 @@ public final class EventStore: @unchecked Sendable {
 
     /// The decoded value of a text column for row `i` (`nil` when absent or null).
     public func string(_ column: StringColumn, _ row: Int) -> String? {
-        dictionaries[column.rawValue][Int(codes[column.rawValue][row])]
+        dictionaries.columns[column.rawValue].value(Int(codes[column.rawValue][row]))
     }
 
     /// `click.id` for clicks, `eventId` for leads and sales.
@@ -132,10 +142,10 @@ public final class EventStore: @unchecked Sendable {
     public func code(_ column: StringColumn, _ row: Int) -> Int { Int(codes[column.rawValue][row]) }
 
     /// Distinct values of a text column, plus one for code 0 (the codes are `0..<distinctCodes`).
-    public func distinctCodes(_ column: StringColumn) -> Int { dictionaries[column.rawValue].count }
+    public func distinctCodes(_ column: StringColumn) -> Int { dictionaries.columns[column.rawValue].count }
 
     /// The value behind a code of ``code(_:_:)`` (`nil` for 0).
-    public func value(_ column: StringColumn, code: Int) -> String? { dictionaries[column.rawValue][code] }
+    public func value(_ column: StringColumn, code: Int) -> String? { dictionaries.columns[column.rawValue].value(code) }
 
     /// Row `i` as an ``EventRecord`` (what the evaluator, the server and test oracles read).
     public func record(_ row: Int) -> StoredEvent { StoredEvent(store: self, row: row) }
@@ -195,17 +205,19 @@ public final class EventStore: @unchecked Sendable {
     // MARK: Derivations
 
     private static func sortRows(types: [UInt8], timestamps: [Int64], ids: ([UInt32], [UInt32]),
-                                 dictionaries: [[String?]]) -> [[UInt32]] {
+                                 dictionaries: StoreDictionaries) -> [[UInt32]] {
         var byType: [[UInt32]] = [[], [], []]
         for row in 0..<types.count { byType[Int(types[row])].append(UInt32(row)) }
-        let clickIDs = dictionaries[StringColumn.clickID.rawValue], eventIDs = dictionaries[StringColumn.eventID.rawValue]
+        let clickIDs = dictionaries.columns[StringColumn.clickID.rawValue], eventIDs = dictionaries.columns[StringColumn.eventID.rawValue]
         return byType.enumerated().map { (type, rows) in
             let codes = type == 0 ? ids.0 : ids.1
             let dict = type == 0 ? clickIDs : eventIDs
             func less(_ a: UInt32, _ b: UInt32) -> Bool {
                 let ta = timestamps[Int(a)], tb = timestamps[Int(b)]
                 if ta != tb { return ta < tb }
-                let ia = dict[Int(codes[Int(a)])] ?? "", ib = dict[Int(codes[Int(b)])] ?? ""
+                let ca = codes[Int(a)], cb = codes[Int(b)]
+                if ca == cb { return a < b }
+                let ia = dict.value(Int(ca)) ?? "", ib = dict.value(Int(cb)) ?? ""
                 return ia != ib ? ia < ib : a < b
             }
             // Exports are usually sorted already (the API returns newest first): check before sorting.

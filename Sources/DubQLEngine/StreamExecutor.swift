@@ -1006,14 +1006,3 @@ extension StreamExecutor {
         return !(n == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
     }
 }
-
-// MARK: - Helpers
-
-extension RowBuilder {
-    /// A store of these rows, which point into `buffers`.
-    func store(buffers: [InputBuffer]) -> EventStore {
-        EventStore(buffers: buffers, bufferIndex: bufferIndex, offsets: offsets, lengths: lengths, types: types,
-                   timestamps: timestamps, codes: codes, dictionaries: interners.map { $0.strings() },
-                   amounts: amounts, qr: qr, metadataStart: metadataStart, metadataLength: metadataLength)
-    }
-}

@@ -13,3 +13,5 @@ if requested.contains("syntax-callgrind") { SyntaxBench.profile() }
 if wants("engine") { EngineBench.run() }
 if wants("aggregates") { AggregateBench.run() }
 if wants("large") { LargeBench.run() }
+// Not part of a plain `dubql-bench`: loading one existing file (DUBQL_BENCH_FILE).
+if requested.contains("load") { LoadBench.run() }
