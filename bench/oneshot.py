@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """One-shot queries on a big export: `dubql query --data FILE` against DuckDB's read_ndjson.
 
-    bench/oneshot.py [--count 1000000] [--days 90] [--rounds 3] [--keep FILE]
+    bench/oneshot.py [--count 1000000] [--days 90] [--rounds 3] [--keep FILE] [--cases TEXT]
 
 Generates COUNT clicks (newest first, as Dub exports them; 1M is about 1.9 GB) in a temporary
 directory, then runs every case through `dubql query` (release build, or $DUBQL) and, when the
 Python package duckdb is installed, through DuckDB's read_ndjson over the same file, interleaved
 round by round. Prints the median time of each, the ratio dubql/DuckDB, and checks that both give
 the same answer (the ids of the rows, in order, or the groups). The file is deleted at the end
-unless --keep names where to leave it (an existing file there is reused).
+unless --keep names where to leave it (an existing file there is reused). --cases runs only the
+cases whose name contains TEXT (`--cases count`: the aggregates).
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 from datetime import datetime, timedelta, timezone
@@ -50,7 +51,11 @@ CASES = [
     ("full scan: count by country",
      "SELECT country, count() FROM clicks GROUP BY country SINCE all",
      "SELECT click.country AS country, count(*) AS n FROM read_ndjson('{f}') GROUP BY ALL",
-     "groups"),
+     "groups:country"),
+    ("full scan: count per day (UTC)",
+     "SELECT day, count() FROM clicks GROUP BY day SINCE all TIMEZONE 'UTC'",
+     "SELECT substr(CAST(click.timestamp AS VARCHAR), 1, 10) AS day, count(*) AS n FROM read_ndjson('{f}') GROUP BY ALL",
+     "groups:day"),
 ]
 
 
@@ -62,7 +67,10 @@ def dubql_answer(binary, query, path, kind):
     rows = [json.loads(line) for line in out.splitlines() if line]
     if kind == "rows":
         return elapsed, [r["click"]["id"] for r in rows]
-    return elapsed, sorted(((r["country"], r["count()"]) for r in rows), key=repr)
+    key = kind.split(":")[1]
+    # Days are instants (`2026-12-01T00:00:00.000Z`): the date is what DuckDB's side gives.
+    value = (lambda v: v[:10]) if key == "day" else (lambda v: v)
+    return elapsed, sorted(((value(r[key]), r["count()"]) for r in rows), key=repr)
 
 
 def duckdb_answer(duckdb, sql, path, kind):
@@ -82,7 +90,11 @@ def main():
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep", help="leave the generated file here (reused when it exists)")
+    ap.add_argument("--cases", help="run only the cases whose name contains this text")
     args = ap.parse_args()
+    cases = [c for c in CASES if not args.cases or args.cases in c[0]]
+    if not cases:
+        sys.exit(f"no case name contains {args.cases!r}")
 
     binary = os.environ.get("DUBQL")
     if not binary:
@@ -105,9 +117,9 @@ def main():
         size = os.path.getsize(path)
         print(f"{args.count} clicks, {size / 1e9:.2f} GB, newest first; dubql {binary}; "
               f"duckdb {duckdb.__version__ if duckdb else '-'}; {os.cpu_count()} cores; median of {args.rounds} rounds")
-        times = {name: ([], []) for name, *_ in CASES}
+        times = {name: ([], []) for name, *_ in cases}
         for _ in range(args.rounds):
-            for name, dq, sql, kind in CASES:
+            for name, dq, sql, kind in cases:
                 t, mine = dubql_answer(binary, dq, path, kind)
                 times[name][0].append(t)
                 if duckdb:
@@ -119,7 +131,7 @@ def main():
         print()
         print("| case | dubql (s) | DuckDB (s) | dubql/DuckDB |")
         print("|---|---:|---:|---:|")
-        for name, *_ in CASES:
+        for name, *_ in cases:
             mine, theirs = times[name]
             a = statistics.median(mine)
             if theirs:

@@ -58,8 +58,8 @@ extension Evaluator {
     /// - `sum` of no values is 0 (Dub's `/analytics` answers 0); `avg`, `min`, `max` of no values
     ///   are null. Non-numeric values (in `metadata.*`) are skipped.
     /// - `sale.amount` is integer cents: sums, minimums and maximums are exact integers (a
-    ///   fractional amount counts rounded to the cent); other sums add doubles in (timestamp,
-    ///   event id) order.
+    ///   fractional amount counts rounded to the cent); other sums are exact, rounded once to a
+    ///   double (``ExactSum``), so they do not depend on the order the events are added in.
     /// - A group key that is missing or null forms its own group (null).
     public static func aggregate<E: EventRecord>(_ query: BoundQuery, from events: [E]) -> AggregateResult {
         guard let aggregation = query.aggregation else { return AggregateResult(columns: [], rows: [], timeZone: query.timeZone) }
@@ -121,7 +121,7 @@ extension Evaluator {
     struct Accumulator {
         var count: Int64 = 0
         var cents: Int64 = 0
-        var sum: Double = 0
+        var sum = ExactSum()
         var best: AggregateValue = .null
         var distinct: Set<AggregateValue> = []
         let aggregate: BoundAggregate
@@ -144,7 +144,7 @@ extension Evaluator {
                     cents = Cents.add(cents, c)
                     v = .integer(c)
                 } else {
-                    sum += d
+                    sum.add(d)
                     v = a.type == .instant ? .instant(Int64(d)) : .number(d)
                 }
                 if a.function == .min, best == .null || AggregateValue.compare(v, best) < 0 { best = v }
@@ -156,10 +156,10 @@ extension Evaluator {
             switch aggregate.function {
             case .count: return .integer(count)
             case .countDistinct: return .integer(Int64(distinct.count))
-            case .sum: return aggregate.isMoney ? .integer(cents) : .number(sum)
+            case .sum: return aggregate.isMoney ? .integer(cents) : .number(sum.value)
             case .avg:
                 guard count > 0 else { return .null }
-                return .number((aggregate.isMoney ? Double(cents) : sum) / Double(count))
+                return .number((aggregate.isMoney ? Double(cents) : sum.value) / Double(count))
             case .min, .max: return best
             }
         }

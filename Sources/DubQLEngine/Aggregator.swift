@@ -20,7 +20,18 @@ extension Executor {
     /// all express, such as the UTM substring match) and aggregates them here.
     public static func aggregate(_ plan: LocalPlan, on store: EventStore, rowFilter: ((Int) -> Bool)? = nil,
                                  isCancelled: (() -> Bool)? = nil) -> AggregateResult {
-        guard let a = plan.aggregation else { return AggregateResult(columns: [], rows: [], timeZone: plan.timeZone) }
+        guard plan.aggregation != nil else { return AggregateResult(columns: [], rows: [], timeZone: plan.timeZone) }
+        return partialAggregate(plan, on: store, mergeable: false, rowFilter: rowFilter, isCancelled: isCancelled).finish()
+    }
+
+    /// The groups of an aggregate plan over one store, before HAVING, order and paging
+    /// (``PartialAggregate/finish()`` does those).
+    ///
+    /// With `mergeable` (streamed windows) `count(DISTINCT f)` keeps its values, so that the
+    /// groups merge with those of other stores; without, it keeps only their number.
+    public static func partialAggregate(_ plan: LocalPlan, on store: EventStore, mergeable: Bool = true,
+                                        rowFilter: ((Int) -> Bool)? = nil, isCancelled: (() -> Bool)? = nil) -> PartialAggregate {
+        guard let a = plan.aggregation else { preconditionFailure("partialAggregate of a plan without aggregation") }
         let calendar = ZonedCalendar(identifier: plan.timeZone) ?? .utc
         let rows = store.ascending[plan.event.index]
         var (lo, hi) = range(of: plan.time, in: rows, timestamps: store.timestamps)
@@ -37,7 +48,7 @@ extension Executor {
         }
         if let result = fastAggregate(a, rows: rows, lo: lo, hi: hi, filter: filter, keyReaders: keyReaders,
                                       valueReaders: valueReaders, store: store, calendar: calendar, timeZone: plan.timeZone,
-                                      isCancelled: isCancelled) {
+                                      mergeable: mergeable, isCancelled: isCancelled) {
             return result
         }
         var groups = GroupTable(keyCount: a.keys.count)
@@ -68,17 +79,16 @@ extension Executor {
                 accumulators[j].add(row: row, group: g, store: store, reader: valueReaders[j])
             }
         }
-        var out: [[AggregateValue]] = []
-        out.reserveCapacity(groups.count)
+        var keys: [[AggregateValue]] = []
+        var states: [[AggregateState]] = []
+        keys.reserveCapacity(groups.count)
+        states.reserveCapacity(groups.count)
         for g in 0..<groups.count {
-            var row: [AggregateValue] = []
-            row.reserveCapacity(a.keys.count + a.aggregates.count)
-            for (k, reader) in keyReaders.enumerated() { row.append(reader.value(groups.codes(of: g)[k])) }
-            for acc in accumulators { row.append(acc.result(g)) }
-            out.append(row)
+            let groupCodes = groups.codes(of: g)
+            keys.append(keyReaders.indices.map { keyReaders[$0].value(groupCodes[$0]) })
+            states.append(accumulators.indices.map { accumulators[$0].state(g, reader: valueReaders[$0], mergeable: mergeable) })
         }
-        let span = first.map { ($0, last ?? $0) }
-        return Evaluator.finish(out, a, calendar: calendar, eventSpan: span, timeZone: plan.timeZone)
+        return PartialAggregate(a, timeZone: plan.timeZone, keys: keys, states: states, span: first.map { ($0, last ?? $0) })
     }
 }
 
@@ -360,7 +370,9 @@ struct ColumnAccumulator {
     private(set) var groupCount = 0
     private var counts: [Int64] = []
     private var cents: [Int64] = []
-    private var sums: [Double] = []
+    private var lowest: [Int64] = []
+    private var highest: [Int64] = []
+    private var sums: [ExactSum] = []
     private var best: [AggregateValue] = []
     private var distinct: [Set<UInt32>] = []
     /// With one group: which value codes were seen (codes are dense).
@@ -380,9 +392,14 @@ struct ColumnAccumulator {
         case .count: break
         case .countDistinct: if !singleGroup { distinct.append(contentsOf: repeatElement([], count: extra)) }
         case .sum, .avg, .min, .max:
-            cents.append(contentsOf: repeatElement(0, count: extra))
-            sums.append(contentsOf: repeatElement(0, count: extra))
-            best.append(contentsOf: repeatElement(.null, count: extra))
+            if aggregate.isMoney {
+                cents.append(contentsOf: repeatElement(0, count: extra))
+                lowest.append(contentsOf: repeatElement(.max, count: extra))
+                highest.append(contentsOf: repeatElement(.min, count: extra))
+            } else {
+                sums.append(contentsOf: repeatElement(ExactSum(), count: extra))
+                best.append(contentsOf: repeatElement(.null, count: extra))
+            }
         }
         groupCount = n
     }
@@ -407,19 +424,23 @@ struct ColumnAccumulator {
                 distinct[g].insert(c)
             }
         case .sum, .avg, .min, .max:
-            let v: AggregateValue
             if aggregate.isMoney {
                 guard let amount = store.saleAmount(row) else { return }
                 let c = Cents.of(amount)
                 cents[g] = Cents.add(cents[g], c)
-                v = .integer(c)
-            } else if aggregate.field == .catalog("timestamp") {
+                if c < lowest[g] { lowest[g] = c }
+                if c > highest[g] { highest[g] = c }
+                counts[g] += 1
+                return
+            }
+            let v: AggregateValue
+            if aggregate.field == .catalog("timestamp") {
                 let ts = store.timestamps[row]
-                sums[g] += Double(ts)
+                sums[g].add(Double(ts))
                 v = .instant(ts)
             } else {
                 guard let f = aggregate.field, case .number(let d)? = Evaluator.fieldValue(f, in: store.record(row)) else { return }
-                sums[g] += d
+                sums[g].add(d)
                 v = aggregate.type == .instant ? .instant(Int64(d)) : .number(d)
             }
             counts[g] += 1
@@ -428,15 +449,23 @@ struct ColumnAccumulator {
         }
     }
 
-    func result(_ g: Int) -> AggregateValue {
+    /// Group `g`'s state; with `mergeable`, distinct values as values (through `reader`).
+    func state(_ g: Int, reader: KeyReader?, mergeable: Bool) -> AggregateState {
         switch aggregate.function {
-        case .count: return .integer(counts[g])
-        case .countDistinct: return .integer(singleGroup ? seenCount : Int64(distinct[g].count))
-        case .sum: return aggregate.isMoney ? .integer(cents[g]) : .number(sums[g])
-        case .avg:
-            guard counts[g] > 0 else { return .null }
-            return .number((aggregate.isMoney ? Double(cents[g]) : sums[g]) / Double(counts[g]))
-        case .min, .max: return best[g]
+        case .count: return .count(counts[g])
+        case .countDistinct:
+            guard mergeable else { return .distinctCount(singleGroup ? seenCount : Int64(distinct[g].count)) }
+            guard let reader else { return .distinct([]) }
+            var values = Set<AggregateValue>()
+            if singleGroup {
+                for (c, s) in seen.enumerated() where s { values.insert(reader.value(UInt32(c))) }
+            } else {
+                for c in distinct[g] { values.insert(reader.value(c)) }
+            }
+            return .distinct(values)
+        case .sum, .avg, .min, .max:
+            if aggregate.isMoney { return .money(cents: cents[g], count: counts[g], lowest: lowest[g], highest: highest[g]) }
+            return .number(sum: sums[g], count: counts[g], best: best[g])
         }
     }
 }
@@ -452,7 +481,8 @@ extension Executor {
     /// that pass, then each aggregate runs its own tight loop. `nil` for other shapes.
     static func fastAggregate(_ a: BoundAggregation, rows: [UInt32], lo: Int, hi: Int, filter: RowFilter?,
                               keyReaders: [KeyReader], valueReaders: [KeyReader?], store: EventStore,
-                              calendar: ZonedCalendar, timeZone: String, isCancelled: (() -> Bool)?) -> AggregateResult? {
+                              calendar: ZonedCalendar, timeZone: String, mergeable: Bool,
+                              isCancelled: (() -> Bool)?) -> PartialAggregate? {
         guard keyReaders.allSatisfy({ $0.isColumn || $0.isBucket }) else { return nil }
         enum Kind { case count, countColumn, distinct, money }
         var kinds: [Kind] = []
@@ -588,12 +618,12 @@ extension Executor {
             }
         }
         let single = keyReaders.isEmpty
-        var results: [[AggregateValue]] = Array(repeating: [], count: a.aggregates.count)
+        var results: [[AggregateState]] = Array(repeating: [], count: a.aggregates.count)
         var money: (cents: [Int64], amounts: [Int64], lowest: [Int64], highest: [Int64])?
         for (j, kind) in kinds.enumerated() {
             switch kind {
             case .count:
-                results[j] = events.map { .integer($0) }
+                results[j] = events.map { .count($0) }
             case .countColumn:
                 guard let r = valueReaders[j] else { return nil }
                 var counts = [Int64](repeating: 0, count: groupCount)
@@ -604,7 +634,18 @@ extension Executor {
                         }
                     }
                 }
-                results[j] = counts.map { .integer($0) }
+                results[j] = counts.map { .count($0) }
+            case .distinct where mergeable:
+                // The values themselves, to unite with other stores' (a window has few rows).
+                guard let r = valueReaders[j] else { return nil }
+                var codes = [Set<UInt32>](repeating: [], count: groupCount)
+                Self.withColumn(r, selected) { value, empty in
+                    for i in 0..<n {
+                        let c = value(i)
+                        if empty[Int(c)] == 0 { codes[single ? 0 : Int(groupOf[i])].insert(c) }
+                    }
+                }
+                results[j] = codes.map { .distinct(Set($0.map { r.value($0) })) }
             case .distinct:
                 guard let r = valueReaders[j] else { return nil }
                 let codeCount = max(r.codeCount, 1)
@@ -642,7 +683,7 @@ extension Executor {
                         }
                     }
                 }
-                results[j] = counts.map { .integer($0) }
+                results[j] = counts.map { .distinctCount($0) }
             case .money:
                 if money == nil {
                     var cents = [Int64](repeating: 0, count: groupCount), amounts = [Int64](repeating: 0, count: groupCount)
@@ -676,33 +717,26 @@ extension Executor {
                 }
                 guard let m = money else { return nil }
                 results[j] = (0..<groupCount).map { g in
-                    let count = m.amounts[g]
-                    switch a.aggregates[j].function {
-                    case .sum: return .integer(m.cents[g])
-                    case .avg: return count == 0 ? .null : .number(Double(m.cents[g]) / Double(count))
-                    case .min: return count == 0 ? .null : .integer(m.lowest[g])
-                    default: return count == 0 ? .null : .integer(m.highest[g])
-                    }
+                    .money(cents: m.cents[g], count: m.amounts[g], lowest: m.lowest[g], highest: m.highest[g])
                 }
             }
         }
-        var groups: [[AggregateValue]] = []
-        groups.reserveCapacity(groupCount)
+        var keys: [[AggregateValue]] = []
+        var states: [[AggregateState]] = []
+        keys.reserveCapacity(groupCount)
+        states.reserveCapacity(groupCount)
         for g in 0..<groupCount {
-            var row: [AggregateValue] = []
-            row.reserveCapacity(keyReaders.count + a.aggregates.count)
-            if !single { for (k, reader) in keyReaders.enumerated() { row.append(reader.value(groupKeys[g][k])) } }
-            for j in results.indices { row.append(results[j][g]) }
-            groups.append(row)
+            keys.append(single ? [] : keyReaders.indices.map { keyReaders[$0].value(groupKeys[g][$0]) })
+            states.append(results.indices.map { results[$0][g] })
         }
         let span = selected.first.map { (timestamps[Int($0)], timestamps[Int(selected[n - 1])]) }
-        return Evaluator.finish(groups, a, calendar: calendar, eventSpan: span, timeZone: timeZone)
+        return PartialAggregate(a, timeZone: timeZone, keys: keys, states: states, span: span)
     }
 
     /// Counting only, by at most one key, every row of the range: for a column, two loads and an
     /// add per row; for a time bucket, a binary search per bucket (rows are in time order).
     private static func countOnly(_ a: BoundAggregation, rows: [UInt32], lo: Int, hi: Int, key: KeyReader?,
-                                  store: EventStore, calendar: ZonedCalendar, timeZone: String) -> AggregateResult {
+                                  store: EventStore, calendar: ZonedCalendar, timeZone: String) -> PartialAggregate {
         let timestamps = store.timestamps
         var events: [Int64] = []
         if let key, key.isColumn {
@@ -734,14 +768,14 @@ extension Executor {
         } else {
             events = [Int64(max(hi - lo, 0))]
         }
-        var groups: [[AggregateValue]] = []
+        var keys: [[AggregateValue]] = []
+        var states: [[AggregateState]] = []
         for g in events.indices where events[g] > 0 || key == nil {
-            var row: [AggregateValue] = key.map { [$0.value(UInt32(g))] } ?? []
-            for _ in a.aggregates { row.append(.integer(events[g])) }
-            groups.append(row)
+            keys.append(key.map { [$0.value(UInt32(g))] } ?? [])
+            states.append(a.aggregates.map { _ in .count(events[g]) })
         }
         let span = lo < hi ? (timestamps[Int(rows[lo])], timestamps[Int(rows[hi - 1])]) : nil
-        return Evaluator.finish(groups, a, calendar: calendar, eventSpan: span, timeZone: timeZone)
+        return PartialAggregate(a, timeZone: timeZone, keys: keys, states: states, span: span)
     }
 
     /// Calls `body` with a function from a selected row's index to its value code in `reader`'s

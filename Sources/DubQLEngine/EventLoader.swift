@@ -326,7 +326,7 @@ public struct EventLoader {
     }
 
     /// An event over the size limit (skippable with `--skip-invalid`: the JSON around it is sound).
-    private static func tooLarge(_ start: Int, _ limits: LoadLimits) -> EventParser.Failure {
+    static func tooLarge(_ start: Int, _ limits: LoadLimits) -> EventParser.Failure {
         EventParser.Failure(JSONScanError(offset: start, message: "event larger than \(LoadLimits.describe(limits.maxEventBytes)): one event may take at most that (set DUBQL_MAX_EVENT_SIZE to raise it)"), code: "DQL0509")
     }
 

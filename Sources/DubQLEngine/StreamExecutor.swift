@@ -1,10 +1,11 @@
 // One-shot queries over files and pipes without loading them first: the input is cut into windows
 // at line breaks (or between the elements of a JSON array), windows are parsed and filtered on
-// every core, and only what the answer needs is kept: the best OFFSET+LIMIT rows of a listing, a
-// projection of the matching events of an aggregate. Time-ordered input (newest first, as Dub
-// exports and `dubql generate` write it) stops the scan as soon as nothing later can be in the
-// answer. The answer is then computed by the ordinary executor on a store of what was kept, so it
-// is the loaded path's answer by construction.
+// every core, and only what the answer needs is kept: the best OFFSET+LIMIT rows of a listing, the
+// partial groups of an aggregate (``PartialAggregate``, merged window by window in input order).
+// Time-ordered input (newest first, as Dub exports and `dubql generate` write it) stops the scan
+// as soon as nothing later can be in the answer. A listing's answer is computed by the ordinary
+// executor on a store of the rows kept; an aggregate's windows run the store's aggregation and
+// the merged groups finish as the evaluator finishes them: both are the loaded path's answer.
 
 import DubQL
 import Dispatch
@@ -14,12 +15,17 @@ import Glibc
 
 // MARK: - Public interface
 
-/// How a streamed one-shot query went: the store to run the plan on, and what the scan did.
+/// How a streamed one-shot query went: the store to run the plan on (or an aggregate's result),
+/// and what the scan did.
 public struct StreamOutcome {
-    /// The events the answer needs (for an aggregate, their projection onto the fields it reads).
+    /// The events a listing's answer needs (empty for an aggregate).
     public var store: EventStore
-    /// The plan to run on ``store`` (an aggregate's filter has been applied already).
+    /// The plan to run on ``store``.
     public var plan: LocalPlan
+    /// An aggregate plan's result (its groups merged over the windows, finished).
+    public var aggregate: AggregateResult?
+    /// An aggregate's groups before HAVING and paging (for notes: what the scan kept).
+    public var groups: Int = 0
     /// True when the scan stopped before the end of the input (time-ordered input).
     public var stoppedEarly: Bool
     /// Events parsed (lines the prefilter rejected are not parsed).
@@ -51,7 +57,7 @@ public enum StreamExecutor {
         return paths.allSatisfy(isRereadable)
     }
 
-    /// Scans `paths` (`-` is stdin) for `plan`. Throws ``InputError`` and ``LoadError`` as
+    /// Scans `paths` (`-` is stdin) for `plan`; an aggregate's answer is ``StreamOutcome/aggregate``. Throws ``InputError`` and ``LoadError`` as
     /// ``EventLoader`` does. With `earlyExit` false every byte is read (no order is assumed).
     ///
     /// Early exit trusts the order it has seen: when every event of the plan's type read so far is
@@ -236,9 +242,8 @@ private struct Candidate {
 /// What one window gave.
 private struct WindowResult {
     var candidates: [Candidate] = []
-    /// Projected events (aggregates), NDJSON.
-    var projected: [UInt8] = []
-    var projectedCount = 0
+    /// An aggregate's groups over the window.
+    var partial: PartialAggregate?
     var parsed = 0
     var rejected = 0
     /// Timestamps of the plan's events in load order: first, last, and the order between them.
@@ -255,8 +260,6 @@ private struct WindowResult {
     var matched = 0
     /// The first sale of each pair in the window (positions relative to the window's input).
     var firsts: [SalePair: FirstSale] = [:]
-    /// The sale types of the projected events (aggregates that read `saleType`).
-    var projectedNew: [Bool] = []
 }
 
 /// A window of input: a line range, element ranges of an array, or a whole buffer to load.
@@ -273,7 +276,8 @@ private struct Scan {
     let earlyExit: Bool
     let workers: Int
     let prefilter: LinePrefilter?
-    let projection: Projection?
+    /// What an aggregate's windows parse (``LeanFields``), `nil` for listings.
+    let lean: LeanFields?
     /// Rows a listing keeps: OFFSET + LIMIT, and one more to know whether more match.
     let keep: Int
     /// Count every match of a listing (no early stop at the LIMIT).
@@ -281,9 +285,8 @@ private struct Scan {
     var matched = 0
 
     var candidates: [Candidate] = []
-    var projected: [UInt8] = []
-    var projectedCount = 0
-    var projectedNew: [Bool] = []
+    /// An aggregate's groups over the windows merged so far.
+    var groups: PartialAggregate?
     var seq = 0
     var rejected = 0
     var notes: SkipNotes = []
@@ -319,18 +322,19 @@ private struct Scan {
         w.aggregation = nil
         w.columns = []
         w.offset = 0
-        if plan.aggregation != nil {
+        if let a = plan.aggregation {
             w.limit = Int.max
             w.order = .ascending
             keep = Int.max
-            projection = Projection(plan)
+            groups = PartialAggregate(a, timeZone: plan.timeZone)
+            lean = LeanFields(plan)
         } else {
             // One row more than the answer: whether more rows match is part of it (the note
             // `100 of ... rows shown`), and that one row tells.
             let (sum, overflow) = plan.offset.addingReportingOverflow(plan.limit)
             keep = overflow || sum == Int.max ? Int.max : sum + 1
             w.limit = keep
-            projection = nil
+            lean = nil
         }
         windowPlan = w
         // Showing sale types needs every sale parsed; the first pass needs only sales.
@@ -491,7 +495,7 @@ private struct Scan {
         }
         // Only the immutable parts go to the workers: a copy of the whole scan would keep what is
         // kept so far shared, and the merge below would then copy it at every batch.
-        let worker = WindowWorker(plan: plan, windowPlan: windowPlan, options: options, prefilter: prefilter, projection: projection,
+        let worker = WindowWorker(plan: plan, windowPlan: windowPlan, options: options, prefilter: prefilter, lean: lean,
                                   countMatches: countMatches, saleTypes: saleTypes, collectOnly: collectOnly, input: inputIndex,
                                   firsts: saleTypes == .oracle && !collectOnly ? firsts : [:])
         if windows.count == 1 {
@@ -525,10 +529,8 @@ private struct Scan {
         if r.fell { fell = true }
         if r.rose { rose = true }
         if let l = r.last { last = l }
-        if projection != nil {
-            projected += r.projected
-            projectedCount += r.projectedCount
-            projectedNew += r.projectedNew
+        if let partial = r.partial {
+            groups?.merge(partial)
         } else if !r.candidates.isEmpty {
             var incoming = r.candidates
             for i in incoming.indices { incoming[i].seq += seq }
@@ -536,7 +538,7 @@ private struct Scan {
         }
         seq += r.parsed
         guard earlyExit, let last else { return }
-        let full = projection == nil && candidates.count >= keep && !countMatches
+        let full = plan.aggregation == nil && candidates.count >= keep && !countMatches
         // Newest first, an unread older sale could make a kept one recurring: no stop when showing
         // sale types. Oldest first, every sale before a kept one has been read.
         if descending && fell && saleTypes != .shown {
@@ -573,12 +575,13 @@ private struct Scan {
     // MARK: Finishing
 
     func finish() throws -> StreamOutcome {
+        if let groups {
+            return StreamOutcome(store: EventStore(), plan: plan, aggregate: groups.finish(), groups: groups.count,
+                                 stoppedEarly: stoppedEarly, parsed: seq, rejected: rejected,
+                                 skipped: notes.count, firstSkipped: notes.first, matched: nil)
+        }
         var bytes: [UInt8]
-        var finalPlan = plan
-        if projection != nil {
-            bytes = projected
-            finalPlan.filter = nil
-        } else {
+        do {
             // Load order, so ties break as they would in the whole input.
             let kept = candidates.sorted { $0.seq < $1.seq }
             bytes = [UInt8(ascii: "[")]
@@ -598,10 +601,10 @@ private struct Scan {
         }
         // The kept sales' types come from the whole input, not from the few kept rows.
         if plan.event == .sales && saleTypes != .none {
-            let types = projection != nil ? projectedNew : keptSaleTypes(candidates.sorted { $0.seq < $1.seq })
+            let types = keptSaleTypes(candidates.sorted { $0.seq < $1.seq })
             if types.count == store.count { store.supplySaleTypes(types) }
         }
-        return StreamOutcome(store: store, plan: finalPlan, stoppedEarly: stoppedEarly, parsed: seq, rejected: rejected,
+        return StreamOutcome(store: store, plan: plan, stoppedEarly: stoppedEarly, parsed: seq, rejected: rejected,
                              skipped: notes.count, firstSkipped: notes.first, matched: countMatches ? matched : nil)
     }
 }
@@ -612,7 +615,7 @@ private struct WindowWorker: Sendable {
     let windowPlan: LocalPlan
     let options: LoadOptions
     let prefilter: LinePrefilter?
-    let projection: Projection?
+    let lean: LeanFields?
     let countMatches: Bool
     let saleTypes: SaleTypeNeed
     let collectOnly: Bool
@@ -629,7 +632,11 @@ private struct WindowWorker: Sendable {
             switch w {
             case .lines(let from, let to):
                 let before = prefilter == nil ? 0 : Self.countLines(buffer, from, to)
-                try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter)
+                if let lean {
+                    try lean.parseLines(from, to, buffer, options, &rows, &result.notes, prefilter: prefilter)
+                } else {
+                    try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter)
+                }
                 result.rejected = prefilter == nil ? 0 : max(0, before - rows.count - result.notes.count)
                 store = rows.store(buffers: [buffer])
             case .elements(let ranges):
@@ -669,15 +676,8 @@ private struct WindowWorker: Sendable {
             }
             result.last = t
         }
-        if let projection {
-            var out: [UInt8] = []
-            Executor.run(windowPlan, on: store) { row in
-                projection.project(store.rawJSON(row), into: &out)
-                out.append(0x0A)
-                result.projectedCount += 1
-                if saleTypes == .oracle { result.projectedNew.append(store.newSale[row]) }
-            }
-            result.projected = out
+        if plan.aggregation != nil {
+            result.partial = Executor.partialAggregate(plan, on: store, mergeable: true)
         } else {
             if countMatches { result.matched = Executor.count(windowPlan, on: store) }
             let sales = plan.event == .sales
@@ -711,142 +711,6 @@ private final class WindowSlots: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ k: Int, _ r: WindowResult) { lock.locked { slots[k] = r } }
     func get(_ k: Int) -> WindowResult? { lock.locked { slots[k] } }
-}
-
-// MARK: - Projection
-
-/// The members of an event an aggregate reads, copied byte for byte (duplicates included, in
-/// order, so a reader sees the same values), with the fields every event needs.
-private struct Projection: Sendable {
-    /// Top-level keys kept whole.
-    var whole: Set<String> = ["event", "timestamp", "eventId", "eventName"]
-    /// Members kept of the `click`, `link`, `customer` and `sale` objects.
-    var members: [String: Set<String>] = ["click": ["id", "timestamp"]]
-
-    init?(_ plan: LocalPlan) {
-        guard let a = plan.aggregation else { return nil }
-        // What the loader requires of every sale.
-        if plan.event == .sales { addPath(["sale", "amount"]) }
-        for key in a.keys {
-            switch key.kind {
-            case .field(let f): add(f)
-            case .link: addPath(["link", "domain"]); addPath(["link", "key"])
-            case .bucket: break
-            }
-        }
-        for agg in a.aggregates { if let f = agg.field { add(f) } }
-    }
-
-    private mutating func add(_ f: FieldRef) {
-        switch f {
-        case .catalog(let name):
-            guard let spec = Catalog.field(named: name) else { return }
-            switch spec.derivation {
-            case .isRoot: addPath(["link", "key"])
-            default: if !spec.jsonPath.isEmpty { addPath(spec.jsonPath) }
-            }
-        case .metadata:
-            whole.insert("metadata")
-        case .json(let p):
-            addPath(p)
-        }
-    }
-
-    private mutating func addPath(_ p: [String]) {
-        guard let head = p.first else { return }
-        if p.count == 2, ["click", "link", "customer", "sale"].contains(head) {
-            members[head, default: []].insert(p[1])
-        } else {
-            whole.insert(head)
-        }
-    }
-
-    /// Appends the projection of `raw` (a valid event object) as one line.
-    func project(_ raw: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        guard let base = raw.baseAddress else { return }
-        var s = JSONScanner(base: base, start: 0, end: raw.count)
-        var scratch: [UInt8] = []
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func key(_ span: StringSpan) -> String {
-            if !span.hasEscapes { return String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), as: UTF8.self) }
-            scratch.removeAll(keepingCapacity: true)
-            JSONScanner.unescape(UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), into: &scratch)
-            return String(decoding: scratch, as: UTF8.self)
-        }
-        func copy(_ from: Int, _ to: Int) {
-            for i in from..<to { let b = base[i]; out.append(b == 0x0A || b == 0x0D ? 0x20 : b) }
-        }
-        do {
-            s.pos += 1
-            s.skipWhitespace()
-            if s.peek() == UInt8(ascii: "}") { out.append(UInt8(ascii: "}")); return }
-            while true {
-                s.skipWhitespace()
-                let keyStart = s.pos
-                let k = try s.scanString()
-                let name = key(k)
-                try s.expect(UInt8(ascii: ":"), "':'")
-                s.skipWhitespace()
-                let valueStart = s.pos
-                if whole.contains(name) {
-                    try s.skipValue()
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    copy(keyStart, s.pos)
-                    _ = valueStart
-                } else if let wanted = members[name], s.peek() == UInt8(ascii: "{") {
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    copy(keyStart, valueStart)
-                    try projectObject(&s, base, wanted, &out, &scratch)
-                } else {
-                    try s.skipValue()
-                }
-                s.skipWhitespace()
-                if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
-                break
-            }
-        } catch {
-            // Not reached: the event was parsed before.
-        }
-        out.append(UInt8(ascii: "}"))
-    }
-
-    private func projectObject(_ s: inout JSONScanner, _ base: UnsafePointer<UInt8>, _ wanted: Set<String>,
-                               _ out: inout [UInt8], _ scratch: inout [UInt8]) throws(JSONScanError) {
-        out.append(UInt8(ascii: "{"))
-        s.pos += 1
-        s.skipWhitespace()
-        var first = true
-        if s.peek() == UInt8(ascii: "}") { s.pos += 1; out.append(UInt8(ascii: "}")); return }
-        while true {
-            s.skipWhitespace()
-            let keyStart = s.pos
-            let k = try s.scanString()
-            let name: String
-            if k.hasEscapes {
-                scratch.removeAll(keepingCapacity: true)
-                JSONScanner.unescape(UnsafeBufferPointer(start: base + k.start, count: k.end - k.start), into: &scratch)
-                name = String(decoding: scratch, as: UTF8.self)
-            } else {
-                name = String(decoding: UnsafeBufferPointer(start: base + k.start, count: k.end - k.start), as: UTF8.self)
-            }
-            try s.expect(UInt8(ascii: ":"), "':'")
-            s.skipWhitespace()
-            try s.skipValue()
-            if wanted.contains(name) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                for i in keyStart..<s.pos { let b = base[i]; out.append(b == 0x0A || b == 0x0D ? 0x20 : b) }
-            }
-            s.skipWhitespace()
-            if s.peek() == UInt8(ascii: ",") { s.pos += 1; continue }
-            s.pos += 1
-            break
-        }
-        out.append(UInt8(ascii: "}"))
-    }
 }
 
 // MARK: - Sales

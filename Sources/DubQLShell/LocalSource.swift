@@ -155,12 +155,11 @@ public final class LocalSource: QuerySource {
         pending?.fresh = false
         var streamed = false
         var streamedMatches: Int?
+        var streamedAggregate: AggregateResult?
         // Standard input cannot be read twice (files can: see noteNothingMatched).
         let rereadable = pending?.paths.contains("-") == false
-        // Aggregates load first for now: streamed, they keep their events' fields rather than
-        // partial groups, which made a full scan about 3 times slower than loading (issue 11).
-        if mayStream, plan.aggregation == nil || pending?.environment["DUBQL_STREAM"] == "1", let pending,
-           StreamExecutor.canStream(plan, paths: pending.paths), pending.environment["DUBQL_STREAM"] != "0" {
+        // DUBQL_STREAM=0 loads first (the tests compare both paths).
+        if mayStream, let pending, StreamExecutor.canStream(plan, paths: pending.paths), pending.environment["DUBQL_STREAM"] != "0" {
             // A listing cut at the default LIMIT says how many rows match: count them as it streams.
             let outcome = try stream(plan, pending, countMatches: query.hasDefaultLimit || query.limitIsAll,
                                      showsSaleType: plan.aggregation == nil && Self.showsSaleType(query, session: session), session: session)
@@ -168,6 +167,7 @@ public final class LocalSource: QuerySource {
             plan = outcome.plan
             streamed = true
             streamedMatches = outcome.matched
+            streamedAggregate = outcome.aggregate
         } else {
             store = try self.store()
             let unknownValues = DataValueCheck.warnings(query, store: store)
@@ -184,7 +184,7 @@ public final class LocalSource: QuerySource {
             session.noteDataSpan(plan, store: whole)
         }
         if plan.aggregation != nil {
-            let result = Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
+            let result = streamedAggregate ?? Executor.aggregate(plan, on: store, isCancelled: session.isCancelled)
             if try session.write(result) == 0 { try noteNothingMatched() }
             return
         }
@@ -228,7 +228,8 @@ public final class LocalSource: QuerySource {
         if session.options.verbose {
             let rejected = outcome.rejected > 0 ? ", \(outcome.rejected) lines rejected unparsed" : ""
             let stop = outcome.stoppedEarly ? ", stopped early (time-ordered input)" : ", read to the end"
-            pending.messages.write("dubql: note: streamed: \(outcome.parsed) events parsed\(rejected)\(stop), \(outcome.store.count) kept\n")
+            let kept = outcome.aggregate != nil ? "\(outcome.groups) \(outcome.groups == 1 ? "group" : "groups") kept" : "\(outcome.store.count) kept"
+            pending.messages.write("dubql: note: streamed: \(outcome.parsed) events parsed\(rejected)\(stop), \(kept)\n")
         }
         return outcome
     }

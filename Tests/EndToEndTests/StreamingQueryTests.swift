@@ -40,8 +40,8 @@ struct StreamingQueryTests {
         for query in queries {
             let args = ["query", query, "--now", now, "--format", "ndjson"] + data.flatMap { ["--data", $0] }
             let loaded = try runDubQL(args, stdin: stdin, environment: ["DUBQL_STREAM": "0"])
-            // DUBQL_STREAM=1 streams aggregates too (by default they load first, being faster so).
-            let streamed = try runDubQL(args + ["--verbose"], stdin: stdin, environment: ["DUBQL_STREAM": "1"])
+            // Listings and aggregates alike stream by default.
+            let streamed = try runDubQL(args + ["--verbose"], stdin: stdin)
             #expect(loaded.status == 0, "\(query): \(loaded.stderr)", sourceLocation: sourceLocation)
             #expect(streamed.status == 0, "\(query): \(streamed.stderr)", sourceLocation: sourceLocation)
             #expect(!loaded.stdout.isEmpty, sourceLocation: sourceLocation)
@@ -106,6 +106,37 @@ struct StreamingQueryTests {
         #expect(both.status == 0, "\(both.stderr)")
         #expect(!both.stderr.contains("streamed:"))
         #expect(both.stdout.contains("\"count()\":3000"), "\(both.stdout)")
+    }
+
+    /// Aggregates stream by default (`dubql query` and a one-statement `dubql run`), keeping
+    /// groups rather than events, with the loaded answer; invalid lines are skipped and counted
+    /// as when loading.
+    @Test func aggregatesStreamByDefaultAndSkipInvalidLinesAsLoading() throws {
+        var lines = Self.lines
+        lines.insert(#"{"event":"click","timestamp":"2026-11-30T00:00:00.000Z","click":{"id":"x1","browser":7}}"#, at: 100)
+        lines.insert(#"{"event":"click","timestamp":"2026-11-30T00:00:00.000Z","click":{"id":"x2","country":"US""#, at: 500)
+        let file = try Self.write(lines.joined(separator: "\n") + "\n", "invalid.ndjson")
+        let query = "SELECT day, country, count() AS n, count(DISTINCT city) FROM clicks GROUP BY day, country HAVING n > 2 SINCE 10d TIMEZONE 'America/New_York' ORDER BY n DESC LIMIT 15"
+        let args = ["query", query, "--now", Self.now, "--format", "ndjson", "--data", file.path, "--skip-invalid"]
+        let loaded = try runDubQL(args, environment: ["DUBQL_STREAM": "0"])
+        let streamed = try runDubQL(args + ["--verbose"])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        #expect(streamed.status == 0, "\(streamed.stderr)")
+        #expect(streamed.stdout == loaded.stdout)
+        #expect(streamed.stdout.split(separator: "\n").count == 15)
+        #expect(streamed.stderr.contains("groups kept"), "\(streamed.stderr)")
+        #expect(streamed.stderr.contains("dubql: note: skipped 2 invalid events (first: \(file.path):101:"), "\(streamed.stderr)")
+        #expect(loaded.stderr.contains("dubql: note: skipped 2 invalid events (first: \(file.path):101:"), "\(loaded.stderr)")
+        // Without --skip-invalid: the loader's error, exit 65.
+        let failed = try runDubQL(Array(args.dropLast()))
+        #expect(failed.status == 65)
+        #expect(failed.stderr.contains("invalid.ndjson:101:"), "\(failed.stderr)")
+        // One statement of `dubql run` streams too.
+        let script = try Self.write(query + "\n", "count.dubql")
+        let run = try runDubQL(["run", script.path, "--now", Self.now, "--format", "ndjson", "--data", file.path, "--skip-invalid", "--verbose"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == loaded.stdout)
+        #expect(run.stderr.contains("groups kept"), "\(run.stderr)")
     }
 
     @Test func malformedInputStillFailsWithItsPosition() throws {

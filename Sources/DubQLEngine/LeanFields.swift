@@ -1,0 +1,139 @@
+// The lean parse of a streamed aggregate's windows: every line is parsed and validated exactly as
+// the loader does (the same JSON checks, field types, required fields, size limit, errors and
+// `--skip-invalid` notes), but only the text columns the plan reads are interned into the
+// window's dictionaries; the others read as absent. Interning is most of what a row costs after
+// parsing, and a window's store lives only until its groups are taken.
+
+import DubQL
+
+/// Which text columns an aggregate plan reads (its condition, keys and aggregates).
+struct LeanFields: Sendable {
+    /// Indexed by ``StringColumn`` raw value.
+    let columns: [Bool]
+
+    /// `nil` when the plan needs every column: sales (`saleType` is derived from the whole
+    /// input's sales, the sales streaming path decides what it needs) and unknown fields.
+    init?(_ plan: LocalPlan) {
+        guard let a = plan.aggregation, plan.event != .sales else { return nil }
+        var needed = Set<StringColumn>()
+        var known = true
+        func add(_ f: FieldRef) {
+            switch f {
+            case .catalog(let name):
+                guard let spec = Catalog.field(named: name) else { known = false; return }
+                switch spec.derivation {
+                case .isRoot: needed.insert(.key)
+                case .saleType: known = false
+                case .timestamp, .unavailable: break
+                case .path, .withoutQuery, .urlParameter: if let c = StringColumn.at(spec.jsonPath) { needed.insert(c) }
+                }
+            case .json(let p):
+                if let c = StringColumn.at(p) { needed.insert(c) }
+            case .metadata:
+                break
+            }
+        }
+        func add(_ c: BoundCondition) {
+            switch c {
+            case .predicate(let p): add(p.field)
+            case .and(let parts), .or(let parts): parts.forEach(add)
+            case .not(let inner): add(inner)
+            case .constant: break
+            }
+        }
+        if let filter = plan.filter { add(filter) }
+        for key in a.keys {
+            switch key.kind {
+            case .field(let f): add(f)
+            case .link: needed.insert(.domain); needed.insert(.key)
+            case .bucket: break
+            }
+        }
+        for agg in a.aggregates { if let f = agg.field { add(f) } }
+        guard known else { return nil }
+        columns = StringColumn.allCases.map { needed.contains($0) }
+    }
+
+    /// Parses NDJSON lines in `[from, to)` into `rows` as ``EventLoader/parseLines`` does, with
+    /// only ``columns`` interned (the codes of the others are all 0, absent).
+    func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ options: LoadOptions,
+                    _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter?) throws(LoadError) {
+        var parser = EventParser(base: buffer.base, end: buffer.count)
+        var s = JSONScanner(base: buffer.base, start: from, end: to)
+        var scratch: [UInt8] = []
+        let interned = StringColumn.allCases.indices.filter { columns[$0] }
+        // The same loop as the loader's, line for line: the same errors at the same places.
+        while true {
+            s.skipWhitespace()
+            if s.atEnd { break }
+            let start = s.pos
+            let lineEnd = min(EventLoader.nextNewline(buffer, from: start), to)
+            var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
+            bounded.endsAtLineBreak = lineEnd < buffer.count
+            if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
+                s.pos = lineEnd
+                continue
+            }
+            do throws(EventParser.Failure) {
+                if lineEnd - start > options.limits.maxEventBytes { throw EventLoader.tooLarge(start, options.limits) }
+                guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
+                try parser.parse(&bounded)
+                let end = bounded.pos
+                bounded.skipWhitespace()
+                if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
+                try rows.addLean(parser, start: start, end: end, interned, &scratch)
+            } catch {
+                guard options.skipInvalid else { throw EventLoader.locate(buffer, error.error, code: error.code) }
+                notes.append(EventLoader.locate(buffer, error.error, code: error.code))
+            }
+            s.pos = lineEnd
+        }
+        let n = rows.count
+        for c in StringColumn.allCases.indices where !columns[c] { rows.codes[c] = [UInt32](repeating: 0, count: n) }
+    }
+}
+
+extension RowBuilder {
+    /// ``add(_:start:end:_:)`` interning only the columns `interned` (the others' codes are
+    /// filled in by the caller). An event the full add refuses is refused with its error.
+    @inline(__always)
+    fileprivate mutating func addLean(_ p: EventParser, start: Int, end: Int, _ interned: [Int], _ scratch: inout [UInt8]) throws(EventParser.Failure) {
+        let ts = p.resolvedTimestamp()
+        guard let type = p.type, let ts, p.starts[(type == 0 ? StringColumn.clickID : .eventID).rawValue] >= 0,
+              type != 2 || !p.amount.isNaN, end - start <= Int(UInt32.max) else {
+            // The full checks, for their errors (they throw: the event lacks what they require).
+            var full = RowBuilder()
+            try full.add(p, start: start, end: end, 0)
+            return
+        }
+        for c in interned {
+            let s = p.starts[c]
+            guard s >= 0 else { codes[c].append(0); continue }
+            let e = p.ends[c]
+            if p.escaped[c] {
+                scratch.removeAll(keepingCapacity: true)
+                JSONScanner.unescape(UnsafeBufferPointer(start: p.base + s, count: e - s), into: &scratch)
+                let code = scratch.withUnsafeBufferPointer { b in
+                    b.baseAddress.map { interners[c].intern($0, b.count) }
+                } ?? interners[c].intern(p.base, 0)
+                codes[c].append(code)
+            } else {
+                codes[c].append(interners[c].intern(p.base + s, e - s))
+            }
+        }
+        bufferIndex.append(0)
+        offsets.append(start)
+        lengths.append(UInt32(end - start))
+        types.append(type)
+        timestamps.append(ts)
+        amounts.append(p.amount)
+        qr.append(p.qr)
+        if p.metadataStart >= 0 {
+            metadataStart.append(UInt32(p.metadataStart - start))
+            metadataLength.append(UInt32(p.metadataEnd - p.metadataStart))
+        } else {
+            metadataStart.append(0)
+            metadataLength.append(0)
+        }
+    }
+}
