@@ -315,57 +315,6 @@ public struct Binder {
         }
     }
 
-    /// True when some predicate's field occurs twice in `c` or has a closed domain. A handful of
-    /// predicates (the usual condition) are compared pairwise in place, without a set.
-    static func mayFold(_ c: BoundCondition) -> Bool {
-        let count = predicateCount(c, limit: 9)
-        if count > 8 {
-            var seen = SeenSet<FieldRef>()
-            return mayFold(c, seen: &seen)
-        }
-        var fields: (FieldRef?, FieldRef?, FieldRef?, FieldRef?, FieldRef?, FieldRef?, FieldRef?, FieldRef?)
-            = (nil, nil, nil, nil, nil, nil, nil, nil)
-        var n = 0
-        return withUnsafeMutableBytes(of: &fields) { raw in
-            let slots = raw.bindMemory(to: FieldRef?.self)
-            return mayFold(c, slots: slots, count: &n)
-        }
-    }
-
-    /// The number of predicates in `c`, counting no further than `limit`.
-    static func predicateCount(_ c: BoundCondition, limit: Int) -> Int {
-        switch c {
-        case .constant: return 0
-        case .predicate: return 1
-        case .not(let inner): return predicateCount(inner, limit: limit)
-        case .and(let parts), .or(let parts):
-            var n = 0
-            for part in parts {
-                n += predicateCount(part, limit: limit - n)
-                if n >= limit { break }
-            }
-            return n
-        }
-    }
-
-    private static func mayFold(_ c: BoundCondition, slots: UnsafeMutableBufferPointer<FieldRef?>, count: inout Int) -> Bool {
-        switch c {
-        case .constant:
-            return false
-        case .predicate(let p):
-            if Normalizer.hasClosedDomain(p.field) { return true }
-            for i in 0..<count where slots[i] == p.field { return true }
-            slots[count] = p.field
-            count += 1
-            return false
-        case .not(let inner):
-            return mayFold(inner, slots: slots, count: &count)
-        case .and(let parts), .or(let parts):
-            for part in parts where mayFold(part, slots: slots, count: &count) { return true }
-            return false
-        }
-    }
-
     /// True when a predicate's field occurred before (in `seen`, filled in tree order) or has a
     /// closed domain; walks the tree without building arrays of predicates.
     static func mayFold(_ c: BoundCondition, seen: inout SeenSet<FieldRef>) -> Bool {
@@ -392,7 +341,8 @@ public struct Binder {
             folds = s.repeated || s.contains(ConditionSummary.root) || s.contains(ConditionSummary.saleType)
             timed = s.contains(ConditionSummary.timestamp)
         } else {
-            folds = Binder.mayFold(c)
+            var seen = SeenSet<FieldRef>()
+            folds = Binder.mayFold(c, seen: &seen)
             timed = Binder.mentionsTimestamp(c)
         }
         guard folds || timed else { return }
