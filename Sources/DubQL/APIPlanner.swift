@@ -233,11 +233,22 @@ public enum APIPlanner {
         var residual: [BoundCondition] = []
     }
 
-    /// `interval` presets the API accepts for what the language writes.
-    static let intervals: [String: String] = [
-        "24h": "24h", "1d": "24h", "7d": "7d", "1w": "7d", "30d": "30d", "90d": "90d", "1y": "1y", "12mo": "1y",
-        "mtd": "mtd", "qtd": "qtd", "ytd": "ytd", "all": "all", "all_unfiltered": "all",
-    ]
+    /// The `interval` preset the API accepts for what the language writes (`1w` is `7d`), or
+    /// `nil`; a switch on short strings rather than a dictionary, which would hash the preset.
+    static func interval(for preset: String) -> String? {
+        switch preset {
+        case "24h", "1d": "24h"
+        case "7d", "1w": "7d"
+        case "30d": "30d"
+        case "90d": "90d"
+        case "1y", "12mo": "1y"
+        case "mtd": "mtd"
+        case "qtd": "qtd"
+        case "ytd": "ytd"
+        case "all", "all_unfiltered": "all"
+        default: nil
+        }
+    }
 
     /// Time is always sent: `interval` for the presets the API accepts, else `start`/`end`, which
     /// the API widens to whole days in the time zone; the exact bounds then join the residual.
@@ -246,12 +257,12 @@ public enum APIPlanner {
     static func planTime(_ query: BoundQuery, notes: inout [String]) -> TimePlan {
         var plan = TimePlan()
         let range = query.time
-        let zone = query.timeZone == "UTC" ? [] : [APIParameter("timezone", query.timeZone)]
+        let utc = query.timeZone == "UTC"
+        let zone = utc ? [] : [APIParameter("timezone", query.timeZone)]
         let earliest = Catalog.earliestInstant
-        if range.end == nil, let preset = range.preset, let interval = intervals[preset] {
+        if range.end == nil, let preset = range.preset, let interval = interval(for: preset) {
             if preset == "all_unfiltered" { notes.append("all_unfiltered is no longer accepted by Dub's API: sent as interval=all") }
-            plan.params = [APIParameter("interval", interval)]
-            plan.params += zone
+            plan.params = utc ? [APIParameter("interval", interval)] : [APIParameter("interval", interval)] + zone
             return plan
         }
         if range.end == nil, range.start.map({ $0 <= earliest }) ?? true {

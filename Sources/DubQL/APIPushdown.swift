@@ -10,7 +10,15 @@ import DubQLSyntax
 /// list kept in catalog order (``Catalog/position(ofParameter:)``, `query` last), so that it is
 /// sent as it is and two lists are equal exactly when they hold the same parameters.
 struct ParameterList: Equatable {
-    private(set) var items: [(rank: Int, name: String, value: String)] = []
+    /// One parameter and its place (a struct, not a tuple: arrays of tuples of references are
+    /// copied through generic value witnesses).
+    struct Item {
+        var rank: Int
+        var name: String
+        var value: String
+    }
+
+    private(set) var items: [Item] = []
 
     var isEmpty: Bool { items.isEmpty }
 
@@ -27,11 +35,24 @@ struct ParameterList: Equatable {
                 return
             }
             guard let newValue else { return }
-            let rank = ParameterList.rank(name)
-            if items.isEmpty { items.reserveCapacity(4) }
-            let at = items.firstIndex { $0.rank > rank } ?? items.count
-            items.insert((rank, name, newValue), at: at)
+            insert(name, newValue, rank: ParameterList.rank(name))
         }
+    }
+
+    /// Sets `name` (whose ``rank(_:)`` is `rank`, looked up by the caller once) to `value`.
+    mutating func set(_ name: String, _ value: String, rank: Int) {
+        for i in items.indices where items[i].rank == rank && items[i].name == name {
+            items[i].value = value
+            return
+        }
+        insert(name, value, rank: rank)
+    }
+
+    private mutating func insert(_ name: String, _ value: String, rank: Int) {
+        if items.isEmpty { items.reserveCapacity(4) }
+        var at = items.count
+        for i in items.indices where items[i].rank > rank { at = i; break }
+        items.insert(Item(rank: rank, name: name, value: value), at: at)
     }
 
     static func == (a: ParameterList, b: ParameterList) -> Bool {
@@ -73,7 +94,7 @@ enum Pushdowns {
         var plan = ConjunctionPlan()
         // Few fields per conjunction: a list with linear lookups beats hashing strings. Each field
         // is looked up in the catalog once; after that it is its position (`rank`).
-        var list: [(rank: Int, name: String, predicate: BoundPredicate)] = []
+        var list: [Entry] = []
         list.reserveCapacity(leaves.count)
         var metadata: [BoundPredicate] = []
         for leaf in leaves {
@@ -90,7 +111,7 @@ enum Pushdowns {
                 if list.contains(where: { $0.rank == rank && (rank != Int.max || $0.name == name) }) {
                     plan.residual.append(leaf)
                 } else {
-                    list.append((rank, name, p))
+                    list.append(Entry(rank: rank, name: name, predicate: p))
                 }
             case .metadata: metadata.append(p)
             default: plan.residual.append(leaf)
@@ -125,13 +146,16 @@ enum Pushdowns {
         }
 
         let regionValue = preds[Ranks.region].flatMap { singleValue($0) }
-        var ranked = list.map { (rank: $0.rank, predicate: $0.predicate) }
-        ranked.sort { $0.rank < $1.rank }
-        for (rank, p) in ranked {
+        var ranked = list
+        if ranked.count > 1 { ranked.sort { $0.rank < $1.rank } }
+        for entry in ranked {
+            let rank = entry.rank, p = entry.predicate
             guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
                 keep(p)
                 continue
             }
+            // The parameter's place in the request, from a table instead of a lookup by name.
+            let paramRank = Catalog.parameterRanks[rank]
             // Properties read in place: a copy of the whole FieldSpec would retain a dozen references.
             let spec = CatalogField(index: rank)
             if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
@@ -141,7 +165,7 @@ enum Pushdowns {
             switch spec.pushdown {
             case .list:
                 if spec.name == "linkId" {
-                    if mode == .linkId, let v = linkId { plan.params[param] = v } else { keep(p) }
+                    if mode == .linkId, let v = linkId { plan.params.set(param, v, rank: paramRank) } else { keep(p) }
                     continue
                 }
                 if spec.name == "country", regionValue != nil {
@@ -150,7 +174,7 @@ enum Pushdowns {
                     continue
                 }
                 if spec.name == "domain", mode == .key, let d = domainSingle {
-                    plan.params[param] = d
+                    plan.params.set(param, d, rank: paramRank)
                     continue
                 }
                 guard let v = encodeList(p) else {
@@ -170,9 +194,9 @@ enum Pushdowns {
                     }
                     keep(p)
                 }
-                plan.params[param] = v
+                plan.params.set(param, v, rank: paramRank)
             case .single:
-                if let v = singleValue(p) { plan.params[param] = v }
+                if let v = singleValue(p) { plan.params.set(param, v, rank: paramRank) }
                 else if isAPIOnly(p.field, event: event) {
                     let many = p.op == .in && p.values.count > APIPlanner.maximumUnionRequests
                     plan.unplannable.append((p, many ? "the API takes one \(spec.name) per request, and a union has at most \(APIPlanner.maximumUnionRequests) requests"
@@ -180,13 +204,13 @@ enum Pushdowns {
                 }
                 else { keep(p) }
             case .key:
-                if mode == .key, let k = key { plan.params[param] = k } else { keep(p) }
+                if mode == .key, let k = key { plan.params.set(param, k, rank: paramRank) } else { keep(p) }
             case .externalId:
-                if mode == .externalId, let e = externalId { plan.params[param] = e } else { keep(p) }
+                if mode == .externalId, let e = externalId { plan.params.set(param, e, rank: paramRank) } else { keep(p) }
             case .region:
-                if let r = regionValue { plan.params[param] = r } else { keep(p) }
+                if let r = regionValue { plan.params.set(param, r, rank: paramRank) } else { keep(p) }
             case .root:
-                if case .bool(let b)? = p.values.first, p.op == .in, p.values.count == 1 { plan.params[param] = b ? "true" : "false" }
+                if case .bool(let b)? = p.values.first, p.op == .in, p.values.count == 1 { plan.params.set(param, b ? "true" : "false", rank: paramRank) }
                 else { keep(p) }
             case .qr:
                 plan.notes.append("qr checked locally: Dub's qr=true filters on trigger, not on click.qr")
@@ -194,14 +218,14 @@ enum Pushdowns {
             case .utm:
                 if p.op == .in, p.values.allSatisfy({ if case .string(let s) = $0 { URLText.isFormEncodingInvariant(s) && !s.isEmpty } else { false } }),
                    let v = encodeList(p) {
-                    plan.params[param] = v
+                    plan.params.set(param, v, rank: paramRank)
                     plan.notes.append("\(spec.name) also checked locally: the API matches it as a substring of the URL")
                 } else if p.op == .notIn {
                     plan.notes.append("\(spec.name) checked locally: the API's substring match cannot exclude exactly")
                 }
                 keep(p)
             case .saleType:
-                if event == .sales, let v = singleValue(p) { plan.params[param] = v }
+                if event == .sales, let v = singleValue(p) { plan.params.set(param, v, rank: paramRank) }
                 else { plan.unplannable.append((p, "the API takes one saleType, and it cannot be derived from the fetched sales alone")) }
             case .metadata, .none:
                 keep(p)
@@ -238,11 +262,22 @@ enum Pushdowns {
         var pushdown: Pushdown { Catalog.fields[index].pushdown }
     }
 
+    /// A catalog predicate of a conjunction, by its field's position.
+    struct Entry {
+        var rank: Int
+        var name: String
+        var predicate: BoundPredicate
+    }
+
     /// Lookup by catalog position in a short list.
     struct PredicateList {
-        let items: [(rank: Int, name: String, predicate: BoundPredicate)]
-        init(_ items: [(rank: Int, name: String, predicate: BoundPredicate)]) { self.items = items }
-        subscript(rank: Int) -> BoundPredicate? { items.first { $0.rank == rank }?.predicate }
+        let items: [Entry]
+        init(_ items: [Entry]) { self.items = items }
+        subscript(rank: Int) -> BoundPredicate? {
+            // By index: a closure over the tuples would copy (and retain) each one it looks at.
+            for i in items.indices where items[i].rank == rank { return items[i].predicate }
+            return nil
+        }
     }
 
     /// The catalog positions of the fields the link lookup reads, found once.
@@ -315,4 +350,10 @@ enum Pushdowns {
         guard parsed == [APIMetadataCondition(key: key, op: op, value: value)] else { return nil }
         return text
     }
+}
+
+extension Catalog {
+    /// Per field (by position in ``fields``): the ``ParameterList/rank(_:)`` of its API parameter,
+    /// `Int.max` for a field without one; read instead of looking the parameter up by name.
+    static let parameterRanks: [Int] = fields.map { f in f.apiParameter.map { ParameterList.rank($0) } ?? Int.max }
 }

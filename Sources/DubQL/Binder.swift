@@ -31,6 +31,10 @@ public struct Binder {
     var diagnostics: [Diagnostic] = []
     var event: EventType = .clicks
     var calendar: ZonedCalendar = .utc
+    /// The fields of the condition being bound (``bindWhere(_:)``); `nil` outside it.
+    var summary: ConditionSummary?
+    /// The fields of the bound WHERE condition, once it is bound.
+    var whereSummary: ConditionSummary?
 
     init(source: SourceFile, context: QueryContext) {
         self.source = source
@@ -96,7 +100,7 @@ public struct Binder {
         let time = bindTime(select.time)
         var condition: BoundCondition?
         if let w = select.whereClause {
-            condition = bindCondition(w.condition)
+            condition = bindWhere(w.condition)
             if let c = condition {
                 checkKeys(c, pinned: false)
                 warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: select.time == nil)
@@ -122,8 +126,9 @@ public struct Binder {
         let offset = paging.offset
 
         var query = BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
-                               order: order, limit: limit, offset: offset, explain: statement.isExplain,
-                               text: Printer.print(statement))
+                               order: order, limit: limit, offset: offset, explain: statement.isExplain)
+        // The text is printed when read (EXPLAIN, messages), not per plan.
+        query.queryText = QueryText(printing: statement)
         query.hasDefaultTime = select.time == nil
         query.limitIsAll = paging.limit == nil
         query.hasDefaultLimit = select.limit == nil
@@ -272,17 +277,37 @@ public struct Binder {
 
     /// `key` must sit in a conjunction that pins `domain` to exactly one value.
     mutating func checkKeys(_ c: BoundCondition, pinned: Bool) {
+        // Most conditions have no `key` at all: nothing to check, no sets of domains.
+        if let s = whereSummary, !s.other {
+            guard s.contains(ConditionSummary.key) else { return }
+        } else {
+            guard Binder.mentions("key", c) else { return }
+        }
+        checkKeysOf(c, pinned: pinned)
+    }
+
+    /// True when some predicate of `c` is on the catalog field `name`.
+    static func mentions(_ name: String, _ c: BoundCondition) -> Bool {
+        switch c {
+        case .constant: return false
+        case .predicate(let p): return p.field.isCatalog(name)
+        case .not(let inner): return mentions(name, inner)
+        case .and(let parts), .or(let parts): return parts.contains { mentions(name, $0) }
+        }
+    }
+
+    private mutating func checkKeysOf(_ c: BoundCondition, pinned: Bool) {
         switch c {
         case .constant: return
-        case .not(let inner): checkKeys(inner, pinned: pinned)
-        case .or(let parts): for p in parts { checkKeys(p, pinned: pinned) }
+        case .not(let inner): checkKeysOf(inner, pinned: pinned)
+        case .or(let parts): for p in parts { checkKeysOf(p, pinned: pinned) }
         case .and(let parts):
             var domains = Set<ScalarValue>()
             for case .predicate(let p) in parts where p.op == .in && p.field.isCatalog("domain") {
                 domains.formUnion(p.values)
             }
             let pins = pinned || domains.count == 1
-            for p in parts { checkKeys(p, pinned: pins) }
+            for p in parts { checkKeysOf(p, pinned: pins) }
         case .predicate(let p):
             guard !pinned, p.field.isCatalog("key") else { return }
             error(.keyWithoutDomain, "'key' needs exactly one 'domain' in the same AND: a slug is unique only within its domain",
@@ -310,9 +335,16 @@ public struct Binder {
     mutating func warnIfNeverTrue(_ c: BoundCondition, _ span: Span, time: TimeRange, defaultTime: Bool) {
         // Only a field that occurs twice, or one with a closed set of values, can fold to a constant;
         // only a condition on `timestamp` can leave the time range empty.
-        var seen = SeenSet<FieldRef>()
-        let folds = Binder.mayFold(c, seen: &seen)
-        let timed = Binder.mentionsTimestamp(c)
+        let folds: Bool, timed: Bool
+        if let s = whereSummary, !s.other {
+            // Known from binding: no walk of the tree.
+            folds = s.repeated || s.contains(ConditionSummary.root) || s.contains(ConditionSummary.saleType)
+            timed = s.contains(ConditionSummary.timestamp)
+        } else {
+            var seen = SeenSet<FieldRef>()
+            folds = Binder.mayFold(c, seen: &seen)
+            timed = Binder.mentionsTimestamp(c)
+        }
         guard folds || timed else { return }
         let normalized = Normalizer.normalize(c)
         switch normalized {
@@ -340,7 +372,7 @@ public struct Binder {
     static func mentionsTimestamp(_ c: BoundCondition) -> Bool {
         switch c {
         case .constant: return false
-        case .predicate(let p): return p.field == .catalog("timestamp")
+        case .predicate(let p): return p.field.isCatalog("timestamp")
         case .not(let inner): return mentionsTimestamp(inner)
         case .and(let parts), .or(let parts): return parts.contains(where: mentionsTimestamp)
         }

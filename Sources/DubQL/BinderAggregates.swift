@@ -15,7 +15,7 @@ extension Binder {
         let time = bindTime(select.time)
         var condition: BoundCondition?
         if let w = select.whereClause {
-            condition = bindCondition(w.condition)
+            condition = bindWhere(w.condition)
             if let c = condition {
                 checkKeys(c, pinned: false)
                 warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: select.time == nil)
@@ -72,7 +72,8 @@ extension Binder {
                                            having: state.having, order: order, limit: limit, offset: offset, fill: fill)
         var query = BoundQuery(event: event, columns: [], condition: condition, time: time, timeZone: zoneName,
                                order: .descending, limit: limit ?? Binder.maximumLimit, offset: offset,
-                               explain: statement.isExplain, text: Printer.print(statement), aggregation: aggregation)
+                               explain: statement.isExplain, aggregation: aggregation)
+        query.queryText = QueryText(printing: statement)
         query.hasDefaultTime = select.time == nil
         return query
     }

@@ -6,6 +6,48 @@ import Foundation
 
 // MARK: - Fields
 
+/// The fields the predicates of one bound condition compare, noted while it is bound: catalog
+/// fields as bits of their positions in ``Catalog/fields``.
+struct ConditionSummary {
+    private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// True when some catalog field is compared by two predicates.
+    private(set) var repeated = false
+    /// True when a predicate reads metadata or another JSON path (not summarized: walk the tree).
+    private(set) var other = false
+
+    /// Notes one predicate's field: its catalog position, or `nil` for metadata and JSON paths.
+    mutating func add(_ position: Int?) {
+        guard let i = position, i < 256 else { other = true; return }
+        let bit = UInt64(1) << UInt64(i & 63)
+        let had: Bool
+        switch i >> 6 {
+        case 0: had = bits.0 & bit != 0; bits.0 |= bit
+        case 1: had = bits.1 & bit != 0; bits.1 |= bit
+        case 2: had = bits.2 & bit != 0; bits.2 |= bit
+        default: had = bits.3 & bit != 0; bits.3 |= bit
+        }
+        if had { repeated = true }
+    }
+
+    /// True when a predicate compares the catalog field at `position`.
+    func contains(_ position: Int) -> Bool {
+        guard position >= 0, position < 256 else { return false }
+        let bit = UInt64(1) << UInt64(position & 63)
+        switch position >> 6 {
+        case 0: return bits.0 & bit != 0
+        case 1: return bits.1 & bit != 0
+        case 2: return bits.2 & bit != 0
+        default: return bits.3 & bit != 0
+        }
+    }
+
+    /// The catalog positions the checks ask about, found once.
+    static let key = Catalog.position(ofCanonical: "key")
+    static let timestamp = Catalog.position(ofCanonical: "timestamp")
+    static let root = Catalog.position(ofCanonical: "root")
+    static let saleType = Catalog.position(ofCanonical: "saleType")
+}
+
 /// A resolved field: what it reads, and the type its values have.
 struct ResolvedField {
     var ref: FieldRef
@@ -75,6 +117,16 @@ extension Binder {
 
     // MARK: - Conditions
 
+    /// Binds a WHERE condition, noting in ``Binder/whereSummary`` which fields its predicates
+    /// compare, so that the checks on the whole condition need not walk it again.
+    mutating func bindWhere(_ c: Condition) -> BoundCondition? {
+        summary = ConditionSummary()
+        let bound = bindCondition(c)
+        whereSummary = summary
+        summary = nil
+        return bound
+    }
+
     mutating func bindCondition(_ c: Condition) -> BoundCondition? {
         switch c {
         case .or(let parts, _):
@@ -106,6 +158,7 @@ extension Binder {
             return nil
         }
         guard let field = bindField(p.field) else { return nil }
+        summary?.add(field.specIndex)
         if let i = field.specIndex, Catalog.fields[i].pushdown == .qr {
             warning(.deprecatedField, "'qr' is deprecated: Dub now records what made the click in 'trigger'", p.field.span,
                     hints: ["write trigger = qr"])

@@ -194,8 +194,15 @@ public struct BoundQuery: Hashable, Sendable, Codable {
     /// Rows to skip (`OFFSET`, or `(PAGE-1)*LIMIT`).
     public var offset: Int
     public var explain: Bool
-    /// The canonical DubQL text of the statement.
-    public var text: String
+    /// The canonical DubQL text of the statement. A query from the binder prints it from its
+    /// statement when it is read (EXPLAIN, messages, history), not when it is bound: planning
+    /// per request never pays for it. Setting it replaces the statement's text.
+    public var text: String {
+        get { queryText.text }
+        set { queryText = QueryText(newValue) }
+    }
+    /// Where ``text`` comes from (compared, hashed and coded as that text).
+    var queryText: QueryText
     /// True when the statement has no time clause and ``time`` is the default `SINCE 24h`
     /// (``Binder/defaultPreset``): runners say so, since it shapes the answer.
     public var hasDefaultTime = false
@@ -226,7 +233,56 @@ public struct BoundQuery: Hashable, Sendable, Codable {
         self.limit = limit
         self.offset = offset
         self.explain = explain
-        self.text = text
+        self.queryText = QueryText(text)
+    }
+
+    /// The members coded, as before ``text`` became lazy: `text` holds the printed statement.
+    enum CodingKeys: String, CodingKey {
+        case event, columns, condition, time, timeZone, order, limit, offset, explain
+        case queryText = "text"
+        case hasDefaultTime, limitIsAll, hasDefaultLimit, aggregation, selectsAll
+    }
+}
+
+/// The text of a ``BoundQuery``: given as a string, or the statement it was bound from, printed
+/// (``Printer/print(_:)-(Statement)``) each time it is read. Two are equal when their texts are.
+struct QueryText: Hashable, Sendable, Codable {
+    /// The statement, boxed: a bound query copies one reference instead of the whole tree.
+    final class StatementBox: Sendable {
+        let statement: Statement
+        init(_ statement: Statement) { self.statement = statement }
+    }
+
+    private var given: String
+    private var statement: StatementBox?
+
+    init(_ text: String) {
+        given = text
+        statement = nil
+    }
+
+    init(printing statement: Statement) {
+        given = ""
+        self.statement = StatementBox(statement)
+    }
+
+    var text: String { statement.map { Printer.print($0.statement) } ?? given }
+
+    static func == (a: QueryText, b: QueryText) -> Bool {
+        if a.statement == nil, b.statement == nil { return a.given == b.given }
+        if let x = a.statement, let y = b.statement, x === y { return true }
+        return a.text == b.text
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(text) }
+
+    init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
     }
 }
 

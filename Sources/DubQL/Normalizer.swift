@@ -12,7 +12,40 @@ public enum Normalizer {
     /// tautology, `nil` only when there was no condition.
     public static func normalize(_ condition: BoundCondition?) -> BoundCondition? {
         guard let condition else { return nil }
-        return simplify(negationNormalForm(condition, negated: false))
+        return simplified(condition, negated: false)
+    }
+
+    /// `simplify(negationNormalForm(c, negated: negated))` in one walk: each AND and OR builds one
+    /// operand list instead of two.
+    static func simplified(_ c: BoundCondition, negated: Bool) -> BoundCondition {
+        switch c {
+        case .constant(let b):
+            return .constant(b != negated)
+        case .not(let inner):
+            return simplified(inner, negated: !negated)
+        case .predicate:
+            return simplify(negationNormalForm(c, negated: negated))
+        case .and(let parts), .or(let parts):
+            var conjunctive = true
+            if case .or = c { conjunctive = false }
+            if negated { conjunctive.toggle() }
+            var flat: [BoundCondition] = []
+            flat.reserveCapacity(parts.count)
+            for part in parts {
+                switch simplified(part, negated: negated) {
+                case .constant(let b):
+                    if b == conjunctive { continue }
+                    return .constant(b)
+                case .and(let inner) where conjunctive: flat += inner
+                case .or(let inner) where !conjunctive: flat += inner
+                case let other: flat.append(other)
+                }
+            }
+            if conjunctive { return merge(flat, conjunctive: true) }
+            let merged = merge(flat, conjunctive: false)
+            if case .or(let disjuncts) = merged { return factor(disjuncts) }
+            return merged
+        }
     }
 
     // MARK: - NOT to the leaves

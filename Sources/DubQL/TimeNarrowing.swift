@@ -68,7 +68,7 @@ public enum TimeNarrowing {
             negated = true
             leaf = inner
         }
-        guard case .predicate(let p) = leaf, p.field == .catalog("timestamp") else { return nil }
+        guard case .predicate(let p) = leaf, p.field.isCatalog("timestamp") else { return nil }
         let instants = p.values.compactMap { v -> Int64? in if case .timestamp(let ms) = v { ms } else { nil } }
         guard instants.count == p.values.count, let first = instants.first else { return nil }
         // `NOT timestamp < x` is `timestamp >= x`: every event has a timestamp.
