@@ -22,7 +22,8 @@ public struct StreamOutcome {
     public var store: EventStore
     /// The plan to run on ``store``.
     public var plan: LocalPlan
-    /// An aggregate plan's result (its groups merged over the windows, finished).
+    /// An aggregate plan's result (its groups merged over the windows, finished); set for every
+    /// aggregate plan, `nil` for a listing. Run only listings on ``store``.
     public var aggregate: AggregateResult?
     /// An aggregate's groups before HAVING and paging (for notes: what the scan kept).
     public var groups: Int = 0
@@ -41,9 +42,10 @@ public struct StreamOutcome {
 
 /// Streams one-shot queries over input files (see the file's header).
 ///
-///     if StreamExecutor.canStream(plan) {
+///     if StreamExecutor.canStream(plan, paths: ["events.ndjson"]) {
 ///         let outcome = try StreamExecutor.run(plan, paths: ["events.ndjson"])
-///         Executor.run(outcome.plan, on: outcome.store) { row in ... }
+///         if let result = outcome.aggregate { print(result.rows) }
+///         else { Executor.run(outcome.plan, on: outcome.store) { row in ... } }
 ///     }
 public enum StreamExecutor {
     /// True when `plan` can be streamed over `paths` (`nil`: input in memory, which always can).
@@ -853,8 +855,10 @@ extension StreamExecutor {
     /// What a plan that reads `saleType` gets over input that cannot be read twice: the whole input loaded.
     static func loadWhole(_ plan: LocalPlan, paths: [String], options: LoadOptions, countMatches: Bool) throws -> StreamOutcome {
         let (store, skipped, first) = try EventLoader.load(paths: paths, options: options)
-        return StreamOutcome(store: store, plan: plan, stoppedEarly: false, parsed: store.count, rejected: 0, skipped: skipped,
-                             firstSkipped: first, matched: countMatches && plan.aggregation == nil ? Executor.count(plan, on: store) : nil)
+        let aggregate = plan.aggregation == nil ? nil : Executor.aggregate(plan, on: store)
+        return StreamOutcome(store: store, plan: plan, aggregate: aggregate, stoppedEarly: false, parsed: store.count, rejected: 0,
+                             skipped: skipped, firstSkipped: first,
+                             matched: countMatches && plan.aggregation == nil ? Executor.count(plan, on: store) : nil)
     }
 
     /// True for a regular file that is not gzip: what can be read twice, identically.

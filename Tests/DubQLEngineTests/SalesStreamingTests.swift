@@ -161,7 +161,7 @@ struct SalesStreamingTests {
             #expect(expected.rows.count > 0)
             for window in [200, 3000] {
                 let outcome = try Self.stream(plan, bytes, workers: workers, window: window, earlyExit: earlyExit)
-                #expect(Executor.aggregate(outcome.plan, on: outcome.store) == expected, "streamed \(window), \(label): \(text)")
+                #expect(outcome.aggregate == expected, "streamed \(window), \(label): \(text)")
             }
         }
     }
@@ -181,7 +181,7 @@ struct SalesStreamingTests {
             let query = try #require(compilation.statements.first?.query, "\(text): \(compilation.diagnostics)")
             let plan = try #require(LocalPlanner.plan(query).plan, "\(text)")
             let outcome = try Self.stream(plan, bytes, workers: 2, window: 500)
-            #expect(Executor.aggregate(outcome.plan, on: outcome.store) == Evaluator.aggregate(query, from: store.records), "\(text)")
+            #expect(outcome.aggregate == Evaluator.aggregate(query, from: store.records), "\(text)")
         }
     }
 
