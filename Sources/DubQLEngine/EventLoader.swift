@@ -262,10 +262,17 @@ public struct EventLoader {
     /// Parses NDJSON lines in `[from, to)` (which start at line starts).
     ///
     /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot match).
+    ///
+    /// With `lean` (a streamed aggregate's windows), every line is parsed and validated the same
+    /// way, but only the text columns the plan reads are interned; the others read as absent.
     static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
-                           _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter? = nil) throws(LoadError) {
+                           _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter? = nil,
+                           lean: LeanFields? = nil) throws(LoadError) {
         var parser = EventParser(base: buffer.base, end: buffer.count)
         var s = JSONScanner(base: buffer.base, start: from, end: to)
+        var scratch: [UInt8] = []
+        let interned = lean.map { l in StringColumn.allCases.indices.filter { l.columns[$0] } } ?? []
+        defer { if let lean { lean.fillSkipped(&rows) } }
         while true {
             s.skipWhitespace()
             if s.atEnd { return }
@@ -284,7 +291,11 @@ public struct EventLoader {
                 let end = bounded.pos
                 bounded.skipWhitespace()
                 if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
-                try rows.add(parser, start: start, end: end, index)
+                if lean != nil {
+                    try rows.addLean(parser, start: start, end: end, interned, &scratch)
+                } else {
+                    try rows.add(parser, start: start, end: end, index)
+                }
             } catch {
                 guard options.skipInvalid else { throw locate(buffer, error.error, code: error.code) }
                 notes.append(locate(buffer, error.error, code: error.code))

@@ -1,5 +1,6 @@
-// The lean parse of a streamed aggregate's windows: every line is parsed and validated exactly as
-// the loader does (the same JSON checks, field types, required fields, size limit, errors and
+// The lean parse of a streamed aggregate's windows (the loader's own line loop,
+// `EventLoader.parseLines` with `lean:`): every line is parsed and validated exactly as a load
+// does (the same JSON checks, field types, required fields, size limit, errors and
 // `--skip-invalid` notes), but only the text columns the plan reads are interned into the
 // window's dictionaries; the others read as absent. Interning is most of what a row costs after
 // parsing, and a window's store lives only until its groups are taken.
@@ -54,40 +55,9 @@ struct LeanFields: Sendable {
         columns = StringColumn.allCases.map { needed.contains($0) }
     }
 
-    /// Parses NDJSON lines in `[from, to)` into `rows` as ``EventLoader/parseLines`` does, with
-    /// only ``columns`` interned (the codes of the others are all 0, absent).
-    func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ options: LoadOptions,
-                    _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter?) throws(LoadError) {
-        var parser = EventParser(base: buffer.base, end: buffer.count)
-        var s = JSONScanner(base: buffer.base, start: from, end: to)
-        var scratch: [UInt8] = []
-        let interned = StringColumn.allCases.indices.filter { columns[$0] }
-        // The same loop as the loader's, line for line: the same errors at the same places.
-        while true {
-            s.skipWhitespace()
-            if s.atEnd { break }
-            let start = s.pos
-            let lineEnd = min(EventLoader.nextNewline(buffer, from: start), to)
-            var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
-            bounded.endsAtLineBreak = lineEnd < buffer.count
-            if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
-                s.pos = lineEnd
-                continue
-            }
-            do throws(EventParser.Failure) {
-                if lineEnd - start > options.limits.maxEventBytes { throw EventLoader.tooLarge(start, options.limits) }
-                guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
-                try parser.parse(&bounded)
-                let end = bounded.pos
-                bounded.skipWhitespace()
-                if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
-                try rows.addLean(parser, start: start, end: end, interned, &scratch)
-            } catch {
-                guard options.skipInvalid else { throw EventLoader.locate(buffer, error.error, code: error.code) }
-                notes.append(EventLoader.locate(buffer, error.error, code: error.code))
-            }
-            s.pos = lineEnd
-        }
+    /// Fills the codes of the columns not interned (all 0, absent) once a window's lines are
+    /// parsed (``EventLoader/parseLines(_:_:_:_:_:_:_:prefilter:lean:)`` with this).
+    func fillSkipped(_ rows: inout RowBuilder) {
         let n = rows.count
         for c in StringColumn.allCases.indices where !columns[c] { rows.codes[c] = [UInt32](repeating: 0, count: n) }
     }
@@ -97,7 +67,7 @@ extension RowBuilder {
     /// ``add(_:start:end:_:)`` interning only the columns `interned` (the others' codes are
     /// filled in by the caller). An event the full add refuses is refused with its error.
     @inline(__always)
-    fileprivate mutating func addLean(_ p: EventParser, start: Int, end: Int, _ interned: [Int], _ scratch: inout [UInt8]) throws(EventParser.Failure) {
+    mutating func addLean(_ p: EventParser, start: Int, end: Int, _ interned: [Int], _ scratch: inout [UInt8]) throws(EventParser.Failure) {
         let ts = p.resolvedTimestamp()
         guard let type = p.type, let ts, p.starts[(type == 0 ? StringColumn.clickID : .eventID).rawValue] >= 0,
               type != 2 || !p.amount.isNaN, end - start <= Int(UInt32.max) else {

@@ -634,11 +634,7 @@ private struct WindowWorker: Sendable {
             switch w {
             case .lines(let from, let to):
                 let before = prefilter == nil ? 0 : Self.countLines(buffer, from, to)
-                if let lean {
-                    try lean.parseLines(from, to, buffer, options, &rows, &result.notes, prefilter: prefilter)
-                } else {
-                    try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter)
-                }
+                try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter, lean: lean)
                 result.rejected = prefilter == nil ? 0 : max(0, before - rows.count - result.notes.count)
                 store = rows.store(buffers: [buffer])
             case .elements(let ranges):
