@@ -857,16 +857,10 @@ extension StreamExecutor {
                              matched: countMatches && plan.aggregation == nil ? Executor.count(plan, on: store) : nil)
     }
 
-    /// True for a regular file that is not gzip: what can be read twice, identically.
+    /// True for a regular file that is not gzip: what can be read twice, identically. That is what
+    /// ``InputBuffer/openInput(path:limits:)`` maps (stdin, pipes and gzip it streams), so it decides.
     static func isRereadable(_ path: String) -> Bool {
-        guard path != "-" else { return false }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
-        var magic: [UInt8] = [0, 0]
-        let n = read(fd, &magic, 2)
-        return !(n == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
+        guard case .buffer? = try? InputBuffer.openInput(path: path, limits: LoadLimits()) else { return false }
+        return true
     }
 }
