@@ -28,30 +28,70 @@ public struct Statement: Hashable, Sendable, Codable {
 }
 
 /// `SELECT event | SELECT projection FROM event` followed by clauses in any order, each at most once.
+///
+/// The clauses of most statements (`WHERE`, the time clause, `LIMIT`) are stored inline; the
+/// others (projection, `TIMEZONE`, `GROUP BY`, `HAVING`, `ORDER BY`, `OFFSET`, `PAGE`) together in
+/// one copy-on-write box made when the first of them is set. A statement is then about a third
+/// of its former size (the 736 bytes were copied, nil-initialized and destroyed field by field
+/// at every parse); it is still a value: equality, hashing and coding are those of its clauses.
 public struct SelectStatement: Hashable, Sendable, Codable {
     /// The event name as written (`clicks`, `Sales`); the binder resolves it.
     public var event: Name
     /// `nil` for `SELECT sales`, which means `SELECT * FROM sales`.
-    public var projection: Projection?
+    public var projection: Projection? {
+        get { rare?.projection }
+        set { if newValue != nil || rare != nil { updateRare { $0.projection = newValue } } }
+    }
     public var whereClause: WhereClause?
     public var time: TimeClause?
-    public var timezone: TimezoneClause?
+    public var timezone: TimezoneClause? {
+        get { rare?.timezone }
+        set { if newValue != nil || rare != nil { updateRare { $0.timezone = newValue } } }
+    }
     /// `GROUP BY keys`: makes the statement an aggregate query.
-    public var groupBy: GroupByClause?
+    public var groupBy: GroupByClause? {
+        get { rare?.groupBy }
+        set { if newValue != nil || rare != nil { updateRare { $0.groupBy = newValue } } }
+    }
     /// `HAVING condition`: filters groups (aggregate queries only).
-    public var having: HavingClause?
-    public var orderBy: OrderByClause?
+    public var having: HavingClause? {
+        get { rare?.having }
+        set { if newValue != nil || rare != nil { updateRare { $0.having = newValue } } }
+    }
+    public var orderBy: OrderByClause? {
+        get { rare?.orderBy }
+        set { if newValue != nil || rare != nil { updateRare { $0.orderBy = newValue } } }
+    }
     public var limit: IntegerClause?
-    public var offset: IntegerClause?
-    public var page: IntegerClause?
+    public var offset: IntegerClause? {
+        get { rare?.offset }
+        set { if newValue != nil || rare != nil { updateRare { $0.offset = newValue } } }
+    }
+    public var page: IntegerClause? {
+        get { rare?.page }
+        set { if newValue != nil || rare != nil { updateRare { $0.page = newValue } } }
+    }
     public var span: Span
+    /// The rarer clauses; `nil` while none was set.
+    private var rare: RareClauses?
 
     /// True when the statement aggregates: it has `GROUP BY` or `HAVING`, or an aggregate call
     /// among its columns (`SELECT count() FROM clicks`).
     public var isAggregate: Bool {
-        if groupBy != nil || having != nil { return true }
-        if case .columns(let items, _)? = projection { return items.contains { $0.expression.isCall } }
+        guard let rare else { return false }
+        if rare.groupBy != nil || rare.having != nil { return true }
+        if case .columns(let items, _)? = rare.projection { return items.contains { $0.expression.isCall } }
         return false
+    }
+
+    /// A statement of no clauses (what the parser starts from).
+    init(event: Name, span: Span) {
+        self.event = event
+        self.whereClause = nil
+        self.time = nil
+        self.limit = nil
+        self.span = span
+        self.rare = nil
     }
 
     public init(event: Name, projection: Projection? = nil, whereClause: WhereClause? = nil,
@@ -60,17 +100,109 @@ public struct SelectStatement: Hashable, Sendable, Codable {
                 limit: IntegerClause? = nil, offset: IntegerClause? = nil, page: IntegerClause? = nil,
                 span: Span) {
         self.event = event
-        self.projection = projection
         self.whereClause = whereClause
         self.time = time
+        self.limit = limit
+        self.span = span
+        self.projection = projection
         self.timezone = timezone
         self.groupBy = groupBy
         self.having = having
         self.orderBy = orderBy
-        self.limit = limit
         self.offset = offset
         self.page = page
-        self.span = span
+    }
+
+    /// The box of the rarer clauses: shared between copies of a statement until one of them
+    /// changes a clause in it (then that copy gets its own).
+    private final class RareClauses: @unchecked Sendable {
+        var projection: Projection?
+        var timezone: TimezoneClause?
+        var groupBy: GroupByClause?
+        var having: HavingClause?
+        var orderBy: OrderByClause?
+        var offset: IntegerClause?
+        var page: IntegerClause?
+
+        init() {}
+        init(copying other: RareClauses) {
+            projection = other.projection
+            timezone = other.timezone
+            groupBy = other.groupBy
+            having = other.having
+            orderBy = other.orderBy
+            offset = other.offset
+            page = other.page
+        }
+    }
+
+    private mutating func updateRare(_ change: (RareClauses) -> Void) {
+        if rare == nil {
+            rare = RareClauses()
+        } else if !isKnownUniquelyReferenced(&rare!) {
+            rare = RareClauses(copying: rare!)
+        }
+        change(rare!)
+    }
+
+    // Equality, hashing and coding over the clauses, as when they were all stored properties.
+    private enum CodingKeys: String, CodingKey {
+        case event, projection, whereClause, time, timezone, groupBy, having, orderBy, limit, offset, page, span
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        event = try c.decode(Name.self, forKey: .event)
+        whereClause = try c.decodeIfPresent(WhereClause.self, forKey: .whereClause)
+        time = try c.decodeIfPresent(TimeClause.self, forKey: .time)
+        limit = try c.decodeIfPresent(IntegerClause.self, forKey: .limit)
+        span = try c.decode(Span.self, forKey: .span)
+        projection = try c.decodeIfPresent(Projection.self, forKey: .projection)
+        timezone = try c.decodeIfPresent(TimezoneClause.self, forKey: .timezone)
+        groupBy = try c.decodeIfPresent(GroupByClause.self, forKey: .groupBy)
+        having = try c.decodeIfPresent(HavingClause.self, forKey: .having)
+        orderBy = try c.decodeIfPresent(OrderByClause.self, forKey: .orderBy)
+        offset = try c.decodeIfPresent(IntegerClause.self, forKey: .offset)
+        page = try c.decodeIfPresent(IntegerClause.self, forKey: .page)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(event, forKey: .event)
+        try c.encodeIfPresent(projection, forKey: .projection)
+        try c.encodeIfPresent(whereClause, forKey: .whereClause)
+        try c.encodeIfPresent(time, forKey: .time)
+        try c.encodeIfPresent(timezone, forKey: .timezone)
+        try c.encodeIfPresent(groupBy, forKey: .groupBy)
+        try c.encodeIfPresent(having, forKey: .having)
+        try c.encodeIfPresent(orderBy, forKey: .orderBy)
+        try c.encodeIfPresent(limit, forKey: .limit)
+        try c.encodeIfPresent(offset, forKey: .offset)
+        try c.encodeIfPresent(page, forKey: .page)
+        try c.encode(span, forKey: .span)
+    }
+
+    public static func == (a: SelectStatement, b: SelectStatement) -> Bool {
+        guard a.event == b.event, a.whereClause == b.whereClause, a.time == b.time, a.limit == b.limit,
+              a.span == b.span else { return false }
+        if a.rare === b.rare { return true }
+        return a.projection == b.projection && a.timezone == b.timezone && a.groupBy == b.groupBy
+            && a.having == b.having && a.orderBy == b.orderBy && a.offset == b.offset && a.page == b.page
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(event)
+        hasher.combine(projection)
+        hasher.combine(whereClause)
+        hasher.combine(time)
+        hasher.combine(timezone)
+        hasher.combine(groupBy)
+        hasher.combine(having)
+        hasher.combine(orderBy)
+        hasher.combine(limit)
+        hasher.combine(offset)
+        hasher.combine(page)
+        hasher.combine(span)
     }
 }
 
@@ -166,11 +298,74 @@ public struct FunctionCall: Hashable, Sendable, Codable {
 /// The components are names; how they were written (dot, back quotes, brackets) is not kept: the
 /// printer writes the canonical form.
 public struct FieldPath: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var components: [Name]
+    public var components: Components
     public var span: Span
     public init(components: [Name], span: Span) {
+        self.components = Components(components)
+        self.span = span
+    }
+    public init(components: Components, span: Span) {
         self.components = components
         self.span = span
+    }
+    /// The path of one name (`country`), spanning the name.
+    public init(_ name: Name) {
+        self.components = Components(name)
+        self.span = name.span
+    }
+
+    /// The names of a path, used like an array of ``Name`` (`count`, `[0]`, `map`, `append`,
+    /// array literals; coded as an array). The first name is stored inline and only the others
+    /// in an array, so a path of one name, nearly every field, allocates nothing.
+    public struct Components: RandomAccessCollection, MutableCollection, Hashable, Sendable, Codable,
+                              ExpressibleByArrayLiteral, CustomStringConvertible {
+        /// `nil` only when there are no names (then `rest` is empty too).
+        private var head: Name?
+        private var rest: [Name]
+
+        public init() {
+            head = nil
+            rest = []
+        }
+        public init(_ name: Name) {
+            head = name
+            rest = []
+        }
+        public init(_ names: some Sequence<Name>) {
+            var iterator = names.makeIterator()
+            head = iterator.next()
+            rest = []
+            while let name = iterator.next() { rest.append(name) }
+        }
+        public init(arrayLiteral names: Name...) { self.init(names) }
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { head == nil ? 0 : 1 + rest.count }
+        public subscript(position: Int) -> Name {
+            get {
+                if position == 0, let head { return head }
+                return rest[position - 1]
+            }
+            set {
+                if position == 0 {
+                    precondition(head != nil, "index out of range")
+                    head = newValue
+                } else {
+                    rest[position - 1] = newValue
+                }
+            }
+        }
+        public mutating func append(_ name: Name) {
+            if head == nil { head = name } else { rest.append(name) }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            self.init(try [Name](from: decoder))
+        }
+        public func encode(to encoder: any Encoder) throws {
+            try Array(self).encode(to: encoder)
+        }
+        public var description: String { Array(self).description }
     }
     /// The components joined by `.` without any quoting, e.g. `metadata.plan tier`.
     public var dotted: String {
@@ -351,7 +546,7 @@ public struct Predicate: Hashable, Sendable, Codable {
         self.span = span
     }
     public init(call: FunctionCall, kind: Kind, span: Span) {
-        self.field = FieldPath(components: [call.name], span: call.name.span)
+        self.field = FieldPath(call.name)
         self.callBox = CallBox(call)
         self.kind = kind
         self.span = span

@@ -54,7 +54,7 @@ public enum DiagnosticRenderer {
     /// rendering many diagnostics on one huge line stays linear.
     static func snippet(_ span: Span, in source: SourceFile, style: Style, tint: String) -> String {
         let start = source.location(of: span.start)
-        let index = source.lineIndex(of: Swift.min(Swift.max(0, span.start), source.bytes.count))
+        let index = source.lineIndex(of: Swift.min(Swift.max(0, span.start), source.byteCount))
         let range = source.lineRange(index)
         let gutter = String(start.line)
         let pad = String(repeating: " ", count: gutter.count)
@@ -72,14 +72,16 @@ public enum DiagnosticRenderer {
             let at = Swift.min(Swift.max(span.start, range.lowerBound), range.upperBound)
             var from = Swift.max(range.lowerBound, at - windowBytes)
             var to = Swift.min(range.upperBound, at + windowBytes)
-            while from > range.lowerBound, source.bytes[from] & 0xC0 == 0x80 { from -= 1 }
-            while to < range.upperBound, source.bytes[to] & 0xC0 == 0x80 { to += 1 }
+            source.withBytes { bytes in
+                while from > range.lowerBound, bytes[from] & 0xC0 == 0x80 { from -= 1 }
+                while to < range.upperBound, bytes[to] & 0xC0 == 0x80 { to += 1 }
+            }
             let before = from > range.lowerBound ? "..."
                 : index == 0 ? String(repeating: " ", count: source.origin.column - 1) : ""
-            line = before + String(decoding: source.bytes[from..<to], as: UTF8.self) + (to < range.upperBound ? "..." : "")
-            caretColumn = before.count + String(decoding: source.bytes[from..<at], as: UTF8.self).count + 1
+            line = before + source.slice(Span(start: from, end: to)) + (to < range.upperBound ? "..." : "")
+            caretColumn = before.count + source.slice(Span(start: from, end: at)).count + 1
             let spanEnd = Swift.min(Swift.max(span.end, at), to)
-            width = Swift.max(1, String(decoding: source.bytes[at..<spanEnd], as: UTF8.self).count)
+            width = Swift.max(1, source.slice(Span(start: at, end: spanEnd)).count)
         }
         // Tabs are shown as one space so that one character stays one column; other control
         // characters as escapes, several columns wide, which the caret's column and width count.

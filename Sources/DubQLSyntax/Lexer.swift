@@ -38,11 +38,10 @@ public enum Lexer {
 
     /// The tokens of `source` with decoded texts, and the lexical diagnostics.
     public static func tokenize(_ source: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
-        let (raw, diagnostics) = scan(source.bytes)
-        let tokens = source.bytes.withUnsafeBufferPointer { buffer in
-            raw.map { Token(kind: $0.kind, span: $0.span, text: decodedText(of: $0, in: buffer)) }
+        source.withBytes { buffer in
+            let (raw, diagnostics) = scan(buffer)
+            return (raw.map { Token(kind: $0.kind, span: $0.span, text: decodedText(of: $0, in: buffer)) }, diagnostics)
         }
-        return (tokens, diagnostics)
     }
 
     /// The largest input lexed (4 GiB - 1 bytes); anything beyond is reported and ignored.
@@ -50,22 +49,68 @@ public enum Lexer {
 
     /// The raw tokens of `bytes` (comments and white space dropped) and the lexical diagnostics.
     public static func scan(_ bytes: [UInt8]) -> (tokens: [RawToken], diagnostics: [Diagnostic]) {
-        bytes.withUnsafeBufferPointer { whole in
+        bytes.withUnsafeBufferPointer { scan($0) }
+    }
+
+    /// ``scan(_:)`` of bytes read in place.
+    static func scan(_ whole: UnsafeBufferPointer<UInt8>) -> (tokens: [RawToken], diagnostics: [Diagnostic]) {
+        let buffer = UnsafeBufferPointer(rebasing: whole.prefix(maximumInputSize))
+        var scanner = Scanner(buffer)
+        var tokens: [RawToken] = []
+        tokens.reserveCapacity(buffer.count / 3 + 16)
+        while true {
+            let t = scanner.next()
+            tokens.append(t)
+            if case .endOfInput = t.kind { break }
+        }
+        scanner.reportTooLarge(whole)
+        return (tokens, scanner.diagnostics)
+    }
+
+    /// The most tokens kept on the stack: 85 of 12 bytes fit the 1,024 bytes that
+    /// `withUnsafeTemporaryAllocation` always takes from the stack.
+    static let stackTokens = 85
+
+    /// Calls `body` with the raw tokens of `whole` and the lexical diagnostics, as ``scan(_:)``
+    /// returns them. Up to ``stackTokens`` tokens (a query of a line or two) are lexed into a
+    /// buffer on the stack, so lexing allocates nothing; a longer input is lexed again into an array.
+    static func withTokens<R>(of whole: UnsafeBufferPointer<UInt8>,
+                              _ body: (UnsafeBufferPointer<RawToken>, [Diagnostic]) -> R) -> R {
+        let done: R? = withUnsafeTemporaryAllocation(of: RawToken.self, capacity: stackTokens) { stack in
+            guard let out = stack.baseAddress else { return nil }
             let buffer = UnsafeBufferPointer(rebasing: whole.prefix(maximumInputSize))
             var scanner = Scanner(buffer)
-            var tokens: [RawToken] = []
-            tokens.reserveCapacity(buffer.count / 3 + 16)
-            while true {
+            var count = 0
+            while count < stackTokens {
                 let t = scanner.next()
-                tokens.append(t)
-                if case .endOfInput = t.kind { break }
+                out[count] = t
+                count &+= 1
+                if case .endOfInput = t.kind {
+                    scanner.reportTooLarge(whole)
+                    return body(UnsafeBufferPointer(start: out, count: count), scanner.diagnostics)
+                }
             }
-            if whole.count > buffer.count {
-                scanner.report(.strayCharacter, "input too large: only the first \(maximumInputSize) bytes are read",
-                               buffer.count, buffer.count)
-            }
-            return (tokens, scanner.diagnostics)
+            return nil
         }
+        if let done { return done }
+        let (tokens, diagnostics) = scan(whole)
+        return tokens.withUnsafeBufferPointer { body($0, diagnostics) }
+    }
+
+    /// A string of the bytes `b[start..<end]`. Names, words and numbers are short ASCII (at most
+    /// 15 bytes): those become small (inline) strings directly, without validating the bytes as
+    /// UTF-8 in general.
+    @inline(__always)
+    static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        let n = end - start
+        guard n > 0, let base = b.baseAddress else { return "" }
+        if n <= 15 {
+            return String(unsafeUninitializedCapacity: n) { out in
+                out.baseAddress!.initialize(from: base + start, count: n)
+                return n
+            }
+        }
+        return String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self)
     }
 
     /// The spans of the comments in `bytes` (`-- ...` without its line end, `/* ... */`), in order.
@@ -73,6 +118,11 @@ public enum Lexer {
     /// Comments can only lie in the gaps between tokens (a `--` inside a string is part of the
     /// string token), so the gaps are all that is searched.
     public static func comments(in bytes: [UInt8]) -> [Span] {
+        bytes.withUnsafeBufferPointer { comments(in: $0) }
+    }
+
+    /// ``comments(in:)`` of bytes read in place.
+    static func comments(in bytes: UnsafeBufferPointer<UInt8>) -> [Span] {
         var spans: [Span] = []
         var gapStart = 0
         for token in scan(bytes).tokens {
@@ -106,7 +156,7 @@ public enum Lexer {
         case .doubleQuotedString: unquote(b, token.start, token.end, quote: 34)
         case .quotedIdentifier: unquote(b, token.start, token.end, quote: 96)
         case .keyword, .identifier, .integer, .decimal, .money, .duration, .date, .dateTime, .error:
-            String(decoding: UnsafeBufferPointer(rebasing: b[token.start..<token.end]), as: UTF8.self)
+            string(b, token.start, token.end)
         default: ""
         }
     }
@@ -115,7 +165,7 @@ public enum Lexer {
     static func unquote(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, quote: UInt8) -> String {
         guard end - start >= 2 else { return "" }
         let inner = UnsafeBufferPointer(rebasing: b[(start + 1)..<(end - 1)])
-        guard inner.contains(quote) else { return String(decoding: inner, as: UTF8.self) }
+        guard inner.contains(quote) else { return string(b, start + 1, end - 1) }
         var out: [UInt8] = []
         out.reserveCapacity(inner.count)
         var i = 0
@@ -169,6 +219,13 @@ struct Scanner {
     var diagnostics: [Diagnostic] = []
 
     init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+
+    /// Reports an input longer than ``Lexer/maximumInputSize`` (`whole` is the input before it was cut).
+    mutating func reportTooLarge(_ whole: UnsafeBufferPointer<UInt8>) {
+        if whole.count > b.count {
+            report(.strayCharacter, "input too large: only the first \(Lexer.maximumInputSize) bytes are read", b.count, b.count)
+        }
+    }
 
     mutating func report(_ code: DiagnosticCode, _ message: String, _ start: Int, _ end: Int, hints: [String] = []) {
         guard diagnostics.count < Lexer.maximumDiagnostics else { return }
@@ -257,6 +314,21 @@ struct Scanner {
         var key: UInt64 = 0
         var shift: UInt64 = 0
         var j = start
+        if start + 8 <= n, let base = b.baseAddress {
+            // Eight bytes at once: most words end within them (`SELECT`, `country`, `US`).
+            let w = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)
+            let lowered = w | 0x2020_2020_2020_2020
+            let run = Scanner.identifierBytes(w)
+            if run < 8 {
+                j = start + run
+                key = lowered & ((1 &<< UInt64(run &* 8)) &- 1)
+                shift = UInt64(run &* 8)
+            } else {
+                j = start + 8
+                key = lowered
+                shift = 64
+            }
+        }
         while j < n {
             let c = b[j]
             guard classes[Int(c)] >= CharacterClass.identifierStart else { break }
@@ -274,6 +346,23 @@ struct Scanner {
 
     @inline(__always) func keywordTable(_ key: UInt64) -> Keyword? { Scanner.keyword(packed: key) }
 
+    /// How many of the eight bytes of `w` (little-endian), from the first, are identifier bytes
+    /// (`A-Z a-z 0-9 _`), computed on all eight at once. Every per-byte sum below stays under
+    /// 0x100 (the high bits are cleared first), so no byte carries into the next.
+    @inline(__always) static func identifierBytes(_ w: UInt64) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let low = w & ~highs
+        let lower = low | (0x20 &* ones)
+        // High bit of each byte set when the byte is at least the bound.
+        let letter = (lower &+ (0x80 - 0x61) &* ones) & ~(lower &+ (0x80 - 0x7b) &* ones)
+        let digit = (low &+ (0x80 - 0x30) &* ones) & ~(low &+ (0x80 - 0x3a) &* ones)
+        let e = low ^ (0x5f &* ones)
+        let underscore = ~(((e & ~highs) &+ ~highs) | e)
+        let identifier = (letter | digit | underscore) & ~w & highs
+        let other = ~identifier & highs
+        return other == 0 ? 8 : other.trailingZeroBitCount >> 3
+    }
+
     /// The keyword an identifier-shaped word is, without building a string: its bytes, with
     /// letters lower-cased (`| 0x20`), packed little-endian into a `UInt64`.
     static func keyword(of word: some Collection<UInt8>) -> Keyword? {
@@ -286,33 +375,35 @@ struct Scanner {
         return keyword(packed: key)
     }
 
-    /// Keyword lookup on the lower-cased word packed little-endian into a `UInt64`.
+    /// Keyword lookup on the lower-cased word packed little-endian into a `UInt64`: a perfect
+    /// hash of the 24 keywords (multiply, keep the top five bits) picks the one candidate, which
+    /// one comparison confirms, instead of comparing with every keyword in turn.
     @inline(__always) static func keyword(packed key: UInt64) -> Keyword? {
-        switch key {
-        case 0x7463_656c_6573: .select
-        case 0x6d6f_7266: .from
-        case 0x65_7265_6877: .where
-        case 0x64_6e61: .and
-        case 0x726f: .or
-        case 0x74_6f6e: .not
-        case 0x6e69: .in
-        case 0x65_636e_6973: .since
-        case 0x6c_6974_6e75: .until
-        case 0x6e_6565_7774_6562: .between
-        case 0x656e_6f7a_656d_6974: .timezone
-        case 0x72_6564_726f: .order
-        case 0x7962: .by
-        case 0x63_7361: .asc
-        case 0x6373_6564: .desc
-        case 0x74_696d_696c: .limit
-        case 0x7465_7366_666f: .offset
-        case 0x6567_6170: .page
-        case 0x6e_6961_6c70_7865: .explain
-        case 0x6575_7274: .true
-        case 0x65_736c_6166: .false
-        case 0x70_756f_7267: .group
-        case 0x676e_6976_6168: .having
-        case 0x7463_6e69_7473_6964: .distinct
+        switch (key &* 0x060e_07ab_a5cb_1af5) >> 59 {
+        case 1: key == 0x7463_6e69_7473_6964 ? .distinct : nil
+        case 2: key == 0x6d6f_7266 ? .from : nil
+        case 3: key == 0x74_696d_696c ? .limit : nil
+        case 5: key == 0x74_6f6e ? .not : nil
+        case 6: key == 0x6575_7274 ? .true : nil
+        case 7: key == 0x6e_6565_7774_6562 ? .between : nil
+        case 10: key == 0x64_6e61 ? .and : nil
+        case 11: key == 0x7463_656c_6573 ? .select : nil
+        case 12: key == 0x65_7265_6877 ? .where : nil
+        case 13: key == 0x72_6564_726f ? .order : nil
+        case 14: key == 0x6e_6961_6c70_7865 ? .explain : nil
+        case 15: key == 0x65_736c_6166 ? .false : nil
+        case 16: key == 0x6e69 ? .in : nil
+        case 17: key == 0x65_636e_6973 ? .since : nil
+        case 18: key == 0x63_7361 ? .asc : nil
+        case 19: key == 0x6c_6974_6e75 ? .until : nil
+        case 21: key == 0x676e_6976_6168 ? .having : nil
+        case 23: key == 0x6373_6564 ? .desc : nil
+        case 24: key == 0x6567_6170 ? .page : nil
+        case 25: key == 0x656e_6f7a_656d_6974 ? .timezone : nil
+        case 26: key == 0x7465_7366_666f ? .offset : nil
+        case 27: key == 0x726f ? .or : nil
+        case 30: key == 0x7962 ? .by : nil
+        case 31: key == 0x70_756f_7267 ? .group : nil
         default: nil
         }
     }
@@ -482,7 +573,7 @@ struct Scanner {
     }
 
     func text(_ s: Int, _ e: Int) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+        Lexer.string(b, s, e)
     }
 }
 

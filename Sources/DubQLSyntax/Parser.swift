@@ -21,10 +21,17 @@ public struct Parser {
     public static let maximumErrors = 10
 
     /// Parses a script of `;`-separated statements.
+    ///
+    /// The parser reads the source's bytes in place, and a short source's tokens live on the
+    /// stack (see ``Lexer``): the only allocations are those of the tree.
     public static func parse(_ source: SourceFile) -> ParseResult {
-        var parser = Parser(source)
-        let script = parser.parseScript()
-        return ParseResult(script: script, diagnostics: parser.finishDiagnostics())
+        source.withBytes { bytes in
+            Lexer.withTokens(of: bytes) { tokens, lexical in
+                var parser = Parser(source, bytes: bytes, tokens: tokens, lexical: lexical)
+                let script = parser.parseScript()
+                return ParseResult(script: script, diagnostics: parser.finishDiagnostics())
+            }
+        }
     }
 
     /// Parses `text` as a script named `<query>`.
@@ -35,7 +42,9 @@ public struct Parser {
     // MARK: - State
 
     let source: SourceFile
-    let tokens: [RawToken]
+    /// The source's bytes and their tokens, valid for the parse (see ``parse(_:)``).
+    let bytes: UnsafeBufferPointer<UInt8>
+    let tokens: UnsafeBufferPointer<RawToken>
     var index = 0
     var diagnostics: [Diagnostic] = []
     var lexicalDiagnostics: [Diagnostic]
@@ -43,9 +52,10 @@ public struct Parser {
     /// Set when the error budget is spent: every parse function then winds down quickly.
     var stopped = false
 
-    init(_ source: SourceFile) {
+    init(_ source: SourceFile, bytes: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<RawToken>,
+         lexical: [Diagnostic]) {
         self.source = source
-        let (tokens, lexical) = Lexer.scan(source.bytes)
+        self.bytes = bytes
         self.tokens = tokens
         self.lexicalDiagnostics = lexical
         self.errorCount = lexical.count(where: { $0.isError })
@@ -102,7 +112,7 @@ public struct Parser {
             }
             if index == before { advance() } // progress guard
         }
-        return Script(statements: statements, span: Span(start: 0, end: source.bytes.count))
+        return Script(statements: statements, span: Span(start: 0, end: bytes.count))
     }
 
     // MARK: - statement = [ "EXPLAIN" ] select
@@ -205,7 +215,7 @@ public struct Parser {
 
     mutating func name(from t: RawToken) -> Name {
         if t.kind == .quotedIdentifier {
-            let text = source.bytes.withUnsafeBufferPointer { Lexer.unquote($0, t.start, t.end, quote: 96) }
+            let text = Lexer.unquote(bytes, t.start, t.end, quote: 96)
             if text.isEmpty { error(.emptyName, "expected a name between the back quotes, found nothing", at: t.span) }
             return Name(text, span: t.span)
         }
@@ -215,7 +225,7 @@ public struct Parser {
     /// `field = name { "." member | "[" string "]" } ;` with `member = name | keyword ;`
     /// (call only when ``isNameStart``).
     mutating func parseField() -> FieldPath {
-        var components = [parseName()]
+        var components = FieldPath.Components(parseName())
         let start = components[0].span.start
         while !stopped {
             if kind == .dot {
@@ -248,12 +258,10 @@ public struct Parser {
     // MARK: - Token texts
 
     func slice(_ t: RawToken) -> String {
-        source.bytes.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[t.start..<t.end]), as: UTF8.self)
-        }
+        Lexer.string(bytes, t.start, t.end)
     }
 
     func stringText(_ t: RawToken) -> String {
-        source.bytes.withUnsafeBufferPointer { Lexer.decodedText(of: t, in: $0) }
+        Lexer.decodedText(of: t, in: bytes)
     }
 }

@@ -137,7 +137,7 @@ extension Parser {
             return Instant(.preset(.all), span: t.span)
         case .date, .dateTime:
             advance()
-            if case .success(let date) = source.bytes.withUnsafeBufferPointer({ DateScanner.parse($0, t.start, t.end) }) {
+            if case .success(let date) = DateScanner.parse(bytes, t.start, t.end) {
                 return Instant(.date(date), span: t.span)
             }
             return Instant(.preset(.all), span: t.span)
@@ -173,7 +173,6 @@ extension Parser {
     mutating func durationInstant(_ t: RawToken) -> Instant {
         // The lexer guarantees digits followed by a unit; read both from the bytes.
         var amount = 0, i = t.start, tooLong = false
-        let bytes = source.bytes
         while i < t.end, isDigit(bytes[i]) {
             amount = amount * 10 + Int(bytes[i] - 48)
             if amount > 1_000_000 { tooLong = true; amount = 1_000_000 }
@@ -254,7 +253,7 @@ extension Parser {
         case .keyword(.true): kind = .boolean(true)
         case .keyword(.false): kind = .boolean(false)
         case .date, .dateTime:
-            guard case .success(let date) = source.bytes.withUnsafeBufferPointer({ DateScanner.parse($0, t.start, t.end) })
+            guard case .success(let date) = DateScanner.parse(bytes, t.start, t.end)
             else { advance(); return nil }
             kind = .date(date)
         case .error:

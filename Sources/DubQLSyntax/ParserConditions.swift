@@ -186,7 +186,7 @@ extension Parser {
     /// What stands in for a condition that could not be parsed (only in trees with errors).
     func placeholder(at offset: Int) -> Condition {
         let span = Span(at: offset)
-        return .predicate(Predicate(field: FieldPath(components: [Name("", span: span)], span: span), kind: .bare, span: span))
+        return .predicate(Predicate(field: FieldPath(Name("", span: span)), kind: .bare, span: span))
     }
 
     func isValueLike(_ kind: TokenKind) -> Bool {

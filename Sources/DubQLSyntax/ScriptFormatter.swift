@@ -25,7 +25,7 @@ public enum ScriptFormatter {
     public static func format(_ source: SourceFile) -> Result {
         let parsed = Parser.parse(source)
         guard !parsed.hasErrors else { return Result(text: nil, diagnostics: parsed.diagnostics, movedComments: false) }
-        let comments = Lexer.comments(in: source.bytes)
+        let comments = source.withBytes { Lexer.comments(in: $0) }
         var out = ""
         var next = 0
         var moved = false

@@ -42,8 +42,12 @@ public final class SourceFile: Sendable {
     /// What diagnostics print before `:LINE:COL` (a path, `<query>`, `<stdin>`).
     public let name: String
     public let text: String
-    /// The UTF-8 bytes of `text`, the unit of every ``Span``.
-    public let bytes: [UInt8]
+    /// The UTF-8 bytes of `text`, the unit of every ``Span``: a new array at every call (the
+    /// source keeps only `text`, so making one costs no copy of the input). To read the bytes
+    /// without copying them, use ``withBytes(_:)``; their number is ``byteCount``.
+    public var bytes: [UInt8] { Array(text.utf8) }
+    /// The number of UTF-8 bytes of `text` (the end offset of every source).
+    public let byteCount: Int
     /// Byte offset of the first byte of each line of `text` (line 1 starts at 0).
     public let lineStarts: [Int]
     /// The 1-based line and column in the larger file where `text` starts (1, 1 for a whole file).
@@ -66,16 +70,19 @@ public final class SourceFile: Sendable {
     /// A source for `text`, which starts at `origin` (1-based line and column) of a larger file.
     public init(name: String, text: String, origin: (line: Int, column: Int)) {
         self.name = name
+        // The bytes are read in place from the text's own contiguous UTF-8 storage (a string
+        // bridged from elsewhere is made native once, here).
+        var text = text
+        text.makeContiguousUTF8()
         self.text = text
         self.origin = (Swift.max(1, origin.line), Swift.max(1, origin.column))
-        let bytes = Array(text.utf8)
-        self.bytes = bytes
         // A one-line query (the common case: a server planning per request) shares one table and
         // allocates nothing for it; the first line end copies it.
         var starts = SourceFile.oneLine
         var nonASCII = Set<Int>()
         var high: UInt8 = 0
-        bytes.withUnsafeBufferPointer { b in
+        byteCount = text.utf8.count
+        SourceFile.withBytes(of: text) { b in
             guard let base = b.baseAddress else { return }
             let raw = UnsafeRawPointer(base)
             let n = b.count
@@ -109,13 +116,15 @@ public final class SourceFile: Sendable {
         if high >= 0x80 { nonASCII.insert(starts.count - 1) }
         self.lineStarts = starts
         self.nonASCIILines = nonASCII
-        var checkpoints: [Int: [(byte: Int, characters: Int)]] = [:]
+        var checkpoints = [Int: [(byte: Int, characters: Int)]]()
         for line in nonASCII {
-            let start = starts[line], end = line + 1 < starts.count ? starts[line + 1] : bytes.count
+            let start = starts[line], end = line + 1 < starts.count ? starts[line + 1] : byteCount
             guard end - start > SourceFile.checkpointStride else { continue }
             var points: [(byte: Int, characters: Int)] = []
             var count = 0
-            let content = String(decoding: bytes[start..<end], as: UTF8.self)
+            let content = SourceFile.withBytes(of: text) {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
+            }
             var index = content.startIndex
             while index < content.endIndex {
                 if count % SourceFile.checkpointStride == 0 {
@@ -129,10 +138,22 @@ public final class SourceFile: Sendable {
         self.checkpoints = checkpoints
     }
 
+    /// Calls `body` with the UTF-8 bytes of ``text``, read in place (valid only during the call).
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try SourceFile.withBytes(of: text, body)
+    }
+
+    /// The bytes of a string made contiguous (see `init`); a copy only if it is not.
+    @inline(__always)
+    static func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let r = try text.utf8.withContiguousStorageIfAvailable(body) { return r }
+        return try Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
     /// A 1-based line and column for a byte offset. Columns count Unicode characters (grapheme
     /// clusters), so a caret under a line containing `Zürich` lands where a terminal shows it.
     public func location(of offset: Int) -> SourceLocation {
-        let offset = Swift.max(0, Swift.min(offset, bytes.count))
+        let offset = Swift.max(0, Swift.min(offset, byteCount))
         let line = lineIndex(of: offset)
         let lineStart = lineStarts[line]
         var column: Int
@@ -146,9 +167,9 @@ public final class SourceFile: Sendable {
                 if lineStart + points[mid].byte <= offset { lo = mid } else { hi = mid - 1 }
             }
             let from = lineStart + points[lo].byte
-            column = points[lo].characters + String(decoding: bytes[from..<offset], as: UTF8.self).count + 1
+            column = points[lo].characters + slice(Span(start: from, end: offset)).count + 1
         } else {
-            column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
+            column = slice(Span(start: lineStart, end: offset)).count + 1
         }
         if line == 0 { column += origin.column - 1 }
         return SourceLocation(line: line + origin.line, column: column, offset: offset)
@@ -171,22 +192,23 @@ public final class SourceFile: Sendable {
         let index = line - origin.line
         guard index >= 0, index < lineStarts.count else { return "" }
         let blanks = index == 0 ? String(repeating: " ", count: origin.column - 1) : ""
-        return blanks + String(decoding: bytes[lineRange(index)], as: UTF8.self)
+        let range = lineRange(index)
+        return blanks + slice(Span(start: range.lowerBound, end: range.upperBound))
     }
 
     /// The byte range of a 0-based line of `text`, without its line terminator.
     func lineRange(_ index: Int) -> Range<Int> {
         let start = lineStarts[index]
-        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count
-        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : byteCount
+        if end > start, withBytes({ $0[end - 1] }) == UInt8(ascii: "\r") { end -= 1 }
         return start..<Swift.max(start, end)
     }
 
     /// The source text covered by a span (clamped to the input).
     public func slice(_ span: Span) -> String {
-        let s = Swift.max(0, Swift.min(span.start, bytes.count))
-        let e = Swift.max(s, Swift.min(span.end, bytes.count))
-        return String(decoding: bytes[s..<e], as: UTF8.self)
+        let s = Swift.max(0, Swift.min(span.start, byteCount))
+        let e = Swift.max(s, Swift.min(span.end, byteCount))
+        return withBytes { String(decoding: UnsafeBufferPointer(rebasing: $0[s..<e]), as: UTF8.self) }
     }
 }
 
