@@ -25,6 +25,14 @@ public struct Statement: Hashable, Sendable, Codable {
         self.span = span
     }
     public var isExplain: Bool { explain != nil }
+
+    /// An empty statement at `span` (what the parser fills in place), built without a
+    /// `SelectStatement` argument to copy.
+    init(explain: Span?, emptyAt span: Span) {
+        self.explain = explain
+        self.select = SelectStatement(event: Name("", span: span), span: span)
+        self.span = span
+    }
 }
 
 /// `SELECT event | SELECT projection FROM event` followed by clauses in any order, each at most once.
@@ -84,14 +92,12 @@ public struct SelectStatement: Hashable, Sendable, Codable {
         return false
     }
 
-    /// A statement of no clauses (what the parser starts from).
+    /// A statement of no clauses (what the parser starts from). The optional clauses are left
+    /// to their implicit `nil`: assigning `nil` here made the optimizer build and destroy a
+    /// temporary of each.
     init(event: Name, span: Span) {
         self.event = event
-        self.whereClause = nil
-        self.time = nil
-        self.limit = nil
         self.span = span
-        self.rare = nil
     }
 
     public init(event: Name, projection: Projection? = nil, whereClause: WhereClause? = nil,

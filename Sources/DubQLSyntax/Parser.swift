@@ -123,7 +123,7 @@ public struct Parser {
         let start = current.start
         let explain = accept(.explain)?.span
         let empty = Span(at: start)
-        statements.append(Statement(explain: explain, select: SelectStatement(event: Name("", span: empty), span: empty), span: empty))
+        statements.append(Statement(explain: explain, emptyAt: empty))
         let last = statements.count - 1
         if let end = parseSelect(into: &statements[last].select) {
             statements[last].span = Span(start: start, end: end)

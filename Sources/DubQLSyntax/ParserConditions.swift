@@ -205,12 +205,19 @@ extension Parser {
     /// elsewhere). Call only at a name.
     mutating func parsePredicate() -> Predicate {
         let field = parseField()
-        var call: FunctionCall?
-        if kind == .leftParen, field.components.count == 1 { call = parseCall(name: field.components[0]) }
-        let subjectSpan = call?.span ?? field.span
-        func make(_ kind: Predicate.Kind, _ span: Span) -> Predicate {
-            call.map { Predicate(call: $0, kind: kind, span: span) } ?? Predicate(field: field, kind: kind, span: span)
+        if kind == .leftParen, field.components.count == 1 {
+            let call = parseCall(name: field.components[0])
+            let (kind, span) = parsePredicateRest(subject: call.span)
+            return Predicate(call: call, kind: kind, span: span)
         }
+        let (kind, span) = parsePredicateRest(subject: field.span)
+        return Predicate(field: field, kind: kind, span: span)
+    }
+
+    /// What follows the subject of a predicate (spanning `subjectSpan`): its kind and the
+    /// predicate's span.
+    mutating func parsePredicateRest(subject subjectSpan: Span) -> (Predicate.Kind, Span) {
+        func make(_ kind: Predicate.Kind, _ span: Span) -> (Predicate.Kind, Span) { (kind, span) }
         let op: ComparisonOperator
         switch kind {
         case .equal: op = .equal
