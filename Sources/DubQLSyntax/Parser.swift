@@ -94,9 +94,12 @@ public struct Parser {
     mutating func parseScript() -> Script {
         var statements: [Statement] = []
         // Statements are large values: reserve once instead of copying them on every regrowth.
-        var separators = 0
-        for t in tokens where t.kind == .semicolon { separators += 1 }
-        statements.reserveCapacity(separators + 1)
+        // A source short enough for the stack buffer holds a few at most, and is not counted.
+        var expectedCount = 1
+        if tokens.count >= Lexer.stackTokens {
+            for t in tokens where t.kind == .semicolon { expectedCount += 1 }
+        }
+        statements.reserveCapacity(expectedCount)
         while !atEnd && !stopped {
             let before = index
             if accept(.semicolon) != nil { continue }

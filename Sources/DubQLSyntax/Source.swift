@@ -91,6 +91,17 @@ public final class SourceFile: Sendable {
                 // Eight bytes at once when they hold no line end and no byte >= 0x80 (the usual
                 // case); otherwise byte by byte. `x` has a zero byte exactly where `w` has a '\n'.
                 var end = n
+                if i + 16 <= n {
+                    // Sixteen at once where both words are plain, the common case.
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let v = raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+                    let x = w ^ 0x0a0a_0a0a_0a0a_0a0a, y = v ^ 0x0a0a_0a0a_0a0a_0a0a
+                    let lineEnds = ((x &- 0x0101_0101_0101_0101) & ~x) | ((y &- 0x0101_0101_0101_0101) & ~y)
+                    if (lineEnds | w | v) & 0x8080_8080_8080_8080 == 0 {
+                        i += 16
+                        continue
+                    }
+                }
                 if i + 8 <= n {
                     let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                     let x = w ^ 0x0a0a_0a0a_0a0a_0a0a
