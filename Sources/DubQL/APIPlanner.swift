@@ -31,7 +31,8 @@ public enum APIPlanner {
                             maxEvents: Int = AnalyticsPlanner.defaultMaxEvents) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
         if query.aggregation != nil { return AnalyticsPlanner.plan(query, pageSize: pageSize, maxEvents: maxEvents) }
         var notes: [String] = []
-        var query = query
+        // Only the range changes: a copy of the whole query would copy (and release) every member.
+        var range = query.time
         var normalized = Normalizer.normalize(query.condition)
         // `timestamp` bounds in WHERE narrow the range that is sent (TimeNarrowing.swift).
         if let narrowed = TimeNarrowing.narrow(query.time, by: normalized) {
@@ -39,11 +40,11 @@ public enum APIPlanner {
                 normalized = .constant(false)
             } else {
                 if narrowed.narrowed { notes.append("time range narrowed by the condition on timestamp: \(TimeNarrowing.describe(narrowed.time))") }
-                query.time = narrowed.time
+                range = narrowed.time
                 normalized = narrowed.condition
             }
         }
-        let time = planTime(query, notes: &notes)
+        let time = planTime(range, timeZone: query.timeZone, notes: &notes)
 
         if case .constant(false)? = normalized {
             notes.append("the condition can never be true: no request is sent")
@@ -53,9 +54,14 @@ public enum APIPlanner {
                             timeZone: query.timeZone, notes: notes), [])
         }
 
-        var leaves: [BoundCondition] = [], ors: [BoundCondition] = []
-        for c in split(normalized) {
-            if case .or = c { ors.append(c) } else { leaves.append(c) }
+        var leaves = split(normalized), ors: [BoundCondition] = []
+        // Usually no operand is an OR: the split list is the leaves as it is, no arrays are built.
+        if leaves.contains(where: { if case .or = $0 { true } else { false } }) {
+            let all = leaves
+            leaves = []
+            for c in all {
+                if case .or = c { ors.append(c) } else { leaves.append(c) }
+            }
         }
         let base = Pushdowns.plan(leaves, event: query.event)
 
@@ -102,10 +108,9 @@ public enum APIPlanner {
         let requests = branches.map { params in
             APIRequest(params: orderedParams(params, event: query.event, time: time.params, paging: paging, order: query.order))
         }
-        let plan = APIPlan(event: query.event, requests: requests, residual: residual,
-                           residualText: residual.map(ResidualPrinter.text), order: query.order, limit: query.limit,
-                           offset: query.offset, paging: paging, columns: query.columns, timeZone: query.timeZone, notes: notes)
-        return (plan, [])
+        return (APIPlan(event: query.event, requests: requests, residual: residual,
+                        residualText: residual.map(ResidualPrinter.text), order: query.order, limit: query.limit,
+                        offset: query.offset, paging: paging, columns: query.columns, timeZone: query.timeZone, notes: notes), [])
     }
 
     /// What to do about a condition that cannot be planned.
@@ -254,11 +259,10 @@ public enum APIPlanner {
     /// the API widens to whole days in the time zone; the exact bounds then join the residual.
     /// Open ranges (`SINCE x`) send no `end`: the API ends them at the end of today, and no event
     /// is later than now.
-    static func planTime(_ query: BoundQuery, notes: inout [String]) -> TimePlan {
+    static func planTime(_ range: TimeRange, timeZone: String, notes: inout [String]) -> TimePlan {
         var plan = TimePlan()
-        let range = query.time
-        let utc = query.timeZone == "UTC"
-        let zone = utc ? [] : [APIParameter("timezone", query.timeZone)]
+        let utc = timeZone == "UTC"
+        let zone = utc ? [] : [APIParameter("timezone", timeZone)]
         let earliest = Catalog.earliestInstant
         if range.end == nil, let preset = range.preset, let interval = interval(for: preset) {
             if preset == "all_unfiltered" { notes.append("all_unfiltered is no longer accepted by Dub's API: sent as interval=all") }
@@ -271,7 +275,7 @@ public enum APIPlanner {
             return plan
         }
         // Only explicit ranges need the calendar (creating one costs microseconds).
-        let cal = ZonedCalendar(identifier: query.timeZone) ?? .utc
+        let cal = ZonedCalendar(identifier: timeZone) ?? .utc
         var start = range.start ?? earliest
         if start < earliest { start = earliest }
         plan.params.append(APIParameter("start", formatInstant(start)))
@@ -286,7 +290,7 @@ public enum APIPlanner {
         }
         if !plan.residual.isEmpty {
             let what = range.preset.map { "\($0) is not an interval Dub accepts and " } ?? ""
-            notes.append("\(what)the API rounds start/end to whole days in \(query.timeZone): exact bounds checked locally")
+            notes.append("\(what)the API rounds start/end to whole days in \(timeZone): exact bounds checked locally")
         }
         plan.params += zone
         return plan

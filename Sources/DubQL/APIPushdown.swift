@@ -50,9 +50,13 @@ struct ParameterList: Equatable {
 
     private mutating func insert(_ name: String, _ value: String, rank: Int) {
         if items.isEmpty { items.reserveCapacity(4) }
-        var at = items.count
-        for i in items.indices where items[i].rank > rank { at = i; break }
-        items.insert(Item(rank: rank, name: name, value: value), at: at)
+        // Appended and moved into place: `insert(_:at:)` goes through the generic replaceSubrange.
+        items.append(Item(rank: rank, name: name, value: value))
+        var at = items.count - 1
+        while at > 0, items[at - 1].rank > rank {
+            items.swapAt(at, at - 1)
+            at -= 1
+        }
     }
 
     static func == (a: ParameterList, b: ParameterList) -> Bool {
@@ -111,7 +115,14 @@ enum Pushdowns {
                 if list.contains(where: { $0.rank == rank && (rank != Int.max || $0.name == name) }) {
                     plan.residual.append(leaf)
                 } else {
+                    // Kept in catalog order as it is built (after equal ranks, as a stable sort
+                    // would put it): a handful of entries, no sort afterwards.
                     list.append(Entry(rank: rank, name: name, predicate: p))
+                    var at = list.count - 1
+                    while at > 0, list[at - 1].rank > rank {
+                        list.swapAt(at, at - 1)
+                        at -= 1
+                    }
                 }
             case .metadata: metadata.append(p)
             default: plan.residual.append(leaf)
@@ -146,9 +157,8 @@ enum Pushdowns {
         }
 
         let regionValue = preds[Ranks.region].flatMap { singleValue($0) }
-        var ranked = list
-        if ranked.count > 1 { ranked.sort { $0.rank < $1.rank } }
-        for entry in ranked {
+        // `list` is in catalog order already (entries are inserted in place): no sorted copy.
+        for entry in list {
             let rank = entry.rank, p = entry.predicate
             guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
                 keep(p)
@@ -187,7 +197,7 @@ enum Pushdowns {
                     continue
                 }
                 // `v` joins the sendable values with commas: fewer parts than values means some were dropped.
-                if p.op == .notIn, v.utf8.reduce(1, { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }) < p.values.count {
+                if p.op == .notIn, p.values.count > 1, v.utf8.reduce(1, { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }) < p.values.count {
                     guard !isAPIOnly(p.field, event: event) else {
                         plan.unplannable.append((p, "some of its values cannot be sent (a comma or an empty value)"))
                         continue
@@ -309,13 +319,17 @@ enum Pushdowns {
     static func encodeList(_ p: BoundPredicate) -> String? {
         // One value (the usual `f = v`, `f != v`): no intermediate arrays.
         if p.values.count == 1 {
-            guard case .string(let s) = p.values[0] else { return nil }
-            let expressible = !s.isEmpty && !s.utf8.contains(UInt8(ascii: ","))
-            switch p.op {
-            case .notIn: return expressible ? "-" + s : nil
-            case .in: return expressible && !s.hasPrefix("-") ? s : nil
-            default: return nil
+            guard case .string(let s) = p.values[0], p.op == .in || p.op == .notIn else { return nil }
+            // One pass over the bytes: empty, a comma, a leading `-`.
+            var first: UInt8?
+            for b in s.utf8 {
+                if b == UInt8(ascii: ",") { return nil }
+                if first == nil { first = b }
             }
+            guard let first else { return nil }
+            if p.op == .notIn { return "-" + s }
+            // A `-` byte first: asked as before, by Character (`-` and a combining mark is not `-`).
+            return first == UInt8(ascii: "-") && s.hasPrefix("-") ? nil : s
         }
         let texts = p.values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
         guard texts.count == p.values.count else { return nil }

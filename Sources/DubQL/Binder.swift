@@ -97,13 +97,16 @@ public struct Binder {
             }
         }
 
-        let time = bindTime(select.time)
+        // Read once: each read of an optional clause copies it.
+        let timeClause = select.time
+        let defaultTime = timeClause == nil
+        let time = bindTime(timeClause)
         var condition: BoundCondition?
         if let w = select.whereClause {
             condition = bindWhere(w.condition)
             if let c = condition {
                 checkKeys(c, pinned: false)
-                warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: select.time == nil)
+                warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: defaultTime)
             }
         }
 
@@ -125,15 +128,14 @@ public struct Binder {
         let limit = paging.limit ?? Binder.maximumLimit
         let offset = paging.offset
 
-        var query = BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
-                               order: order, limit: limit, offset: offset, explain: statement.isExplain)
-        // The text is printed when read (EXPLAIN, messages), not per plan.
-        query.queryText = QueryText(printing: statement)
-        query.hasDefaultTime = select.time == nil
-        query.limitIsAll = paging.limit == nil
-        query.hasDefaultLimit = select.limit == nil
-        if case .all? = select.projection { query.selectsAll = true }
-        return query
+        var selectsAll = false
+        if case .all? = select.projection { selectsAll = true }
+        // Built in one step (setting members afterwards copies the query); the text is printed
+        // when read (EXPLAIN, messages), not per plan.
+        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
+                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
+                          queryText: QueryText(printing: statement), hasDefaultTime: defaultTime,
+                          limitIsAll: paging.limit == nil, hasDefaultLimit: select.limit == nil, selectsAll: selectsAll)
     }
 
     // MARK: - Paging

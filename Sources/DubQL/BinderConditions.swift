@@ -329,10 +329,10 @@ extension Binder {
         default:
             // One case rule for every field with a known set of values: values match exactly, so a
             // known value in the wrong case is an error (unless Dub capitalizes the field's values).
-            let spec = Catalog.fields[specIndex]
-            if spec.normalization == .none, let values = spec.enumeratedValues, !values.contains(raw),
-               let meant = values.first(where: { $0.lowercased() == raw.lowercased() }) {
-                error(.invalidValue, "'\(raw)' is not a \(spec.name) value: values match exactly, case included", span,
+            // Properties read in place: a copy of the whole FieldSpec would retain a dozen references.
+            if Catalog.fields[specIndex].normalization == .none, let values = Catalog.fields[specIndex].enumeratedValues,
+               !values.contains(raw), let meant = values.first(where: { $0.lowercased() == raw.lowercased() }) {
+                error(.invalidValue, "'\(raw)' is not a \(Catalog.fields[specIndex].name) value: values match exactly, case included", span,
                       hints: ["did you mean '\(meant)'?"])
                 return nil
             }
