@@ -136,7 +136,7 @@ enum Pushdowns {
         let externalId = preds[Ranks.externalId].flatMap { singleValue($0) }.map { "ext_" + $0 }
         let key = preds[Ranks.key].flatMap { singleValue($0) }
         let domainSingle = preds[Ranks.domain].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
-        let apiOnlyLinkLevel = preds[Ranks.tagId] != nil || preds[Ranks.groupId] != nil || preds[Ranks.partnerTagId] != nil
+        let apiOnlyLinkLevel = preds.has(Ranks.tagId) || preds.has(Ranks.groupId) || preds.has(Ranks.partnerTagId)
         enum Mode { case none, linkId, externalId, key }
         var mode = Mode.none
         if !apiOnlyLinkLevel {
@@ -146,7 +146,7 @@ enum Pushdowns {
             else if linkId != nil, !list.contains(where: { linkLevel(rank: $0.rank) }) { mode = .linkId }
         } else if linkId != nil || externalId != nil || key != nil {
             plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the "
-                              + (preds[Ranks.partnerTagId] != nil ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
+                              + (preds.has(Ranks.partnerTagId) ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
         }
 
         if mode != .none {
@@ -283,6 +283,11 @@ enum Pushdowns {
     struct PredicateList {
         let items: [Entry]
         init(_ items: [Entry]) { self.items = items }
+        /// True when an entry has position `rank` (without copying its predicate, as `!= nil` would).
+        func has(_ rank: Int) -> Bool {
+            for i in items.indices where items[i].rank == rank { return true }
+            return false
+        }
         subscript(rank: Int) -> BoundPredicate? {
             // By index: a closure over the tuples would copy (and retain) each one it looks at.
             for i in items.indices where items[i].rank == rank { return items[i].predicate }

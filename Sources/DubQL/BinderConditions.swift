@@ -193,6 +193,11 @@ extension Binder {
             guard let v = bindValue(value, for: field, path: p.field) else { return nil }
             return BoundPredicate(field: field.ref, op: bop, values: [v], span: p.span)
         case .inList(let negated, let values):
+            // One value (`country IN (US)`): nothing to de-duplicate, no set.
+            if values.count == 1 {
+                guard let v = bindValue(values[0], for: field, path: p.field) else { return nil }
+                return BoundPredicate(field: field.ref, op: negated ? .notIn : .in, values: [v], span: p.span)
+            }
             // The distinct values in order; a `SeenSet` so that a list of a million values is linear.
             var seen = SeenSet<ScalarValue>()
             seen.reserveCapacity(values.count)

@@ -307,6 +307,15 @@ struct QueryText: Hashable, Sendable, Codable {
     }
 }
 
+extension Optional {
+    /// True when there is a value: a look at the case, where `!= nil` on an `Equatable` value
+    /// copies the value and compares it with `nil`.
+    @inline(__always) var isSome: Bool {
+        if case .some = self { return true }
+        return false
+    }
+}
+
 // MARK: - Plans
 
 /// Which backend a plan is for.
