@@ -168,22 +168,23 @@ enum Pushdowns {
             let paramRank = Catalog.parameterRanks[rank]
             // Properties read in place: a copy of the whole FieldSpec would retain a dozen references.
             let spec = CatalogField(index: rank)
-            if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
+            // Fields told apart by position, not by comparing their names.
+            if spec.isLinkLevel && mode != .none && !(mode == .key && rank == Ranks.domain) {
                 keep(p)
                 continue
             }
             switch spec.pushdown {
             case .list:
-                if spec.name == "linkId" {
+                if rank == Ranks.linkId {
                     if mode == .linkId, let v = linkId { plan.params.set(param, v, rank: paramRank) } else { keep(p) }
                     continue
                 }
-                if spec.name == "country", regionValue != nil {
+                if rank == Ranks.country, regionValue != nil {
                     plan.notes.append("country checked locally: the API replaces it with the country of region")
                     keep(p)
                     continue
                 }
-                if spec.name == "domain", mode == .key, let d = domainSingle {
+                if rank == Ranks.domain, mode == .key, let d = domainSingle {
                     plan.params.set(param, d, rank: paramRank)
                     continue
                 }
@@ -305,6 +306,7 @@ enum Pushdowns {
         static let groupId = Catalog.position(ofCanonical: "groupId")
         static let partnerTagId = Catalog.position(ofCanonical: "partnerTagId")
         static let region = Catalog.position(ofCanonical: "region")
+        static let country = Catalog.position(ofCanonical: "country")
     }
 
     static func linkLevel(_ name: String) -> Bool {
