@@ -29,9 +29,10 @@ public enum APIPlanner {
     /// Aggregate queries are planned by ``AnalyticsPlanner`` (`maxEvents` caps its `/events` fallback).
     public static func plan(_ query: BoundQuery, pageSize: Int = maximumPageSize,
                             maxEvents: Int = AnalyticsPlanner.defaultMaxEvents) -> (plan: APIPlan?, diagnostics: [Diagnostic]) {
-        if query.aggregation != nil { return AnalyticsPlanner.plan(query, pageSize: pageSize, maxEvents: maxEvents) }
+        if query.aggregation.isSome { return AnalyticsPlanner.plan(query, pageSize: pageSize, maxEvents: maxEvents) }
         var notes: [String] = []
-        var query = query
+        // Only the range changes: a copy of the whole query would copy (and release) every member.
+        var range = query.time
         var normalized = Normalizer.normalize(query.condition)
         // `timestamp` bounds in WHERE narrow the range that is sent (TimeNarrowing.swift).
         if let narrowed = TimeNarrowing.narrow(query.time, by: normalized) {
@@ -39,11 +40,11 @@ public enum APIPlanner {
                 normalized = .constant(false)
             } else {
                 if narrowed.narrowed { notes.append("time range narrowed by the condition on timestamp: \(TimeNarrowing.describe(narrowed.time))") }
-                query.time = narrowed.time
+                range = narrowed.time
                 normalized = narrowed.condition
             }
         }
-        let time = planTime(query, notes: &notes)
+        let time = planTime(range, timeZone: query.timeZone, notes: &notes)
 
         if case .constant(false)? = normalized {
             notes.append("the condition can never be true: no request is sent")
@@ -53,25 +54,31 @@ public enum APIPlanner {
                             timeZone: query.timeZone, notes: notes), [])
         }
 
-        var leaves: [BoundCondition] = [], ors: [BoundCondition] = []
-        for c in split(normalized) {
-            if case .or = c { ors.append(c) } else { leaves.append(c) }
+        var leaves = split(normalized), ors: [BoundCondition] = []
+        // Usually no operand is an OR: the split list is the leaves as it is, no arrays are built.
+        if leaves.contains(where: { if case .or = $0 { true } else { false } }) {
+            let all = leaves
+            leaves = []
+            for c in all {
+                if case .or = c { ors.append(c) } else { leaves.append(c) }
+            }
         }
         let base = Pushdowns.plan(leaves, event: query.event)
 
-        var branches: [ParameterList] = [base.params]
+        // The union's requests, when the condition splits into several; else the one request of `base`.
+        var unionBranches: [ParameterList]?
         var residualParts: [BoundCondition] = base.residual
         var unplannable = base.unplannable
         var planNotes = base.notes
         if let candidate = unionCandidate(leaves: leaves, ors: ors),
            let union = planUnion(leaves: candidate.leaves, disjuncts: candidate.disjuncts, event: query.event) {
-            branches = union.branches
+            unionBranches = union.branches
             planNotes = union.notes
             residualParts = []
             // Every branch is exact: what the single request could not send (`customerId IN (a, b)`
             // on clicks) is sent by the branches.
             unplannable = []
-            notes.append("union of \(branches.count) requests: merged by timestamp, one row per \(query.event.idPath.joined(separator: "."))")
+            notes.append("union of \(union.branches.count) requests: merged by timestamp, one row per \(query.event.idPath.joined(separator: "."))")
         } else {
             residualParts += ors
             for or in ors {
@@ -92,20 +99,21 @@ public enum APIPlanner {
             return (nil, diagnostics)
         }
 
-        let residualList = residualParts + time.residual
+        let residualList = time.residual.isEmpty ? residualParts : residualParts + time.residual
         let residual: BoundCondition? = residualList.isEmpty ? nil : (residualList.count == 1 ? residualList[0] : .and(residualList))
-        let paging = planPaging(query, residual: residual != nil, union: branches.count > 1, cap: max(1, min(pageSize, maximumPageSize)))
-        if residual != nil || branches.count > 1 || paging.takeRows > paging.pageSize || paging.skipRows > 0 {
-            notes.append(pagingNote(paging, residual: residual != nil))
+        let hasResidual = residual.isSome
+        let isUnion = unionBranches.isSome
+        let paging = planPaging(query, residual: hasResidual, union: isUnion, cap: max(1, min(pageSize, maximumPageSize)))
+        if hasResidual || isUnion || paging.takeRows > paging.pageSize || paging.skipRows > 0 {
+            notes.append(pagingNote(paging, residual: hasResidual))
         }
 
-        let requests = branches.map { params in
-            APIRequest(params: orderedParams(params, event: query.event, time: time.params, paging: paging, order: query.order))
-        }
-        let plan = APIPlan(event: query.event, requests: requests, residual: residual,
-                           residualText: residual.map(ResidualPrinter.text), order: query.order, limit: query.limit,
-                           offset: query.offset, paging: paging, columns: query.columns, timeZone: query.timeZone, notes: notes)
-        return (plan, [])
+        let requests = unionBranches.map { branches in
+            branches.map { APIRequest(params: orderedParams($0, event: query.event, time: time.params, paging: paging, order: query.order)) }
+        } ?? [APIRequest(params: orderedParams(base.params, event: query.event, time: time.params, paging: paging, order: query.order))]
+        return (APIPlan(event: query.event, requests: requests, residual: residual,
+                        residualText: residual.map(ResidualPrinter.text), order: query.order, limit: query.limit,
+                        offset: query.offset, paging: paging, columns: query.columns, timeZone: query.timeZone, notes: notes), [])
     }
 
     /// What to do about a condition that cannot be planned.
@@ -125,8 +133,8 @@ public enum APIPlanner {
     static func unionCandidate(leaves: [BoundCondition], ors: [BoundCondition]) -> (leaves: [BoundCondition], disjuncts: [BoundCondition])? {
         if ors.count == 1, case .or(let disjuncts) = ors[0] { return (leaves, disjuncts) }
         guard ors.isEmpty else { return nil }
-        for (i, leaf) in leaves.enumerated() {
-            guard case .predicate(let p) = leaf, p.op == .in, (2...maximumUnionRequests).contains(p.values.count) else { continue }
+        for i in leaves.indices {
+            guard case .predicate(let p) = leaves[i], p.op == .in, (2...maximumUnionRequests).contains(p.values.count) else { continue }
             let singleValued: Bool
             switch p.field {
             case .metadata: singleValued = true
@@ -182,14 +190,14 @@ public enum APIPlanner {
 
     // MARK: - Parameters in order
 
-    static func orderedParams(_ params: ParameterList, event: EventType, time: [APIParameter], paging: Paging,
+    static func orderedParams(_ params: ParameterList, event: EventType, time: TimeParameters, paging: Paging,
                               order: SortDirection) -> [APIParameter] {
         var out: [APIParameter] = []
         out.reserveCapacity(params.items.count + time.count + 4)
         out.append(APIParameter("event", event.rawValue))
         // Already in catalog order, `query` last.
         for p in params.items { out.append(APIParameter(p.name, p.value)) }
-        out += time
+        time.append(to: &out)
         APIRequest.appendPagingParameters(page: paging.firstPage, limit: paging.pageSize, to: &out)
         if order == .ascending { out.append(APIParameter("sortOrder", "asc")) }
         return out
@@ -229,8 +237,30 @@ public enum APIPlanner {
     // MARK: - Time
 
     struct TimePlan {
-        var params: [APIParameter] = []
+        var params = TimeParameters()
         var residual: [BoundCondition] = []
+    }
+
+    /// The time parameters in the order they are sent: `interval`, or `start` and maybe `end`,
+    /// then `timezone` when it is not UTC. At most three, held inline: no array per plan.
+    struct TimeParameters {
+        private var first: APIParameter?, second: APIParameter?, third: APIParameter?
+        private(set) var count = 0
+
+        mutating func append(_ p: APIParameter) {
+            switch count {
+            case 0: first = p
+            case 1: second = p
+            default: third = p
+            }
+            count += 1
+        }
+
+        func append(to out: inout [APIParameter]) {
+            if let first { out.append(first) }
+            if let second { out.append(second) }
+            if let third { out.append(third) }
+        }
     }
 
     /// The `interval` preset the API accepts for what the language writes (`1w` is `7d`), or
@@ -254,24 +284,24 @@ public enum APIPlanner {
     /// the API widens to whole days in the time zone; the exact bounds then join the residual.
     /// Open ranges (`SINCE x`) send no `end`: the API ends them at the end of today, and no event
     /// is later than now.
-    static func planTime(_ query: BoundQuery, notes: inout [String]) -> TimePlan {
+    static func planTime(_ range: TimeRange, timeZone: String, notes: inout [String]) -> TimePlan {
         var plan = TimePlan()
-        let range = query.time
-        let utc = query.timeZone == "UTC"
-        let zone = utc ? [] : [APIParameter("timezone", query.timeZone)]
+        let zone: APIParameter? = timeZone == "UTC" ? nil : APIParameter("timezone", timeZone)
         let earliest = Catalog.earliestInstant
         if range.end == nil, let preset = range.preset, let interval = interval(for: preset) {
             if preset == "all_unfiltered" { notes.append("all_unfiltered is no longer accepted by Dub's API: sent as interval=all") }
-            plan.params = utc ? [APIParameter("interval", interval)] : [APIParameter("interval", interval)] + zone
+            plan.params.append(APIParameter("interval", interval))
+            if let zone { plan.params.append(zone) }
             return plan
         }
         if range.end == nil, range.start.map({ $0 <= earliest }) ?? true {
             if range.start != nil { notes.append("Dub has no events before 2022-09-22: sent as interval=all") }
-            plan.params = [APIParameter("interval", "all")] + zone
+            plan.params.append(APIParameter("interval", "all"))
+            if let zone { plan.params.append(zone) }
             return plan
         }
         // Only explicit ranges need the calendar (creating one costs microseconds).
-        let cal = ZonedCalendar(identifier: query.timeZone) ?? .utc
+        let cal = ZonedCalendar(identifier: timeZone) ?? .utc
         var start = range.start ?? earliest
         if start < earliest { start = earliest }
         plan.params.append(APIParameter("start", formatInstant(start)))
@@ -286,9 +316,9 @@ public enum APIPlanner {
         }
         if !plan.residual.isEmpty {
             let what = range.preset.map { "\($0) is not an interval Dub accepts and " } ?? ""
-            notes.append("\(what)the API rounds start/end to whole days in \(query.timeZone): exact bounds checked locally")
+            notes.append("\(what)the API rounds start/end to whole days in \(timeZone): exact bounds checked locally")
         }
-        plan.params += zone
+        if let zone { plan.params.append(zone) }
         return plan
     }
 

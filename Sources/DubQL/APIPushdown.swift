@@ -50,9 +50,13 @@ struct ParameterList: Equatable {
 
     private mutating func insert(_ name: String, _ value: String, rank: Int) {
         if items.isEmpty { items.reserveCapacity(4) }
-        var at = items.count
-        for i in items.indices where items[i].rank > rank { at = i; break }
-        items.insert(Item(rank: rank, name: name, value: value), at: at)
+        // Appended and moved into place: `insert(_:at:)` goes through the generic replaceSubrange.
+        items.append(Item(rank: rank, name: name, value: value))
+        var at = items.count - 1
+        while at > 0, items[at - 1].rank > rank {
+            items.swapAt(at, at - 1)
+            at -= 1
+        }
     }
 
     static func == (a: ParameterList, b: ParameterList) -> Bool {
@@ -111,7 +115,14 @@ enum Pushdowns {
                 if list.contains(where: { $0.rank == rank && (rank != Int.max || $0.name == name) }) {
                     plan.residual.append(leaf)
                 } else {
+                    // Kept in catalog order as it is built (after equal ranks, as a stable sort
+                    // would put it): a handful of entries, no sort afterwards.
                     list.append(Entry(rank: rank, name: name, predicate: p))
+                    var at = list.count - 1
+                    while at > 0, list[at - 1].rank > rank {
+                        list.swapAt(at, at - 1)
+                        at -= 1
+                    }
                 }
             case .metadata: metadata.append(p)
             default: plan.residual.append(leaf)
@@ -125,7 +136,7 @@ enum Pushdowns {
         let externalId = preds[Ranks.externalId].flatMap { singleValue($0) }.map { "ext_" + $0 }
         let key = preds[Ranks.key].flatMap { singleValue($0) }
         let domainSingle = preds[Ranks.domain].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
-        let apiOnlyLinkLevel = preds[Ranks.tagId] != nil || preds[Ranks.groupId] != nil || preds[Ranks.partnerTagId] != nil
+        let apiOnlyLinkLevel = preds.has(Ranks.tagId) || preds.has(Ranks.groupId) || preds.has(Ranks.partnerTagId)
         enum Mode { case none, linkId, externalId, key }
         var mode = Mode.none
         if !apiOnlyLinkLevel {
@@ -135,7 +146,7 @@ enum Pushdowns {
             else if linkId != nil, !list.contains(where: { linkLevel(rank: $0.rank) }) { mode = .linkId }
         } else if linkId != nil || externalId != nil || key != nil {
             plan.notes.append("linkId, externalId and key are checked locally: with them the API would ignore the "
-                              + (preds[Ranks.partnerTagId] != nil ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
+                              + (preds.has(Ranks.partnerTagId) ? "tagId/groupId/partnerTagId" : "tagId/groupId") + " filter")
         }
 
         if mode != .none {
@@ -146,9 +157,8 @@ enum Pushdowns {
         }
 
         let regionValue = preds[Ranks.region].flatMap { singleValue($0) }
-        var ranked = list
-        if ranked.count > 1 { ranked.sort { $0.rank < $1.rank } }
-        for entry in ranked {
+        // `list` is in catalog order already (entries are inserted in place): no sorted copy.
+        for entry in list {
             let rank = entry.rank, p = entry.predicate
             guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
                 keep(p)
@@ -158,22 +168,23 @@ enum Pushdowns {
             let paramRank = Catalog.parameterRanks[rank]
             // Properties read in place: a copy of the whole FieldSpec would retain a dozen references.
             let spec = CatalogField(index: rank)
-            if spec.isLinkLevel && mode != .none && !(mode == .key && spec.name == "domain") {
+            // Fields told apart by position, not by comparing their names.
+            if spec.isLinkLevel && mode != .none && !(mode == .key && rank == Ranks.domain) {
                 keep(p)
                 continue
             }
             switch spec.pushdown {
             case .list:
-                if spec.name == "linkId" {
+                if rank == Ranks.linkId {
                     if mode == .linkId, let v = linkId { plan.params.set(param, v, rank: paramRank) } else { keep(p) }
                     continue
                 }
-                if spec.name == "country", regionValue != nil {
+                if rank == Ranks.country, regionValue != nil {
                     plan.notes.append("country checked locally: the API replaces it with the country of region")
                     keep(p)
                     continue
                 }
-                if spec.name == "domain", mode == .key, let d = domainSingle {
+                if rank == Ranks.domain, mode == .key, let d = domainSingle {
                     plan.params.set(param, d, rank: paramRank)
                     continue
                 }
@@ -187,7 +198,7 @@ enum Pushdowns {
                     continue
                 }
                 // `v` joins the sendable values with commas: fewer parts than values means some were dropped.
-                if p.op == .notIn, v.utf8.reduce(1, { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }) < p.values.count {
+                if p.op == .notIn, p.values.count > 1, v.utf8.reduce(1, { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }) < p.values.count {
                     guard !isAPIOnly(p.field, event: event) else {
                         plan.unplannable.append((p, "some of its values cannot be sent (a comma or an empty value)"))
                         continue
@@ -273,6 +284,11 @@ enum Pushdowns {
     struct PredicateList {
         let items: [Entry]
         init(_ items: [Entry]) { self.items = items }
+        /// True when an entry has position `rank` (without copying its predicate, as `!= nil` would).
+        func has(_ rank: Int) -> Bool {
+            for i in items.indices where items[i].rank == rank { return true }
+            return false
+        }
         subscript(rank: Int) -> BoundPredicate? {
             // By index: a closure over the tuples would copy (and retain) each one it looks at.
             for i in items.indices where items[i].rank == rank { return items[i].predicate }
@@ -290,6 +306,7 @@ enum Pushdowns {
         static let groupId = Catalog.position(ofCanonical: "groupId")
         static let partnerTagId = Catalog.position(ofCanonical: "partnerTagId")
         static let region = Catalog.position(ofCanonical: "region")
+        static let country = Catalog.position(ofCanonical: "country")
     }
 
     static func linkLevel(_ name: String) -> Bool {
@@ -309,13 +326,17 @@ enum Pushdowns {
     static func encodeList(_ p: BoundPredicate) -> String? {
         // One value (the usual `f = v`, `f != v`): no intermediate arrays.
         if p.values.count == 1 {
-            guard case .string(let s) = p.values[0] else { return nil }
-            let expressible = !s.isEmpty && !s.utf8.contains(UInt8(ascii: ","))
-            switch p.op {
-            case .notIn: return expressible ? "-" + s : nil
-            case .in: return expressible && !s.hasPrefix("-") ? s : nil
-            default: return nil
+            guard case .string(let s) = p.values[0], p.op == .in || p.op == .notIn else { return nil }
+            // One pass over the bytes: empty, a comma, a leading `-`.
+            var first: UInt8?
+            for b in s.utf8 {
+                if b == UInt8(ascii: ",") { return nil }
+                if first == nil { first = b }
             }
+            guard let first else { return nil }
+            if p.op == .notIn { return "-" + s }
+            // A `-` byte first: asked as before, by Character (`-` and a combining mark is not `-`).
+            return first == UInt8(ascii: "-") && s.hasPrefix("-") ? nil : s
         }
         let texts = p.values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
         guard texts.count == p.values.count else { return nil }

@@ -97,13 +97,16 @@ public struct Binder {
             }
         }
 
-        let time = bindTime(select.time)
+        // Read once: each read of an optional clause copies it.
+        let timeClause = select.time
+        let defaultTime = !timeClause.isSome
+        let time = bindTime(timeClause)
         var condition: BoundCondition?
         if let w = select.whereClause {
             condition = bindWhere(w.condition)
             if let c = condition {
                 checkKeys(c, pinned: false)
-                warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: select.time == nil)
+                warnIfNeverTrue(c, w.condition.span, time: time, defaultTime: defaultTime)
             }
         }
 
@@ -125,15 +128,14 @@ public struct Binder {
         let limit = paging.limit ?? Binder.maximumLimit
         let offset = paging.offset
 
-        var query = BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
-                               order: order, limit: limit, offset: offset, explain: statement.isExplain)
-        // The text is printed when read (EXPLAIN, messages), not per plan.
-        query.queryText = QueryText(printing: statement)
-        query.hasDefaultTime = select.time == nil
-        query.limitIsAll = paging.limit == nil
-        query.hasDefaultLimit = select.limit == nil
-        if case .all? = select.projection { query.selectsAll = true }
-        return query
+        var selectsAll = false
+        if case .all? = select.projection { selectsAll = true }
+        // Built in one step (setting members afterwards copies the query); the text is printed
+        // when read (EXPLAIN, messages), not per plan.
+        return BoundQuery(event: event, columns: columns, condition: condition, time: time, timeZone: zoneName,
+                          order: order, limit: limit, offset: offset, explain: statement.isExplain,
+                          queryText: QueryText(printing: statement), hasDefaultTime: defaultTime,
+                          limitIsAll: paging.limit == nil, hasDefaultLimit: !select.limit.isSome, selectsAll: selectsAll)
     }
 
     // MARK: - Paging
@@ -222,8 +224,7 @@ public struct Binder {
         let now = context.now
         switch instant.kind {
         case .duration(let amount, let unit):
-            var text = String(amount)
-            text += unit.rawValue
+            let text = Binder.durationText(amount, unit.rawValue)
             // Durations longer than Dub's history (and absurd ones that would overflow) all reach
             // before 2022-09-22: clamp them to a century, which the planner sends as `all`.
             let century: Int64 = 100 * 366 * 86_400_000
@@ -255,6 +256,24 @@ public struct Binder {
                 error(.instantTooEarly, "'\(d)' is before 2022-09-22, the earliest instant Dub's API accepts", instant.span)
             }
             return (ms, nil)
+        }
+    }
+
+    /// `30d`: the amount's digits and the unit, written into a stack buffer (a short result is a
+    /// small string: no allocation, unlike `String(amount) + unit`).
+    static func durationText(_ amount: Int, _ unit: String) -> String {
+        guard amount >= 0, unit.utf8.count <= 4 else { return String(amount) + unit }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var digits = 0, rest = amount
+            repeat { digits += 1; rest /= 10 } while rest > 0
+            rest = amount
+            for i in stride(from: digits - 1, through: 0, by: -1) {
+                buffer[i] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            var n = digits
+            for b in unit.utf8 { buffer[n] = b; n += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<n]), as: UTF8.self)
         }
     }
 

@@ -193,6 +193,11 @@ extension Binder {
             guard let v = bindValue(value, for: field, path: p.field) else { return nil }
             return BoundPredicate(field: field.ref, op: bop, values: [v], span: p.span)
         case .inList(let negated, let values):
+            // One value (`country IN (US)`): nothing to de-duplicate, no set.
+            if values.count == 1 {
+                guard let v = bindValue(values[0], for: field, path: p.field) else { return nil }
+                return BoundPredicate(field: field.ref, op: negated ? .notIn : .in, values: [v], span: p.span)
+            }
             // The distinct values in order; a `SeenSet` so that a list of a million values is linear.
             var seen = SeenSet<ScalarValue>()
             seen.reserveCapacity(values.count)
@@ -329,10 +334,10 @@ extension Binder {
         default:
             // One case rule for every field with a known set of values: values match exactly, so a
             // known value in the wrong case is an error (unless Dub capitalizes the field's values).
-            let spec = Catalog.fields[specIndex]
-            if spec.normalization == .none, let values = spec.enumeratedValues, !values.contains(raw),
-               let meant = values.first(where: { $0.lowercased() == raw.lowercased() }) {
-                error(.invalidValue, "'\(raw)' is not a \(spec.name) value: values match exactly, case included", span,
+            // Properties read in place: a copy of the whole FieldSpec would retain a dozen references.
+            if Catalog.fields[specIndex].normalization == .none, let values = Catalog.fields[specIndex].enumeratedValues,
+               !values.contains(raw), let meant = values.first(where: { $0.lowercased() == raw.lowercased() }) {
+                error(.invalidValue, "'\(raw)' is not a \(Catalog.fields[specIndex].name) value: values match exactly, case included", span,
                       hints: ["did you mean '\(meant)'?"])
                 return nil
             }

@@ -153,7 +153,8 @@ public enum Catalog {
     /// read single properties instead of copying a whole ``FieldSpec``. ASCII names (all of the
     /// catalog's) are found without lower-casing or hashing a `String`.
     static func index(named name: String) -> Int? {
-        switch foldedNames.find(name) {
+        if let i = writtenNames.position(of: name) { return i }
+        return switch foldedNames.find(name) {
         case .found(let i): i
         case .absent: nil
         case .notASCII: index[name.lowercased()]
@@ -163,11 +164,14 @@ public enum Catalog {
     /// Looks a field up by its exact canonical name (what ``FieldRef/catalog(_:)`` holds); faster
     /// than ``field(named:)`` for evaluators.
     public static func field(canonical name: String) -> FieldSpec? {
-        canonicalNames.position(of: name).map { fields[$0] }
+        (canonicalIdentities.position(of: name) ?? canonicalNames.position(of: name)).map { fields[$0] }
     }
 
     /// The position of a field (by canonical name) or of an API parameter in the catalog, for stable orders.
-    public static func position(ofCanonical name: String) -> Int { canonicalNames.position(of: name) ?? Int.max }
+    /// A name the binder put in a ``FieldRef`` is the catalog's own string: found by its identity.
+    public static func position(ofCanonical name: String) -> Int {
+        canonicalIdentities.position(of: name) ?? canonicalNames.position(of: name) ?? Int.max
+    }
     public static func position(ofParameter name: String) -> Int { parameterNames.position(of: name) ?? Int.max }
 
     /// The events each field exists for, as bits (``EventType/bit``), by position in ``fields``.
@@ -181,6 +185,18 @@ public enum Catalog {
 
     private static let foldedNames = NameTable(
         fields.enumerated().flatMap { e in ([e.element.name] + e.element.aliases).map { ($0, e.offset) } }, foldingCase: true)
+
+    /// The canonical names by identity (``StringIdentityTable``): what ``FieldRef/catalog(_:)``
+    /// holds, since the binder puts the catalog's own strings there.
+    private static let canonicalIdentities = StringIdentityTable(fields.enumerated().map { ($0.element.name, $0.offset) })
+
+    /// Every name and alias as the catalog writes it, by identity, with the position
+    /// ``foldedNames`` gives it: a query spelling a name that way (`country`) is found without
+    /// hashing its bytes.
+    private static let writtenNames = StringIdentityTable(fields.flatMap { [$0.name] + $0.aliases }.compactMap { name -> (String, Int)? in
+        if case .found(let i) = foldedNames.find(name) { return (name, i) }
+        return nil
+    })
 
     /// The fields an event type has, in catalog order.
     public static func fields(for event: EventType) -> [FieldSpec] {
@@ -242,6 +258,67 @@ extension EventType {
 /// Catalog names to positions: open addressing over the names' UTF-8 bytes with FNV-1a, so that
 /// a lookup on the planner's hot path neither lower-cases nor hashes a `String` (SipHash).
 /// The first position given for a name wins, as in the dictionaries it replaces.
+/// Strings found by their representation: the 16 bytes of a `String` value. Two values with the
+/// same bytes are the same string (the same small string, whose bytes are its text, or the same
+/// storage), so a hit is always right; a miss (the same text in other storage) says nothing, and
+/// the caller asks a ``NameTable``. Short names (15 bytes of UTF-8 or less) are small strings,
+/// so a query's `country` finds the catalog's `country` here. The strings given must live for
+/// as long as the table (the catalog's do): their storage is compared, not retained.
+struct StringIdentityTable: Sendable {
+    private let first: [UInt64], second: [UInt64], positions: [Int32]
+    private let mask: Int
+
+    static var isUsable: Bool { MemoryLayout<String>.size == 16 }
+
+    @inline(__always) static func bits(_ s: String) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: s) { ($0.load(fromByteOffset: 0, as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+    }
+
+    @inline(__always) static func slot(_ b: (UInt64, UInt64), mask: Int) -> Int {
+        let h = (b.0 &* 0x9E37_79B9_7F4A_7C15) ^ (b.1 &* 0xC2B2_AE3D_27D4_EB4F)
+        return Int(truncatingIfNeeded: h ^ (h >> 31)) & mask
+    }
+
+    init(_ names: [(String, Int)]) {
+        var size = 16
+        while size < names.count * 3 { size *= 2 }
+        var first = [UInt64](repeating: 0, count: size), second = [UInt64](repeating: 0, count: size)
+        var positions = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        if StringIdentityTable.isUsable {
+            for (name, position) in names {
+                let b = StringIdentityTable.bits(name)
+                var i = StringIdentityTable.slot(b, mask: mask)
+                var duplicate = false
+                while positions[i] >= 0 {
+                    if first[i] == b.0 && second[i] == b.1 { duplicate = true; break }
+                    i = (i + 1) & mask
+                }
+                if duplicate { continue }
+                first[i] = b.0
+                second[i] = b.1
+                positions[i] = Int32(position)
+            }
+        }
+        self.first = first
+        self.second = second
+        self.positions = positions
+    }
+
+    /// The position of `name` when it is one of the table's strings; `nil` says nothing.
+    func position(of name: String) -> Int? {
+        guard StringIdentityTable.isUsable else { return nil }
+        let b = StringIdentityTable.bits(name)
+        var i = StringIdentityTable.slot(b, mask: mask)
+        while true {
+            let p = positions[i]
+            if p < 0 { return nil }
+            if first[i] == b.0 && second[i] == b.1 { return Int(p) }
+            i = (i + 1) & mask
+        }
+    }
+}
+
 struct NameTable: Sendable {
     enum Lookup { case found(Int), absent, notASCII }
 

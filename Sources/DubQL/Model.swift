@@ -236,6 +236,27 @@ public struct BoundQuery: Hashable, Sendable, Codable {
         self.queryText = QueryText(text)
     }
 
+    /// Every member at once (the binder's listings), so that nothing is set on a copy afterwards.
+    init(event: EventType, columns: [BoundColumn], condition: BoundCondition?, time: TimeRange, timeZone: String,
+         order: SortDirection, limit: Int, offset: Int, explain: Bool, queryText: QueryText,
+         hasDefaultTime: Bool, limitIsAll: Bool, hasDefaultLimit: Bool, selectsAll: Bool) {
+        self.event = event
+        self.columns = columns
+        self.condition = condition
+        self.time = time
+        self.timeZone = timeZone
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+        self.explain = explain
+        self.queryText = queryText
+        self.hasDefaultTime = hasDefaultTime
+        self.limitIsAll = limitIsAll
+        self.hasDefaultLimit = hasDefaultLimit
+        self.aggregation = nil
+        self.selectsAll = selectsAll
+    }
+
     /// The members coded, as before ``text`` became lazy: `text` holds the printed statement.
     enum CodingKeys: String, CodingKey {
         case event, columns, condition, time, timeZone, order, limit, offset, explain
@@ -283,6 +304,15 @@ struct QueryText: Hashable, Sendable, Codable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(text)
+    }
+}
+
+extension Optional {
+    /// True when there is a value: a look at the case, where `!= nil` on an `Equatable` value
+    /// copies the value and compares it with `nil`.
+    @inline(__always) var isSome: Bool {
+        if case .some = self { return true }
+        return false
     }
 }
 

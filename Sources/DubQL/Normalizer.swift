@@ -23,8 +23,20 @@ public enum Normalizer {
             return .constant(b != negated)
         case .not(let inner):
             return simplified(inner, negated: !negated)
-        case .predicate:
-            return simplify(negationNormalForm(c, negated: negated))
+        case .predicate(var p):
+            // `simplify(negationNormalForm(c, negated:))` for a leaf, without building the NOT-ed
+            // leaf twice: IN and NOT IN swap, an ordering keeps its NOT (see negationNormalForm).
+            if negated {
+                switch p.op {
+                case .in: p.op = .notIn
+                case .notIn: p.op = .in
+                case .less, .lessEqual, .greater, .greaterEqual: return .not(.predicate(p))
+                }
+            } else if p.op != .in && p.op != .notIn {
+                return c
+            }
+            if isNormalLeaf(p) { return negated ? .predicate(p) : c }
+            return mergeGroup([p], conjunctive: true)
         case .and(let parts), .or(let parts):
             var conjunctive = true
             if case .or = c { conjunctive = false }

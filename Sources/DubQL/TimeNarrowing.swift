@@ -54,9 +54,32 @@ public enum TimeNarrowing {
 
     /// True when some top-level conjunct of `c` compares `timestamp`.
     static func hasTopLevelTimestamp(_ c: BoundCondition) -> Bool {
+        // Most conditions compare no `timestamp` at all: a look at each conjunct's field, without
+        // copying it, answers them before ``bound(of:)`` is asked.
+        guard mayBound(c) else { return false }
         switch c {
         case .and(let parts): return parts.contains { bound(of: $0) != nil }
         default: return bound(of: c) != nil
+        }
+    }
+
+    /// False when no top-level conjunct of `c` is a (NOT-ed) predicate on `timestamp`, so that
+    /// ``bound(of:)`` is `nil` for every one of them.
+    static func mayBound(_ c: BoundCondition) -> Bool {
+        switch c {
+        case .and(let parts):
+            for i in parts.indices where isTimestampLeaf(parts[i]) { return true }
+            return false
+        default:
+            return isTimestampLeaf(c)
+        }
+    }
+
+    @inline(__always) static func isTimestampLeaf(_ c: BoundCondition) -> Bool {
+        switch c {
+        case .predicate(let p): return p.field.isCatalog("timestamp")
+        case .not(.predicate(let p)): return p.field.isCatalog("timestamp")
+        default: return false
         }
     }
 

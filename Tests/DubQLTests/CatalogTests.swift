@@ -16,6 +16,28 @@ import Testing
         #expect(Catalog.field(named: name)?.name == canonical)
     }
 
+    /// Names are found by the identity of the catalog's own strings first (what the binder puts
+    /// in a FieldRef), then by their bytes: both ways must give the same field, whatever storage
+    /// the name is in and however it is spelled.
+    @Test func lookupsAgreeWhateverStorageTheNameIsIn() {
+        for (i, f) in Catalog.fields.enumerated() {
+            // The same text in new storage (long names are then not the catalog's string).
+            let copy = String(decoding: Array(f.name.utf8), as: UTF8.self)
+            #expect(Catalog.position(ofCanonical: f.name) == i)
+            #expect(Catalog.position(ofCanonical: copy) == i)
+            #expect(Catalog.field(canonical: copy)?.name == f.name)
+            for name in [f.name] + f.aliases {
+                let fresh = String(decoding: Array(name.utf8), as: UTF8.self)
+                #expect(Catalog.field(named: name)?.name == f.name)
+                #expect(Catalog.field(named: fresh)?.name == f.name)
+                #expect(Catalog.field(named: name.uppercased())?.name == f.name)
+            }
+        }
+        #expect(Catalog.position(ofCanonical: "Country") == Int.max)
+        #expect(Catalog.position(ofCanonical: "countryx") == Int.max)
+        #expect(Catalog.field(named: "customer.emailx") == nil)
+    }
+
     @Test func unknownNamesAreNil() {
         #expect(Catalog.field(named: "contry") == nil)
         #expect(Catalog.field(named: "metadata") == nil)
