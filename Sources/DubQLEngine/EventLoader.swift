@@ -268,7 +268,6 @@ public struct EventLoader {
     static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
                            _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter? = nil,
                            lean: LeanFields? = nil) throws(LoadError) {
-        buffer.prefault(from, to)
         var parser = EventParser(base: buffer.base, end: buffer.count)
         var s = JSONScanner(base: buffer.base, start: from, end: to)
         var scratch: [UInt8] = []
@@ -299,7 +298,7 @@ public struct EventLoader {
                 // After the first event, room for as many as the range holds lines like it: the
                 // columns then grow by copying rarely, and not into fresh pages at every doubling.
                 if rows.count == 1 && to - lineEnd > 1 << 20 {
-                    rows.reserve((to - from) / (lineEnd - start + 1) * 5 / 4, interned: interned)
+                    rows.reserve((to - from) / (lineEnd - start + 1) * 5 / 4, interned: lean == nil ? rows.filledColumns : interned)
                 }
             } catch {
                 guard options.skipInvalid else { throw locate(buffer, error.error, code: error.code) }

@@ -72,20 +72,7 @@ public final class InputBuffer: @unchecked Sendable {
         released = max(released, end)
     }
 
-    /// Maps the pages of `[from, to)` of a mapped file in one call (`MADV_POPULATE_READ`), ahead of
-    /// a parse that reads them all: otherwise every few pages cost a page fault when the parse
-    /// first reaches them. No effect on other buffers, or on kernels before 5.14.
-    func prefault(_ from: Int, _ to: Int) {
-        guard isMapped, from < to, from < count else { return }
-        #if os(Linux)
-        let start = from / Self.pageSize * Self.pageSize
-        _ = madvise(rawBase + start, min(to, count) - start, Self.populateRead)
-        #endif
-    }
-
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-    /// `MADV_POPULATE_READ` (Linux 5.14), spelt out for C libraries that predate it.
-    private static let populateRead: Int32 = 22
     /// Where ``releaseResidentPages(upTo:)`` got to.
     private var released = 0
 

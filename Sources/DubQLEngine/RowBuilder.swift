@@ -99,6 +99,9 @@ struct RowBuilder {
         for c in interned { codes[c].reserveCapacity(n) }
     }
 
+    /// The text columns with a value so far.
+    var filledColumns: [Int] { codes.indices.filter { !codes[$0].isEmpty } }
+
     /// Appends another builder's rows after this one's.
     mutating func append(_ other: RowBuilder) { append(contentsOf: [other]) }
 
