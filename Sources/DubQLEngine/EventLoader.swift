@@ -261,25 +261,29 @@ public struct EventLoader {
 
     /// Parses NDJSON lines in `[from, to)` (which start at line starts).
     ///
-    /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot match).
+    /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot
+    /// match); returns how many it rejected.
     ///
     /// With `lean` (a streamed aggregate's windows), every line is parsed and validated the same
     /// way, but only the text columns the plan reads are interned; the others read as absent.
+    @discardableResult
     static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
                            _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter? = nil,
-                           lean: LeanFields? = nil) throws(LoadError) {
+                           lean: LeanFields? = nil) throws(LoadError) -> Int {
+        var rejected = 0
         var parser = EventParser(base: buffer.base, end: buffer.count)
         var s = JSONScanner(base: buffer.base, start: from, end: to)
         var scratch: [UInt8] = []
         let interned = lean.map { l in StringColumn.allCases.indices.filter { l.columns[$0] } } ?? []
         while true {
             s.skipWhitespace()
-            if s.atEnd { return }
+            if s.atEnd { return rejected }
             let start = s.pos
             let lineEnd = min(nextNewline(buffer, from: start), to)
             var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
             bounded.endsAtLineBreak = lineEnd < buffer.count
             if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
+                rejected += 1
                 s.pos = lineEnd
                 continue
             }
