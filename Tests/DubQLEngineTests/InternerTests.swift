@@ -68,3 +68,31 @@ struct InternerTests {
         }
     }
 }
+
+@Suite("Prefilter counts")
+struct PrefilterCountTests {
+    /// The lines a streamed listing rejects unparsed (counted as the windows read them) are the
+    /// input's event lines that neither became rows nor were skipped as invalid: blank and
+    /// CR-only lines are not counted, whatever the workers and windows.
+    @Test func rejectedLinesAreTheEventLinesNeitherParsedNorSkipped() throws {
+        let end: Int64 = 1_793_880_000_000
+        let clicks = Generator(GeneratorOptions(event: .clicks, count: 300, seed: 11, days: 10, end: end)).bytes()
+        var lines = clicks.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        lines.insert([], at: 5)
+        lines.insert([0x20, 0x0D], at: 40)
+        lines.insert(Array(#"{"event":"click","city":"San Jose","timestamp":oops}"#.utf8), at: 90)
+        let bytes = Array(lines.joined(separator: [0x0A]))
+        let eventLines = lines.filter { $0.contains { $0 != 0x20 && $0 != 0x0D } }.count
+        let text = "SELECT * FROM clicks WHERE city = 'San Jose' SINCE all LIMIT ALL"
+        let compilation = Compiler.compile(SourceFile(name: "<q>", text: text), context: QueryContext(now: end, timeZone: nil))
+        let query = try #require(compilation.statements.first?.query, "\(compilation.diagnostics)")
+        let plan = try #require(LocalPlanner.plan(query).plan)
+        for (workers, first) in [(1, 1), (2, 700), (3, 5000)] {
+            let outcome = try StreamExecutor.run(plan, buffers: [InputBuffer(name: "c.ndjson", bytes: bytes)],
+                                                 options: LoadOptions(skipInvalid: true), workers: workers, firstWindowBytes: first)
+            #expect(outcome.skipped == 1, "the broken San Jose line is parsed, and skipped")
+            #expect(outcome.rejected > 0 && outcome.rejected + outcome.parsed + outcome.skipped == eventLines,
+                    "\(workers) workers: \(outcome.rejected) rejected + \(outcome.parsed) parsed + \(outcome.skipped) skipped of \(eventLines)")
+        }
+    }
+}
