@@ -1,7 +1,8 @@
 // The loader's byte dictionary (``Interner``): equal bytes get one code and unequal bytes
 // different ones through every growth of its table; and the lean windows of a streamed aggregate,
 // whose amount and metadata columns start empty and fill in from their first value, answer as the
-// loaded store does when those values appear only part-way through the input.
+// loaded store does when those values appear only part-way through the input; and the count of
+// lines a streamed listing's prefilter rejects unparsed.
 
 import DubQL
 @testable import DubQLEngine
