@@ -66,9 +66,10 @@ struct Interner {
     /// Values' bytes back to back; value `c` is `bytes[starts[c] ..< starts[c + 1]]`.
     private(set) var bytes: [UInt8] = []
     private(set) var starts: [Int] = [0, 0]
-    private var hashes: [UInt32] = [0]
-    /// Open addressing: 0 is empty, else a code.
-    private var slots: [UInt32] = Array(repeating: 0, count: 64)
+    /// Open addressing: 0 is empty, else a value's hash in the high 32 bits and its code in the
+    /// low 32. With the hash in the slot, a probe past other values and a rehash read no other
+    /// array: for a column of distinct values (`click.id`) those reads were cache misses.
+    private var slots: [UInt64] = Array(repeating: 0, count: 64)
     private var mask = 63
 
     var count: Int { starts.count - 1 }
@@ -89,38 +90,56 @@ struct Interner {
         return UInt32(truncatingIfNeeded: h)
     }
 
+    /// The code of these bytes, or the free slot where they go (as `-1 - slot`).
+    @inline(__always) private func find(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32) -> Int {
+        let tag = UInt64(h) << 32
+        return slots.withUnsafeBufferPointer { table in
+            var slot = Int(h) & mask
+            while true {
+                let entry = table[slot]
+                if entry == 0 { return -1 - slot }
+                if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                    let code = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
+                    let same = starts.withUnsafeBufferPointer { st in
+                        let s = st[code], e = st[code + 1]
+                        guard e - s == n else { return false }
+                        return n == 0 || bytes.withUnsafeBufferPointer { b in memcmpEqual(b.baseAddress! + s, p, n) }
+                    }
+                    if same { return code }
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
     /// The code of these bytes, adding them when new.
+    @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
         let h = Self.hash(p, n)
-        var slot = Int(h) & mask
-        while true {
-            let code = slots[slot]
-            if code == 0 { break }
-            if hashes[Int(code)] == h {
-                let s = starts[Int(code)], e = starts[Int(code) + 1]
-                if e - s == n && (n == 0 || bytes.withUnsafeBufferPointer({ b in b.baseAddress.map { memcmpEqual($0 + s, p, n) } ?? false })) {
-                    return code
-                }
-            }
-            slot = (slot + 1) & mask
-        }
+        let at = find(p, n, h)
+        if at >= 0 { return UInt32(truncatingIfNeeded: at) }
+        return add(p, n, h, slot: -1 - at)
+    }
+
+    private mutating func add(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32, slot: Int) -> UInt32 {
         let code = UInt32(count)
         bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         starts.append(bytes.count)
-        hashes.append(h)
-        slots[slot] = code
+        slots[slot] = UInt64(h) << 32 | UInt64(code)
         if count * 2 > slots.count { grow() }
         return code
     }
 
     private mutating func grow() {
         let size = slots.count * 2
-        var fresh = [UInt32](repeating: 0, count: size)
+        var fresh = [UInt64](repeating: 0, count: size)
         let m = size - 1
-        for code in 1..<count {
-            var slot = Int(hashes[code]) & m
-            while fresh[slot] != 0 { slot = (slot + 1) & m }
-            fresh[slot] = UInt32(code)
+        fresh.withUnsafeMutableBufferPointer { out in
+            for entry in slots where entry != 0 {
+                var slot = Int(truncatingIfNeeded: entry >> 32) & m
+                while out[slot] != 0 { slot = (slot + 1) & m }
+                out[slot] = entry
+            }
         }
         slots = fresh
         mask = m

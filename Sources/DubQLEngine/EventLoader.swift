@@ -261,26 +261,29 @@ public struct EventLoader {
 
     /// Parses NDJSON lines in `[from, to)` (which start at line starts).
     ///
-    /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot match).
+    /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot
+    /// match); returns how many it rejected.
     ///
     /// With `lean` (a streamed aggregate's windows), every line is parsed and validated the same
     /// way, but only the text columns the plan reads are interned; the others read as absent.
+    @discardableResult
     static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
                            _ rows: inout RowBuilder, _ notes: inout SkipNotes, prefilter: LinePrefilter? = nil,
-                           lean: LeanFields? = nil) throws(LoadError) {
+                           lean: LeanFields? = nil) throws(LoadError) -> Int {
+        var rejected = 0
         var parser = EventParser(base: buffer.base, end: buffer.count)
         var s = JSONScanner(base: buffer.base, start: from, end: to)
         var scratch: [UInt8] = []
         let interned = lean.map { l in StringColumn.allCases.indices.filter { l.columns[$0] } } ?? []
-        defer { if let lean { lean.fillSkipped(&rows) } }
         while true {
             s.skipWhitespace()
-            if s.atEnd { return }
+            if s.atEnd { return rejected }
             let start = s.pos
             let lineEnd = min(nextNewline(buffer, from: start), to)
             var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
             bounded.endsAtLineBreak = lineEnd < buffer.count
             if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
+                rejected += 1
                 s.pos = lineEnd
                 continue
             }
@@ -295,6 +298,11 @@ public struct EventLoader {
                     try rows.addLean(parser, start: start, end: end, interned, &scratch)
                 } else {
                     try rows.add(parser, start: start, end: end, index)
+                }
+                // After the first event, room for as many as the range holds lines like it: the
+                // columns then grow by copying rarely, and not into fresh pages at every doubling.
+                if rows.count == 1 && to - lineEnd > 1 << 20 {
+                    rows.reserve((to - from) / (lineEnd - start + 1) * 5 / 4, interned: lean == nil ? rows.filledColumns : interned)
                 }
             } catch {
                 guard options.skipInvalid else { throw locate(buffer, error.error, code: error.code) }

@@ -66,10 +66,15 @@ public final class InputBuffer: @unchecked Sendable {
     /// Drops the resident pages of a mapped file before `offset` (a stream has read them).
     public func releaseResidentPages(upTo offset: Int) {
         guard isMapped else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let end = min(offset, count) / page * page
-        if end > 0 { madvise(rawBase, end, MADV_DONTNEED) }
+        let end = min(offset, count) / Self.pageSize * Self.pageSize
+        // Only what the last call left: the pages before it are gone already.
+        if end > released { madvise(rawBase + released, end - released, MADV_DONTNEED) }
+        released = max(released, end)
     }
+
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// Where ``releaseResidentPages(upTo:)`` got to.
+    private var released = 0
 
     /// The bytes as a buffer pointer.
     public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }

@@ -55,17 +55,11 @@ struct LeanFields: Sendable {
         columns = StringColumn.allCases.map { needed.contains($0) }
     }
 
-    /// Fills the codes of the columns not interned (all 0, absent) once a window's lines are
-    /// parsed (``EventLoader/parseLines(_:_:_:_:_:_:_:prefilter:lean:)`` with this).
-    func fillSkipped(_ rows: inout RowBuilder) {
-        let n = rows.count
-        for c in StringColumn.allCases.indices where !columns[c] { rows.codes[c] = [UInt32](repeating: 0, count: n) }
-    }
 }
 
 extension RowBuilder {
-    /// ``add(_:start:end:_:)`` interning only the columns `interned` (the others' codes are
-    /// filled in by the caller). An event the full add refuses is refused with its error.
+    /// ``add(_:start:end:_:)`` interning only the columns `interned` (the others' codes stay
+    /// empty: the store reads an empty column as absent in every row). An event the full add refuses is refused with its error.
     @inline(__always)
     mutating func addLean(_ p: EventParser, start: Int, end: Int, _ interned: [Int], _ scratch: inout [UInt8]) throws(EventParser.Failure) {
         let ts = p.resolvedTimestamp()
@@ -76,6 +70,7 @@ extension RowBuilder {
             try full.add(p, start: start, end: end, 0)
             return
         }
+        let row = count
         for c in interned {
             let s = p.starts[c]
             guard s >= 0 else { codes[c].append(0); continue }
@@ -96,12 +91,20 @@ extension RowBuilder {
         lengths.append(UInt32(end - start))
         types.append(type)
         timestamps.append(ts)
-        amounts.append(p.amount)
+        // Amounts and metadata stay empty until their first value, as in the full add.
+        if !p.amount.isNaN || !amounts.isEmpty {
+            if amounts.count < row { amounts.append(contentsOf: repeatElement(.nan, count: row - amounts.count)) }
+            amounts.append(p.amount)
+        }
         qr.append(p.qr)
         if p.metadataStart >= 0 {
+            if metadataStart.count < row {
+                metadataStart.append(contentsOf: repeatElement(0, count: row - metadataStart.count))
+                metadataLength.append(contentsOf: repeatElement(0, count: row - metadataLength.count))
+            }
             metadataStart.append(UInt32(p.metadataStart - start))
             metadataLength.append(UInt32(p.metadataEnd - p.metadataStart))
-        } else {
+        } else if !metadataStart.isEmpty {
             metadataStart.append(0)
             metadataLength.append(0)
         }

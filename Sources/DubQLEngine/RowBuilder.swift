@@ -92,6 +92,16 @@ struct RowBuilder {
         }
     }
 
+    /// Room for `n` rows in the columns every row fills (and in the text columns `interned`).
+    mutating func reserve(_ n: Int, interned: [Int] = []) {
+        bufferIndex.reserveCapacity(n); offsets.reserveCapacity(n); lengths.reserveCapacity(n)
+        types.reserveCapacity(n); timestamps.reserveCapacity(n); qr.reserveCapacity(n)
+        for c in interned { codes[c].reserveCapacity(n) }
+    }
+
+    /// The text columns with a value so far.
+    var filledColumns: [Int] { codes.indices.filter { !codes[$0].isEmpty } }
+
     /// Appends another builder's rows after this one's.
     mutating func append(_ other: RowBuilder) { append(contentsOf: [other]) }
 

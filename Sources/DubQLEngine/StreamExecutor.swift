@@ -633,9 +633,8 @@ private struct WindowWorker: Sendable {
         do {
             switch w {
             case .lines(let from, let to):
-                let before = prefilter == nil ? 0 : Self.countLines(buffer, from, to)
-                try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter, lean: lean)
-                result.rejected = prefilter == nil ? 0 : max(0, before - rows.count - result.notes.count)
+                // Counted as the lines are read: a count of the window's lines first read every byte twice.
+                result.rejected = try EventLoader.parseLines(from, to, buffer, 0, options, &rows, &result.notes, prefilter: prefilter, lean: lean)
                 store = rows.store(buffers: [buffer])
             case .elements(let ranges):
                 var parser = EventParser(base: buffer.base, end: buffer.count)
@@ -687,19 +686,6 @@ private struct WindowWorker: Sendable {
         }
         return result
     }
-
-    private static func countLines(_ buffer: InputBuffer, _ from: Int, _ to: Int) -> Int {
-        var n = 0, p = from
-        while p < to {
-            let e = min(EventLoader.nextNewline(buffer, from: p), to)
-            var k = p
-            while k < e && (buffer.base[k] == 0x20 || buffer.base[k] == 0x09 || buffer.base[k] == 0x0D) { k += 1 }
-            if k < e { n += 1 }
-            p = e + 1
-        }
-        return n
-    }
-
 }
 
 /// Window results, each slot written by one worker.
