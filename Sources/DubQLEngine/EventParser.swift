@@ -269,3 +269,46 @@ struct EventParser {
         return Failure(JSONScanError(offset: s.pos, message: "expected \(expected) for '\(name)', found \(kind.article)"), code: "DQL0503")
     }
 }
+
+// MARK: - Benchmark support
+
+/// The event parse alone over the lines of an NDJSON buffer, for `dubql-bench parse-callgrind`
+/// (instructions per event under callgrind). Not part of the loading API.
+public struct EventParseProbe {
+    let base: UnsafePointer<UInt8>
+    let lines: [Range<Int>]
+
+    /// The lines of `base[0..<count]` (found here, outside what ``run()`` counts). The buffer must
+    /// outlive the probe.
+    public init(base: UnsafePointer<UInt8>, count: Int) {
+        self.base = base
+        var lines: [Range<Int>] = []
+        var start = 0
+        for i in 0..<count where base[i] == 0x0A {
+            if i > start { lines.append(start..<i) }
+            start = i + 1
+        }
+        if count > start { lines.append(start..<count) }
+        self.lines = lines
+    }
+
+    public var count: Int { lines.count }
+
+    /// Parses every line as the loader does (validation included) and returns a checksum of what
+    /// the parser found, and the number of lines it refused.
+    public func run() -> (checksum: Int, failed: Int) {
+        var parser = EventParser(base: base, end: lines.last?.upperBound ?? 0)
+        var sum = 0, failed = 0
+        for line in lines {
+            var s = JSONScanner(base: base, start: line.lowerBound, end: line.upperBound)
+            do throws(EventParser.Failure) {
+                try parser.parse(&s)
+                sum &+= Int(truncatingIfNeeded: parser.resolvedTimestamp() ?? 0) &+ parser.starts[StringColumn.country.rawValue]
+                    &+ parser.ends[StringColumn.linkURL.rawValue] &+ Int(parser.qr) &+ parser.metadataStart
+            } catch {
+                failed += 1
+            }
+        }
+        return (sum, failed)
+    }
+}
