@@ -19,7 +19,10 @@ enum ParseBench {
             guard let base = buf.baseAddress else { print("empty file \(path)"); return }
             let probe = EventParseProbe(base: base, count: buf.count)
             _ = probe.run() // warm up: page in the buffer, first-use initialisations
-            let (sum, failed) = callgrindLoop(probe)
+            // DUBQL_BENCH_REPEAT parses the file that many times (for a sampling profiler).
+            let repeats = Int(ProcessInfo.processInfo.environment["DUBQL_BENCH_REPEAT"] ?? "") ?? 1
+            var (sum, failed) = (0, 0)
+            for _ in 0..<max(1, repeats) { (sum, failed) = callgrindLoop(probe) }
             print("parse-callgrind: \(probe.count) events of \(path), \(buf.count / max(probe.count, 1)) bytes each on average, \(failed) refused (checksum \(sum); divide the collected instructions by \(probe.count))")
         }
     }
