@@ -239,14 +239,14 @@ struct FastCursor {
             let b = base[pos]
             if b > 0x20 { return }
             guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
-            pos += 1
+            pos &+= 1
         }
     }
 
     /// After a key: whitespace, `:`, whitespace.
     @inline(__always) mutating func colon() throws(EventParser.Bail) {
         if pos < end && base[pos] == UInt8(ascii: ":") {
-            pos += 1
+            pos &+= 1
         } else {
             ws()
             guard pos < end && base[pos] == UInt8(ascii: ":") else { throw EventParser.Bail() }
@@ -257,12 +257,13 @@ struct FastCursor {
 
     /// `true`, `false` or `null` at the cursor: 1, 0 or 2.
     @inline(__always) mutating func literal() throws(EventParser.Bail) -> UInt8 {
-        guard pos + 4 <= end else { throw EventParser.Bail() }
-        let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt32.self).littleEndian
-        // Little-endian "true", "fals", "null".
-        if w == 0x6C6C_756E { pos += 4; return 2 }
-        if w == 0x6575_7274 { pos += 4; return 1 }
-        if w == 0x736C_6166 && pos + 5 <= end && base[pos + 4] == UInt8(ascii: "e") { pos += 5; return 0 }
+        let p = pos
+        guard p &+ 4 <= end else { throw EventParser.Bail() }
+        let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt32.self).littleEndian
+        // Little-endian "null", "true", "fals".
+        if w == 0x6C6C_756E { pos = p &+ 4; return 2 }
+        if w == 0x6575_7274 { pos = p &+ 4; return 1 }
+        if w == 0x736C_6166 && p &+ 5 <= end && base[p &+ 4] == UInt8(ascii: "e") { pos = p &+ 5; return 0 }
         throw EventParser.Bail()
     }
 
