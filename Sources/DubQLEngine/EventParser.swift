@@ -98,6 +98,7 @@ struct EventParser {
         self.base = base
         self.end = end
         let n = StringColumn.allCases.count
+        precondition(n <= 64, "ColumnFlags holds at most 64 columns")
         storage = SlotStorage(count: 2 * n)
         starts = ColumnSlots(storage.slots, count: n)
         ends = ColumnSlots(storage.slots + n, count: n)

@@ -409,24 +409,27 @@ struct FastCursor {
 
     /// A number, validated like ``JSONScanner/scanNumber()`` (its value is not needed).
     @inline(__always) mutating func number() throws(EventParser.Bail) {
-        if pos < end && base[pos] == UInt8(ascii: "-") { pos += 1 }
-        guard pos < end, isDigit(base[pos]) else { throw EventParser.Bail() }
-        if base[pos] == UInt8(ascii: "0") {
-            pos += 1
+        var p = pos
+        @inline(__always) func digitAt(_ i: Int) -> Bool { i < end && isDigit(base[i]) }
+        if p < end && base[p] == UInt8(ascii: "-") { p &+= 1 }
+        guard digitAt(p) else { throw EventParser.Bail() }
+        if base[p] == UInt8(ascii: "0") {
+            p &+= 1
         } else {
-            while pos < end, isDigit(base[pos]) { pos += 1 }
+            repeat { p &+= 1 } while digitAt(p)
         }
-        if pos < end, base[pos] == UInt8(ascii: ".") {
-            pos += 1
-            guard pos < end, isDigit(base[pos]) else { throw EventParser.Bail() }
-            while pos < end, isDigit(base[pos]) { pos += 1 }
+        if p < end, base[p] == UInt8(ascii: ".") {
+            p &+= 1
+            guard digitAt(p) else { throw EventParser.Bail() }
+            repeat { p &+= 1 } while digitAt(p)
         }
-        if pos < end, base[pos] == UInt8(ascii: "e") || base[pos] == UInt8(ascii: "E") {
-            pos += 1
-            if pos < end, base[pos] == UInt8(ascii: "+") || base[pos] == UInt8(ascii: "-") { pos += 1 }
-            guard pos < end, isDigit(base[pos]) else { throw EventParser.Bail() }
-            while pos < end, isDigit(base[pos]) { pos += 1 }
+        if p < end, base[p] == UInt8(ascii: "e") || base[p] == UInt8(ascii: "E") {
+            p &+= 1
+            if p < end, base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-") { p &+= 1 }
+            guard digitAt(p) else { throw EventParser.Bail() }
+            repeat { p &+= 1 } while digitAt(p)
         }
+        pos = p
     }
 
     /// Validates and skips the value at the cursor (after whitespace), as
