@@ -123,39 +123,44 @@ extension EventParser {
             c.ws()
             let action = try c.key(fastKeys, 0)
             try c.colon()
-            switch action {
-            case 0:
-                guard c.peek() == UInt8(ascii: "\"") else { throw Bail() }
-                c.pos += 1
-                let vs = c.pos
-                guard !(try c.string()) else { throw Bail() }
-                let p = c.base + vs
-                switch c.pos - 1 - vs {
-                case 5 where p[0] == UInt8(ascii: "c") && p[1] == UInt8(ascii: "l") && p[2] == UInt8(ascii: "i")
-                    && p[3] == UInt8(ascii: "c") && p[4] == UInt8(ascii: "k"): type = 0
-                case 4 where p[0] == UInt8(ascii: "l") && p[1] == UInt8(ascii: "e") && p[2] == UInt8(ascii: "a") && p[3] == UInt8(ascii: "d"): type = 1
-                case 4 where p[0] == UInt8(ascii: "s") && p[1] == UInt8(ascii: "a") && p[2] == UInt8(ascii: "l") && p[3] == UInt8(ascii: "e"): type = 2
-                default: throw Bail()
-                }
-            case 1:
-                if let t = try c.timestamp() {
-                    topTimestamp = t.0
-                    topIsCoarse = !t.1
-                }
-            case 2:
-                if c.peek() == UInt8(ascii: "n") {
-                    _ = try c.literal()
-                } else {
-                    metadataStart = c.pos
-                    try c.skipValue(depth: 0)
-                    metadataEnd = c.pos
-                }
-            case 3, 4, 5, 6:
-                try fastObject(&c, action - 2)
-            case 100...:
-                try fastColumn(&c, action - 100)
-            default:
+            // Most keys have no action (`link` above all): their test comes first.
+            if action == -1 {
                 try c.skipMember()
+            } else {
+                switch action {
+                case 0:
+                    guard c.peek() == UInt8(ascii: "\"") else { throw Bail() }
+                    c.pos += 1
+                    let vs = c.pos
+                    guard !(try c.string()) else { throw Bail() }
+                    let p = c.base + vs
+                    switch c.pos - 1 - vs {
+                    case 5 where p[0] == UInt8(ascii: "c") && p[1] == UInt8(ascii: "l") && p[2] == UInt8(ascii: "i")
+                        && p[3] == UInt8(ascii: "c") && p[4] == UInt8(ascii: "k"): type = 0
+                    case 4 where p[0] == UInt8(ascii: "l") && p[1] == UInt8(ascii: "e") && p[2] == UInt8(ascii: "a") && p[3] == UInt8(ascii: "d"): type = 1
+                    case 4 where p[0] == UInt8(ascii: "s") && p[1] == UInt8(ascii: "a") && p[2] == UInt8(ascii: "l") && p[3] == UInt8(ascii: "e"): type = 2
+                    default: throw Bail()
+                    }
+                case 1:
+                    if let t = try c.timestamp() {
+                        topTimestamp = t.0
+                        topIsCoarse = !t.1
+                    }
+                case 2:
+                    if c.peek() == UInt8(ascii: "n") {
+                        _ = try c.literal()
+                    } else {
+                        metadataStart = c.pos
+                        try c.skipValue(depth: 0)
+                        metadataEnd = c.pos
+                    }
+                case 3, 4, 5, 6:
+                    try fastObject(&c, action - 2)
+                case 100...:
+                    try fastColumn(&c, action - 100)
+                default:
+                    try c.skipMember()
+                }
             }
             c.ws()
             let b = c.peek()
@@ -193,27 +198,32 @@ extension EventParser {
             c.ws()
             let action = try c.key(fastKeys, object)
             try c.colon()
-            switch action {
-            case 0...:
-                try fastColumn(&c, action)
-            case -2:
-                if let t = try c.timestamp() { clickTimestamp = t.0 }
-            case -3:
-                switch c.peek() {
-                case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"): qr = try c.literal()
-                default: throw Bail()
-                }
-            case -4:
-                switch c.peek() {
-                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    var s = JSONScanner(base: c.base, start: c.pos, end: c.end)
-                    do { amount = try s.scanNumber() } catch { throw Bail() }
-                    c.pos = s.pos
-                case UInt8(ascii: "n"): _ = try c.literal()
-                default: throw Bail()
-                }
-            default:
+            // Most keys have no action (`link` above all): their test comes first.
+            if action == -1 {
                 try c.skipMember()
+            } else {
+                switch action {
+                case 0...:
+                    try fastColumn(&c, action)
+                case -2:
+                    if let t = try c.timestamp() { clickTimestamp = t.0 }
+                case -3:
+                    switch c.peek() {
+                    case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"): qr = try c.literal()
+                    default: throw Bail()
+                    }
+                case -4:
+                    switch c.peek() {
+                    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        var s = JSONScanner(base: c.base, start: c.pos, end: c.end)
+                        do { amount = try s.scanNumber() } catch { throw Bail() }
+                        c.pos = s.pos
+                    case UInt8(ascii: "n"): _ = try c.literal()
+                    default: throw Bail()
+                    }
+                default:
+                    try c.skipMember()
+                }
             }
             c.ws()
             let b = c.peek()
