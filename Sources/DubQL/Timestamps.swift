@@ -118,6 +118,9 @@ extension ISOInstant {
 
     @inlinable
     static func parseISO(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        // Dub's own form first (`Date#toJSON`), straight through; anything else (or a bad digit
+        // in it) takes the general path below, which gives the same instant for this form.
+        if n == 24, let t = parseToJSON(p) { return t }
         guard let y = digits(p, 0, 4, n), p[4] == UInt8(ascii: "-"), let mo = digits(p, 5, 2, n),
               p[7] == UInt8(ascii: "-"), let d = digits(p, 8, 2, n) else { return nil }
         if n == 10 { return instant(y, mo, d, 0, 0, 0, 0, offsetMinutes: 0) }
@@ -161,27 +164,64 @@ extension ISOInstant {
         return instant(y, mo, d, h, mi, s, ms, offsetMinutes: offset)
     }
 
+    /// 1...12 for the English abbreviation `Jan`...`Dec` (exactly as ``monthNames`` spells
+    /// them), 0 for anything else: one compare of the three bytes packed, no table to load.
+    @inlinable @inline(__always)
+    static func monthNumber(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int {
+        switch UInt32(a) << 16 | UInt32(b) << 8 | UInt32(c) {
+        case 0x4A616E: 1 // Jan
+        case 0x466562: 2 // Feb
+        case 0x4D6172: 3 // Mar
+        case 0x417072: 4 // Apr
+        case 0x4D6179: 5 // May
+        case 0x4A756E: 6 // Jun
+        case 0x4A756C: 7 // Jul
+        case 0x417567: 8 // Aug
+        case 0x536570: 9 // Sep
+        case 0x4F6374: 10 // Oct
+        case 0x4E6F76: 11 // Nov
+        case 0x446563: 12 // Dec
+        default: 0
+        }
+    }
+
+    /// `2026-08-18T14:03:12.345Z` exactly (24 bytes), or `nil`.
+    @inlinable @inline(__always)
+    static func parseToJSON(_ p: UnsafePointer<UInt8>) -> Int64? {
+        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"), p[13] == UInt8(ascii: ":"),
+              p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "."), p[23] == UInt8(ascii: "Z") else { return nil }
+        @inline(__always) func d(_ k: Int) -> Int { Int(p[k] &- 48) }
+        // A byte that is no digit wraps to 10 or more after `- 48`; all positions, no branches.
+        @inline(__always) func no(_ k: Int) -> UInt8 { p[k] &- 48 > 9 ? 1 : 0 }
+        let date = no(0) | no(1) | no(2) | no(3) | no(5) | no(6) | no(8) | no(9)
+        let time = no(11) | no(12) | no(14) | no(15) | no(17) | no(18) | no(20) | no(21) | no(22)
+        guard date | time == 0 else { return nil }
+        return instant(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), d(5) * 10 + d(6), d(8) * 10 + d(9),
+                       d(11) * 10 + d(12), d(14) * 10 + d(15), d(17) * 10 + d(18), d(20) * 100 + d(21) * 10 + d(22),
+                       offsetMinutes: 0)
+    }
+
     @usableFromInline
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)`; the zone name is ignored.
     @inlinable
     static func parseJavaScript(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
-        guard n >= 33, p[3] == UInt8(ascii: " "), p[7] == UInt8(ascii: " ") else { return nil }
-        var month = 0
-        for (k, name) in monthNames.enumerated() {
-            let u = Array(name.utf8)
-            if p[4] == u[0] && p[5] == u[1] && p[6] == u[2] { month = k + 1; break }
-        }
-        guard month > 0, let d = digits(p, 8, 2, n), p[10] == UInt8(ascii: " "), let y = digits(p, 11, 4, n),
-              p[15] == UInt8(ascii: " "), let h = digits(p, 16, 2, n), p[18] == UInt8(ascii: ":"),
-              let mi = digits(p, 19, 2, n), p[21] == UInt8(ascii: ":"), let s = digits(p, 22, 2, n),
-              p[24] == UInt8(ascii: " "), p[25] == UInt8(ascii: "G"), p[26] == UInt8(ascii: "M"), p[27] == UInt8(ascii: "T"),
-              p[28] == UInt8(ascii: "+") || p[28] == UInt8(ascii: "-"), let oh = digits(p, 29, 2, n), let om = digits(p, 31, 2, n)
+        guard n >= 33, p[3] == UInt8(ascii: " "), p[7] == UInt8(ascii: " "), p[10] == UInt8(ascii: " "),
+              p[15] == UInt8(ascii: " "), p[18] == UInt8(ascii: ":"), p[21] == UInt8(ascii: ":"), p[24] == UInt8(ascii: " "),
+              p[25] == UInt8(ascii: "G"), p[26] == UInt8(ascii: "M"), p[27] == UInt8(ascii: "T"),
+              p[28] == UInt8(ascii: "+") || p[28] == UInt8(ascii: "-"), n == 33 || p[33] == UInt8(ascii: " ")
         else { return nil }
-        guard n == 33 || p[33] == UInt8(ascii: " ") else { return nil }
-        let offset = (p[28] == UInt8(ascii: "-") ? -1 : 1) * (oh * 60 + om)
-        return instant(y, month, d, h, mi, s, 0, offsetMinutes: offset)
+        let month = monthNumber(p[4], p[5], p[6])
+        @inline(__always) func d(_ k: Int) -> Int { Int(p[k] &- 48) }
+        // A byte that is no digit wraps to 10 or more after `- 48`; all positions, no branches.
+        @inline(__always) func no(_ k: Int) -> UInt8 { p[k] &- 48 > 9 ? 1 : 0 }
+        let date = no(8) | no(9) | no(11) | no(12) | no(13) | no(14)
+        let time = no(16) | no(17) | no(19) | no(20) | no(22) | no(23) | no(29) | no(30) | no(31) | no(32)
+        guard month > 0, date | time == 0 else { return nil }
+        let offset = (p[28] == UInt8(ascii: "-") ? -1 : 1) * (d(29) * 600 + d(30) * 60 + d(31) * 10 + d(32))
+        return instant(d(11) * 1000 + d(12) * 100 + d(13) * 10 + d(14), month, d(8) * 10 + d(9),
+                       d(16) * 10 + d(17), d(19) * 10 + d(20), d(22) * 10 + d(23), 0, offsetMinutes: offset)
     }
 }
 

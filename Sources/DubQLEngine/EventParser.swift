@@ -75,9 +75,11 @@ struct EventParser {
     let base: UnsafePointer<UInt8>
     let end: Int
     var type: UInt8?
-    var starts = [Int](repeating: -1, count: StringColumn.allCases.count)
-    var ends = [Int](repeating: 0, count: StringColumn.allCases.count)
-    var escaped = [Bool](repeating: false, count: StringColumn.allCases.count)
+    /// Per text column (by ``StringColumn`` raw value): where its string value starts (-1: none),
+    /// ends, and whether it holds escapes. Storage allocated once per parser, not per event.
+    let starts: ColumnSlots
+    let ends: ColumnSlots
+    var escaped = ColumnFlags()
     var amount = Double.nan
     var qr: UInt8 = 2
     var metadataStart = -1
@@ -88,36 +90,76 @@ struct EventParser {
     var clickTimestamp: Int64?
     /// Decoded bytes of a key or value written with escapes (rare: the slow path).
     private var scratch: [UInt8] = []
+    private let storage: SlotStorage
+    /// The fast pass's key dispatch (read once here rather than on every event).
+    let fastKeys: FastKeys
 
     init(base: UnsafePointer<UInt8>, end: Int) {
         self.base = base
         self.end = end
+        let n = StringColumn.allCases.count
+        precondition(n <= 64, "ColumnFlags holds at most 64 columns")
+        storage = SlotStorage(count: 2 * n)
+        starts = ColumnSlots(storage.slots, count: n)
+        ends = ColumnSlots(storage.slots + n, count: n)
+        starts.reset(to: -1)
+        ends.reset(to: 0)
+        fastKeys = FastKeys.shared
     }
 
-    // Top-level keys: -1 skip; 0 event, 1 timestamp, 2 metadata, 3 click, 4 link, 5 customer, 6 sale; 100+c a column.
-    private static let topKeys = KeyTable([("event", 0), ("timestamp", 1), ("metadata", 2), ("click", 3), ("link", 4),
-                                           ("customer", 5), ("sale", 6),
-                                           ("eventId", 100 + StringColumn.eventID.rawValue),
-                                           ("eventName", 100 + StringColumn.eventName.rawValue)])
-    // Member keys of nested objects: a column, or -2 for click.timestamp, -3 click.qr, -4 sale.amount.
-    private static let objectKeys: [KeyTable] = ["click", "link", "customer", "sale"].map { object in
-        var entries = StringColumn.members(of: object).map { ($0.0, $0.1.rawValue) }
-        if object == "click" { entries += [("timestamp", -2), ("qr", -3)] }
-        if object == "sale" { entries += [("amount", -4)] }
-        return KeyTable(entries)
-    }
-    private static let objectNames = ["click", "link", "customer", "sale"]
+    /// What each object's keys do. Event: -1 skip; 0 event, 1 timestamp, 2 metadata, 3 click,
+    /// 4 link, 5 customer, 6 sale; 100+c a column. Nested objects (`click`, `link`, `customer`,
+    /// `sale`): a column, or -2 for click.timestamp, -3 click.qr, -4 sale.amount.
+    static let keyActions: [[(String, Int)]] = {
+        let top = [("event", 0), ("timestamp", 1), ("metadata", 2), ("click", 3), ("link", 4),
+                   ("customer", 5), ("sale", 6),
+                   ("eventId", 100 + StringColumn.eventID.rawValue),
+                   ("eventName", 100 + StringColumn.eventName.rawValue)]
+        let nested = objectNames.map { object in
+            var entries = StringColumn.members(of: object).map { ($0.0, $0.1.rawValue) }
+            if object == "click" { entries += [("timestamp", -2), ("qr", -3)] }
+            if object == "sale" { entries += [("amount", -4)] }
+            return entries
+        }
+        return [top] + nested
+    }()
 
-    /// Parses the event object at the cursor (which is at `{`), leaving the cursor after `}`.
-    mutating func parse(_ s: inout JSONScanner) throws(Failure) {
+    /// Clears what one event sets.
+    @inline(__always) mutating func reset() {
         type = nil
-        for i in 0..<starts.count { starts[i] = -1 }
+        starts.reset(to: -1)
+        escaped = ColumnFlags()
         amount = .nan
         qr = 2
         metadataStart = -1
         topTimestamp = nil
         topIsCoarse = false
         clickTimestamp = nil
+    }
+
+    /// Parses the event object at the cursor (which is at `{`), leaving the cursor after `}`.
+    ///
+    /// The fast pass takes every well-formed event without escaped keys; anything else (an error
+    /// above all) is parsed again by the checked pass, which gives the error.
+    @inline(__always)
+    mutating func parse(_ s: inout JSONScanner) throws(Failure) {
+        do throws(Bail) {
+            try parseFast(&s)
+            return
+        } catch {}
+        try parseChecked(&s)
+    }
+
+    // The checked pass's tables (see keyActions).
+    private static let topKeys = KeyTable(keyActions[0])
+    private static let objectKeys: [KeyTable] = keyActions.dropFirst().map { KeyTable($0) }
+    static let objectNames = ["click", "link", "customer", "sale"]
+
+    /// The checked pass: parses the event object at the cursor (which is at `{`) with the
+    /// scanner's own steps, throwing the error of the first thing wrong; leaves the cursor after `}`.
+    @inline(never)
+    mutating func parseChecked(_ s: inout JSONScanner) throws(Failure) {
+        reset()
         do {
             s.pos += 1
             s.skipWhitespace()
@@ -267,5 +309,84 @@ struct EventParser {
     private func wrongType(_ s: JSONScanner, expected: String, for name: String) -> Error {
         guard let kind = s.kind() else { return s.error("a JSON value") }
         return Failure(JSONScanError(offset: s.pos, message: "expected \(expected) for '\(name)', found \(kind.article)"), code: "DQL0503")
+    }
+}
+
+// MARK: - Field storage
+
+/// Slots allocated once for a parser's lifetime (the parser and its copies share them).
+final class SlotStorage {
+    let slots: UnsafeMutablePointer<Int>
+    init(count: Int) { slots = .allocate(capacity: count) }
+    deinit { slots.deallocate() }
+}
+
+/// One Int per text column in a parser's storage, read and written like an array.
+struct ColumnSlots {
+    let base: UnsafeMutablePointer<Int>
+    let count: Int
+    init(_ base: UnsafeMutablePointer<Int>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+    @inline(__always) subscript(_ c: Int) -> Int {
+        get { base[c] }
+        nonmutating set { base[c] = newValue }
+    }
+    @inline(__always) func reset(to value: Int) { base.update(repeating: value, count: count) }
+    @inline(__always) func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<Int>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+}
+
+/// One flag per text column, in a word.
+struct ColumnFlags {
+    var bits: UInt64 = 0
+    @inline(__always) subscript(_ c: Int) -> Bool {
+        get { bits & (1 << UInt64(c)) != 0 }
+        set { if newValue { bits |= 1 << UInt64(c) } else { bits &= ~(1 << UInt64(c)) } }
+    }
+}
+
+// MARK: - Benchmark support
+
+/// The event parse alone over the lines of an NDJSON buffer, for `dubql-bench parse-callgrind`
+/// (instructions per event under callgrind). Not part of the loading API.
+public struct EventParseProbe {
+    let base: UnsafePointer<UInt8>
+    let lines: [Range<Int>]
+
+    /// The lines of `base[0..<count]` (found here, outside what ``run()`` counts). The buffer must
+    /// outlive the probe.
+    public init(base: UnsafePointer<UInt8>, count: Int) {
+        self.base = base
+        var lines: [Range<Int>] = []
+        var start = 0
+        for i in 0..<count where base[i] == 0x0A {
+            if i > start { lines.append(start..<i) }
+            start = i + 1
+        }
+        if count > start { lines.append(start..<count) }
+        self.lines = lines
+    }
+
+    public var count: Int { lines.count }
+
+    /// Parses every line as the loader does (validation included) and returns a checksum of what
+    /// the parser found, and the number of lines it refused.
+    public func run() -> (checksum: Int, failed: Int) {
+        var parser = EventParser(base: base, end: lines.last?.upperBound ?? 0)
+        var sum = 0, failed = 0
+        for line in lines {
+            var s = JSONScanner(base: base, start: line.lowerBound, end: line.upperBound)
+            do throws(EventParser.Failure) {
+                try parser.parse(&s)
+                sum &+= Int(truncatingIfNeeded: parser.resolvedTimestamp() ?? 0) &+ parser.starts[StringColumn.country.rawValue]
+                    &+ parser.ends[StringColumn.linkURL.rawValue] &+ Int(parser.qr) &+ parser.metadataStart
+            } catch {
+                failed += 1
+            }
+        }
+        return (sum, failed)
     }
 }

@@ -10,6 +10,7 @@ if wants("planner") { PlannerBench.run() }
 // Not part of a plain `dubql-bench`: the fixed loop that callgrind counts (see PlannerBench.profile).
 if requested.contains("planner-callgrind") { PlannerBench.profile() }
 if requested.contains("syntax-callgrind") { SyntaxBench.profile() }
+if requested.contains("parse-callgrind") { ParseBench.profile() }
 if wants("engine") { EngineBench.run() }
 if wants("aggregates") { AggregateBench.run() }
 if wants("large") { LargeBench.run() }

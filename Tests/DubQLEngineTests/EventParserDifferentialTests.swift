@@ -1,0 +1,280 @@
+// The event parser's fast pass against its checked pass (and the generic JSON scanner), on
+// generated events and on thousands of mutations of them: whatever the fast pass accepts, the
+// checked pass accepts with exactly the same fields and end position, and what the loader sees
+// (`parse`) is, byte for byte, what the checked pass alone gives, errors included.
+
+import DubQL
+@testable import DubQLEngine
+import Testing
+
+/// Everything a parse leaves for the loader.
+private struct Parsed: Equatable, CustomStringConvertible {
+    var pos: Int
+    var type: UInt8?
+    var columns: [String]
+    var amountBits: UInt64?
+    var qr: UInt8
+    var metadata: Range<Int>?
+    var top: Int64?
+    var topIsCoarse: Bool
+    var click: Int64?
+    var resolved: Int64?
+
+    init(_ p: EventParser, pos: Int) {
+        self.pos = pos
+        type = p.type
+        columns = (0..<StringColumn.allCases.count).map { c in
+            p.starts[c] < 0 ? "-" : "\(p.starts[c])..<\(p.ends[c])\(p.escaped[c] ? " escaped" : "")"
+        }
+        amountBits = p.amount.isNaN ? nil : p.amount.bitPattern
+        qr = p.qr
+        metadata = p.metadataStart < 0 ? nil : p.metadataStart..<p.metadataEnd
+        top = p.topTimestamp
+        topIsCoarse = p.topIsCoarse
+        click = p.clickTimestamp
+        resolved = p.resolvedTimestamp()
+    }
+
+    var description: String {
+        "pos \(pos) type \(type.map(String.init) ?? "nil") amount \(amountBits.map(String.init) ?? "nan") qr \(qr) "
+            + "metadata \(metadata.map { "\($0)" } ?? "nil") top \(top.map(String.init) ?? "nil") coarse \(topIsCoarse) "
+            + "click \(click.map(String.init) ?? "nil") columns \(columns)"
+    }
+}
+
+private enum Outcome: Equatable {
+    case parsed(Parsed)
+    case failed(offset: Int, message: String, code: String, syntax: Bool, pos: Int)
+}
+
+/// The three parses of one line, with bytes after the line's end that would change the answer if
+/// any pass read past it.
+private struct Trial {
+    var fast: Parsed?
+    var checked: Outcome
+    var loader: Outcome
+    /// Whether the generic scanner accepts the line as one JSON value, and where it ends.
+    var json: Int?
+
+    init(_ line: [UInt8]) {
+        let trailer = Array(#""}]:,0 null"}"#.utf8)
+        let bytes = line + trailer
+        let n = line.count
+        var fast: Parsed?, checked = Outcome.failed(offset: 0, message: "", code: "", syntax: false, pos: 0)
+        var loader = checked, json: Int?
+        bytes.withUnsafeBufferPointer { b in
+            let base = b.baseAddress!
+            var parser = EventParser(base: base, end: n)
+            var s = JSONScanner(base: base, start: 0, end: n)
+            do throws(EventParser.Bail) {
+                try parser.parseFast(&s)
+                fast = Parsed(parser, pos: s.pos)
+            } catch {
+                #expect(s.pos == 0, "the fast pass moved the cursor before giving up")
+            }
+            func outcome(_ run: (inout EventParser, inout JSONScanner) throws(EventParser.Failure) -> Void) -> Outcome {
+                var parser = EventParser(base: base, end: n)
+                var s = JSONScanner(base: base, start: 0, end: n)
+                do throws(EventParser.Failure) {
+                    try run(&parser, &s)
+                    return .parsed(Parsed(parser, pos: s.pos))
+                } catch {
+                    return .failed(offset: error.error.offset, message: error.error.message, code: error.code, syntax: error.syntax, pos: s.pos)
+                }
+            }
+            checked = outcome { (p, s) throws(EventParser.Failure) in try p.parseChecked(&s) }
+            loader = outcome { (p, s) throws(EventParser.Failure) in try p.parse(&s) }
+            var scanner = JSONScanner(base: base, start: 0, end: n)
+            json = (try? scanner.skipValue()) != nil ? scanner.pos : nil
+        }
+        self.fast = fast
+        self.checked = checked
+        self.loader = loader
+        self.json = json
+    }
+}
+
+/// Deterministic mutations of event lines.
+private struct Mutator {
+    var random: SplitMix64
+    static let interesting: [UInt8] = Array(#""\{}[]:, 0-9e.Entfu"#.utf8) + [0x09, 0x0A, 0x0D, 0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC0, 0xC3, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF]
+    static let typos: [(String, String)] = [
+        ("null", "nul"), ("null", "nulls"), ("null", "nill"), ("null", "NULL"), ("null", "n"), ("true", "tru"),
+        ("true", "truee"), ("true", "True"), ("false", "fals"), ("false", "falsey"), ("false", "fa1se"),
+        (":", " : "), (",", " ,\t"), ("{", "{ "), ("}", "\n}"), ("\"click\"", "\"cl\\u0069ck\""),
+        ("\"country\":", "\"c\\u006funtry\":"), ("\"id\":", "\"\\u0069d\":"), ("\"timestamp\":", "\"time\\u0073tamp\":"),
+        ("\"qr\":false", "\"qr\":null"), ("\"qr\":false", "\"qr\":0"), ("\"qr\":true", "\"qr\":\"yes\""),
+        ("\"amount\":", "\"amount\":-"), ("\"amount\":", "\"amount\":0"), ("\"amount\":", "\"amount\":\"1\","),
+        ("\"link\":{", "\"link\":null,\"x\":{"), ("\"link\":{", "\"link\":[{"), ("\"click\":{", "\"click\":\"x\",\"y\":{"),
+        ("\"metadata\":", "\"metadata\":nul"), ("\"metadata\":{", "\"metadata\":[{"), ("\"event\":\"", "\"event\":\"x"),
+        ("\"event\":\"click\"", "\"event\":null"), ("\"event\":\"sale\"", "\"event\":\"lead\""),
+        ("GMT", "GMX"), ("Dec", "dec"), ("Dec", "Dez"), ("2026", "2O26"), ("T", " "), (".", ","), ("Z\"", "+02:00\""),
+        ("Z\"", "\""), ("Z\"", "Zz\""), (":00", ":60"), ("-01", "-31"), ("-12-", "-02-"), ("Tue", "Tu"),
+        ("\"tags\":[]", "\"tags\":[[[[1,2,{\"a\":[]}]]],\"é\\n\\t\\\\\",-0.5e+3,1E9,0]"),
+        ("\"tags\":[]", "\"tags\":[1,]"), ("\"tags\":[]", "\"tags\":[01]"), ("\"tags\":[]", "\"tags\":[1.]"),
+        ("\"tags\":[]", "\"tags\":[1e]"), ("\"tags\":[]", "\"tags\":[-]"), ("\"tags\":[]", "\"tags\":{\"a\":1,}"),
+        ("\"tags\":[]", "\"tags\":{,}"), ("\"tags\":[]", "\"tags\":\"\\u12G4\""), ("\"tags\":[]", "\"tags\":\"\\x\""),
+        ("\"tags\":[]", "\"tags\":\"\u{00E9}\u{4E2D}\u{1F600}\""), ("\"city\":\"", "\"city\":\"S\u{00E3}o \\\"P\\u00e3ulo\\\" "),
+        ("\"city\":\"", "\"city\":null,\"city\":\""), ("\"country\":\"", "\"country\":\"\\/\\b\\f\\n\\r\\t"),
+        ("\"ua\":\"", "\"ua\":\"\u{7F}\u{1}"), ("}", "},"), ("}", "}}"), ("\"", "\"\""),
+    ]
+
+    mutating func mutate(_ line: [UInt8]) -> [UInt8] {
+        var out = line
+        switch random.below(9) {
+        case 0: // one byte replaced
+            out[random.below(out.count)] = Self.interesting[random.below(Self.interesting.count)]
+        case 1: // a random byte
+            out[random.below(out.count)] = UInt8(truncatingIfNeeded: random.next())
+        case 2: // truncated
+            out = Array(out.prefix(random.below(out.count)))
+        case 3: // whitespace inserted somewhere (often between tokens: still valid)
+            let ws: [[UInt8]] = [[0x20], [0x09], [0x0A], [0x0D], [0x20, 0x20], [0x0C], [0x0B]]
+            let k = random.below(out.count + 1)
+            out.insert(contentsOf: ws[random.below(ws.count)], at: k)
+        case 4: // a byte deleted or doubled
+            let k = random.below(out.count)
+            if random.chance(50) { out.remove(at: k) } else { out.insert(out[k], at: k) }
+        case 5, 6: // a textual typo at one of its occurrences
+            let (from, to) = Self.typos[random.below(Self.typos.count)]
+            out = replaceOne(out, Array(from.utf8), Array(to.utf8))
+        case 7: // whitespace around every token of the event (valid)
+            out = spaced(out)
+        default: // two mutations
+            out = mutate(mutate(out))
+        }
+        return out.isEmpty ? [UInt8(ascii: "{")] : out
+    }
+
+    mutating func replaceOne(_ bytes: [UInt8], _ from: [UInt8], _ to: [UInt8]) -> [UInt8] {
+        var hits: [Int] = []
+        var i = 0
+        while i + from.count <= bytes.count {
+            if Array(bytes[i..<i + from.count]) == from { hits.append(i) }
+            i += 1
+        }
+        guard !hits.isEmpty else { return bytes }
+        let at = hits[random.below(hits.count)]
+        return Array(bytes[..<at]) + to + Array(bytes[(at + from.count)...])
+    }
+
+    /// Spaces, tabs and line breaks after structural bytes outside strings.
+    mutating func spaced(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var inString = false, escaped = false
+        for b in bytes {
+            out.append(b)
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false; out.append(0x20) }
+                continue
+            }
+            if b == UInt8(ascii: "\"") { inString = true; continue }
+            if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") || b == UInt8(ascii: ":") || b == UInt8(ascii: ",") {
+                out.append([0x20, 0x09, 0x0A, 0x0D][random.below(4)])
+            }
+        }
+        return out
+    }
+}
+
+/// Events of every type from the generator, plus hand-written ones for what it never writes.
+private func baseLines() -> [[UInt8]] {
+    var lines: [[UInt8]] = []
+    for event in EventType.allCases {
+        let bytes = Generator(GeneratorOptions(event: event, count: 12, seed: 7, days: 30, end: 1_787_227_200_000)).bytes()
+        lines += bytes.split(separator: 0x0A).map(Array.init)
+    }
+    let handWritten = [
+        #"{}"#,
+        #"{"event":"click","timestamp":"2026-08-18T14:03:12.345Z","click":{"id":"a","qr":true}}"#,
+        #"{"event":"sale","timestamp":"2026-08-18T14:03:12+02:00","eventId":"e","sale":{"amount":12.5e1,"currency":"\u0045UR"},"metadata":"plain"}"#,
+        #"{"event":"lead","timestamp":null,"click":{"id":"c","timestamp":"2026-08-18 14:03:12","qr":null},"customer":null,"link":null,"sale":null,"metadata":null}"#,
+        #"{"event":"sale","timestamp":"Tue Aug 18 2026 14:03:12 GMT-0130","eventId":"e","eventName":"Ünïcödé \ud83d\ude00","sale":{"amount":-0,"amount":null},"metadata":{"a":[{"b":[[]]}],"c":"\""}}"#,
+        #"{"event":"click","click":{"id":"a","timestamp":"2026-08-18T14:03:12.999Z","country":"US","country":null},"timestamp":"Tue Aug 18 2026 14:03:12 GMT+0000 (Coordinated Universal Time)","event":"lead"}"#,
+        #"{"event":"sale","timestamp":"2026-02-29","eventId":"e","sale":{"amount":1}}"#,
+        #"{"event":"sale","timestamp":"2028-02-29","eventId":"e","sale":{"amount":1E-2,"paymentProcessor":"stripe","invoiceId":"i"},"customer":{"id":"u","email":"a@b","name":"N","externalId":"x","country":"DE","avatar":null}}"#,
+        #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","link":{"id":"l","domain":"d","key":"k","externalId":"x","tenantId":"t","folderId":"f","partnerId":"p","programId":"g","shortLink":"s","url":"u","title":"T","trackConversionX":1},"click":{"id":"a","refererUrl":"r","referer":"q","trigger":"t","continent":"EU","region":"R","city":"C","device":"D","browser":"B","os":"O","url":"U"}}"#,
+    ]
+    lines += handWritten.map { Array($0.utf8) }
+    return lines
+}
+
+@Suite("Event parser passes")
+struct EventParserDifferentialTests {
+    /// `wholeJSON`: also compare with the generic scanner skipping the whole event (not near the
+    /// depth limit: it counts the event's own levels, the parser counts from each member's value).
+    private func check(_ line: [UInt8], _ counts: inout (fast: Int, valid: Int), wholeJSON: Bool = true) {
+        // The loader hands the parser objects only.
+        guard line.first == UInt8(ascii: "{") else { return }
+        let t = Trial(line)
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(t.loader == t.checked, "parse differs from the checked pass on \(text)")
+        if let fast = t.fast {
+            counts.fast += 1
+            #expect(t.checked == .parsed(fast), "the fast pass accepted what the checked pass did not give alike: \(text)")
+        }
+        if case .parsed(let p) = t.checked {
+            counts.valid += 1
+        }
+        guard wholeJSON else { return }
+        if case .parsed(let p) = t.checked {
+            #expect(t.json == p.pos, "the generic scanner and the parser disagree on where \(text) ends")
+        } else if t.json != nil, case .failed(_, _, _, true, _) = t.checked {
+            Issue.record("a JSON syntax error on a line the generic scanner accepts: \(text)")
+        }
+        if t.json == nil, case .parsed = t.checked {
+            Issue.record("the parser accepted JSON the generic scanner refuses: \(text)")
+        }
+    }
+
+    @Test func unmutatedEventsTakeTheFastPass() {
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines()
+        for line in lines { check(line, &counts) }
+        // Every base event but one (2026-02-29: no such day) is valid, and none has an escaped
+        // key: the fast pass takes every valid one.
+        #expect(counts.valid == lines.count - 1)
+        #expect(counts.fast == counts.valid)
+    }
+
+    @Test(arguments: 0..<4)
+    func mutatedEventsParseAlikeInBothPasses(seed: Int) {
+        var mutator = Mutator(random: SplitMix64(state: UInt64(seed) &* 0x9E37_79B9 &+ 11))
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines()
+        for k in 0..<1000 {
+            check(mutator.mutate(lines[k % lines.count]), &counts)
+        }
+        // The mutations keep some events valid (whitespace, harmless typos) and the fast pass
+        // takes most of those, so both acceptance and refusal are exercised on each side.
+        // (About 420 of the 1000 stay valid, all but a few taken by the fast pass: the rest have
+        // escaped keys.)
+        #expect(counts.valid > 250)
+        #expect(counts.fast > 240)
+        #expect(counts.valid < 800)
+    }
+
+    @Test func deepNestingIsRefusedAlikeAtTheLimit() {
+        for depth in [JSONScanner.maxDepth - 1, JSONScanner.maxDepth, JSONScanner.maxDepth + 1] {
+            for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+                let value = String(repeating: open, count: depth) + "1" + String(repeating: close, count: depth)
+                var counts = (fast: 0, valid: 0)
+                for key in ["metadata", "other"] {
+                    check(Array(#"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"id":"a"},"\#(key)":\#(value)}"#.utf8), &counts, wholeJSON: false)
+                    check(Array(#"{"event":"click","link":{"x":\#(value)},"timestamp":"2026-08-18T14:03:12Z","click":{"id":"a"}}"#.utf8), &counts, wholeJSON: false)
+                }
+                #expect(counts.valid == (depth <= JSONScanner.maxDepth ? 4 : 0), "depth \(depth)")
+            }
+        }
+    }
+
+    @Test func everyTruncationOfAnEventParsesAlike() {
+        var counts = (fast: 0, valid: 0)
+        // A click, a lead and a sale from the generator.
+        let lines = baseLines()
+        for line in [lines[0], lines[12], lines[24]] {
+            for n in 1...line.count { check(Array(line.prefix(n)), &counts) }
+        }
+        #expect(counts.fast > 0)
+    }
+}
