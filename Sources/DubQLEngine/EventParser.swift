@@ -93,6 +93,8 @@ struct EventParser {
     private let storage: SlotStorage
     /// The fast pass's key dispatch (read once here rather than on every event).
     let fastKeys: FastKeys
+    /// The keys the fast pass last met, per object and member position (see ``KeyMemo``).
+    let keyMemo: UnsafeMutablePointer<KeyMemo>
 
     init(base: UnsafePointer<UInt8>, end: Int) {
         self.base = base
@@ -105,6 +107,7 @@ struct EventParser {
         starts.reset(to: -1)
         ends.reset(to: 0)
         fastKeys = FastKeys.shared
+        keyMemo = storage.memo
     }
 
     /// What each object's keys do. Event: -1 skip; 0 event, 1 timestamp, 2 metadata, 3 click,
@@ -317,8 +320,16 @@ struct EventParser {
 /// Slots allocated once for a parser's lifetime (the parser and its copies share them).
 final class SlotStorage {
     let slots: UnsafeMutablePointer<Int>
-    init(count: Int) { slots = .allocate(capacity: count) }
-    deinit { slots.deallocate() }
+    let memo: UnsafeMutablePointer<KeyMemo>
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        memo = .allocate(capacity: KeyMemo.capacity)
+        memo.initialize(repeating: KeyMemo(), count: KeyMemo.capacity)
+    }
+    deinit {
+        slots.deallocate()
+        memo.deallocate()
+    }
 }
 
 /// One Int per text column in a parser's storage, read and written like an array.

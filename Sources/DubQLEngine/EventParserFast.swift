@@ -119,9 +119,11 @@ extension EventParser {
         var c = FastCursor(base: s.base, end: s.end, pos: s.pos + 1)
         c.ws()
         if c.peek() == UInt8(ascii: "}") { s.pos = c.pos + 1; return }
+        // The cursor is at each member's key, after any whitespace (``FastCursor/next()``).
+        var memo = keyMemo, left = KeyMemo.perObject
         while true {
-            c.ws()
-            let action = try c.key(fastKeys, 0)
+            let action = try c.memoKey(fastKeys, 0, memo, &left)
+            memo += 1
             try c.colon()
             // Most keys have no action (`link` above all): their test comes first.
             if action == -1 {
@@ -162,11 +164,7 @@ extension EventParser {
                     try c.skipMember()
                 }
             }
-            c.ws()
-            let b = c.peek()
-            if b == UInt8(ascii: ",") { c.pos += 1; continue }
-            if b == UInt8(ascii: "}") { s.pos = c.pos + 1; return }
-            throw Bail()
+            guard try c.next() else { s.pos = c.pos; return }
         }
     }
 
@@ -194,9 +192,11 @@ extension EventParser {
         c.pos += 1
         c.ws()
         if c.peek() == UInt8(ascii: "}") { c.pos += 1; return }
+        // The cursor is at each member's key, after any whitespace (``FastCursor/next()``).
+        var memo = keyMemo + object &* KeyMemo.perObject, left = KeyMemo.perObject
         while true {
-            c.ws()
-            let action = try c.key(fastKeys, object)
+            let action = try c.memoKey(fastKeys, object, memo, &left)
+            memo += 1
             try c.colon()
             // Most keys have no action (`link` above all): their test comes first.
             if action == -1 {
@@ -225,13 +225,29 @@ extension EventParser {
                     try c.skipMember()
                 }
             }
-            c.ws()
-            let b = c.peek()
-            if b == UInt8(ascii: ",") { c.pos += 1; continue }
-            if b == UInt8(ascii: "}") { c.pos += 1; return }
-            throw Bail()
+            guard try c.next() else { return }
         }
     }
+}
+
+/// The key the fast pass met at one member position of one object in an earlier event: its
+/// bytes (zero past its length, the masks saying which bytes count) and its action. Exports write
+/// their objects' keys in the same order event after event, so the key at a position is most often
+/// the remembered one, and a compare of its bytes and of the quote after them replaces the scan and
+/// the look-up. The remembered bytes passed the fast pass's checks when they were met and the
+/// action is the look-up's for those bytes in that object, so a match gives what the scan would.
+/// The initial entry (length 0, action -1) stands for the empty key, whose action is -1.
+struct KeyMemo {
+    var w0: UInt64 = 0
+    var w1: UInt64 = 0
+    var m0: UInt64 = 0
+    var m1: UInt64 = 0
+    var length = 0
+    var action = -1
+
+    /// Positions remembered per object (later members are scanned every time).
+    static let perObject = 96
+    static let capacity = perObject * FastKeys.objects
 }
 
 /// A position in a byte range with the fast pass's scanning steps; every step throws ``Bail``
@@ -251,6 +267,28 @@ struct FastCursor {
             guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
             pos &+= 1
         }
+    }
+
+    /// After a member's value: `,` and the whitespace after it (`true`, the cursor at the next
+    /// key), or `}` (`false`, the cursor after it). The common spelling, `,"` with no whitespace,
+    /// is one two-byte compare; anything else is left to the key, which requires its `"`.
+    @inline(__always) mutating func next() throws(EventParser.Bail) -> Bool {
+        let p = pos
+        if p &+ 2 <= end {
+            // Little-endian `,"`.
+            if UnsafeRawPointer(base + p).loadUnaligned(as: UInt16.self).littleEndian == 0x222C { pos = p &+ 1; return true }
+            if base[p] == UInt8(ascii: "}") { pos = p &+ 1; return false }
+        }
+        return try nextSlow()
+    }
+
+    /// ``next()`` with whitespace before the separator, or at the end of the range.
+    @inline(never) mutating func nextSlow() throws(EventParser.Bail) -> Bool {
+        ws()
+        let b = peek()
+        if b == UInt8(ascii: ",") { pos += 1; ws(); return true }
+        if b == UInt8(ascii: "}") { pos += 1; return false }
+        throw EventParser.Bail()
     }
 
     /// After a key: whitespace, `:`, whitespace.
@@ -318,6 +356,41 @@ struct FastCursor {
             }
         }
         return try longKey(keys, object)
+    }
+
+    /// ``key(_:_:)`` through the key remembered at this position (`memo`, while `left` > 0):
+    /// a match is a few compares; otherwise the key is scanned and remembered.
+    @inline(__always) mutating func memoKey(_ keys: FastKeys, _ object: Int, _ memo: UnsafeMutablePointer<KeyMemo>,
+                                            _ left: inout Int) throws(EventParser.Bail) -> Int {
+        let at = pos, ks = at &+ 1
+        // The compare reads 16 bytes and the byte after the longest remembered key (16 bytes).
+        if left > 0 && ks &+ 17 <= end {
+            let e = memo.pointee
+            if base[at] == UInt8(ascii: "\"") && load(ks) & e.m0 == e.w0 && load(ks &+ 8) & e.m1 == e.w1
+                && base[ks &+ e.length] == UInt8(ascii: "\"") {
+                pos = ks &+ e.length &+ 1
+                left &-= 1
+                return e.action
+            }
+        }
+        return try keyRemembering(keys, object, memo, &left)
+    }
+
+    /// ``memoKey(_:_:_:_:)`` when the remembered key does not match: the scan, and the key it
+    /// found remembered at this position (keys up to 16 bytes).
+    @inline(never) mutating func keyRemembering(_ keys: FastKeys, _ object: Int, _ memo: UnsafeMutablePointer<KeyMemo>,
+                                                 _ left: inout Int) throws(EventParser.Bail) -> Int {
+        let ks = pos &+ 1
+        let action = try key(keys, object)
+        guard left > 0 else { return action }
+        left -= 1
+        let n = pos - 1 - ks
+        guard n <= FastKeys.maxKey else { return action }
+        let (w0, w1) = FastKeys.words(base + ks, n, limit: end - ks)
+        let m0: UInt64 = n >= 8 ? ~0 : FastKeys.lowBytes(n)
+        let m1: UInt64 = n >= 16 ? ~0 : n > 8 ? FastKeys.lowBytes(n - 8) : 0
+        memo.pointee = KeyMemo(w0: w0, w1: w1, m0: m0, m1: m1, length: n, action: action)
+        return action
     }
 
     /// ``key(_:_:)`` near the end of the range, for keys of 16 bytes or more, and for keys with a

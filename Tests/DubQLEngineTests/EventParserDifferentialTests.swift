@@ -48,7 +48,9 @@ private enum Outcome: Equatable {
 }
 
 /// The three parses of one line, with bytes after the line's end that would change the answer if
-/// any pass read past it.
+/// any pass read past it. With `warm` lines, the fast pass and the loader's parse run on a parser
+/// that parsed those first (in the same buffer, before the line), as the loader's parser has: what
+/// it remembers of earlier events (``KeyMemo``) must not change the answer.
 private struct Trial {
     var fast: Parsed?
     var checked: Outcome
@@ -56,25 +58,38 @@ private struct Trial {
     /// Whether the generic scanner accepts the line as one JSON value, and where it ends.
     var json: Int?
 
-    init(_ line: [UInt8]) {
+    init(_ line: [UInt8], after warm: [[UInt8]] = []) {
         let trailer = Array(#""}]:,0 null"}"#.utf8)
-        let bytes = line + trailer
-        let n = line.count
+        let prefix: [UInt8] = warm.flatMap { $0 + [UInt8(0x0A)] }
+        let bytes = prefix + line + trailer
+        let start = prefix.count, n = start + line.count
         var fast: Parsed?, checked = Outcome.failed(offset: 0, message: "", code: "", syntax: false, pos: 0)
         var loader = checked, json: Int?
         bytes.withUnsafeBufferPointer { b in
             let base = b.baseAddress!
-            var parser = EventParser(base: base, end: n)
-            var s = JSONScanner(base: base, start: 0, end: n)
-            do throws(EventParser.Bail) {
-                try parser.parseFast(&s)
-                fast = Parsed(parser, pos: s.pos)
-            } catch {
-                #expect(s.pos == 0, "the fast pass moved the cursor before giving up")
-            }
-            func outcome(_ run: (inout EventParser, inout JSONScanner) throws(EventParser.Failure) -> Void) -> Outcome {
+            /// A parser that has parsed the warm lines.
+            func parser(warmed: Bool) -> EventParser {
                 var parser = EventParser(base: base, end: n)
-                var s = JSONScanner(base: base, start: 0, end: n)
+                guard warmed else { return parser }
+                var at = 0
+                for w in warm {
+                    var s = JSONScanner(base: base, start: at, end: at + w.count)
+                    if w.first == UInt8(ascii: "{") { _ = try? parser.parse(&s) }
+                    at += w.count + 1
+                }
+                return parser
+            }
+            var fastParser = parser(warmed: true)
+            var s = JSONScanner(base: base, start: start, end: n)
+            do throws(EventParser.Bail) {
+                try fastParser.parseFast(&s)
+                fast = Parsed(fastParser, pos: s.pos)
+            } catch {
+                #expect(s.pos == start, "the fast pass moved the cursor before giving up")
+            }
+            func outcome(warmed: Bool, _ run: (inout EventParser, inout JSONScanner) throws(EventParser.Failure) -> Void) -> Outcome {
+                var parser = parser(warmed: warmed)
+                var s = JSONScanner(base: base, start: start, end: n)
                 do throws(EventParser.Failure) {
                     try run(&parser, &s)
                     return .parsed(Parsed(parser, pos: s.pos))
@@ -82,9 +97,9 @@ private struct Trial {
                     return .failed(offset: error.error.offset, message: error.error.message, code: error.code, syntax: error.syntax, pos: s.pos)
                 }
             }
-            checked = outcome { (p, s) throws(EventParser.Failure) in try p.parseChecked(&s) }
-            loader = outcome { (p, s) throws(EventParser.Failure) in try p.parse(&s) }
-            var scanner = JSONScanner(base: base, start: 0, end: n)
+            checked = outcome(warmed: false) { (p, s) throws(EventParser.Failure) in try p.parseChecked(&s) }
+            loader = outcome(warmed: true) { (p, s) throws(EventParser.Failure) in try p.parse(&s) }
+            var scanner = JSONScanner(base: base, start: start, end: n)
             json = (try? scanner.skipValue()) != nil ? scanner.pos : nil
         }
         self.fast = fast
@@ -203,10 +218,10 @@ private func baseLines() -> [[UInt8]] {
 struct EventParserDifferentialTests {
     /// `wholeJSON`: also compare with the generic scanner skipping the whole event (not near the
     /// depth limit: it counts the event's own levels, the parser counts from each member's value).
-    private func check(_ line: [UInt8], _ counts: inout (fast: Int, valid: Int), wholeJSON: Bool = true) {
+    private func check(_ line: [UInt8], _ counts: inout (fast: Int, valid: Int), wholeJSON: Bool = true, after warm: [[UInt8]] = []) {
         // The loader hands the parser objects only.
         guard line.first == UInt8(ascii: "{") else { return }
-        let t = Trial(line)
+        let t = Trial(line, after: warm)
         let text = String(decoding: line, as: UTF8.self)
         #expect(t.loader == t.checked, "parse differs from the checked pass on \(text)")
         if let fast = t.fast {
@@ -252,6 +267,50 @@ struct EventParserDifferentialTests {
         #expect(counts.valid > 250)
         #expect(counts.fast > 240)
         #expect(counts.valid < 800)
+    }
+
+    /// The fast pass remembers each object's keys by position: mutations of an event right after
+    /// the event itself (its keys remembered, most still in place, some changed, escaped, cut or
+    /// moved) and after an event of another type.
+    @Test(arguments: 0..<4)
+    func mutatedEventsParseAlikeAfterEarlierEvents(seed: Int) {
+        var mutator = Mutator(random: SplitMix64(state: UInt64(seed) &* 0x51_7CC1 &+ 5))
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines()
+        for k in 0..<600 {
+            let line = lines[k % lines.count]
+            let other = lines[(k * 7 + 3) % lines.count]
+            check(mutator.mutate(line), &counts, after: [line])
+            check(mutator.mutate(line), &counts, after: [other, line, mutator.mutate(line)])
+        }
+        #expect(counts.valid > 300)
+        #expect(counts.fast > 280)
+    }
+
+    /// Keys that share their first bytes with the remembered one, or are longer, shorter, empty,
+    /// escaped or of 16 bytes and more, at a remembered position.
+    @Test func keysLikeTheRememberedOnesParseAlike() {
+        let warm = #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"id":"a","country":"US","refererUrl":"r","x":1,"":2},"link":{"trackConversionXY":true,"id":"l"}}"#
+        let variants = [
+            warm,
+            #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"idx":"a","countr":"US","refererUrlX":"r","":1,"x":2},"link":{"trackConversionXYZ":true,"i":"l"}}"#,
+            #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"i":"a","countryy":"US","refererUr":"r","xx":1,"y":2},"link":{"trackConversionX":true,"idd":"l"}}"#,
+            #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"id":"a","country" :"US","refererUrl":"r","x":1,""":2},"link":{"trackConversionXY":true,"id":"l"}}"#,
+            #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"country":"US","id":"a","x":1,"refererUrl":"r"},"link":{"id":"l","trackConversionXY":true}}"#,
+            #"{"timestamp":"2026-08-18T14:03:12Z","event":"click","click":{"id":"a","country":"US","refererUrl":"r","x":1,"":2},"link":{"trackConversionXY":true,"id":"l"}}"#,
+            #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"id":"a","cou\#u{00F1}try":"US","refererUrl\#u{0001}":"r","x":1,"":2},"link":{"trackConversionXY":true,"id":"l"}}"#,
+            #"{"event":"click","timestamp":"2026-08-18T14:03:12Z","click":{"id":"a","country":"US","refererUrl":"r","x":1,"":2},"link":{"trackConversionXY":true,"id":"l"},"click":{"id":"b"}}"#,
+        ]
+        var counts = (fast: 0, valid: 0)
+        for line in variants {
+            let bytes = Array(line.utf8)
+            check(bytes, &counts, after: [Array(warm.utf8)])
+            check(bytes, &counts, after: [Array(warm.utf8), Array(warm.utf8)])
+            // Cut short: the remembered compare near the end of the range.
+            for n in stride(from: 1, through: bytes.count, by: 3) { check(Array(bytes.prefix(n)), &counts, after: [Array(warm.utf8)]) }
+        }
+        #expect(counts.valid >= 2 * variants.count - 4)
+        #expect(counts.fast >= 10)
     }
 
     @Test func deepNestingIsRefusedAlikeAtTheLimit() {
