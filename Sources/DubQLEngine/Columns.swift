@@ -71,6 +71,8 @@ struct Interner {
     /// array: for a column of distinct values (`click.id`) those reads were cache misses.
     private var slots: [UInt64] = Array(repeating: 0, count: 64)
     private var mask = 63
+    /// What ``intern(batch:into:)``'s first reads saw: kept so that they are not optimized away.
+    private var touched: UInt64 = 0
 
     var count: Int { starts.count - 1 }
 
@@ -115,7 +117,27 @@ struct Interner {
     /// The code of these bytes, adding them when new.
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
-        let h = Self.hash(p, n)
+        internHashed(p, n, Self.hash(p, n))
+    }
+
+    /// The hash ``intern(_:_:)`` files these bytes under (for ``intern(batch:into:)``).
+    @inline(__always) static func hashOf(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 { hash(p, n) }
+
+    /// Interns values in order, appending their codes to `codes`: the same codes as one
+    /// ``intern(_:_:)`` after the other. The batch's slots are read first, all at once, so that
+    /// for a column of distinct values (`click.id`) their cache misses overlap instead of each
+    /// stalling its own intern.
+    mutating func intern(batch: UnsafeBufferPointer<PendingValue>, into codes: inout [UInt32]) {
+        var sink: UInt64 = 0
+        slots.withUnsafeBufferPointer { table in
+            for v in batch { sink |= table[Int(v.hash) & mask] }
+        }
+        touched = sink
+        for v in batch { codes.append(internHashed(v.base, v.count, v.hash)) }
+    }
+
+    @inline(__always)
+    private mutating func internHashed(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32) -> UInt32 {
         let at = find(p, n, h)
         if at >= 0 { return UInt32(truncatingIfNeeded: at) }
         return add(p, n, h, slot: -1 - at)
@@ -171,6 +193,16 @@ struct Interner {
         }
         return out
     }
+}
+
+/// A value waiting to be interned (``Interner/intern(batch:into:)``): its bytes, which stay
+/// valid until then (they are in the input buffer, which every thread may read), and their hash.
+struct PendingValue: @unchecked Sendable {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    let hash: UInt32
+    /// The row whose code it becomes.
+    let row: Int
 }
 
 // MARK: - Stored dictionary

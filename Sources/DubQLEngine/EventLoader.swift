@@ -277,7 +277,7 @@ public struct EventLoader {
         let interned = lean.map { l in StringColumn.allCases.indices.filter { l.columns[$0] } } ?? []
         while true {
             s.skipWhitespace()
-            if s.atEnd { return rejected }
+            if s.atEnd { rows.flushPending(); return rejected }
             let start = s.pos
             let lineEnd = min(nextNewline(buffer, from: start), to)
             var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)

@@ -71,6 +71,7 @@ extension RowBuilder {
             return
         }
         let row = count
+        if !isFlushed { flushPending() }
         for c in interned {
             let s = p.starts[c]
             guard s >= 0 else { codes[c].append(0); continue }

@@ -25,6 +25,13 @@ struct RowBuilder {
     var metadataStart: [UInt32] = []
     var metadataLength: [UInt32] = []
     private var scratch: [UInt8] = []
+    /// `click.id` and `eventId` values (nearly one distinct value per row) whose codes are still
+    /// 0 in their column: interned a batch at a time (``Interner/intern(batch:into:)``).
+    /// ``flushPending()`` completes them; ``store(buffers:)`` and the merge do so first.
+    private var pendingClickIDs: [PendingValue] = []
+    private var pendingEventIDs: [PendingValue] = []
+    private var batchCodes: [UInt32] = []
+    static let pendingBatch = 32
 
     var count: Int { timestamps.count }
 
@@ -56,7 +63,22 @@ struct RowBuilder {
                 }
                 let e = p.ends[c]
                 let code: UInt32
+                if !p.escaped[c] && (c == StringColumn.clickID.rawValue || c == StringColumn.eventID.rawValue) {
+                    if codes[c].count < row { codes[c].append(contentsOf: repeatElement(0, count: row - codes[c].count)) }
+                    codes[c].append(0)
+                    let value = PendingValue(base: p.base + s, count: e - s, hash: Interner.hashOf(p.base + s, e - s), row: row)
+                    if c == StringColumn.clickID.rawValue {
+                        pendingClickIDs.append(value)
+                        if pendingClickIDs.count == Self.pendingBatch { flushPending(c) }
+                    } else {
+                        pendingEventIDs.append(value)
+                        if pendingEventIDs.count == Self.pendingBatch { flushPending(c) }
+                    }
+                    continue
+                }
                 if p.escaped[c] {
+                    // Codes are given in row order: the column's waiting values first.
+                    flushPending(c)
                     scratch.removeAll(keepingCapacity: true)
                     JSONScanner.unescape(UnsafeBufferPointer(start: p.base + s, count: e - s), into: &scratch)
                     code = scratch.withUnsafeBufferPointer { b in
@@ -92,6 +114,34 @@ struct RowBuilder {
         }
     }
 
+    /// Interns the waiting `click.id` and `eventId` values (see ``pendingClickIDs``).
+    mutating func flushPending() {
+        flushPending(StringColumn.clickID.rawValue)
+        flushPending(StringColumn.eventID.rawValue)
+    }
+
+    /// True when no value waits to be interned.
+    var isFlushed: Bool { pendingClickIDs.isEmpty && pendingEventIDs.isEmpty }
+
+    private mutating func flushPending(_ c: Int) {
+        if c == StringColumn.clickID.rawValue {
+            Self.flush(&pendingClickIDs, &interners[c], &codes[c], &batchCodes)
+        } else if c == StringColumn.eventID.rawValue {
+            Self.flush(&pendingEventIDs, &interners[c], &codes[c], &batchCodes)
+        }
+    }
+
+    private static func flush(_ pending: inout [PendingValue], _ interner: inout Interner, _ codes: inout [UInt32],
+                              _ batch: inout [UInt32]) {
+        guard !pending.isEmpty else { return }
+        batch.removeAll(keepingCapacity: true)
+        pending.withUnsafeBufferPointer { interner.intern(batch: $0, into: &batch) }
+        codes.withUnsafeMutableBufferPointer { out in
+            for (i, v) in pending.enumerated() { out[v.row] = batch[i] }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// Room for `n` rows in the columns every row fills (and in the text columns `interned`).
     mutating func reserve(_ n: Int, interned: [Int] = []) {
         bufferIndex.reserveCapacity(n); offsets.reserveCapacity(n); lengths.reserveCapacity(n)
@@ -110,6 +160,13 @@ struct RowBuilder {
     /// column per core at a time.
     mutating func append(contentsOf parts: [RowBuilder]) {
         guard !parts.isEmpty else { return }
+        flushPending()
+        let parts = parts.map { p in
+            guard !p.isFlushed else { return p }
+            var done = p
+            done.flushPending()
+            return done
+        }
         let base = count
         var ends: [Int] = []
         var total = base
@@ -187,6 +244,11 @@ struct RowBuilder {
 
     /// A store of these rows, which point into `buffers`.
     func store(buffers: [InputBuffer]) -> EventStore {
+        guard isFlushed else {
+            var done = self
+            done.flushPending()
+            return done.store(buffers: buffers)
+        }
         let n = count
         // One buffer of zeros serves every column without a value in any row.
         let zeros = [UInt32](repeating: 0, count: n)

@@ -2,7 +2,8 @@
 // different ones through every growth of its table; and the lean windows of a streamed aggregate,
 // whose amount and metadata columns start empty and fill in from their first value, answer as the
 // loaded store does when those values appear only part-way through the input; and the count of
-// lines a streamed listing's prefilter rejects unparsed.
+// lines a streamed listing's prefilter rejects unparsed; and batched interning (the loader's
+// `click.id` and `eventId`) gives the codes of interning one by one.
 
 import DubQL
 @testable import DubQLEngine
@@ -42,6 +43,83 @@ struct InternerTests {
         #expect(interner.count == codes.count + 1)
         for (v, code) in codes {
             #expect(interner.withValue(code) { p, n in Array(UnsafeBufferPointer(start: p, count: n)) } == v)
+        }
+    }
+
+    /// The same random values interned in batches of every size (one to past a batch of the
+    /// loader's) get the codes that interning them one by one gives, through every growth.
+    @Test(arguments: [4, 5])
+    func batchesGetTheCodesOfOneByOne(_ seed: Int) {
+        var r = SplitMix64(seed: UInt64(seed) &* 131)
+        let values: [[UInt8]] = (0..<6000).map { k in
+            // Mostly distinct (as click ids), some repeated, some empty.
+            k % 5 == 0 ? Array("v\(r.below(300))".utf8) : (0..<r.below(24)).map { _ in UInt8(truncatingIfNeeded: 48 + r.below(60)) }
+        }
+        var single = Interner(), batched = Interner()
+        let pad: [UInt8] = [0]
+        var expected: [UInt32] = [], got: [UInt32] = []
+        let stored = values.map { v -> UnsafeMutablePointer<UInt8> in
+            let m = UnsafeMutablePointer<UInt8>.allocate(capacity: max(v.count, 1))
+            m.initialize(from: v.isEmpty ? pad : v, count: max(v.count, 1))
+            return m
+        }
+        defer { stored.forEach { $0.deallocate() } }
+        for (k, v) in values.enumerated() { expected.append(single.intern(stored[k], v.count)) }
+        var k = 0
+        while k < values.count {
+            let n = min(1 + r.below(RowBuilder.pendingBatch + 8), values.count - k)
+            let batch = (k..<k + n).map { i in
+                PendingValue(base: stored[i], count: values[i].count, hash: Interner.hashOf(stored[i], values[i].count), row: i)
+            }
+            batch.withUnsafeBufferPointer { batched.intern(batch: $0, into: &got) }
+            k += n
+        }
+        #expect(got == expected)
+        #expect(batched.count == single.count)
+        for code in 1..<batched.count {
+            let a = batched.withValue(UInt32(code)) { p, n in Array(UnsafeBufferPointer(start: p, count: n)) }
+            let b = single.withValue(UInt32(code)) { p, n in Array(UnsafeBufferPointer(start: p, count: n)) }
+            #expect(a == b)
+        }
+    }
+
+    /// Click and lead ids (the loader interns them in batches after their rows): repeated ones,
+    /// escaped ones between them, row counts on both sides of a batch's size, in one window and in
+    /// several: every row reads its own id back, and rows share a code exactly when they share an id.
+    @Test(arguments: [1, 31, 32, 33, 100, 257])
+    func batchedIDsReadBackInEveryWindowing(_ rows: Int) throws {
+        var r = SplitMix64(seed: UInt64(rows))
+        var lines: [String] = [], ids: [String] = []
+        for k in 0..<rows {
+            let id = k % 9 == 4 ? "dup\(r.below(3))" : "id\(k)_\(r.below(1000))"
+            let escaped = k % 11 == 7
+            // An escaped id reads unescaped: `\u0041` is "A".
+            let written = escaped ? id + "\\u0041" : id
+            ids.append(escaped ? id + "A" : id)
+            let ts = "2026-12-01T00:00:\(k % 60 < 10 ? "0" : "")\(k % 60).000Z"
+            if k % 3 == 2 {
+                lines.append(#"{"event":"lead","timestamp":"\#(ts)","eventId":"\#(written)","eventName":"Sign up","click":{"id":"c\#(k)"}}"#)
+            } else {
+                lines.append(#"{"event":"click","timestamp":"\#(ts)","click":{"id":"\#(written)","country":"US"}}"#)
+            }
+        }
+        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+        for windows in [1, 2, 3, 7] {
+            let store = try EventLoader.load(bytes: bytes, name: "ids.ndjson", options: LoadOptions(windows: windows))
+            #expect(store.count == rows)
+            var byID: [String: Int] = [:]
+            for row in 0..<store.count {
+                #expect(store.eventID(row) == ids[row], "row \(row) in \(windows) windows")
+                let column: StringColumn = row % 3 == 2 ? .eventID : .clickID
+                let code = store.code(column, row)
+                #expect(code != 0)
+                let key = "\(column)/\(ids[row])"
+                if let known = byID[key] { #expect(known == code, "\(key) has one code") } else { byID[key] = code }
+            }
+            for column in [StringColumn.clickID, .eventID] {
+                let codes = byID.filter { $0.key.hasPrefix("\(column)/") }.map(\.value)
+                #expect(Set(codes).count == codes.count, "distinct ids get distinct codes")
+            }
         }
     }
 
