@@ -480,23 +480,8 @@ struct FastCursor {
 
     /// One UTF-8 sequence at a byte >= 0x80 (RFC 3629, as ``JSONScanner``'s check).
     @inline(never) private mutating func utf8() throws(EventParser.Bail) {
-        let b0 = base[pos]
-        var length = 0
-        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: throw EventParser.Bail()
-        }
-        guard pos + length <= end else { throw EventParser.Bail() }
-        let b1 = base[pos + 1]
-        guard b1 >= lower && b1 <= upper else { throw EventParser.Bail() }
-        for k in 2..<length where base[pos + k] & 0xC0 != 0x80 { throw EventParser.Bail() }
+        let length = utf8SequenceLength(base, pos, end)
+        guard length > 0 else { throw EventParser.Bail() }
         pos += length
     }
 

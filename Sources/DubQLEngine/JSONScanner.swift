@@ -178,25 +178,8 @@ public struct JSONScanner {
 
     /// Validates one UTF-8 sequence starting at a byte >= 0x80 (RFC 3629: no overlongs, no surrogates).
     private mutating func scanUTF8() throws(JSONScanError) {
-        let b0 = base[pos]
-        var length = 0
-        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: throw invalidUTF8()
-        }
-        guard pos + length <= end else { throw invalidUTF8() }
-        let b1 = base[pos + 1]
-        guard b1 >= lower && b1 <= upper else { throw invalidUTF8() }
-        for k in 2..<length {
-            guard base[pos + k] & 0xC0 == 0x80 else { throw invalidUTF8() }
-        }
+        let length = utf8SequenceLength(base, pos, end)
+        guard length > 0 else { throw invalidUTF8() }
         pos += length
     }
 
@@ -441,6 +424,29 @@ public struct JSONScanner {
 }
 
 // MARK: - Helpers
+
+/// The length of the valid UTF-8 sequence at `base[pos]`, a byte >= 0x80, that ends by `end`
+/// (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF); 0 when it is not valid.
+/// The one check of both the scanner and the event parser's fast pass.
+@inline(__always) func utf8SequenceLength(_ base: UnsafePointer<UInt8>, _ pos: Int, _ end: Int) -> Int {
+    var length = 0
+    var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+    switch base[pos] {
+    case 0xC2...0xDF: length = 2
+    case 0xE0: length = 3; lower = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: length = 3
+    case 0xED: length = 3; upper = 0x9F
+    case 0xF0: length = 4; lower = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4: length = 4; upper = 0x8F
+    default: return 0
+    }
+    guard pos + length <= end else { return 0 }
+    let b1 = base[pos + 1]
+    guard b1 >= lower && b1 <= upper else { return 0 }
+    for k in 2..<length where base[pos + k] & 0xC0 != 0x80 { return 0 }
+    return length
+}
 
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
 
