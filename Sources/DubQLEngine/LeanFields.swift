@@ -76,38 +76,9 @@ extension RowBuilder {
             let s = p.starts[c]
             guard s >= 0 else { codes[c].append(0); continue }
             let e = p.ends[c]
-            if p.escaped[c] {
-                scratch.removeAll(keepingCapacity: true)
-                JSONScanner.unescape(UnsafeBufferPointer(start: p.base + s, count: e - s), into: &scratch)
-                let code = scratch.withUnsafeBufferPointer { b in
-                    b.baseAddress.map { interners[c].intern($0, b.count) }
-                } ?? interners[c].intern(p.base, 0)
-                codes[c].append(code)
-            } else {
-                codes[c].append(interners[c].intern(p.base + s, e - s))
-            }
+            codes[c].append(p.escaped[c] ? interners[c].intern(escaped: p.base + s, e - s, scratch: &scratch)
+                                          : interners[c].intern(p.base + s, e - s))
         }
-        bufferIndex.append(0)
-        offsets.append(start)
-        lengths.append(UInt32(end - start))
-        types.append(type)
-        timestamps.append(ts)
-        // Amounts and metadata stay empty until their first value, as in the full add.
-        if !p.amount.isNaN || !amounts.isEmpty {
-            if amounts.count < row { amounts.append(contentsOf: repeatElement(.nan, count: row - amounts.count)) }
-            amounts.append(p.amount)
-        }
-        qr.append(p.qr)
-        if p.metadataStart >= 0 {
-            if metadataStart.count < row {
-                metadataStart.append(contentsOf: repeatElement(0, count: row - metadataStart.count))
-                metadataLength.append(contentsOf: repeatElement(0, count: row - metadataLength.count))
-            }
-            metadataStart.append(UInt32(p.metadataStart - start))
-            metadataLength.append(UInt32(p.metadataEnd - p.metadataStart))
-        } else if !metadataStart.isEmpty {
-            metadataStart.append(0)
-            metadataLength.append(0)
-        }
+        appendRow(p, start: start, end: end, 0, type: type, timestamp: ts, row: row)
     }
 }

@@ -79,11 +79,7 @@ struct RowBuilder {
                 if p.escaped[c] {
                     // Codes are given in row order: the column's waiting values first.
                     flushPending(c)
-                    scratch.removeAll(keepingCapacity: true)
-                    JSONScanner.unescape(UnsafeBufferPointer(start: p.base + s, count: e - s), into: &scratch)
-                    code = scratch.withUnsafeBufferPointer { b in
-                        b.baseAddress.map { interners[c].intern($0, b.count) }
-                    } ?? interners[c].intern(p.base, 0)
+                    code = interners[c].intern(escaped: p.base + s, e - s, scratch: &scratch)
                 } else {
                     code = interners[c].intern(p.base + s, e - s)
                 }
@@ -91,6 +87,14 @@ struct RowBuilder {
                 codes[c].append(code)
             }
         }
+        appendRow(p, start: start, end: end, index, type: type, timestamp: ts, row: row)
+    }
+
+    /// Appends what every row has beside its text codes (``add(_:start:end:_:)`` and the lean
+    /// add): where its JSON is, its type and instant, and its amount, `qr` and metadata; amounts
+    /// and metadata stay empty until their first value (``padded`` completes them).
+    @inline(__always)
+    mutating func appendRow(_ p: EventParser, start: Int, end: Int, _ index: UInt16, type: UInt8, timestamp ts: Int64, row: Int) {
         bufferIndex.append(index)
         offsets.append(start)
         lengths.append(UInt32(end - start))
@@ -282,5 +286,16 @@ private final class MergeColumns: @unchecked Sendable {
         interners.deinitialize(count: count)
         interners.deallocate()
         return result
+    }
+}
+
+extension Interner {
+    /// The code of a string value written with escapes (`p[0..<n]`, as in the JSON): its
+    /// decoded text interned; `scratch` holds the decoding.
+    @inline(__always)
+    mutating func intern(escaped p: UnsafePointer<UInt8>, _ n: Int, scratch: inout [UInt8]) -> UInt32 {
+        scratch.removeAll(keepingCapacity: true)
+        JSONScanner.unescape(UnsafeBufferPointer(start: p, count: n), into: &scratch)
+        return scratch.withUnsafeBufferPointer { b in b.baseAddress.map { intern($0, b.count) } } ?? intern(p, 0)
     }
 }
