@@ -67,9 +67,11 @@ public final class InputBuffer: @unchecked Sendable {
     public func releaseResidentPages(upTo offset: Int) {
         guard isMapped else { return }
         let end = min(offset, count) / Self.pageSize * Self.pageSize
-        // Only what the last call left: the pages before it are gone already.
+        // A scan reads on from the last call, whose pages are gone already; one that starts
+        // again from the beginning (a second pass over the buffer) has faulted them back in.
+        if end < released { released = 0 }
         if end > released { madvise(rawBase + released, end - released, MADV_DONTNEED) }
-        released = max(released, end)
+        released = end
     }
 
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
