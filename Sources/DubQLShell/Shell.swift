@@ -319,7 +319,7 @@ public final class Shell {
             var span = Span(start: 0, end: line.utf8.count)
             if let item, let whole {
                 file = ScriptSplitter.sourceFile(named: whole.name, for: item, in: whole)
-                span = Span(start: file.bytes.count - line.utf8.count, end: file.bytes.count)
+                span = Span(start: file.byteCount - line.utf8.count, end: file.byteCount)
             } else {
                 file = SourceFile(name: "<input>", text: line)
             }
