@@ -1,21 +1,31 @@
-// The lean parse of a streamed aggregate's windows (the loader's own line loop,
+// The lean parse of a streamed query's windows (the loader's own line loop,
 // `EventLoader.parseLines` with `lean:`): every line is parsed and validated exactly as a load
 // does (the same JSON checks, field types, required fields, size limit, errors and
 // `--skip-invalid` notes), but only the text columns the plan reads are interned into the
 // window's dictionaries; the others read as absent. Interning is most of what a row costs after
-// parsing, and a window's store lives only until its groups are taken.
+// parsing, and a window's store lives only until its groups or candidate rows are taken (a
+// candidate's JSON is loaded again in full for the answer).
 
 import DubQL
 
-/// Which text columns an aggregate plan reads (its condition, keys and aggregates).
+/// Which text columns a streamed plan's windows read: its condition, keys and aggregates, the
+/// ids that order a listing's rows, and for sales whose `saleType` is read or shown, the
+/// (link, customer) pair and the event id that decide it.
 struct LeanFields: Sendable {
     /// Indexed by ``StringColumn`` raw value.
     let columns: [Bool]
 
-    /// `nil` when the plan needs every column: sales (`saleType` is derived from the whole
-    /// input's sales, the sales streaming path decides what it needs) and unknown fields.
-    init?(_ plan: LocalPlan) {
-        guard let a = plan.aggregation, plan.event != .sales else { return nil }
+    /// `nil` when the plan needs every column (a field the catalog does not know, or `saleType`
+    /// of events that are not sales).
+    ///
+    /// `saleTypes` says how the scan learns sale types; `collectOnly` is the first pass of an
+    /// `.oracle` plan, which reads only each sale's pair, id and time.
+    init?(_ plan: LocalPlan, saleTypes: SaleTypeNeed = .none, collectOnly: Bool = false) {
+        let pair: Set<StringColumn> = [.linkID, .customerID, .eventID]
+        if collectOnly {
+            columns = StringColumn.allCases.map { pair.contains($0) }
+            return
+        }
         var needed = Set<StringColumn>()
         var known = true
         func add(_ f: FieldRef) {
@@ -24,7 +34,7 @@ struct LeanFields: Sendable {
                 guard let spec = Catalog.field(named: name) else { known = false; return }
                 switch spec.derivation {
                 case .isRoot: needed.insert(.key)
-                case .saleType: known = false
+                case .saleType: if plan.event == .sales && saleTypes != .none { needed.formUnion(pair) } else { known = false }
                 case .timestamp, .unavailable: break
                 case .path, .withoutQuery, .urlParameter: if let c = StringColumn.at(spec.jsonPath) { needed.insert(c) }
                 }
@@ -43,14 +53,21 @@ struct LeanFields: Sendable {
             }
         }
         if let filter = plan.filter { add(filter) }
-        for key in a.keys {
-            switch key.kind {
-            case .field(let f): add(f)
-            case .link: needed.insert(.domain); needed.insert(.key)
-            case .bucket: break
+        if let a = plan.aggregation {
+            for key in a.keys {
+                switch key.kind {
+                case .field(let f): add(f)
+                case .link: needed.insert(.domain); needed.insert(.key)
+                case .bucket: break
+                }
             }
+            for agg in a.aggregates { if let f = agg.field { add(f) } }
+        } else {
+            // A listing's rows are ordered by time, then event id (`click.id` for clicks).
+            needed.insert(.clickID)
+            needed.insert(.eventID)
         }
-        for agg in a.aggregates { if let f = agg.field { add(f) } }
+        if plan.event == .sales && saleTypes != .none { needed.formUnion(pair) }
         guard known else { return nil }
         columns = StringColumn.allCases.map { needed.contains($0) }
     }

@@ -278,7 +278,7 @@ private struct Scan {
     let earlyExit: Bool
     let workers: Int
     let prefilter: LinePrefilter?
-    /// What an aggregate's windows parse (``LeanFields``), `nil` for listings.
+    /// The text columns the windows intern (``LeanFields``), `nil` for all of them.
     let lean: LeanFields?
     /// Rows a listing keeps: OFFSET + LIMIT, and one more to know whether more match.
     let keep: Int
@@ -329,16 +329,17 @@ private struct Scan {
             w.order = .ascending
             keep = Int.max
             groups = PartialAggregate(a, timeZone: plan.timeZone)
-            lean = LeanFields(plan)
         } else {
             // One row more than the answer: whether more rows match is part of it (the note
             // `100 of ... rows shown`), and that one row tells.
             let (sum, overflow) = plan.offset.addingReportingOverflow(plan.limit)
             keep = overflow || sum == Int.max ? Int.max : sum + 1
             w.limit = keep
-            lean = nil
         }
         windowPlan = w
+        // A candidate row's JSON is loaded again in full at the end: windows intern only what
+        // their condition, groups, order and sale types read.
+        lean = LeanFields(plan, saleTypes: saleTypes, collectOnly: collectOnly)
         // Showing sale types needs every sale parsed; the first pass needs only sales.
         prefilter = plan.isEmpty || saleTypes == .shown ? nil : collectOnly ? LinePrefilter.sales : LinePrefilter.make(plan.filter)
         stopped = plan.isEmpty || (plan.aggregation == nil && plan.limit <= 0)
