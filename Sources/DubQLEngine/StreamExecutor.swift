@@ -231,7 +231,7 @@ private struct Candidate {
     /// Sales: the type the window's store gave (right when it had the global first sales), and
     /// the (link, customer) pair to decide it at the end otherwise.
     var newSale = false
-    var pair: SalePair? = nil
+    var pair: [UInt8]? = nil
 
     /// The store's ascending order: timestamp, event id, load order.
     static func less(_ a: Candidate, _ b: Candidate) -> Bool {
@@ -261,7 +261,7 @@ private struct WindowResult {
     /// Events of the window the listing's condition matches (when counted).
     var matched = 0
     /// The first sale of each pair in the window (positions relative to the window's input).
-    var firsts: [SalePair: FirstSale] = [:]
+    var firsts = SaleFirsts()
 }
 
 /// A window of input: a line range, element ranges of an array, or a whole buffer to load.
@@ -306,7 +306,7 @@ private struct Scan {
     let collectOnly: Bool
     /// The first sale of each (link, customer) pair: collected (`.shown`, first pass), or the
     /// global answer windows decide by (`.oracle`).
-    var firsts: [SalePair: FirstSale] = [:]
+    var firsts = SaleFirsts()
     /// Which input the windows come from (positions of sales are per input).
     var inputIndex = -1
     var lastBuffer: InputBuffer?
@@ -500,7 +500,7 @@ private struct Scan {
         // kept so far shared, and the merge below would then copy it at every batch.
         let worker = WindowWorker(plan: plan, windowPlan: windowPlan, options: options, prefilter: prefilter, lean: lean,
                                   countMatches: countMatches, saleTypes: saleTypes, collectOnly: collectOnly, input: inputIndex,
-                                  firsts: saleTypes == .oracle && !collectOnly ? firsts : [:])
+                                  firsts: saleTypes == .oracle && !collectOnly ? firsts : SaleFirsts())
         if windows.count == 1 {
             results.set(0, worker.window(buffer, windows[0]))
         } else {
@@ -624,7 +624,7 @@ private struct WindowWorker: Sendable {
     let collectOnly: Bool
     /// The window's input (``Scan/inputIndex``) and the global first sales (`.oracle`).
     let input: Int
-    let firsts: [SalePair: FirstSale]
+    let firsts: SaleFirsts
 
     /// One window: parse (skipping what the prefilter rejects), filter, keep what the answer needs.
     func window(_ buffer: InputBuffer, _ w: Window) -> WindowResult {
@@ -679,10 +679,13 @@ private struct WindowWorker: Sendable {
         } else {
             if countMatches { result.matched = Executor.count(windowPlan, on: store) }
             let sales = plan.event == .sales
+            var key = SalePairKey()
             Executor.run(windowPlan, on: store) { row in
+                let pair: [UInt8]?
+                if sales && saleTypes == .shown { key.set(store, row); pair = key.bytes } else { pair = nil }
                 result.candidates.append(Candidate(ts: store.timestamps[row], id: store.eventID(row), seq: row,
                                                    bytes: Array(store.rawJSON(row)), newSale: sales && store.newSale[row],
-                                                   pair: sales && saleTypes == .shown ? SalePair(store, row) : nil))
+                                                   pair: pair))
             }
         }
         return result
@@ -738,17 +741,6 @@ enum SaleTypeNeed: Equatable {
     }
 }
 
-/// A sale's (link, customer) pair, as the store decodes them (`nil`: absent or null).
-struct SalePair: Hashable, Sendable {
-    var link: String?
-    var customer: String?
-
-    init(_ store: EventStore, _ row: Int) {
-        link = store.string(.linkID, row)
-        customer = store.string(.customerID, row)
-    }
-}
-
 /// Where a sale is in the input: input number and byte offset, or (0, event number) within one pass.
 struct SalePosition: Comparable, Sendable {
     var input: Int
@@ -773,28 +765,33 @@ struct FirstSale: Sendable {
 
     /// The first sale of each pair among the sales of `store` (a window): positions by offset in
     /// the input `input`, or by row.
-    static func collect(_ store: EventStore, input: Int, byOffset: Bool) -> [SalePair: FirstSale] {
-        var firsts: [SalePair: FirstSale] = [:]
+    static func collect(_ store: EventStore, input: Int, byOffset: Bool) -> SaleFirsts {
+        var firsts = SaleFirsts()
+        var key = SalePairKey()
         // Rows in (timestamp, event id, row) order: the first of a pair met is its first sale.
         for r in store.rowsInOrder(of: .sales) {
             let row = Int(r)
-            let pair = SalePair(store, row)
-            guard firsts[pair] == nil else { continue }
-            firsts[pair] = FirstSale(ts: store.timestamps[row], id: store.eventID(row),
-                                     at: byOffset ? SalePosition(input: input, offset: store.offsets[row]) : SalePosition(input: 0, offset: row))
+            key.set(store, row)
+            let (index, inserted) = firsts.pairs.insert(key.bytes)
+            guard inserted else { continue }
+            precondition(index == firsts.firsts.count)
+            firsts.firsts.append(FirstSale(ts: store.timestamps[row], id: store.eventID(row),
+                                           at: byOffset ? SalePosition(input: input, offset: store.offsets[row]) : SalePosition(input: 0, offset: row)))
         }
         return firsts
     }
 
     /// Gives the sales of `store` (a window of input `input`) their type in the whole input.
-    static func decide(_ store: EventStore, input: Int, firsts: [SalePair: FirstSale]) {
+    static func decide(_ store: EventStore, input: Int, firsts: SaleFirsts) {
         let sales = store.rowsInOrder(of: .sales)
         guard !sales.isEmpty else { return }
         var types = store.newSale
+        var key = SalePairKey()
         for r in sales {
             let row = Int(r)
+            key.set(store, row)
             // A sale the first pass did not see (the file changed in between) is its pair's first.
-            types[row] = firsts[SalePair(store, row)].map { $0.at == SalePosition(input: input, offset: store.offsets[row]) } ?? true
+            types[row] = firsts.first(of: key.bytes).map { $0.at == SalePosition(input: input, offset: store.offsets[row]) } ?? true
         }
         store.supplySaleTypes(types)
     }
@@ -807,19 +804,15 @@ extension LinePrefilter {
 
 extension Scan {
     /// Adds a window's first sales (`.shown`: positions are rows of the window, rebased here).
-    fileprivate mutating func mergeFirsts(_ incoming: [SalePair: FirstSale]) {
-        for (pair, var first) in incoming {
-            if !collectOnly { first.at.offset += seq }
-            if let known = firsts[pair], !first.precedes(known) { continue }
-            firsts[pair] = first
-        }
+    fileprivate mutating func mergeFirsts(_ incoming: SaleFirsts) {
+        firsts.merge(incoming, offsetBy: collectOnly ? 0 : seq)
     }
 
     /// The types of kept listing rows (in load order), from the window (`.oracle`) or the pairs' first sales.
     fileprivate func keptSaleTypes(_ kept: [Candidate]) -> [Bool] {
         guard saleTypes == .shown else { return kept.map(\.newSale) }
         return kept.map { c in
-            guard let pair = c.pair, let first = firsts[pair] else { return true }
+            guard let pair = c.pair, let first = firsts.first(of: pair) else { return true }
             return first.at == SalePosition(input: 0, offset: c.seq)
         }
     }
@@ -828,7 +821,7 @@ extension Scan {
 extension StreamExecutor {
     /// The first pass of an `.oracle` plan: the first sale of every pair in the input `feed` gives.
     fileprivate static func firstSales(_ plan: LocalPlan, options: LoadOptions, workers: Int, firstWindowBytes: Int,
-                                       _ feed: (inout Scan) throws -> Void) throws -> [SalePair: FirstSale] {
+                                       _ feed: (inout Scan) throws -> Void) throws -> SaleFirsts {
         var pass = Scan(plan: plan, options: options, earlyExit: false, workers: workers, saleTypes: .oracle, collectOnly: true)
         pass.windowSize = max(1, firstWindowBytes)
         try feed(&pass)
