@@ -40,8 +40,13 @@ struct SalePairTable: Sendable {
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// Open addressing over a power of two: -1 empty, else a key's index.
-    private var slots: [Int32] = Array(repeating: -1, count: 16)
+    /// Open addressing over a power of two: 0 empty, else a key's hash in the high 32 bits and
+    /// its index + 1 in the low 32, so a probe past other keys reads nothing else.
+    private var slots: [UInt64] = Array(repeating: 0, count: 16)
+
+    @inline(__always) private static func slot(_ h: UInt64, _ index: Int) -> UInt64 {
+        (h & 0xFFFF_FFFF_0000_0000) | UInt64(truncatingIfNeeded: index + 1)
+    }
 
     var count: Int { hashes.count }
 
@@ -86,7 +91,7 @@ struct SalePairTable: Sendable {
         hashes.append(h)
         bytes.append(contentsOf: k)
         starts.append(bytes.count)
-        slots[slot] = Int32(truncatingIfNeeded: index)
+        slots[slot] = Self.slot(h, index)
         if hashes.count * 2 > slots.count { grow() }
         return (index, true)
     }
@@ -105,9 +110,10 @@ struct SalePairTable: Sendable {
         var slot = Int(truncatingIfNeeded: h) & mask
         return bytes.withUnsafeBufferPointer { arena in
             while true {
-                let at = Int(slots[slot])
-                if at < 0 { return (slot, nil) }
-                if hashes[at] == h {
+                let entry = slots[slot]
+                if entry == 0 { return (slot, nil) }
+                if entry >> 32 == h >> 32 {
+                    let at = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
                     let s = starts[at], n = starts[at + 1] - s
                     if n == key.count && (n == 0 || memcmpEqual(arena.baseAddress! + s, key.baseAddress!, n)) { return (slot, at) }
                 }
@@ -117,12 +123,12 @@ struct SalePairTable: Sendable {
     }
 
     private mutating func grow() {
-        var fresh = [Int32](repeating: -1, count: slots.count * 2)
+        var fresh = [UInt64](repeating: 0, count: slots.count * 2)
         let mask = fresh.count - 1
         for (index, h) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: h) & mask
-            while fresh[slot] >= 0 { slot = (slot + 1) & mask }
-            fresh[slot] = Int32(truncatingIfNeeded: index)
+            while fresh[slot] != 0 { slot = (slot + 1) & mask }
+            fresh[slot] = Self.slot(h, index)
         }
         slots = fresh
     }
