@@ -198,12 +198,22 @@ struct RowBuilder {
 
     /// Room for `n` rows (times ``reserveScale``) in the columns every row fills (and in the text
     /// columns `interned`).
+    ///
+    /// The dictionaries of `click.id` and `eventId` (about one value per row) are sized for the
+    /// rows too, without the margin: their tables are then rehashed once or not at all, not at
+    /// every doubling on the way (each rehash a pass of cache misses over the whole table).
     mutating func reserve(_ n: Int, interned: [Int] = []) {
-        let n = n * reserveScale
-        bufferIndex.reserveCapacity(n); offsets.reserveCapacity(n); lengths.reserveCapacity(n)
-        types.reserveCapacity(n); timestamps.reserveCapacity(n); qr.reserveCapacity(n)
+        let rows = n * reserveScale
+        bufferIndex.reserveCapacity(rows); offsets.reserveCapacity(rows); lengths.reserveCapacity(rows)
+        types.reserveCapacity(rows); timestamps.reserveCapacity(rows); qr.reserveCapacity(rows)
         if !isKnownUniquelyReferenced(&text) { text = text.copy() }
-        for c in interned { text.codes[c].reserveCapacity(n) }
+        for c in interned {
+            text.codes[c].reserveCapacity(rows)
+            if c == StringColumn.clickID.rawValue || c == StringColumn.eventID.rawValue {
+                let values = n * 4 / 5, bytes = text.interners[c].count > 1 ? text.interners[c].bytes.count / (text.interners[c].count - 1) : 16
+                text.interners[c].reserve(values: values, bytes: values * bytes)
+            }
+        }
     }
 
     /// The text columns with a value so far.
