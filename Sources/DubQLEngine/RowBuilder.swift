@@ -141,6 +141,9 @@ struct RowBuilder {
             let c = m.trailingZeroBitCount
             m &= m &- 1
             let slice = text.stage + c * TextColumns.block
+            // A column's first values: room for as many rows as the others (a column that starts
+            // part-way otherwise grows by copies, and is copied again when padded or merged).
+            if text.codes[c].isEmpty { text.codes[c].reserveCapacity(timestamps.capacity) }
             if text.codes[c].count < base { text.codes[c].append(contentsOf: repeatElement(0, count: base - text.codes[c].count)) }
             text.codes[c].append(contentsOf: UnsafeBufferPointer(start: slice, count: staged))
             slice.update(repeating: 0, count: staged)
@@ -177,11 +180,24 @@ struct RowBuilder {
         }
     }
 
-    /// Completes the columns: the staged block and the waiting `click.id` and `eventId` values.
+    /// Completes the columns: the staged block and the waiting `click.id` and `eventId` values;
+    /// and the columns with a value are padded to every row here, in place (``store(buffers:)``
+    /// and the merge then take them as they are instead of copying them to pad them).
     mutating func flushPending() {
-        guard !isFlushed else { return }
-        if !isKnownUniquelyReferenced(&text) { text = text.copy() }
-        flushBlock()
+        let n = count
+        if !isFlushed {
+            if !isKnownUniquelyReferenced(&text) { text = text.copy() }
+            flushBlock()
+        }
+        for c in 0..<TextColumns.columnCount where !text.codes[c].isEmpty && text.codes[c].count < n {
+            if !isKnownUniquelyReferenced(&text) { text = text.copy() }
+            text.codes[c].append(contentsOf: repeatElement(0, count: n - text.codes[c].count))
+        }
+        if !amounts.isEmpty && amounts.count < n { amounts.append(contentsOf: repeatElement(.nan, count: n - amounts.count)) }
+        if !metadataStart.isEmpty && metadataStart.count < n {
+            metadataStart.append(contentsOf: repeatElement(0, count: n - metadataStart.count))
+            metadataLength.append(contentsOf: repeatElement(0, count: n - metadataLength.count))
+        }
     }
 
     /// True when every row's codes are in ``codes``.
