@@ -66,6 +66,9 @@ struct Interner {
     /// Values' bytes back to back; value `c` is `bytes[starts[c] ..< starts[c + 1]]`.
     private(set) var bytes: [UInt8] = []
     private(set) var starts: [Int] = [0, 0]
+    /// The first 8 bytes of each value (zero-padded, little-endian; ``word(_:_:)``): a probe
+    /// that meets its hash compares this and the length, and only a longer value reads `bytes`.
+    private var keys: [UInt64] = [0]
     /// Open addressing: 0 is empty, else a value's hash in the high 32 bits and its code in the
     /// low 32. With the hash in the slot, a probe past other values and a rehash read no other
     /// array: for a column of distinct values (`click.id`) those reads were cache misses.
@@ -76,24 +79,52 @@ struct Interner {
 
     var count: Int { starts.count - 1 }
 
-    @inline(__always) private static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
-        var i = 0
-        while i + 8 <= n {
-            h = (h ^ UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) &* 0x100_0000_01b3
+    /// The first `min(n, 8)` bytes of `p` as a little-endian word, zero-padded: read without a
+    /// byte past `p + n`.
+    @inline(__always) static func word(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        let r = UnsafeRawPointer(p)
+        if n >= 8 { return r.loadUnaligned(as: UInt64.self) }
+        if n >= 4 {
+            // Two overlapping reads: their common bytes agree.
+            let lo = UInt64(r.loadUnaligned(as: UInt32.self)), hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            return lo | hi &<< UInt64((n - 4) * 8)
+        }
+        if n >= 2 {
+            let lo = UInt64(r.loadUnaligned(as: UInt16.self)), hi = UInt64(r.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self))
+            return lo | hi &<< UInt64((n - 2) * 8)
+        }
+        return n == 1 ? UInt64(p[0]) : 0
+    }
+
+    /// The hash of `p[0..<n]` whose first word (``word(_:_:)``) is `first`: for up to 8 bytes two
+    /// multiplies of the word; longer values fold in each further 8 bytes, the last 8 overlapping.
+    @inline(__always) static func hash(first: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        var h = (first ^ 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: n)) &* 0x9E37_79B9_7F4A_7C15
+        if n > 8 {
             h ^= h >> 29
-            i += 8
+            var i = 8
+            while i + 8 < n {
+                h = (h ^ UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) &* 0x100_0000_01b3
+                h ^= h >> 29
+                i += 8
+            }
+            h = (h ^ UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
         }
-        while i < n {
-            h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
-            i += 1
-        }
+        // A second multiply spreads every byte into the low bits that pick the slot: with one,
+        // short keys and links of one domain (`link.key`, `link.shortLink`) probed about twice
+        // as far.
+        h ^= h >> 32
+        h &*= 0xff51_afd7_ed55_8ccd
         h ^= h >> 32
         return UInt32(truncatingIfNeeded: h)
     }
 
-    /// The code of these bytes, or the free slot where they go (as `-1 - slot`).
-    @inline(__always) private func find(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32) -> Int {
+    @inline(__always) private static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        hash(first: word(p, n), p, n)
+    }
+
+    /// The code of these bytes (first word `first`), or the free slot where they go (as `-1 - slot`).
+    @inline(__always) private func find(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32, _ first: UInt64) -> Int {
         let tag = UInt64(h) << 32
         return slots.withUnsafeBufferPointer { table in
             var slot = Int(h) & mask
@@ -102,10 +133,13 @@ struct Interner {
                 if entry == 0 { return -1 - slot }
                 if entry & 0xFFFF_FFFF_0000_0000 == tag {
                     let code = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
-                    let same = starts.withUnsafeBufferPointer { st in
-                        let s = st[code], e = st[code + 1]
-                        guard e - s == n else { return false }
-                        return n == 0 || bytes.withUnsafeBufferPointer { b in memcmpEqual(b.baseAddress! + s, p, n) }
+                    let same = keys.withUnsafeBufferPointer { k in
+                        guard k[code] == first else { return false }
+                        return starts.withUnsafeBufferPointer { st in
+                            let s = st[code]
+                            guard st[code + 1] - s == n else { return false }
+                            return n <= 8 || bytes.withUnsafeBufferPointer { b in memcmpEqual(b.baseAddress! + s + 8, p + 8, n - 8) }
+                        }
                     }
                     if same { return code }
                 }
@@ -117,7 +151,14 @@ struct Interner {
     /// The code of these bytes, adding them when new.
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
-        internHashed(p, n, Self.hash(p, n))
+        let first = Self.word(p, n)
+        return internHashed(p, n, Self.hash(first: first, p, n), first)
+    }
+
+    /// ``intern(_:_:)`` of bytes whose first word (``word(_:_:)``) the caller has read.
+    @inline(__always)
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, first: UInt64) -> UInt32 {
+        internHashed(p, n, Self.hash(first: first, p, n), first)
     }
 
     /// The hash ``intern(_:_:)`` files these bytes under (for ``intern(batch:into:)``).
@@ -128,32 +169,53 @@ struct Interner {
     /// for a column of distinct values (`click.id`) their cache misses overlap instead of each
     /// stalling its own intern.
     mutating func intern(batch: UnsafeBufferPointer<PendingValue>, into codes: inout [UInt32]) {
+        touch(batch)
+        for v in batch { codes.append(internHashed(v.base, v.count, v.hash, Self.word(v.base, v.count))) }
+    }
+
+    /// ``intern(batch:into:)`` writing each value's code at `out[value.row]`.
+    mutating func intern(batch: UnsafeBufferPointer<PendingValue>, at out: UnsafeMutablePointer<UInt32>) {
+        touch(batch)
+        for v in batch { out[v.row] = internHashed(v.base, v.count, v.hash, Self.word(v.base, v.count)) }
+    }
+
+    @inline(__always) private mutating func touch(_ batch: UnsafeBufferPointer<PendingValue>) {
         var sink: UInt64 = 0
         slots.withUnsafeBufferPointer { table in
             for v in batch { sink |= table[Int(v.hash) & mask] }
         }
         touched = sink
-        for v in batch { codes.append(internHashed(v.base, v.count, v.hash)) }
     }
 
     @inline(__always)
-    private mutating func internHashed(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32) -> UInt32 {
-        let at = find(p, n, h)
+    private mutating func internHashed(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32, _ first: UInt64) -> UInt32 {
+        let at = find(p, n, h, first)
         if at >= 0 { return UInt32(truncatingIfNeeded: at) }
-        return add(p, n, h, slot: -1 - at)
+        return add(p, n, h, first, slot: -1 - at)
     }
 
-    private mutating func add(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32, slot: Int) -> UInt32 {
+    private mutating func add(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt32, _ first: UInt64, slot: Int) -> UInt32 {
         let code = UInt32(count)
         bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         starts.append(bytes.count)
+        keys.append(first)
         slots[slot] = UInt64(h) << 32 | UInt64(code)
-        if count * 2 > slots.count { grow() }
+        if count * 2 > slots.count { grow(slots.count * 2) }
         return code
     }
 
-    private mutating func grow() {
-        let size = slots.count * 2
+    /// Room for `values` values in all, `bytes` bytes of them: the table is rehashed once now
+    /// rather than at every doubling on the way.
+    mutating func reserve(values: Int, bytes n: Int) {
+        starts.reserveCapacity(values + 1)
+        keys.reserveCapacity(values + 1)
+        bytes.reserveCapacity(n)
+        var size = slots.count
+        while values * 2 > size { size *= 2 }
+        if size > slots.count { grow(size) }
+    }
+
+    private mutating func grow(_ size: Int) {
         var fresh = [UInt64](repeating: 0, count: size)
         let m = size - 1
         fresh.withUnsafeMutableBufferPointer { out in
@@ -278,14 +340,12 @@ struct StoreDictionaries: Sendable {
 }
 
 @inline(__always) func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    if n < 8 { return Interner.word(a, n) == Interner.word(b, n) }
     var i = 0
-    while i + 8 <= n {
+    while i + 8 < n {
         if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) { return false }
         i += 8
     }
-    while i < n {
-        if a[i] != b[i] { return false }
-        i += 1
-    }
-    return true
+    // The last 8 bytes (overlapping the words compared above).
+    return UnsafeRawPointer(a + n - 8).loadUnaligned(as: UInt64.self) == UnsafeRawPointer(b + n - 8).loadUnaligned(as: UInt64.self)
 }

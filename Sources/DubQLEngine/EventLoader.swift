@@ -167,6 +167,7 @@ public struct EventLoader {
         } else {
             try loadStream(s.pos, buffer, index)
         }
+        rows.flushPending()
         buffer.releaseResidentPages()
         return count - before
     }
@@ -233,8 +234,12 @@ public struct EventLoader {
         cuts.append(buffer.count)
         let results = ChunkResults(count: workers)
         let opts = options, bounds = cuts
+        // Into an empty loader the first window's builder is moved: room there for every window's
+        // rows lets the merge append the others without copying the first.
+        let firstScale = rows.count == 0 ? workers : 1
         DispatchQueue.concurrentPerform(iterations: workers) { k in
             var part = RowBuilder()
+            if k == 0 { part.reserveScale = firstScale }
             var partNotes = SkipNotes()
             do throws(LoadError) {
                 try Self.parseLines(bounds[k], bounds[k + 1], buffer, index, opts, &part, &partNotes)
@@ -246,7 +251,7 @@ public struct EventLoader {
         // The first failing window holds the first error of the input: the one a plain load throws.
         var parts: [RowBuilder] = []
         for k in 0..<workers {
-            switch results.get(k) {
+            switch results.take(k) {
             case .success(let (part, partNotes))?:
                 parts.append(part)
                 notes.append(contentsOf: partNotes)
@@ -395,7 +400,14 @@ private final class ChunkResults: @unchecked Sendable {
     private let lock = PthreadLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ k: Int, _ r: Result<(RowBuilder, SkipNotes), LoadError>) { lock.locked { slots[k] = r } }
-    func get(_ k: Int) -> Result<(RowBuilder, SkipNotes), LoadError>? { lock.locked { slots[k] } }
+    /// Takes slot `k`'s result out: the merge then holds the only reference to its columns.
+    func take(_ k: Int) -> Result<(RowBuilder, SkipNotes), LoadError>? {
+        lock.locked {
+            let r = slots[k]
+            slots[k] = nil
+            return r
+        }
+    }
 }
 
 /// A pthread mutex (the engine does not import Foundation).

@@ -79,23 +79,6 @@ extension RowBuilder {
     /// empty: the store reads an empty column as absent in every row). An event the full add refuses is refused with its error.
     @inline(__always)
     mutating func addLean(_ p: EventParser, start: Int, end: Int, _ interned: [Int], _ scratch: inout [UInt8]) throws(EventParser.Failure) {
-        let ts = p.resolvedTimestamp()
-        guard let type = p.type, let ts, p.starts[(type == 0 ? StringColumn.clickID : .eventID).rawValue] >= 0,
-              type != 2 || !p.amount.isNaN, end - start <= Int(UInt32.max) else {
-            // The full checks, for their errors (they throw: the event lacks what they require).
-            var full = RowBuilder()
-            try full.add(p, start: start, end: end, 0)
-            return
-        }
-        let row = count
-        if !isFlushed { flushPending() }
-        for c in interned {
-            let s = p.starts[c]
-            guard s >= 0 else { codes[c].append(0); continue }
-            let e = p.ends[c]
-            codes[c].append(p.escaped[c] ? interners[c].intern(escaped: p.base + s, e - s, scratch: &scratch)
-                                          : interners[c].intern(p.base + s, e - s))
-        }
-        appendRow(p, start: start, end: end, 0, type: type, timestamp: ts, row: row)
+        try addInterning(p, start: start, end: end, 0, interned)
     }
 }
