@@ -133,6 +133,13 @@ public enum APIPlanner {
     static func unionCandidate(leaves: [BoundCondition], ors: [BoundCondition]) -> (leaves: [BoundCondition], disjuncts: [BoundCondition])? {
         if ors.count == 1, case .or(let disjuncts) = ors[0] { return (leaves, disjuncts) }
         guard ors.isEmpty else { return nil }
+        // Usually no leaf is an IN list of several values: found before anything is built.
+        let anyList = leaves.withUnsafeBufferPointer { buffer in
+            buffer.contains { leaf in
+                if case .predicate(let p) = leaf { p.op == .in && p.values.count >= 2 } else { false }
+            }
+        }
+        guard anyList else { return nil }
         for i in leaves.indices {
             guard case .predicate(let p) = leaves[i], p.op == .in, (2...maximumUnionRequests).contains(p.values.count) else { continue }
             let singleValued: Bool
@@ -144,7 +151,7 @@ public enum APIPlanner {
             guard singleValued else { continue }
             var rest = leaves
             rest.remove(at: i)
-            return (rest, p.values.map { .predicate(BoundPredicate(field: p.field, op: .in, values: [$0], span: p.span)) })
+            return (rest, p.values.map { .predicate(BoundPredicate(field: p.field, op: .in, value: $0, span: p.span)) })
         }
         return nil
     }
@@ -306,12 +313,12 @@ public enum APIPlanner {
         if start < earliest { start = earliest }
         plan.params.append(APIParameter("start", formatInstant(start)))
         if start != cal.startOfDay(start) {
-            plan.residual.append(.predicate(BoundPredicate(field: .catalog("timestamp"), op: .greaterEqual, values: [.timestamp(start)])))
+            plan.residual.append(.predicate(BoundPredicate(field: .catalog("timestamp"), op: .greaterEqual, value: .timestamp(start))))
         }
         if let end = range.end {
             plan.params.append(APIParameter("end", formatInstant(end)))
             if end != cal.endOfDay(end) {
-                plan.residual.append(.predicate(BoundPredicate(field: .catalog("timestamp"), op: .lessEqual, values: [.timestamp(end)])))
+                plan.residual.append(.predicate(BoundPredicate(field: .catalog("timestamp"), op: .lessEqual, value: .timestamp(end))))
             }
         }
         if !plan.residual.isEmpty {

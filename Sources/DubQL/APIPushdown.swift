@@ -112,7 +112,13 @@ enum Pushdowns {
             switch p.field {
             case .catalog(let name):
                 let rank = Catalog.position(ofCanonical: name)
-                if list.contains(where: { $0.rank == rank && (rank != Int.max || $0.name == name) }) {
+                var repeated = false
+                // By index: `contains(where:)` would copy every entry (and its predicate) it looks at.
+                for j in list.indices where list[j].rank == rank && (rank != Int.max || list[j].name == name) {
+                    repeated = true
+                    break
+                }
+                if repeated {
                     plan.residual.append(leaf)
                 } else {
                     // Kept in catalog order as it is built (after equal ranks, as a stable sort
@@ -129,13 +135,17 @@ enum Pushdowns {
             }
         }
         func keep(_ p: BoundPredicate) { plan.residual.append(.predicate(p)) }
-        let preds = PredicateList(list)
+        // Read in place from here on (by index): a predicate copied out costs a copy and a destroy.
+        let entries = list
+        let preds = PredicateList(entries)
 
         // Link lookup: which of linkId / externalId / domain+key (if any) the API will act on.
-        let linkId = preds[Ranks.linkId].flatMap { encodeList($0) }
-        let externalId = preds[Ranks.externalId].flatMap { singleValue($0) }.map { "ext_" + $0 }
-        let key = preds[Ranks.key].flatMap { singleValue($0) }
-        let domainSingle = preds[Ranks.domain].flatMap { p in singleValue(p).flatMap { v in encodeList(p) == v ? v : nil } }
+        let linkId = preds.index(Ranks.linkId).flatMap { encodeList(entries[$0].predicate) }
+        let externalId = preds.index(Ranks.externalId).flatMap { singleValue(entries[$0].predicate) }.map { "ext_" + $0 }
+        let key = preds.index(Ranks.key).flatMap { singleValue(entries[$0].predicate) }
+        let domainSingle = preds.index(Ranks.domain).flatMap { i in
+            singleValue(entries[i].predicate).flatMap { v in encodeList(entries[i].predicate) == v ? v : nil }
+        }
         let apiOnlyLinkLevel = preds.has(Ranks.tagId) || preds.has(Ranks.groupId) || preds.has(Ranks.partnerTagId)
         enum Mode { case none, linkId, externalId, key }
         var mode = Mode.none
@@ -156,13 +166,13 @@ enum Pushdowns {
             }
         }
 
-        let regionValue = preds[Ranks.region].flatMap { singleValue($0) }
+        let regionValue = preds.index(Ranks.region).flatMap { singleValue(entries[$0].predicate) }
         // `list` is in catalog order already (entries are inserted in place): no sorted copy.
-        for entry in list {
-            let rank = entry.rank, p = entry.predicate
+        // One entry, its predicate borrowed from `entries` (not copied out of it).
+        func planEntry(_ p: BoundPredicate, _ rank: Int) {
             guard rank < Catalog.fields.count, let param = Catalog.fields[rank].apiParameter else {
                 keep(p)
-                continue
+                return
             }
             // The parameter's place in the request, from a table instead of a lookup by name.
             let paramRank = Catalog.parameterRanks[rank]
@@ -171,22 +181,22 @@ enum Pushdowns {
             // Fields told apart by position, not by comparing their names.
             if spec.isLinkLevel && mode != .none && !(mode == .key && rank == Ranks.domain) {
                 keep(p)
-                continue
+                return
             }
             switch spec.pushdown {
             case .list:
                 if rank == Ranks.linkId {
                     if mode == .linkId, let v = linkId { plan.params.set(param, v, rank: paramRank) } else { keep(p) }
-                    continue
+                    return
                 }
                 if rank == Ranks.country, regionValue != nil {
                     plan.notes.append("country checked locally: the API replaces it with the country of region")
                     keep(p)
-                    continue
+                    return
                 }
                 if rank == Ranks.domain, mode == .key, let d = domainSingle {
                     plan.params.set(param, d, rank: paramRank)
-                    continue
+                    return
                 }
                 guard let v = encodeList(p) else {
                     if isAPIOnly(p.field, event: event) {
@@ -195,13 +205,13 @@ enum Pushdowns {
                         plan.notes.append("\(spec.name) checked locally: Dub's filter syntax cannot express \(describe(p.values))")
                         keep(p)
                     }
-                    continue
+                    return
                 }
                 // `v` joins the sendable values with commas: fewer parts than values means some were dropped.
                 if p.op == .notIn, p.values.count > 1, v.utf8.reduce(1, { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }) < p.values.count {
                     guard !isAPIOnly(p.field, event: event) else {
                         plan.unplannable.append((p, "some of its values cannot be sent (a comma or an empty value)"))
-                        continue
+                        return
                     }
                     keep(p)
                 }
@@ -242,6 +252,7 @@ enum Pushdowns {
                 keep(p)
             }
         }
+        for i in entries.indices { planEntry(entries[i].predicate, entries[i].rank) }
 
         // Metadata: AND-ed equality and inequality on top-level keys with text values.
         var queryParts: [String] = []
@@ -255,7 +266,8 @@ enum Pushdowns {
         // Dub's events pipe applies partnerTagId to clicks and leads only when another link-level
         // filter is sent too (dub-api.md §2); exported events cannot check it either.
         if event != .sales, plan.params["partnerTagId"] != nil,
-           !partnerTagCompanions.contains(where: { plan.params[$0] != nil }), let p = preds[Ranks.partnerTagId] {
+           !partnerTagCompanions.contains(where: { plan.params[$0] != nil }), let i = preds.index(Ranks.partnerTagId) {
+            let p = entries[i].predicate
             plan.params["partnerTagId"] = nil
             plan.unplannable.append((p, "Dub's API applies partnerTagId to \(event.rawValue) only together with another link-level filter"))
         }
@@ -289,9 +301,9 @@ enum Pushdowns {
             for i in items.indices where items[i].rank == rank { return true }
             return false
         }
-        subscript(rank: Int) -> BoundPredicate? {
-            // By index: a closure over the tuples would copy (and retain) each one it looks at.
-            for i in items.indices where items[i].rank == rank { return items[i].predicate }
+        /// The index of the entry at position `rank`: its predicate is then read in place.
+        func index(_ rank: Int) -> Int? {
+            for i in items.indices where items[i].rank == rank { return i }
             return nil
         }
     }
@@ -317,7 +329,7 @@ enum Pushdowns {
         i < Catalog.fields.count && Catalog.fields[i].isLinkLevel
     }
 
-    static func describe(_ values: [ScalarValue]) -> String {
+    static func describe(_ values: ScalarValues) -> String {
         values.map { "'\($0.description)'" }.joined(separator: ", ")
     }
 

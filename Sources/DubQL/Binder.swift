@@ -14,7 +14,9 @@ public struct Binder {
         let query = binder.bindStatement(statement)
         let diagnostics = binder.diagnostics.count < 2 ? binder.diagnostics
             : binder.diagnostics.sorted { $0.span.start < $1.span.start }
-        return (diagnostics.hasErrors ? nil : query, diagnostics)
+        // Not `hasErrors ? nil : query`, which copies the query into a new optional.
+        if diagnostics.hasErrors { return (nil, diagnostics) }
+        return (query, diagnostics)
     }
 
     /// The largest `LIMIT`.
@@ -322,7 +324,8 @@ public struct Binder {
         case .or(let parts): for p in parts { checkKeysOf(p, pinned: pinned) }
         case .and(let parts):
             var domains = Set<ScalarValue>()
-            for case .predicate(let p) in parts where p.op == .in && p.field.isCatalog("domain") {
+            // As written: `NOT domain != x` (bound as `domain = x`) pins nothing, as its NOT says.
+            for case .predicate(let p) in parts where p.op == .in && !p.foldedNot && p.field.isCatalog("domain") {
                 domains.formUnion(p.values)
             }
             let pins = pinned || domains.count == 1

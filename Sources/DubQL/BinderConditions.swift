@@ -134,7 +134,15 @@ extension Binder {
         case .and(let parts, _):
             return bindAll(parts).map { .and($0) }
         case .not(let inner, _):
-            return bindCondition(inner).map { .not($0) }
+            guard let bound = bindCondition(inner) else { return nil }
+            // `NOT f = v` is `f != v` (DESIGN.md §1.4): bound as that predicate, without a box for
+            // the NOT. Once per predicate: `NOT NOT f = v` keeps its outer NOT, as written.
+            if case .predicate(var p) = bound, !p.foldedNot, p.op == .in || p.op == .notIn {
+                p.op = p.op == .in ? .notIn : .in
+                p.foldedNot = true
+                return .predicate(p)
+            }
+            return .not(bound)
         case .predicate(let p):
             return bindPredicate(p).map { .predicate($0) }
         }
@@ -174,7 +182,7 @@ extension Binder {
                       p.span, hints: [hint])
                 return nil
             }
-            return BoundPredicate(field: field.ref, op: .in, values: [.bool(true)], span: p.span)
+            return BoundPredicate(field: field.ref, op: .in, value: .bool(true), span: p.span)
         case .comparison(let op, let value):
             let bop: BoundOperator
             switch op {
@@ -191,12 +199,12 @@ extension Binder {
                 return nil
             }
             guard let v = bindValue(value, for: field, path: p.field) else { return nil }
-            return BoundPredicate(field: field.ref, op: bop, values: [v], span: p.span)
+            return BoundPredicate(field: field.ref, op: bop, value: v, span: p.span)
         case .inList(let negated, let values):
             // One value (`country IN (US)`): nothing to de-duplicate, no set.
             if values.count == 1 {
                 guard let v = bindValue(values[0], for: field, path: p.field) else { return nil }
-                return BoundPredicate(field: field.ref, op: negated ? .notIn : .in, values: [v], span: p.span)
+                return BoundPredicate(field: field.ref, op: negated ? .notIn : .in, value: v, span: p.span)
             }
             // The distinct values in order; a `SeenSet` so that a list of a million values is linear.
             var seen = SeenSet<ScalarValue>()

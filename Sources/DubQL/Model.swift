@@ -111,20 +111,139 @@ public enum BoundOperator: String, Hashable, Sendable, Codable {
     case `in`, notIn, less, lessEqual, greater, greaterEqual
 }
 
+/// The values of a ``BoundPredicate``, in order: a collection like `[ScalarValue]`, holding the
+/// usual one value inline (no array, so binding `f = v` allocates nothing for it) and an array
+/// only for longer lists. Compared, hashed and coded as the array of its values.
+public struct ScalarValues: RandomAccessCollection, Hashable, Sendable, Codable, ExpressibleByArrayLiteral,
+                            CustomStringConvertible, CustomDebugStringConvertible {
+    private enum Storage: Sendable {
+        case one(ScalarValue)
+        /// Zero, two or more values (one value is always ``one``).
+        case list([ScalarValue])
+    }
+
+    private var storage: Storage
+
+    /// One value, held inline.
+    @inline(__always) public init(_ value: ScalarValue) { storage = .one(value) }
+
+    public init(_ values: [ScalarValue]) {
+        storage = values.count == 1 ? .one(values[0]) : .list(values)
+    }
+
+    public init(arrayLiteral elements: ScalarValue...) { self.init(elements) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        switch storage {
+        case .one: 1
+        case .list(let a): a.count
+        }
+    }
+    public var count: Int { endIndex }
+    public var isEmpty: Bool { endIndex == 0 }
+
+    public subscript(position: Int) -> ScalarValue {
+        switch storage {
+        case .one(let v):
+            precondition(position == 0, "index out of range")
+            return v
+        case .list(let a):
+            return a[position]
+        }
+    }
+
+    /// The values as an array.
+    public var array: [ScalarValue] {
+        switch storage {
+        case .one(let v): [v]
+        case .list(let a): a
+        }
+    }
+
+    public static func == (a: ScalarValues, b: ScalarValues) -> Bool {
+        switch (a.storage, b.storage) {
+        case (.one(let x), .one(let y)): x == y
+        case (.list(let x), .list(let y)): x == y
+        default: false
+        }
+    }
+
+    /// As `[ScalarValue]` hashes: the count, then each value.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for v in self { hasher.combine(v) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try [ScalarValue](from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch storage {
+        case .one(let v):
+            var container = encoder.unkeyedContainer()
+            try container.encode(v)
+        case .list(let a):
+            try a.encode(to: encoder)
+        }
+    }
+
+    public var description: String { array.description }
+    public var debugDescription: String { array.debugDescription }
+}
+
 /// One comparison after binding: `field op values`.
 public struct BoundPredicate: Hashable, Sendable, Codable {
     public var field: FieldRef
     public var op: BoundOperator
     /// One value for ordering operators; one or more for `in`/`notIn`.
-    public var values: [ScalarValue]
+    public var values: ScalarValues
     /// Where it was written, for diagnostics; `nil` when the normalizer made it up.
     public var span: Span?
+    /// True when the query wrote `NOT` before this comparison and the binder folded it in:
+    /// `NOT f = v` is bound as `f NOT IN (v)`, `NOT f IN (a, b)` as `f NOT IN (a, b)` and
+    /// `NOT f != v` as `f IN (v)`, which mean the same (DESIGN.md §1.4) without a box for the NOT.
+    /// ``op`` is the meaning; this says only what was written, for checks that speak to it (a value
+    /// compared with `=` under a NOT is still a value the query names). Equality, hashing and
+    /// coding leave it out: the two spellings are the same condition.
+    public internal(set) var foldedNot = false
 
     public init(field: FieldRef, op: BoundOperator, values: [ScalarValue], span: Span? = nil) {
         self.field = field
         self.op = op
+        self.values = ScalarValues(values)
+        self.span = span
+    }
+
+    public init(field: FieldRef, op: BoundOperator, values: ScalarValues, span: Span? = nil) {
+        self.field = field
+        self.op = op
         self.values = values
         self.span = span
+    }
+
+    /// `field op value`: one value, held inline (no array).
+    public init(field: FieldRef, op: BoundOperator, value: ScalarValue, span: Span? = nil) {
+        self.field = field
+        self.op = op
+        self.values = ScalarValues(value)
+        self.span = span
+    }
+
+    public static func == (a: BoundPredicate, b: BoundPredicate) -> Bool {
+        a.op == b.op && a.field == b.field && a.values == b.values && a.span == b.span
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(field)
+        hasher.combine(op)
+        hasher.combine(values)
+        hasher.combine(span)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case field, op, values, span
     }
 }
 

@@ -40,6 +40,9 @@ public enum Normalizer {
         case .and(let parts), .or(let parts):
             var conjunctive = true
             if case .or = c { conjunctive = false }
+            // The usual WHERE: an AND of normal IN/NOT IN leaves on distinct fields, which every
+            // step below gives back as it is. Returned itself: no operand list is built.
+            if conjunctive, !negated, isNormalConjunction(parts) { return c }
             if negated { conjunctive.toggle() }
             var flat: [BoundCondition] = []
             flat.reserveCapacity(parts.count)
@@ -58,6 +61,19 @@ public enum Normalizer {
             if case .or(let disjuncts) = merged { return factor(disjuncts) }
             return merged
         }
+    }
+
+    /// True when `parts` are two or more normal IN/NOT IN leaves (``isNormalLeaf(_:)``) on distinct
+    /// fields: `simplified(.and(parts), negated: false)` is then `.and(parts)` itself.
+    static func isNormalConjunction(_ parts: [BoundCondition]) -> Bool {
+        guard parts.count >= 2, parts.count <= 8 else { return false }
+        for i in parts.indices {
+            guard case .predicate(let p) = parts[i], p.op == .in || p.op == .notIn, isNormalLeaf(p) else { return false }
+            for j in 0..<i {
+                if case .predicate(let q) = parts[j], q.field == p.field { return false }
+            }
+        }
+        return true
     }
 
     // MARK: - NOT to the leaves
@@ -210,7 +226,7 @@ public enum Normalizer {
                         let admitted = SeenSet(p.values)
                         include = cur.filter { admitted.contains($0) }
                     } else {
-                        include = p.values
+                        include = p.values.array
                     }
                 } else {
                     for v in p.values { excluded.insert(v) }
@@ -228,7 +244,7 @@ public enum Normalizer {
                     let rejected = SeenSet(p.values)
                     exc = cur.filter { rejected.contains($0) }
                 } else {
-                    exc = p.values
+                    exc = p.values.array
                 }
             }
             if let exc {
@@ -259,7 +275,7 @@ public enum Normalizer {
             op = .in
         }
         first.op = op
-        first.values = values
+        first.values = ScalarValues(values)
         if group.count > 1 {
             var span: Span?
             for s in group.lazy.compactMap(\.span) { span = span.map { $0.union(s) } ?? s }

@@ -22,7 +22,8 @@ public enum DataValueCheck {
         var out: [Diagnostic] = []
         var known: [StringColumn: Set<String>] = [:]
         walk(condition) { p in
-            guard p.op == .in, case .catalog(let name) = p.field,
+            // The operator as written: `NOT f = v` (bound as `f != v`) names `v` with `=`.
+            guard p.op == (p.foldedNot ? .notIn : .in), case .catalog(let name) = p.field,
                   let spec = Catalog.field(canonical: name), spec.derivation == .path, !spec.isStrict,
                   let column = StringColumn.at(spec.jsonPath) else { return }
             if known[column] == nil {

@@ -163,7 +163,7 @@ struct MarkedQuery: CustomStringConvertible {
     @Test func literalsAreTyped() throws {
         let q = try #require(Fixture.query("SELECT sales WHERE sale.amount >= 49.90 AND metadata.trial = TRUE AND metadata.seats = 5 AND root"))
         guard case .and(let parts)? = q.condition else { Issue.record("not an AND"); return }
-        let values = parts.compactMap { c -> [ScalarValue]? in if case .predicate(let p) = c { p.values } else { nil } }
+        let values = parts.compactMap { c -> [ScalarValue]? in if case .predicate(let p) = c { p.values.array } else { nil } }
         #expect(values == [[.number(4990, text: "49.90")], [.bool(true)], [.number(5, text: "5")], [.bool(true)]])
     }
 
