@@ -530,9 +530,16 @@ public enum ComparisonOperator: String, Hashable, Sendable, Codable, CaseIterabl
 public struct Predicate: Hashable, Sendable, Codable {
     public enum Kind: Hashable, Sendable, Codable {
         case comparison(ComparisonOperator, Value)
-        case inList(negated: Bool, [Value])
+        /// The values are used like an array (coded as one); the first is stored inline, so
+        /// `IN (US)` allocates nothing for its list.
+        case inList(negated: Bool, Values)
         /// A bare field standing for `field = TRUE` (boolean fields such as `root`, `qr`).
         case bare
+
+        /// `[NOT] IN (values)` from an array of values.
+        public static func inList(negated: Bool, _ values: [Value]) -> Kind {
+            .inList(negated: negated, Values(values))
+        }
     }
     public var field: FieldPath
     /// The aggregate call on the left side, in HAVING (`count() > 5`).

@@ -246,8 +246,8 @@ extension Parser {
     }
 
     /// `"(" value { "," value } ")"` after `IN`.
-    mutating func parseInList() -> [Value] {
-        var values: [Value] = []
+    mutating func parseInList() -> Predicate.Values {
+        var values = Predicate.Values()
         if accept(.leftParen) == nil {
             expected("'(' after 'IN'")
             if isValueLike(kind), let v = parseValue() { values.append(v) } // `country IN US`

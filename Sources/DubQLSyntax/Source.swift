@@ -128,23 +128,26 @@ public final class SourceFile: Sendable {
         self.lineStarts = starts
         self.nonASCIILines = nonASCII
         var checkpoints = [Int: [(byte: Int, characters: Int)]]()
-        for line in nonASCII {
-            let start = starts[line], end = line + 1 < starts.count ? starts[line + 1] : byteCount
-            guard end - start > SourceFile.checkpointStride else { continue }
-            var points: [(byte: Int, characters: Int)] = []
-            var count = 0
-            let content = SourceFile.withBytes(of: text) {
-                String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
-            }
-            var index = content.startIndex
-            while index < content.endIndex {
-                if count % SourceFile.checkpointStride == 0 {
-                    points.append((content.utf8.distance(from: content.startIndex, to: index), count))
+        // (Not even an iterator over the empty set for a plain-ASCII text.)
+        if !nonASCII.isEmpty {
+            for line in nonASCII {
+                let start = starts[line], end = line + 1 < starts.count ? starts[line + 1] : byteCount
+                guard end - start > SourceFile.checkpointStride else { continue }
+                var points: [(byte: Int, characters: Int)] = []
+                var count = 0
+                let content = SourceFile.withBytes(of: text) {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
                 }
-                content.formIndex(after: &index)
-                count += 1
+                var index = content.startIndex
+                while index < content.endIndex {
+                    if count % SourceFile.checkpointStride == 0 {
+                        points.append((content.utf8.distance(from: content.startIndex, to: index), count))
+                    }
+                    content.formIndex(after: &index)
+                    count += 1
+                }
+                checkpoints[line] = points
             }
-            checkpoints[line] = points
         }
         self.checkpoints = checkpoints
     }

@@ -9,6 +9,9 @@ import Foundation
 import Testing
 @testable import DubQLSyntax
 
+/// The values of an IN list (`Predicate` alone would also name Foundation's).
+private typealias INValues = DubQLSyntax.Predicate.Values
+
 @Suite("Parse storage")
 struct ParseStorageTests {
     // MARK: - Tokens
@@ -99,6 +102,30 @@ struct ParseStorageTests {
         }
     }
 
+    /// Small ASCII strings built word by word (`Lexer.smallASCII`) are the strings
+    /// `String(decoding:)` makes: equal, hashed alike, of the same bytes, and usable as any string
+    /// (appended to, compared with non-ASCII text), for every ASCII byte and every length at
+    /// every position, near the end of the buffer too; non-ASCII bytes are left to the general path.
+    @Test func smallASCIIStringsAreDecodedStrings() {
+        var rng = SplitMix64(seed: 23)
+        let bytes = (0..<200).map { i in i < 128 ? UInt8(i) : UInt8(rng.int(in: 0...127)) } + Array("é".utf8) + [65, 66]
+        bytes.withUnsafeBufferPointer { b in
+            for start in 0..<b.count {
+                for n in 1...15 where start + n <= b.count {
+                    let decoded = String(decoding: b[start..<(start + n)], as: UTF8.self)
+                    guard let made = Lexer.smallASCII(b, start, n) else {
+                        #expect(b[start..<(start + n)].contains { $0 >= 0x80 }, "\(start) \(n)")
+                        continue
+                    }
+                    #expect(made == decoded && made.hashValue == decoded.hashValue)
+                    #expect(Array(made.utf8) == Array(b[start..<(start + n)]))
+                    #expect(made.count == decoded.count && made + "é" == decoded + "é")
+                    #expect(Lexer.string(b, start, start + n) == decoded)
+                }
+            }
+        }
+    }
+
     /// A source reads its text's own bytes: the same as a copy, whatever the text.
     @Test(arguments: ["", "a", "SELECT clicks", "Zürich", "line\none\r\n", String(repeating: "dé", count: 300)])
     func sourceBytesAreTheTextsBytes(_ text: String) {
@@ -164,5 +191,85 @@ struct ParseStorageTests {
         bare.orderBy = nil
         #expect(bare == before && !bare.isAggregate)
         #expect(SelectStatement(event: Name("clicks", span: Span(at: 0)), projection: parsed.projection, span: Span(at: 0)).isAggregate)
+    }
+
+    // MARK: - IN lists
+
+    /// Random edits applied to a `INValues` and to an array of values alike leave the
+    /// same values, and the list compares, hashes, prints and codes as the array does.
+    @Test func inValuesBehaveLikeAnArray() throws {
+        func value(_ n: Int) -> Value { Value(.number(String(n)), span: Span(start: n, end: n + 1)) }
+        var rng = SplitMix64(seed: 17)
+        var list = INValues()
+        var array: [Value] = []
+        for step in 0..<3_000 {
+            switch rng.int(in: 0...6) {
+            case 0, 1:
+                let v = value(rng.int(in: 0...99))
+                list.append(v)
+                array.append(v)
+            case 2 where !array.isEmpty:
+                #expect(list.removeLast() == array.removeLast())
+            case 3 where !array.isEmpty:
+                let i = rng.int(in: 0...(array.count - 1)), v = value(rng.int(in: 0...99))
+                list[i] = v
+                array[i] = v
+            case 4:
+                let i = rng.int(in: 0...array.count), v = value(rng.int(in: 0...99))
+                list.insert(v, at: i)
+                array.insert(v, at: i)
+            case 5:
+                let n = rng.int(in: 0...4)
+                list.reserveCapacity(n)
+                array.reserveCapacity(n)
+            default:
+                if rng.int(in: 0...20) == 0 {
+                    list.removeAll()
+                    array.removeAll()
+                }
+            }
+            #expect(Array(list) == array, "step \(step)")
+            #expect(list.count == array.count && list.isEmpty == array.isEmpty && list.first == array.first && list.last == array.last)
+            #expect(list == INValues(array) && list.hashValue == INValues(array).hashValue)
+            #expect(list.description == array.description)
+        }
+        let samples: [[Value]] = [[], [value(1)], [value(1), value(2)], [value(2), value(1)], [value(1), value(2), value(3)]]
+        for array in samples {
+            for other in samples {
+                #expect((INValues(array) == INValues(other)) == (array == other))
+            }
+            // A list that became one value by removals equals the list made of one value.
+            var shrunk = INValues(array + [value(9), value(8)])
+            shrunk.removeLast()
+            shrunk.removeLast()
+            #expect(shrunk == INValues(array) && shrunk.hashValue == INValues(array).hashValue)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let coded = try encoder.encode(INValues(array))
+            #expect(coded == (try encoder.encode(array)))
+            #expect(try JSONDecoder().decode(INValues.self, from: coded) == INValues(array))
+        }
+        #expect(([] as INValues).isEmpty && ([value(4), value(5)] as INValues).map(\.span.start) == [4, 5])
+        #expect(MemoryLayout<INValues>.size == MemoryLayout<Value>.size)
+    }
+
+    /// The values of an IN list, now a list with an inline first element, hold what the array
+    /// held, and code as the array did.
+    @Test func inValuesCodeAsAnArray() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        enum PlainKind: Codable { case inList(negated: Bool, [Value]) }
+        for text in ["country IN (US)", "country NOT IN (US, DE, 'FR')", "country IN (US, DE)"] {
+            let parsed = Parser.parse("SELECT clicks WHERE \(text)")
+            guard case .predicate(let p)? = parsed.script.statements.first?.select.whereClause?.condition,
+                  case .inList(let negated, let values) = p.kind else {
+                Issue.record("expected an IN predicate: \(text)")
+                continue
+            }
+            let coded = try encoder.encode(p.kind)
+            #expect(coded == (try encoder.encode(PlainKind.inList(negated: negated, Array(values)))), "\(text)")
+            #expect(try JSONDecoder().decode(DubQLSyntax.Predicate.Kind.self, from: coded) == p.kind)
+            #expect(DubQLSyntax.Predicate.Kind.inList(negated: negated, Array(values)) == p.kind)
+        }
     }
 }
