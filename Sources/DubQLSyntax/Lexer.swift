@@ -105,58 +105,12 @@ public enum Lexer {
         let n = end - start
         guard n > 0, let base = b.baseAddress else { return "" }
         if n <= 15 {
-            if var words = smallASCIIWords(b, start, n) {
-                // Taken from the words' memory, so that the string is not also retained.
-                return withUnsafeMutablePointer(to: &words) {
-                    UnsafeMutableRawPointer($0).bindMemory(to: String.self, capacity: 1).move()
-                }
-            }
             return String(unsafeUninitializedCapacity: n) { out in
                 out.baseAddress!.initialize(from: base + start, count: n)
                 return n
             }
         }
         return String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self)
-    }
-
-    /// The string of the `n` bytes (1...15) at `b[start]` when they are all ASCII, built as the
-    /// standard library lays out a small string on 64-bit little-endian platforms (the bytes in
-    /// order in two words, the top byte `0xE0 | count`: small, ASCII, count), instead of through
-    /// `String(unsafeUninitializedCapacity:)`, a call that validates the bytes again (a twentieth
-    /// of the parse of a short query went to it). `nil` for other bytes or platforms.
-    static func smallASCII(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ n: Int) -> String? {
-        smallASCIIWords(b, start, n).map { unsafeBitCast($0, to: String.self) }
-    }
-
-    /// The two words of ``smallASCII(_:_:_:)``.
-    @inline(__always)
-    static func smallASCIIWords(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ n: Int) -> (UInt64, UInt64)? {
-        #if (arch(x86_64) || arch(arm64)) && _endian(little)
-        guard let base = b.baseAddress else { return nil }
-        var low: UInt64 = 0, high: UInt64 = 0
-        if start + 16 <= b.count {
-            // Both words at once, and the bytes past the string masked off.
-            let raw = UnsafeRawPointer(base + start)
-            let w0 = raw.loadUnaligned(as: UInt64.self), w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            if n >= 8 {
-                low = w0
-                high = w1 & ((1 &<< UInt64((n &- 8) &* 8)) &- 1)
-            } else {
-                low = w0 & ((1 &<< UInt64(n &* 8)) &- 1)
-            }
-        } else {
-            var k = 0
-            while k < n {
-                let c = UInt64(base[start &+ k])
-                if k < 8 { low |= c &<< UInt64(k &* 8) } else { high |= c &<< UInt64((k &- 8) &* 8) }
-                k &+= 1
-            }
-        }
-        guard (low | high) & 0x8080_8080_8080_8080 == 0 else { return nil }
-        return (low, high | (0xE0 | UInt64(n)) &<< 56)
-        #else
-        return nil
-        #endif
     }
 
     /// The spans of the comments in `bytes` (`-- ...` without its line end, `/* ... */`), in order.

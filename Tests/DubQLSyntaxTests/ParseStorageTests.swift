@@ -102,30 +102,6 @@ struct ParseStorageTests {
         }
     }
 
-    /// Small ASCII strings built word by word (`Lexer.smallASCII`) are the strings
-    /// `String(decoding:)` makes: equal, hashed alike, of the same bytes, and usable as any string
-    /// (appended to, compared with non-ASCII text), for every ASCII byte and every length at
-    /// every position, near the end of the buffer too; non-ASCII bytes are left to the general path.
-    @Test func smallASCIIStringsAreDecodedStrings() {
-        var rng = SplitMix64(seed: 23)
-        let bytes = (0..<200).map { i in i < 128 ? UInt8(i) : UInt8(rng.int(in: 0...127)) } + Array("é".utf8) + [65, 66]
-        bytes.withUnsafeBufferPointer { b in
-            for start in 0..<b.count {
-                for n in 1...15 where start + n <= b.count {
-                    let decoded = String(decoding: b[start..<(start + n)], as: UTF8.self)
-                    guard let made = Lexer.smallASCII(b, start, n) else {
-                        #expect(b[start..<(start + n)].contains { $0 >= 0x80 }, "\(start) \(n)")
-                        continue
-                    }
-                    #expect(made == decoded && made.hashValue == decoded.hashValue)
-                    #expect(Array(made.utf8) == Array(b[start..<(start + n)]))
-                    #expect(made.count == decoded.count && made + "é" == decoded + "é")
-                    #expect(Lexer.string(b, start, start + n) == decoded)
-                }
-            }
-        }
-    }
-
     /// A source reads its text's own bytes: the same as a copy, whatever the text.
     @Test(arguments: ["", "a", "SELECT clicks", "Zürich", "line\none\r\n", String(repeating: "dé", count: 300)])
     func sourceBytesAreTheTextsBytes(_ text: String) {
