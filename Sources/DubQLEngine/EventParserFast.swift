@@ -111,12 +111,35 @@ extension EventParser {
     /// The fast pass gave up: the checked pass decides.
     struct Bail: Error {}
 
-    /// Parses the event object at `s` (at `{`) like ``parseChecked(_:)``, or throws ``Bail`` with
-    /// the fields in any state and `s` unmoved.
+    /// The NDJSON line at `start` (at `{`) of `[start, limit)`, where `limit` is the end of the
+    /// input or of a window (just after a line feed), parsed by the fast pass alone, without
+    /// finding the line's end first: the event may hold no line feed (the fast pass bails at one)
+    /// and may be followed on its line only by spaces, tabs and carriage returns. Returns where the
+    /// object ends and where its line ends (at its line feed, or at `limit`), the fields recorded
+    /// as ``parse(_:)`` records them; `nil` when the fast pass bails or the line holds more (the
+    /// caller then finds the line's end and parses it as before, and the checked pass says what is
+    /// wrong). The line's end is then the first line feed after `start`, as a search would find.
     @inline(__always)
-    mutating func parseFast(_ s: inout JSONScanner) throws(Bail) {
+    mutating func parseLine(_ start: Int, limit: Int) -> (end: Int, lineEnd: Int)? {
+        var s = JSONScanner(base: base, start: start, end: limit)
+        do throws(Bail) { try parseFast(&s, oneLine: true) } catch { return nil }
+        var p = s.pos
+        while p < limit {
+            let b = base[p]
+            guard b == 0x20 || b == 0x0D || b == 0x09 else { break }
+            p &+= 1
+        }
+        guard p == limit || base[p] == 0x0A else { return nil }
+        return (s.pos, p)
+    }
+
+    /// Parses the event object at `s` (at `{`) like ``parseChecked(_:)``, or throws ``Bail`` with
+    /// the fields in any state and `s` unmoved. With `oneLine`, a line feed anywhere in the event
+    /// (whitespace; strings take no control byte) is a reason to bail.
+    @inline(__always)
+    mutating func parseFast(_ s: inout JSONScanner, oneLine: Bool = false) throws(Bail) {
         reset()
-        var c = FastCursor(base: s.base, end: s.end, pos: s.pos + 1)
+        var c = FastCursor(base: s.base, end: s.end, pos: s.pos + 1, oneLine: oneLine)
         c.ws()
         if c.peek() == UInt8(ascii: "}") { s.pos = c.pos + 1; return }
         // The cursor is at each member's key, after any whitespace (``FastCursor/next()``).
@@ -256,15 +279,19 @@ struct FastCursor {
     let base: UnsafePointer<UInt8>
     let end: Int
     var pos: Int
+    /// A line feed is no whitespace but a byte to bail at (``EventParser/parseLine(_:limit:)``):
+    /// an event the pass accepts then lies on one line.
+    let oneLine: Bool
 
     @inline(__always) func peek() -> UInt8 { pos < end ? base[pos] : 0 }
 
-    /// Skips JSON whitespace; the common case (none) is one compare.
+    /// Skips JSON whitespace; the common case (none) is one compare. With ``oneLine`` it stops at
+    /// a line feed, where every step that follows bails (no token starts with one).
     @inline(__always) mutating func ws() {
         while pos < end {
             let b = base[pos]
             if b > 0x20 { return }
-            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            guard b == 0x20 || b == 0x0D || b == 0x09 || (b == 0x0A && !oneLine) else { return }
             pos &+= 1
         }
     }
