@@ -90,7 +90,7 @@ struct EventParser {
     var clickTimestamp: Int64?
     /// Decoded bytes of a key or value written with escapes (rare: the slow path).
     private var scratch: [UInt8] = []
-    private let storage: SlotStorage
+    let storage: SlotStorage
     /// The fast pass's key dispatch (read once here rather than on every event).
     let fastKeys: FastKeys
     /// The keys the fast pass last met, per object and member position (see ``KeyMemo``).
@@ -321,6 +321,17 @@ struct EventParser {
 final class SlotStorage {
     let slots: UnsafeMutablePointer<Int>
     let memo: UnsafeMutablePointer<KeyMemo>
+    /// Made at the first object the fast pass may take from it (most parsers never need one).
+    private var objects: ObjectCache?
+    @inline(__always) func objectCache() -> ObjectCache {
+        if let objects { return objects }
+        return makeObjectCache()
+    }
+    @inline(never) private func makeObjectCache() -> ObjectCache {
+        let cache = ObjectCache()
+        objects = cache
+        return cache
+    }
     init(count: Int) {
         slots = .allocate(capacity: count)
         memo = .allocate(capacity: KeyMemo.capacity)

@@ -362,23 +362,27 @@ private struct LineTrial {
         var reference = Outcome.failed(offset: 0, message: "", code: "", syntax: false, pos: 0)
         bytes.withUnsafeBufferPointer { b in
             let base = b.baseAddress!
-            func parser() -> EventParser {
+            /// A parser that has parsed the warm lines, in one pass where it can (`oneLine`: what it
+            /// remembers of their objects, ``ObjectCache``, then holds them) or bounded.
+            func parser(oneLine: Bool) -> EventParser {
                 var parser = EventParser(base: base, end: bytes.count)
                 var at = 0
                 for w in warm {
                     var s = JSONScanner(base: base, start: at, end: at + w.count)
-                    if w.first == UInt8(ascii: "{") { _ = try? parser.parse(&s) }
+                    if w.first == UInt8(ascii: "{") && !(oneLine && parser.parseLine(at, limit: at + w.count + 1) != nil) {
+                        _ = try? parser.parse(&s)
+                    }
                     at += w.count + 1
                 }
                 return parser
             }
-            var lineParser = parser()
+            var lineParser = parser(oneLine: true)
             if let found = lineParser.parseLine(start, limit: limit) {
                 fast = Parsed(lineParser, pos: found.end)
                 fastLineEnd = found.lineEnd
             }
             var bounded = JSONScanner(base: base, start: start, end: lineEnd)
-            var boundedParser = parser()
+            var boundedParser = parser(oneLine: false)
             do throws(EventParser.Failure) {
                 try boundedParser.parse(&bounded)
                 let parsed = Parsed(boundedParser, pos: bounded.pos)
@@ -463,6 +467,49 @@ struct EventLineTests {
         }
         #expect(counts.valid > 200)
         #expect(counts.fast > 180)
+    }
+
+    /// Link and customer objects remembered from earlier lines (``ObjectCache``): the same event
+    /// again, and the event with one byte of its link or customer object changed (a value, a key,
+    /// a quote, an escape, a line feed, its closing brace), with the object moved, cut short at the
+    /// range's end, or with a column duplicated after it.
+    @Test func objectsLikeRememberedOnesParseAlike() {
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines().filter { line in
+            let text = String(decoding: line, as: UTF8.self)
+            return text.contains(#""link":{"id""#) || text.contains(#""customer":{"id""#)
+        }
+        var random = SplitMix64(state: 29)
+        let replacements = Array(#""{}[]:,0aZ"#.utf8) + [0x0A, 0x0D, 0x20, 0x00, 0xC3]
+        for line in lines.prefix(16) {
+            let text = String(decoding: line, as: UTF8.self)
+            let marker = text.contains(#""customer":{"id""#) && random.chance(50) ? #""customer":{"# : #""link":{"#
+            guard let at = text.range(of: marker).map({ text.utf8.distance(from: text.startIndex, to: $0.upperBound) - 1 }) else { continue }
+            check(line, &counts, ending: [0x0A], window: true, after: [line])
+            check(line, &counts, ending: [], after: [line, line])
+            // The object's end (its closing brace).
+            let objectEnd = line.withUnsafeBufferPointer { b in
+                var s = JSONScanner(base: b.baseAddress!, start: at, end: b.count)
+                return (try? s.skipValue()) != nil ? s.pos : line.count
+            }
+            // Its first and last bytes, and some between.
+            let spots = Array(at..<min(at + 28, objectEnd)) + Array(max(at, objectEnd - 28)..<objectEnd)
+                + (0..<24).map { _ in at + random.below(objectEnd - at) }
+            for k in spots {
+                var changed = line
+                changed[k] = replacements[random.below(replacements.count)]
+                check(changed, &counts, ending: [0x0A], after: [line])
+                // Cut short inside the remembered object (the range ends there).
+                check(Array(line[..<k]), &counts, ending: [], after: [line])
+            }
+            // The object elsewhere in the event, and a column of it set again after it.
+            let moved = Array(#"{"x":1,"#.utf8) + Array(line.dropFirst())
+            check(moved, &counts, ending: [0x0A], after: [line])
+            let again = Array(line.dropLast()) + Array(#","link":{"id":"other","url":null,"domain":"dA"}}"#.utf8)
+            check(again, &counts, ending: [0x0A], after: [line])
+        }
+        #expect(counts.fast > 40)
+        #expect(counts.valid > counts.fast / 2)
     }
 
     /// The loader's line loop (``EventLoader/parseLines``) over whole inputs, against the same loop
