@@ -328,7 +328,7 @@ final class SlotStorage {
         return makeObjectCache()
     }
     @inline(never) private func makeObjectCache() -> ObjectCache {
-        let cache = ObjectCache()
+        let cache = ObjectCache.take()
         objects = cache
         return cache
     }
@@ -338,6 +338,7 @@ final class SlotStorage {
         memo.initialize(repeating: KeyMemo(), count: KeyMemo.capacity)
     }
     deinit {
+        if let objects { ObjectCache.give(objects) }
         slots.deallocate()
         memo.deallocate()
     }

@@ -647,6 +647,9 @@ final class ObjectCache {
     }
 
     static let slots = 2048
+    /// What the remembered objects may hold in all.
+    static let maxHeld = 8 << 20
+    private var held = 0
     /// Objects shorter than this are parsed (their parse is cheap) and need no look-ahead bounds.
     static let minBytes = 160
     static let maxBytes = 16 << 10
@@ -704,6 +707,8 @@ final class ObjectCache {
         let need = at + records.count * MemoryLayout<Record>.stride
         var s = slot.pointee
         if Int(s.capacity) < need || s.data == nil {
+            guard held - Int(s.capacity) + need <= Self.maxHeld else { return }
+            held += need - Int(s.capacity)
             s.data?.deallocate()
             s.data = .allocate(byteCount: need, alignment: 8)
             s.capacity = Int32(need)
@@ -717,5 +722,20 @@ final class ObjectCache {
         s.object = Int16(object)
         s.records = Int16(records.count)
         slot.pointee = s
+    }
+}
+
+extension ObjectCache {
+    /// Caches of parsers gone, for the next parsers (the windows of a load or scan, one after
+    /// another on each core): their objects stay remembered and their memory mapped. The bytes
+    /// are copies, so they hold for any input.
+    nonisolated(unsafe) private static var pool: [ObjectCache] = []
+    private static let poolLock = PthreadLock()
+    static let pooled = 4
+
+    static func take() -> ObjectCache { poolLock.locked { pool.popLast() } ?? ObjectCache() }
+
+    static func give(_ cache: ObjectCache) {
+        poolLock.locked { if pool.count < pooled { pool.append(cache) } }
     }
 }
