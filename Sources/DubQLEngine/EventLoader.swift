@@ -284,21 +284,33 @@ public struct EventLoader {
             s.skipWhitespace()
             if s.atEnd { rows.flushPending(); return rejected }
             let start = s.pos
-            let lineEnd = min(nextNewline(buffer, from: start), to)
-            var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
-            bounded.endsAtLineBreak = lineEnd < buffer.count
-            if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
-                rejected += 1
-                s.pos = lineEnd
-                continue
+            // Most lines: the fast pass parses the event and finds the line's end after it, so the
+            // line's bytes are read once. Anything else (a prefilter, which needs the line first;
+            // a bail; more on the line; an event over the size limit) is parsed as found by a search
+            // for the line's end, which the fast pass's end then equals.
+            var lineEnd = to, end = -1
+            if prefilter == nil, buffer.base[start] == UInt8(ascii: "{"), let line = parser.parseLine(start, limit: to),
+               line.lineEnd - start <= options.limits.maxEventBytes {
+                (end, lineEnd) = line
+            } else {
+                lineEnd = min(nextNewline(buffer, from: start), to)
+                if let prefilter, lineEnd - start <= options.limits.maxEventBytes, !prefilter.mayMatch(buffer.base + start, lineEnd - start) {
+                    rejected += 1
+                    s.pos = lineEnd
+                    continue
+                }
             }
             do throws(EventParser.Failure) {
-                if lineEnd - start > options.limits.maxEventBytes { throw tooLarge(start, options.limits) }
-                guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
-                try parser.parse(&bounded)
-                let end = bounded.pos
-                bounded.skipWhitespace()
-                if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
+                if end < 0 {
+                    var bounded = JSONScanner(base: buffer.base, start: start, end: lineEnd)
+                    bounded.endsAtLineBreak = lineEnd < buffer.count
+                    if lineEnd - start > options.limits.maxEventBytes { throw tooLarge(start, options.limits) }
+                    guard bounded.peek() == UInt8(ascii: "{") else { throw EventParser.Failure(bounded.error("an event object"), syntax: true) }
+                    try parser.parse(&bounded)
+                    end = bounded.pos
+                    bounded.skipWhitespace()
+                    if !bounded.atEnd { throw EventParser.Failure(bounded.error("end of line after the event"), syntax: true) }
+                }
                 if lean != nil {
                     try rows.addLean(parser, start: start, end: end, interned, &scratch)
                 } else {

@@ -90,7 +90,7 @@ struct EventParser {
     var clickTimestamp: Int64?
     /// Decoded bytes of a key or value written with escapes (rare: the slow path).
     private var scratch: [UInt8] = []
-    private let storage: SlotStorage
+    let storage: SlotStorage
     /// The fast pass's key dispatch (read once here rather than on every event).
     let fastKeys: FastKeys
     /// The keys the fast pass last met, per object and member position (see ``KeyMemo``).
@@ -321,12 +321,24 @@ struct EventParser {
 final class SlotStorage {
     let slots: UnsafeMutablePointer<Int>
     let memo: UnsafeMutablePointer<KeyMemo>
+    /// Made at the first object the fast pass may take from it (most parsers never need one).
+    private var objects: ObjectCache?
+    @inline(__always) func objectCache() -> ObjectCache {
+        if let objects { return objects }
+        return makeObjectCache()
+    }
+    @inline(never) private func makeObjectCache() -> ObjectCache {
+        let cache = ObjectCache.take()
+        objects = cache
+        return cache
+    }
     init(count: Int) {
         slots = .allocate(capacity: count)
         memo = .allocate(capacity: KeyMemo.capacity)
         memo.initialize(repeating: KeyMemo(), count: KeyMemo.capacity)
     }
     deinit {
+        if let objects { ObjectCache.give(objects) }
         slots.deallocate()
         memo.deallocate()
     }
@@ -386,12 +398,16 @@ public struct EventParseProbe {
     /// Parses every line as the loader does (validation included) and returns a checksum of what
     /// the parser found, and the number of lines it refused.
     public func run() -> (checksum: Int, failed: Int) {
-        var parser = EventParser(base: base, end: lines.last?.upperBound ?? 0)
+        let limit = lines.last?.upperBound ?? 0
+        var parser = EventParser(base: base, end: limit)
         var sum = 0, failed = 0
         for line in lines {
             var s = JSONScanner(base: base, start: line.lowerBound, end: line.upperBound)
             do throws(EventParser.Failure) {
-                try parser.parse(&s)
+                // As the loader parses a line: the fast pass up to the line's end, else bounded.
+                if base[line.lowerBound] != UInt8(ascii: "{") || parser.parseLine(line.lowerBound, limit: limit) == nil {
+                    try parser.parse(&s)
+                }
                 sum &+= Int(truncatingIfNeeded: parser.resolvedTimestamp() ?? 0) &+ parser.starts[StringColumn.country.rawValue]
                     &+ parser.ends[StringColumn.linkURL.rawValue] &+ Int(parser.qr) &+ parser.metadataStart
             } catch {

@@ -8,6 +8,9 @@
 // the checked pass records: EventParserDifferentialTests compares the two on mutated events.
 
 import DubQL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // MARK: - Key dispatch
 
@@ -111,12 +114,35 @@ extension EventParser {
     /// The fast pass gave up: the checked pass decides.
     struct Bail: Error {}
 
-    /// Parses the event object at `s` (at `{`) like ``parseChecked(_:)``, or throws ``Bail`` with
-    /// the fields in any state and `s` unmoved.
+    /// The NDJSON line at `start` (at `{`) of `[start, limit)`, where `limit` is the end of the
+    /// input or of a window (just after a line feed), parsed by the fast pass alone, without
+    /// finding the line's end first: the event may hold no line feed (the fast pass bails at one)
+    /// and may be followed on its line only by spaces, tabs and carriage returns. Returns where the
+    /// object ends and where its line ends (at its line feed, or at `limit`), the fields recorded
+    /// as ``parse(_:)`` records them; `nil` when the fast pass bails or the line holds more (the
+    /// caller then finds the line's end and parses it as before, and the checked pass says what is
+    /// wrong). The line's end is then the first line feed after `start`, as a search would find.
     @inline(__always)
-    mutating func parseFast(_ s: inout JSONScanner) throws(Bail) {
+    mutating func parseLine(_ start: Int, limit: Int) -> (end: Int, lineEnd: Int)? {
+        var s = JSONScanner(base: base, start: start, end: limit)
+        do throws(Bail) { try parseFast(&s, oneLine: true) } catch { return nil }
+        var p = s.pos
+        while p < limit {
+            let b = base[p]
+            guard b == 0x20 || b == 0x0D || b == 0x09 else { break }
+            p &+= 1
+        }
+        guard p == limit || base[p] == 0x0A else { return nil }
+        return (s.pos, p)
+    }
+
+    /// Parses the event object at `s` (at `{`) like ``parseChecked(_:)``, or throws ``Bail`` with
+    /// the fields in any state and `s` unmoved. With `oneLine`, a line feed anywhere in the event
+    /// (whitespace; strings take no control byte) is a reason to bail.
+    @inline(__always)
+    mutating func parseFast(_ s: inout JSONScanner, oneLine: Bool = false) throws(Bail) {
         reset()
-        var c = FastCursor(base: s.base, end: s.end, pos: s.pos + 1)
+        var c = FastCursor(base: s.base, end: s.end, pos: s.pos + 1, oneLine: oneLine)
         c.ws()
         if c.peek() == UInt8(ascii: "}") { s.pos = c.pos + 1; return }
         // The cursor is at each member's key, after any whitespace (``FastCursor/next()``).
@@ -185,7 +211,27 @@ extension EventParser {
         }
     }
 
+    /// A nested object (at its value): through ``ObjectCache`` for `link` and `customer` objects
+    /// of lines parsed in one pass, else parsed.
+    @inline(__always)
     private mutating func fastObject(_ c: inout FastCursor, _ object: Int) throws(Bail) {
+        let p0 = c.pos
+        guard c.oneLine, object == 2 || object == 3, p0 &+ ObjectCache.minBytes <= c.end,
+              c.base[p0] == UInt8(ascii: "{") else {
+            try parseObject(&c, object)
+            return
+        }
+        let cache = storage.objectCache()
+        let slot = cache.slot(c.load(p0 &+ 1), c.load(p0 &+ 9), c.load(p0 &+ 17), object)
+        if cache.replay(slot, object, c.base, p0, c.end, starts, ends, &escaped) {
+            c.pos = p0 &+ Int(slot.pointee.length)
+            return
+        }
+        try parseObject(&c, object)
+        cache.remember(slot, object, c.base, p0, c.pos, starts, ends, escaped)
+    }
+
+    private mutating func parseObject(_ c: inout FastCursor, _ object: Int) throws(Bail) {
         let first = c.peek()
         if first == UInt8(ascii: "n") { _ = try c.literal(); return }
         guard first == UInt8(ascii: "{") else { throw Bail() }
@@ -256,15 +302,19 @@ struct FastCursor {
     let base: UnsafePointer<UInt8>
     let end: Int
     var pos: Int
+    /// A line feed is no whitespace but a byte to bail at (``EventParser/parseLine(_:limit:)``):
+    /// an event the pass accepts then lies on one line.
+    let oneLine: Bool
 
     @inline(__always) func peek() -> UInt8 { pos < end ? base[pos] : 0 }
 
-    /// Skips JSON whitespace; the common case (none) is one compare.
+    /// Skips JSON whitespace; the common case (none) is one compare. With ``oneLine`` it stops at
+    /// a line feed, where every step that follows bails (no token starts with one).
     @inline(__always) mutating func ws() {
         while pos < end {
             let b = base[pos]
             if b > 0x20 { return }
-            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            guard b == 0x20 || b == 0x0D || b == 0x09 || (b == 0x0A && !oneLine) else { return }
             pos &+= 1
         }
     }
@@ -569,5 +619,123 @@ struct FastCursor {
         guard !(try string()) else { throw EventParser.Bail() }
         guard let t = ISOInstant.parse(base + vs, count: pos - 1 - vs) else { throw EventParser.Bail() }
         return (t, isDigit(base[vs]))
+    }
+}
+
+/// `link` and `customer` objects met before, byte for byte, with the columns parsing them set:
+/// exports repeat the same link (and customer) object in every event of that link, so the same
+/// bytes again are one compare instead of a parse of ~50 members. Only objects parsed in one pass
+/// (``FastCursor/oneLine``: no line feed inside) are remembered and replayed. Identical bytes
+/// give the fast pass the same answer (an object's parse depends on its bytes alone: nothing
+/// after its `}`, no state but the columns it writes), and its only effect is the columns whose
+/// value lies inside it, which the replay writes alike (a column it leaves alone stays as it was).
+final class ObjectCache {
+    struct Slot {
+        /// The object's bytes, then its ``Record``s.
+        var data: UnsafeMutableRawPointer?
+        var capacity: Int32 = 0
+        /// 0: empty.
+        var length: Int32 = 0
+        var object: Int16 = 0
+        var records: Int16 = 0
+    }
+    struct Record {
+        var column: Int32
+        var start: Int32
+        var end: Int32
+        var escaped: Bool
+    }
+
+    static let slots = 2048
+    /// What the remembered objects may hold in all.
+    static let maxHeld = 8 << 20
+    private var held = 0
+    /// Objects shorter than this are parsed (their parse is cheap) and need no look-ahead bounds.
+    static let minBytes = 160
+    static let maxBytes = 16 << 10
+    let table: UnsafeMutablePointer<Slot>
+    /// The columns of each object (by ``FastKeys`` object index).
+    let columns: [[Int]]
+
+    init() {
+        table = .allocate(capacity: Self.slots)
+        table.initialize(repeating: Slot(), count: Self.slots)
+        columns = EventParser.keyActions.map { keys in keys.map(\.1).filter { $0 >= 0 } }
+    }
+
+    deinit {
+        for k in 0..<Self.slots { table[k].data?.deallocate() }
+        table.deallocate()
+    }
+
+    /// The slot of an object whose first 24 bytes after `{` are `w0`, `w1`, `w2`.
+    @inline(__always) func slot(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ object: Int) -> UnsafeMutablePointer<Slot> {
+        let h = ((w0 &* 0x9E37_79B9_7F4A_7C15) ^ (w1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (w2 &* 0x1656_67B1_9E37_79F9) ^ UInt64(object))
+            &* 0xFF51_AFD7_ED55_8CCD
+        return table + Int(truncatingIfNeeded: h >> 53)
+    }
+
+    /// Writes the columns of the object remembered in `slot` when the bytes at `p0` (before `end`)
+    /// are its bytes.
+    @inline(__always) func replay(_ slot: UnsafeMutablePointer<Slot>, _ object: Int, _ base: UnsafePointer<UInt8>, _ p0: Int,
+                                  _ end: Int, _ starts: ColumnSlots, _ ends: ColumnSlots, _ escaped: inout ColumnFlags) -> Bool {
+        let s = slot.pointee
+        let n = Int(s.length)
+        guard n > 0, Int(s.object) == object, p0 &+ n <= end, let data = s.data, memcmp(base + p0, data, n) == 0 else { return false }
+        let records = (data + ((n &+ 7) & ~7)).assumingMemoryBound(to: Record.self)
+        for k in 0..<Int(s.records) {
+            let r = records[k]
+            let c = Int(r.column)
+            starts[c] = p0 &+ Int(r.start)
+            ends[c] = p0 &+ Int(r.end)
+            escaped[c] = r.escaped
+        }
+        return true
+    }
+
+    /// Remembers the object just parsed at `base[p0..<p1]` in `slot`, with the columns it set.
+    @inline(never) func remember(_ slot: UnsafeMutablePointer<Slot>, _ object: Int, _ base: UnsafePointer<UInt8>, _ p0: Int, _ p1: Int,
+                                 _ starts: ColumnSlots, _ ends: ColumnSlots, _ escaped: ColumnFlags) {
+        let n = p1 - p0
+        guard n >= Self.minBytes, n <= Self.maxBytes else { return }
+        var records: [Record] = []
+        for c in columns[object] where starts[c] >= p0 && starts[c] < p1 {
+            records.append(Record(column: Int32(c), start: Int32(starts[c] - p0), end: Int32(ends[c] - p0), escaped: escaped[c]))
+        }
+        // The records after the bytes, aligned.
+        let at = (n + 7) & ~7
+        let need = at + records.count * MemoryLayout<Record>.stride
+        var s = slot.pointee
+        if Int(s.capacity) < need || s.data == nil {
+            guard held - Int(s.capacity) + need <= Self.maxHeld else { return }
+            held += need - Int(s.capacity)
+            s.data?.deallocate()
+            s.data = .allocate(byteCount: need, alignment: 8)
+            s.capacity = Int32(need)
+        }
+        guard let data = s.data else { return }
+        data.copyMemory(from: base + p0, byteCount: n)
+        // Records start at the aligned offset; ``replay`` reads them at `data + length` rounded up.
+        let stored = (data + at).bindMemory(to: Record.self, capacity: max(records.count, 1))
+        for (k, r) in records.enumerated() { stored[k] = r }
+        s.length = Int32(n)
+        s.object = Int16(object)
+        s.records = Int16(records.count)
+        slot.pointee = s
+    }
+}
+
+extension ObjectCache {
+    /// Caches of parsers gone, for the next parsers (the windows of a load or scan, one after
+    /// another on each core): their objects stay remembered and their memory mapped. The bytes
+    /// are copies, so they hold for any input.
+    nonisolated(unsafe) private static var pool: [ObjectCache] = []
+    private static let poolLock = PthreadLock()
+    static let pooled = 4
+
+    static func take() -> ObjectCache { poolLock.locked { pool.popLast() } ?? ObjectCache() }
+
+    static func give(_ cache: ObjectCache) {
+        poolLock.locked { if pool.count < pooled { pool.append(cache) } }
     }
 }

@@ -6,8 +6,17 @@
 //         .build/release/dubql-bench parse-callgrind
 //
 // Instructions per event are the collected total divided by the events printed.
+//
+// `dubql-bench query-callgrind`: a whole one-shot scan of DUBQL_BENCH_FILE (line splitting, parse,
+// rows, the query) on one worker, as `dubql query` streams it; DUBQL_BENCH_QUERY is the query
+// (default: the count by country):
+//
+//     valgrind --tool=callgrind --toggle-collect='*ParseBench*callgrindQuery*' \
+//         .build/release/dubql-bench query-callgrind
 
+import DubQL
 import DubQLEngine
+import DubQLSyntax
 import Foundation
 
 enum ParseBench {
@@ -30,5 +39,26 @@ enum ParseBench {
     @inline(never)
     static func callgrindLoop(_ probe: EventParseProbe) -> (Int, Int) {
         probe.run()
+    }
+
+    static func profileQuery() {
+        let environment = ProcessInfo.processInfo.environment
+        let path = environment["DUBQL_BENCH_FILE"] ?? "/tmp/lf/c100k.ndjson"
+        let text = environment["DUBQL_BENCH_QUERY"] ?? "SELECT country, count() FROM clicks GROUP BY country SINCE all"
+        let file = SourceFile(name: "<bench>", text: text)
+        guard let statement = Parser.parse(file).script.statements.first,
+              let query = Binder.bind(statement, source: file, context: QueryContext(now: EngineBench.end)).query,
+              let plan = LocalPlanner.plan(query).plan else { print("does not plan: \(text)"); return }
+        do {
+            let outcome = try callgrindQuery(plan, path)
+            print("query-callgrind: \(outcome.parsed) events of \(path) parsed, \(outcome.rejected) rejected, \(outcome.aggregate?.rows.count ?? -1) rows (divide the collected instructions by \(outcome.parsed + outcome.rejected))")
+        } catch {
+            print("query-callgrind: \(error)")
+        }
+    }
+
+    @inline(never)
+    static func callgrindQuery(_ plan: LocalPlan, _ path: String) throws -> StreamOutcome {
+        try StreamExecutor.run(plan, paths: [path], workers: 1)
     }
 }

@@ -11,6 +11,7 @@ if wants("planner") { PlannerBench.run() }
 if requested.contains("planner-callgrind") { PlannerBench.profile() }
 if requested.contains("syntax-callgrind") { SyntaxBench.profile() }
 if requested.contains("parse-callgrind") { ParseBench.profile() }
+if requested.contains("query-callgrind") { ParseBench.profileQuery() }
 if wants("engine") { EngineBench.run() }
 if wants("aggregates") { AggregateBench.run() }
 if wants("large") { LargeBench.run() }

@@ -337,3 +337,235 @@ struct EventParserDifferentialTests {
         #expect(counts.fast > 0)
     }
 }
+
+// MARK: - Lines parsed without their end found first
+
+/// One NDJSON line parsed the way the loader parses most lines (``EventParser/parseLine(_:limit:)``:
+/// the fast pass finds the line's end after the event) against the way it parses the others (a
+/// search for the line feed, then the line parsed in its bounds, then nothing but whitespace after
+/// the event): whatever the first accepts, the second gives alike, with the same line end.
+private struct LineTrial {
+    var fast: Parsed?
+    var fastLineEnd: Int?
+    var reference: Outcome
+    var lineEnd: Int
+
+    /// `line` (which may hold line feeds), then `ending` and `next` (the next lines); `window`:
+    /// the range ends after `ending` (a window's end), else at the end of the bytes.
+    init(_ line: [UInt8], ending: [UInt8], next: [UInt8] = [], window: Bool = false, after warm: [[UInt8]] = []) {
+        let prefix: [UInt8] = warm.flatMap { $0 + [UInt8(0x0A)] }
+        let bytes = prefix + line + ending + next
+        let start = prefix.count
+        let limit = window ? start + line.count + ending.count : bytes.count
+        let lineEnd = bytes[start..<limit].firstIndex(of: 0x0A) ?? limit
+        var fast: Parsed?, fastLineEnd: Int?
+        var reference = Outcome.failed(offset: 0, message: "", code: "", syntax: false, pos: 0)
+        bytes.withUnsafeBufferPointer { b in
+            let base = b.baseAddress!
+            /// A parser that has parsed the warm lines, in one pass where it can (`oneLine`: what it
+            /// remembers of their objects, ``ObjectCache``, then holds them) or bounded.
+            func parser(oneLine: Bool) -> EventParser {
+                var parser = EventParser(base: base, end: bytes.count)
+                var at = 0
+                for w in warm {
+                    var s = JSONScanner(base: base, start: at, end: at + w.count)
+                    if w.first == UInt8(ascii: "{") && !(oneLine && parser.parseLine(at, limit: at + w.count + 1) != nil) {
+                        _ = try? parser.parse(&s)
+                    }
+                    at += w.count + 1
+                }
+                return parser
+            }
+            var lineParser = parser(oneLine: true)
+            if let found = lineParser.parseLine(start, limit: limit) {
+                fast = Parsed(lineParser, pos: found.end)
+                fastLineEnd = found.lineEnd
+            }
+            var bounded = JSONScanner(base: base, start: start, end: lineEnd)
+            var boundedParser = parser(oneLine: false)
+            do throws(EventParser.Failure) {
+                try boundedParser.parse(&bounded)
+                let parsed = Parsed(boundedParser, pos: bounded.pos)
+                bounded.skipWhitespace()
+                reference = bounded.atEnd ? .parsed(parsed)
+                    : .failed(offset: bounded.pos, message: "more on the line", code: "", syntax: true, pos: bounded.pos)
+            } catch {
+                reference = .failed(offset: error.error.offset, message: error.error.message, code: error.code, syntax: error.syntax, pos: bounded.pos)
+            }
+        }
+        self.fast = fast
+        self.fastLineEnd = fastLineEnd
+        self.reference = reference
+        self.lineEnd = lineEnd
+    }
+}
+
+@Suite("Event lines parsed in one pass")
+struct EventLineTests {
+    /// Line ends after an event: plain, CRLF, blanks before them, none (the input's last line),
+    /// more lines after, and more on the same line (garbage, a second event, a lone `}`).
+    static let endings: [[UInt8]] = ["\n", "\r\n", " \t \r\n", "", "\n\n", "\r", " x\n", "}\n", #"{"event":"click"}"#, "\r\r\n", " \n"].map { Array($0.utf8) }
+
+    private func check(_ line: [UInt8], _ counts: inout (fast: Int, valid: Int), ending: [UInt8], next: [UInt8] = [],
+                       window: Bool = false, after warm: [[UInt8]] = []) {
+        guard line.first == UInt8(ascii: "{") else { return }
+        let t = LineTrial(line, ending: ending, next: next, window: window, after: warm)
+        let text = String(decoding: line + ending, as: UTF8.self)
+        if let fast = t.fast {
+            counts.fast += 1
+            #expect(t.reference == .parsed(fast), "the one-pass parse accepted what the bounded parse does not give alike: \(text)")
+            #expect(t.fastLineEnd == t.lineEnd, "the one-pass parse found another line end in \(text)")
+        }
+        if case .parsed = t.reference { counts.valid += 1 }
+    }
+
+    @Test func everyEventTakesTheOnePassWhateverEndsItsLine() {
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines()
+        for line in lines {
+            for ending in Self.endings {
+                for next in ["", "\n", #"{"event":"click","timestamp":null}"# + "\n"] where !(ending.isEmpty && !next.isEmpty) {
+                    check(line, &counts, ending: ending, next: Array(next.utf8))
+                    check(line, &counts, ending: ending, next: Array(next.utf8), window: true, after: [line])
+                }
+            }
+        }
+        // Every valid event is taken, with every ending the line may have.
+        #expect(counts.valid > lines.count * 10)
+        #expect(counts.fast == counts.valid)
+    }
+
+    /// A line feed at every position of an event (inside strings, keys, numbers, literals, between
+    /// tokens): the event is then cut in two lines, and the first is refused or parsed alike.
+    @Test func aLineFeedAnywhereInAnEventCutsItAlike() {
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines()
+        for line in [lines[0], lines[12], lines[24], lines[lines.count - 1]] {
+            for k in 0...line.count {
+                // A bare line feed everywhere; with a carriage return or blanks around it, at some.
+                let feeds: [[UInt8]] = k % 5 == 0 || k == line.count ? [[0x0A], [0x0D, 0x0A], [0x20, 0x0A, 0x20]] : [[0x0A]]
+                for feed in feeds {
+                    let cut = Array(line[..<k]) + feed + Array(line[k...])
+                    check(cut, &counts, ending: [0x0A], after: k % 2 == 0 ? [line] : [])
+                }
+            }
+        }
+        // Only a line feed after the whole event leaves it valid (and one-pass).
+        #expect(counts.valid == 4 * 3 && counts.fast == counts.valid)
+    }
+
+    @Test(arguments: 0..<3)
+    func mutatedLinesParseAlike(seed: Int) {
+        var mutator = Mutator(random: SplitMix64(state: UInt64(seed) &* 0x2545_F491 &+ 3))
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines()
+        for k in 0..<700 {
+            let line = lines[k % lines.count]
+            let ending = Self.endings[k % Self.endings.count]
+            check(mutator.mutate(line), &counts, ending: ending, next: Array("\n{}\n".utf8))
+            check(mutator.mutate(line), &counts, ending: ending, window: true, after: [line])
+        }
+        #expect(counts.valid > 200)
+        #expect(counts.fast > 180)
+    }
+
+    /// Link and customer objects remembered from earlier lines (``ObjectCache``): the same event
+    /// again, and the event with one byte of its link or customer object changed (a value, a key,
+    /// a quote, an escape, a line feed, its closing brace), with the object moved, cut short at the
+    /// range's end, or with a column duplicated after it.
+    @Test func objectsLikeRememberedOnesParseAlike() {
+        var counts = (fast: 0, valid: 0)
+        let lines = baseLines().filter { line in
+            let text = String(decoding: line, as: UTF8.self)
+            return text.contains(#""link":{"id""#) || text.contains(#""customer":{"id""#)
+        }
+        var random = SplitMix64(state: 29)
+        let replacements = Array(#""{}[]:,0aZ"#.utf8) + [0x0A, 0x0D, 0x20, 0x00, 0xC3]
+        for line in lines.prefix(16) {
+            let text = String(decoding: line, as: UTF8.self)
+            let marker = text.contains(#""customer":{"id""#) && random.chance(50) ? #""customer":{"# : #""link":{"#
+            guard let at = text.range(of: marker).map({ text.utf8.distance(from: text.startIndex, to: $0.upperBound) - 1 }) else { continue }
+            check(line, &counts, ending: [0x0A], window: true, after: [line])
+            check(line, &counts, ending: [], after: [line, line])
+            // The object's end (its closing brace).
+            let objectEnd = line.withUnsafeBufferPointer { b in
+                var s = JSONScanner(base: b.baseAddress!, start: at, end: b.count)
+                return (try? s.skipValue()) != nil ? s.pos : line.count
+            }
+            // Its first and last bytes, and some between.
+            let spots = Array(at..<min(at + 28, objectEnd)) + Array(max(at, objectEnd - 28)..<objectEnd)
+                + (0..<24).map { _ in at + random.below(objectEnd - at) }
+            for k in spots {
+                var changed = line
+                changed[k] = replacements[random.below(replacements.count)]
+                check(changed, &counts, ending: [0x0A], after: [line])
+                // Cut short inside the remembered object (the range ends there).
+                check(Array(line[..<k]), &counts, ending: [], after: [line])
+            }
+            // The object elsewhere in the event, and a column of it set again after it.
+            let moved = Array(#"{"x":1,"#.utf8) + Array(line.dropFirst())
+            check(moved, &counts, ending: [0x0A], after: [line])
+            let again = Array(line.dropLast()) + Array(#","link":{"id":"other","url":null,"domain":"dA"}}"#.utf8)
+            check(again, &counts, ending: [0x0A], after: [line])
+        }
+        #expect(counts.fast > 40)
+        #expect(counts.valid > counts.fast / 2)
+    }
+
+    /// The loader's line loop (``EventLoader/parseLines``) over whole inputs, against the same loop
+    /// made to search for every line's end first (a prefilter that passes every line): the same
+    /// rows, the same skipped events and the same first error, line and column, in one window or cut
+    /// into several at line starts.
+    @Test func theLineLoopLoadsAlikeWithAndWithoutTheSearchForLineEnds() throws {
+        let clicks = Generator(GeneratorOptions(event: .clicks, count: 6, seed: 3, days: 5, end: 1_787_227_200_000)).bytes()
+        let sales = Generator(GeneratorOptions(event: .sales, count: 4, seed: 4, days: 5, end: 1_787_227_200_000)).bytes()
+        let events = (clicks + sales).split(separator: 0x0A).map(Array.init)
+        let small = Array(#"{"event":"lead","timestamp":"2026-08-18T14:03:12Z","eventId":"e","click":{"id":"c"}}"#.utf8)
+        let odd: [[UInt8]] = [
+            [], [0x20], [0x09, 0x0D], [0x0D], small, small + Array(" x".utf8), small + [0x0D], small + Array("}".utf8),
+            Array(small[..<40]) + [0x0A] + Array(small[40...]), Array(small[..<16]) + [0x0A] + Array(small[16...]),
+            Array(small[..<15]) + [0x0D, 0x0A] + Array(small[15...]), Array(#"{"event":"click","timestamp":oops}"#.utf8),
+            Array("[1]".utf8), Array("nul".utf8), small + Array(#" {"event":"lead"}"#.utf8),
+            Array(#"{"event":"lead","timestamp":"2026-08-18T14:03:12Z","eventId":"e\u0041"}"#.utf8),
+            Array(#"{"event":"lead","timestamp":"2026-08-18T14:03:12Z","eventId":null}"#.utf8),
+        ]
+        var random = SplitMix64(state: 17)
+        for round in 0..<40 {
+            var lines = events
+            for _ in 0..<(round % 4) { lines.insert(random.pick(odd), at: random.below(lines.count + 1)) }
+            let separator: [UInt8] = round % 3 == 0 ? [0x0D, 0x0A] : [0x0A]
+            var bytes = Array(lines.joined(separator: separator))
+            if round % 2 == 0 { bytes += separator }
+            for skip in [false, true] {
+                for maxEvent in [16 << 20, 1024] {
+                    let options = LoadOptions(skipInvalid: skip, limits: LoadLimits(maxEventBytes: maxEvent))
+                    let buffer = InputBuffer(name: "round\(round).ndjson", bytes: bytes)
+                    // Window cuts after line feeds (as the loader and the scan cut them).
+                    let feeds = bytes.indices.filter { bytes[$0] == 0x0A }.map { $0 + 1 }
+                    let cuts = [0] + (feeds.isEmpty ? [] : [feeds[feeds.count / 3], feeds[feeds.count * 2 / 3]]) + [bytes.count]
+                    func load(searching: Bool) -> (rows: [String], notes: [LoadError], error: LoadError?) {
+                        var rows = RowBuilder(), notes = SkipNotes()
+                        do throws(LoadError) {
+                            for k in 0..<(cuts.count - 1) where cuts[k] < cuts[k + 1] {
+                                try EventLoader.parseLines(cuts[k], cuts[k + 1], buffer, 0, options, &rows, &notes,
+                                                           prefilter: searching ? LinePrefilter(requirements: []) : nil)
+                            }
+                        } catch {
+                            return ([], notes, error)
+                        }
+                        let store = rows.store(buffers: [buffer])
+                        let summary = store.records.map { r in
+                            "\(r.eventType) \(r.timestampMillis) \(r.eventID) \(String(decoding: r.rawJSON, as: UTF8.self).count) "
+                                + "\(String(describing: r.json(at: ["click", "country"]))) \(String(describing: r.json(at: ["sale", "amount"])))"
+                        }
+                        return (summary, notes, nil)
+                    }
+                    let fast = load(searching: false), searched = load(searching: true)
+                    #expect(fast.rows == searched.rows, "round \(round) skip \(skip) max \(maxEvent)")
+                    #expect(fast.notes == searched.notes, "round \(round) skip \(skip) max \(maxEvent)")
+                    #expect(fast.error == searched.error, "round \(round) skip \(skip) max \(maxEvent)")
+                }
+            }
+        }
+    }
+}
