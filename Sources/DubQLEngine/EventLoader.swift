@@ -269,7 +269,7 @@ public struct EventLoader {
     /// With a `prefilter`, lines it rejects are skipped unparsed (one-shot queries: they cannot
     /// match); returns how many it rejected.
     ///
-    /// With `lean` (a streamed aggregate's windows), every line is parsed and validated the same
+    /// With `lean` (a streamed query's windows, see LeanFields), every line is parsed and validated the same
     /// way, but only the text columns the plan reads are interned; the others read as absent.
     @discardableResult
     static func parseLines(_ from: Int, _ to: Int, _ buffer: InputBuffer, _ index: UInt16, _ options: LoadOptions,
